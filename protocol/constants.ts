@@ -1,0 +1,127 @@
+/**
+ * Numbers of the Haitang wire contract. docs/protocol.md has the byte tables;
+ * every offset and code used by the codec is named here and nowhere else.
+ * This file must stay ES5-safe: the firmware bundles it for Espruino.
+ */
+
+export const PROTOCOL_VERSION = 1;
+
+/** Header layout: [ver|flags][type][deviceId u32][counter u32]. */
+export const OFFSET_VERSION_FLAGS = 0;
+export const OFFSET_TYPE = 1;
+export const OFFSET_DEVICE_ID = 2;
+export const OFFSET_COUNTER = 6;
+export const HEADER_LENGTH = 10;
+/** Truncated HMAC-SHA256, 64 bits. */
+export const MAC_LENGTH = 8;
+export const KEY_LENGTH = 16;
+/** Largest codec frame (header + payload + MAC). */
+export const MAX_FRAME_LENGTH = 64;
+export const MIN_FRAME_LENGTH = HEADER_LENGTH + MAC_LENGTH;
+
+export const FLAG_ACK_REQUESTED = 0x1;
+export const FLAG_RETRANSMISSION = 0x2;
+
+/** Message type codes. Uplink below 0x80, downlink from 0x80. */
+export const TYPE_STATUS = 0x01;
+export const TYPE_SMOKE_EVENT = 0x02;
+export const TYPE_CHARGER_TELEMETRY = 0x03;
+export const TYPE_CHARGER_EVENT = 0x04;
+export const TYPE_GUARDIAN_ACTIVITY = 0x05;
+export const TYPE_COMMAND_ACK = 0x06;
+export const TYPE_ACK = 0x81;
+export const TYPE_RELAY = 0x82;
+export const TYPE_SOUND = 0x83;
+export const TYPE_CONFIG = 0x84;
+export const TYPE_TIME_SYNC = 0x85;
+
+export const DOWNLINK_BIT = 0x80;
+
+export const DEVICE_KIND_SMOKE = 1;
+export const DEVICE_KIND_CHARGER = 2;
+export const DEVICE_KIND_GUARDIAN = 3;
+
+export const RESET_POWER_ON = 0;
+export const RESET_WATCHDOG = 1;
+export const RESET_SOFTWARE = 2;
+export const RESET_BROWNOUT = 3;
+export const RESET_FLASHED = 4;
+
+export const SMOKE_ALARM = 1;
+export const SMOKE_CLEAR = 2;
+export const SMOKE_HUSH = 3;
+export const SMOKE_SELF_TEST_OK = 4;
+export const SMOKE_SELF_TEST_FAIL = 5;
+export const SMOKE_FAULT = 6;
+export const SMOKE_TAMPER = 7;
+export const SMOKE_TAMPER_CLEAR = 8;
+export const SMOKE_LOW_BATTERY = 9;
+export const SMOKE_END_OF_LIFE = 10;
+
+/** Port states, 4 bits on the wire. Relay is on only for IDLE and CHARGING. */
+export const PORT_IDLE = 0;
+export const PORT_CHARGING = 1;
+export const PORT_FULL = 2;
+export const PORT_OFF = 3;
+export const PORT_CUT_OVERLOAD = 4;
+export const PORT_CUT_SHED_TOTAL = 5;
+export const PORT_CUT_OVER_TEMP = 6;
+export const PORT_CUT_SHORT_CIRCUIT = 7;
+export const PORT_CUT_TIME_LIMIT = 8;
+export const PORT_CUT_ILLEGAL_LOAD = 9;
+export const PORT_CUT_COMMAND = 10;
+export const PORT_FAULT = 11;
+
+export const CHARGER_EVENT_CUT = 1;
+export const CHARGER_EVENT_RESTORED = 2;
+export const CHARGER_EVENT_ILLEGAL_SUSPECTED = 3;
+export const CHARGER_EVENT_SESSION_START = 4;
+export const CHARGER_EVENT_SESSION_END = 5;
+export const CHARGER_EVENT_REFUSED = 6;
+
+export const REASON_NONE = 0;
+export const REASON_OVERLOAD = 1;
+export const REASON_SHED_TOTAL = 2;
+export const REASON_OVER_TEMP = 3;
+export const REASON_SHORT_CIRCUIT = 4;
+export const REASON_FULL_CHARGE = 5;
+export const REASON_TIME_LIMIT = 6;
+export const REASON_ILLEGAL_LOAD = 7;
+export const REASON_COMMAND = 8;
+
+/** Port index meaning "the whole shed" / "every port". */
+export const PORT_ALL = 0xff;
+
+export const SOUND_FIRE = 1;
+export const SOUND_HUSH = 2;
+export const SOUND_STOP = 3;
+export const SOUND_LOCATE = 4;
+
+export const COMMAND_RESULT_OK = 0;
+export const COMMAND_RESULT_REJECTED = 1;
+export const COMMAND_RESULT_FAILED = 2;
+
+/** Configuration keys carried by TYPE_CONFIG, values are signed 32-bit. */
+export const CONFIG_HEARTBEAT_S = 1;
+export const CONFIG_SMOKE_ALARM_LEVEL = 2;
+export const CONFIG_PORT_LIMIT_W = 3;
+export const CONFIG_PORT_OVERLOAD_S = 4;
+export const CONFIG_SHED_LIMIT_W = 5;
+export const CONFIG_OVER_TEMP_DECI_C = 6;
+export const CONFIG_FULL_CHARGE_W = 7;
+export const CONFIG_FULL_CHARGE_S = 8;
+export const CONFIG_SESSION_MAX_S = 9;
+export const CONFIG_LISTEN_WINDOW_MS = 10;
+export const CONFIG_TELEMETRY_S = 11;
+export const MAX_CONFIG_ENTRIES = 8;
+
+/** Charger telemetry limits: 12 ports, 12-bit power and energy, 4-bit state. */
+export const MAX_PORTS = 12;
+export const MAX_PORT_POWER_W = 4095;
+export const MAX_PORT_ENERGY_WH = 4095;
+
+/** Byte-stream framing (HDLC-like). */
+export const FRAME_FLAG = 0x7e;
+export const FRAME_ESCAPE = 0x7d;
+export const FRAME_ESCAPE_XOR = 0x20;
+export const CRC_LENGTH = 2;
