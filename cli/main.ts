@@ -1,0 +1,79 @@
+/**
+ * The `haitang` command. Each subcommand lives in cli/commands/<name>.ts and is
+ * imported only when it runs, so `haitang --help` starts fast.
+ */
+
+interface CommandModule {
+  run(argv: string[]): Promise<number>;
+}
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
+  "build-firmware": {
+    summary: "build a firmware image for one device (kind, board, identity)",
+    load: () => import("./commands/build-firmware.js"),
+  },
+  gateway: {
+    summary: "run the compound gateway service",
+    load: () => import("./commands/gateway.js"),
+  },
+  sim: {
+    summary: "run simulator scenarios or a device fleet",
+    load: () => import("./commands/sim.js"),
+  },
+  flash: {
+    summary: "build, flash and commission a device over USB serial",
+    load: () => import("./commands/flash.js"),
+  },
+  devices: {
+    summary: "list, approve, replace, decommission or rekey devices",
+    load: () => import("./commands/devices.js"),
+  },
+  bridge: {
+    summary: "run the cloud bridge (MQTT -> InfluxDB, alarms, fleet API)",
+    load: () => import("./commands/bridge.js"),
+  },
+  demo: {
+    summary: "run a demo site: gateway + simulated devices + dashboards",
+    load: () => import("./commands/demo.js"),
+  },
+};
+
+function usage(): string {
+  const lines = ["usage: haitang <command> [options]", "", "commands:"];
+  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(16)}${c.summary}`);
+  lines.push("", "Run `haitang <command> --help` for a command's options.");
+  return lines.join("\n");
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    process.stdout.write(usage() + "\n");
+    return name ? 0 : 2;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    process.stderr.write(`haitang: unknown command '${name}'\n\n${usage()}\n`);
+    return 2;
+  }
+  let mod: CommandModule;
+  try {
+    mod = await cmd.load();
+  } catch (err) {
+    process.stderr.write(`haitang: command '${name}' is not available: ${String(err)}\n`);
+    return 2;
+  }
+  return mod.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(
+      `haitang: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exitCode = 1;
+  },
+);
