@@ -96,6 +96,8 @@ export const SOUND_FIRE = 1;
 export const SOUND_HUSH = 2;
 export const SOUND_STOP = 3;
 export const SOUND_LOCATE = 4;
+/** Run the self-test (detector) or report status at once (others): used by commissioning. */
+export const SOUND_SELF_TEST = 5;
 
 export const COMMAND_RESULT_OK = 0;
 export const COMMAND_RESULT_REJECTED = 1;

@@ -1,0 +1,56 @@
+/**
+ * A device's build-time configuration (`haitang build-firmware --device FILE.json`).
+ * The installer writes one per device; the simulator makes them for virtual devices.
+ * JSON Schema: firmware/build/device-config.schema.json (validated before a build).
+ */
+
+export type DeviceKind = "smoke" | "charger" | "guardian";
+
+export interface SmokeThresholds {
+  /** Obscuration (hundredths of %/m) at or above which a sample counts towards alarm. */
+  alarmLevel: number;
+  /** Consecutive samples over alarmLevel before alarming (confirmation). */
+  confirmSamples: number;
+  sampleIntervalS: number;
+  /** Hush lasts at most this long (GB 20517 / EN 14604: at most 10 minutes). */
+  hushS: number;
+  lowBatteryMv: number;
+}
+
+export interface ChargerThresholds {
+  ports: number;
+  portLimitW: number;
+  portOverloadS: number;
+  shedLimitW: number;
+  /** Below shedLimitW: new sessions are refused above this total. */
+  shedRefuseW: number;
+  overTempDeciC: number;
+  /** Re-arm only when the temperature is this much below the limit. */
+  overTempHysteresisDeciC: number;
+  shortCircuitW: number;
+  fullChargeW: number;
+  fullChargeS: number;
+  sessionMaxS: number;
+  telemetryIntervalS: number;
+}
+
+export interface GuardianThresholds {
+  reportIntervalS: number;
+}
+
+export interface DeviceConfig {
+  /** 32-bit device id. */
+  deviceId: number;
+  kind: DeviceKind;
+  /** 128-bit key, 32 hex digits. */
+  key: string;
+  heartbeatS: number;
+  /** Milliseconds the radio listens after each uplink (battery devices). */
+  listenWindowMs: number;
+  link: { type: "uart"; baud: number };
+  /** Board pin name per role, e.g. { smoke: "A0", relay0: "B3" }. */
+  pins: { [role: string]: string };
+  smoke?: SmokeThresholds;
+  charger?: ChargerThresholds;
+  guardian?: GuardianThresholds;
+}
