@@ -1,0 +1,153 @@
+/**
+ * A scenario as it is written in YAML (after schema validation). Durations are
+ * strings like "5m" (duration.ts); `load-scenario.ts` turns them into ms.
+ */
+
+export type Duration = string | number;
+export type DeviceKind = "smoke" | "charger" | "guardian";
+export type LoadKind = "lithium" | "lead-acid" | "heater" | "short";
+export type SmokeProfile = "smouldering" | "flaming" | "cooking" | "cooking-then-fire" | "clean";
+
+export interface DeviceSpec {
+  id: string;
+  kind: DeviceKind;
+  /** 8 hex digits; derived from the scenario seed and name when absent. */
+  deviceId?: string;
+  /** "radio" (every receiver), a bus id, or "wifi" (MQTT to the gateway). */
+  link: string;
+  /** "building/flat" for detectors and guardians. */
+  flat?: string;
+  shed?: string;
+  board?: string;
+  heartbeat?: Duration;
+  /** Threshold overrides passed into the device's build configuration. */
+  thresholds?: Record<string, number>;
+  battery?: { startMv?: number; drainMvPerDay?: number };
+  routine?: { wakeHour?: number; sleepHour?: number; motionPerHour?: number };
+}
+
+export interface SiteSpec {
+  buildings?: { id: string; flats: string[] }[];
+  sheds?: { id: string; limitW?: number; building?: string }[];
+  receivers?: { id: string; loss?: number; hears?: string[] }[];
+  buses?: { id: string; baud?: number }[];
+  radio?: {
+    latency?: Duration;
+    jitter?: Duration;
+    duplicate?: number;
+    reorder?: number;
+    corrupt?: number;
+  };
+  devices: DeviceSpec[];
+}
+
+export interface TimelineItem {
+  at: Duration;
+  label?: string;
+  smoke?: { device: string; profile: SmokeProfile; peak?: number };
+  "press-test"?: { device: string };
+  tamper?: { device: string; removed?: boolean };
+  battery?: { device: string; mv: number };
+  "power-off"?: { device: string };
+  "power-on"?: { device: string };
+  reboot?: { device: string };
+  plug?: {
+    device: string;
+    port: number;
+    load: LoadKind;
+    powerW?: number;
+    capacityWh?: number;
+    startSoc?: number;
+    chargeCurrentA?: number;
+  };
+  unplug?: { device: string; port: number };
+  "hot-contact"?: { device: string; port: number; riseC: number; tau?: Duration };
+  "stop-moving"?: { device: string };
+  "link-down"?: { link: string; for?: Duration };
+  "link-up"?: { link: string };
+  corrupt?: { link: string; rate: number; for?: Duration };
+  loss?: { link: string; rate: number; for?: Duration };
+  "cloud-down"?: { for?: Duration };
+  "cloud-up"?: Record<string, never>;
+  "gateway-restart"?: { down?: Duration };
+  rogue?: { device?: string; deviceId?: string; link: string; count?: number; every?: Duration };
+  replay?: { device: string; link: string; last?: number };
+  command?: { device: string; port: number; on: boolean };
+  "ack-alarm"?: { kind: string; device: string };
+}
+
+export interface ExpectItem {
+  name?: string;
+  alarm?: { kind: string; device?: string; port?: number; within?: Duration; after?: string };
+  "no-alarm"?: { kind: string; device?: string; after?: string };
+  "alarm-cleared"?: { kind: string; device: string; within?: Duration; after?: string };
+  "cloud-alarms"?: { kind: string; device?: string; count: number; after?: string };
+  "relay-off"?: { device: string; port: number; within?: Duration; after?: string };
+  "relay-on"?: { device: string; port: number; at?: string };
+  cut?: { device: string; port?: number; reason: string; within?: Duration; after?: string };
+  "no-cut"?: { device: string; port?: number; reason?: string; after?: string };
+  sounded?: { device: string; within?: Duration; after?: string };
+  "not-sounded"?: { device: string; after?: string };
+  "device-event"?: { device: string; event: string; within?: Duration; after?: string };
+  "cloud-telemetry-complete"?: { device: string; after?: string };
+  "gateway-counter"?: { name: string; atLeast?: number; atMost?: number };
+  "cloud-historical"?: { device: string; atLeast?: number };
+}
+
+export interface ScenarioFile {
+  name: string;
+  description?: string;
+  seed?: number;
+  duration: Duration;
+  /** ISO time of virtual instant 0; 2026-01-05T00:00:00+08:00 by default. */
+  start?: string;
+  /** pty (default): receivers and buses are real pseudo-terminals; in-process: direct. */
+  transport?: "pty" | "in-process";
+  site: SiteSpec;
+  /** Extra gateway configuration merged into the generated site config (e.g. rules). */
+  gateway?: { rules?: Record<string, unknown>[]; standardRules?: boolean };
+  timeline?: TimelineItem[];
+  expect: ExpectItem[];
+}
+
+export const TIMELINE_ACTIONS = [
+  "smoke",
+  "press-test",
+  "tamper",
+  "battery",
+  "power-off",
+  "power-on",
+  "reboot",
+  "plug",
+  "unplug",
+  "hot-contact",
+  "stop-moving",
+  "link-down",
+  "link-up",
+  "corrupt",
+  "loss",
+  "cloud-down",
+  "cloud-up",
+  "gateway-restart",
+  "rogue",
+  "replay",
+  "command",
+  "ack-alarm",
+] as const;
+
+export const EXPECT_KINDS = [
+  "alarm",
+  "no-alarm",
+  "alarm-cleared",
+  "cloud-alarms",
+  "relay-off",
+  "relay-on",
+  "cut",
+  "no-cut",
+  "sounded",
+  "not-sounded",
+  "device-event",
+  "cloud-telemetry-complete",
+  "gateway-counter",
+  "cloud-historical",
+] as const;
