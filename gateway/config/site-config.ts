@@ -1,0 +1,269 @@
+/**
+ * The site configuration as TypeScript types: what `loadSiteConfig` returns
+ * after JSON Schema validation with defaults filled in. The schema in
+ * schema.ts and schema-rules.ts is the source of truth; README.md documents
+ * every key. Optional keys stay absent when not given (no `undefined`).
+ */
+import type {
+  AlarmKind,
+  AlarmTransitionKind,
+  DeviceKindName,
+  Severity,
+} from "../../protocol/uplink.js";
+
+export interface SerialReceiverConfig {
+  /** Receiver name, shown in counters and in `receivers` of each message. */
+  name: string;
+  /** Device path, e.g. /dev/ttyUSB0 or /dev/serial/by-id/... */
+  path: string;
+  baud: number;
+}
+
+export interface MqttIngestConfig {
+  /** `embedded`: an Aedes broker inside the gateway; `external`: connect to `url`. */
+  mode: "embedded" | "external";
+  host: string;
+  port: number;
+  url?: string;
+  username?: string;
+  password?: string;
+}
+
+export interface CloudTlsConfig {
+  /** PEM file paths, resolved against the config file's folder. */
+  ca?: string;
+  cert?: string;
+  key?: string;
+  rejectUnauthorized: boolean;
+}
+
+export interface CloudUplinkConfig {
+  url: string;
+  clientId?: string;
+  username?: string;
+  password?: string;
+  passwordFile?: string;
+  tls?: CloudTlsConfig;
+  keepaliveS: number;
+  healthIntervalS: number;
+  /** Site command key (hex, 16 or 32 bytes) that signs operator commands. */
+  commandKey?: string;
+  commandKeyFile?: string;
+  reconnectMinMs: number;
+  reconnectMaxMs: number;
+  /** QoS 1 publishes in flight at once (capped by the broker's Receive Maximum). */
+  inflight: number;
+}
+
+export interface HttpConfig {
+  host: string;
+  port: number;
+  /** `scrypt$N$r$p$salt$hash` from `hashInstallPassword` (password.ts). */
+  installPasswordHash?: string;
+}
+
+export interface BuildingConfig {
+  id: string;
+  name?: string;
+  flats: string[];
+}
+
+export interface ShedConfig {
+  id: string;
+  name?: string;
+  building?: string;
+  /** Total power limit of the shed in watts (aggregate rules default to it). */
+  limitW: number;
+  ports?: number;
+}
+
+export interface StaticDeviceConfig {
+  /** 8 hex digits. */
+  id: string;
+  kind: DeviceKindName;
+  /** 32 hex digits; absent when the device is commissioned through the gateway. */
+  key?: string;
+  building?: string;
+  location?: string;
+  shed?: string;
+  heartbeatS?: number;
+  sleepy?: boolean;
+  board?: string;
+}
+
+export type DeviceEventName =
+  | "smoke-alarm"
+  | "smoke-clear"
+  | "smoke-hush"
+  | "self-test-ok"
+  | "self-test-fail"
+  | "smoke-fault"
+  | "tamper"
+  | "tamper-clear"
+  | "low-battery"
+  | "end-of-life"
+  | "charger-cut"
+  | "charger-restored"
+  | "illegal-suspected"
+  | "session-start"
+  | "session-end"
+  | "refused";
+
+export type ChargerReasonName =
+  | "none"
+  | "overload"
+  | "shed-total"
+  | "over-temp"
+  | "short-circuit"
+  | "full-charge"
+  | "time-limit"
+  | "illegal-load"
+  | "command";
+
+export interface RuleScope {
+  id: string;
+  enabled: boolean;
+  description?: string;
+  /** Only these devices (8 hex digits each). */
+  devices?: string[];
+  buildings?: string[];
+  sheds?: string[];
+}
+
+export type ThresholdMetric = "shed-temp-c" | "port-power-w" | "battery-mv" | "smoke-level";
+
+export interface ThresholdRuleConfig extends RuleScope {
+  kind: "threshold";
+  metric: ThresholdMetric;
+  above?: number;
+  below?: number;
+  hysteresis: number;
+  durationS: number;
+  alarm: AlarmKind;
+  severity: Severity;
+  /** Ports to cut while raised: none, the port that crossed, or every port. */
+  cut: "none" | "port" | "all";
+  ports?: number[];
+  plausible?: { min?: number; max?: number; maxStepPerS?: number };
+}
+
+export interface DeviceEventRuleConfig extends RuleScope {
+  kind: "device-event";
+  on: DeviceEventName[];
+  /** Charger events only: match these reasons (all when absent). */
+  reasons?: ChargerReasonName[];
+  clearOn: DeviceEventName[];
+  alarm?: AlarmKind;
+  severity: Severity;
+  /** One alarm per port (true) or one per device for the whole shed (false). */
+  perPort: boolean;
+  /** Sound every other detector of the same building (smoke events). */
+  interlink?: { soundDurationS: number };
+  /** Emit a notification (for events that are not alarms). */
+  notify: boolean;
+}
+
+export interface AbsenceRuleConfig extends RuleScope {
+  kind: "absence";
+  deviceKinds: DeviceKindName[];
+  factor: number;
+  alarm: AlarmKind;
+  severity: Severity;
+}
+
+export interface AggregateRuleConfig extends RuleScope {
+  kind: "aggregate";
+  /** Shed limit in W; defaults to the shed's `limitW`. */
+  limitW?: number;
+  hysteresisW: number;
+  durationS: number;
+  /** Readings older than this are left out of the sum. */
+  staleS: number;
+  /** A port under this is idle (a session starts when it rises above). */
+  idleW: number;
+  alarm: AlarmKind;
+  severity: Severity;
+  cut: "newest" | "none";
+}
+
+export interface IllegalLoadRuleConfig extends RuleScope {
+  kind: "illegal-load";
+  flatMinW: number;
+  windowS: number;
+  flatTolerancePct: number;
+  taperPct: number;
+  stepW: number;
+  stepAboveW: number;
+  stepMaxGapS: number;
+  idleW: number;
+  alarm: AlarmKind;
+  severity: Severity;
+  cut: boolean;
+}
+
+export interface InactivityWindowConfig {
+  /** Local time "HH:MM" (site `utcOffsetMin`); a window may cross midnight. */
+  from: string;
+  to: string;
+  maxIdleS: number;
+}
+
+export interface InactivityRuleConfig extends RuleScope {
+  kind: "inactivity";
+  windows: InactivityWindowConfig[];
+  alarm: AlarmKind;
+  severity: Severity;
+}
+
+export type RuleConfig =
+  | ThresholdRuleConfig
+  | DeviceEventRuleConfig
+  | AbsenceRuleConfig
+  | AggregateRuleConfig
+  | IllegalLoadRuleConfig
+  | InactivityRuleConfig;
+
+export type RuleKind = RuleConfig["kind"];
+
+export interface NotificationChannelConfig {
+  id: string;
+  type: "log" | "webhook" | "mqtt";
+  url?: string;
+  topic?: string;
+  severities: Severity[];
+  kinds?: AlarmKind[];
+  transitions: AlarmTransitionKind[];
+}
+
+export interface EscalationLevelConfig {
+  /** Seconds after the alarm was raised, while still active and unacknowledged. */
+  afterS: number;
+  notify: string[];
+}
+
+export interface EscalationPolicyConfig {
+  id: string;
+  kinds?: AlarmKind[];
+  severities?: Severity[];
+  levels: EscalationLevelConfig[];
+}
+
+export interface SiteConfig {
+  site: string;
+  gateway: string;
+  name?: string;
+  /** Local time offset from UTC in minutes (China: 480). */
+  utcOffsetMin: number;
+  database: string;
+  diskCapMB: number;
+  serial: SerialReceiverConfig[];
+  mqtt: MqttIngestConfig;
+  cloud?: CloudUplinkConfig;
+  http: HttpConfig;
+  buildings: BuildingConfig[];
+  sheds: ShedConfig[];
+  devices: StaticDeviceConfig[];
+  rules: RuleConfig[];
+  notifications: NotificationChannelConfig[];
+  escalation: EscalationPolicyConfig[];
+}
