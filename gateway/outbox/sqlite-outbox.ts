@@ -1,0 +1,191 @@
+/**
+ * The durable outbox in the gateway's SQLite database (WAL, synchronous=FULL).
+ * `append` is one transaction: when it returns the entries are on disk. Seq
+ * comes from AUTOINCREMENT, so it is never reused, even after the newest
+ * entries were removed: downstream uses it as the idempotency key.
+ * Grouping many appends into one commit is the GroupCommitter's job.
+ */
+import type { Statement } from "better-sqlite3";
+import type { GatewayDatabase } from "../storage/database.js";
+import type { Outbox, OutboxEntry, OutboxItem, Priority } from "../types.js";
+import { PRIORITY_TELEMETRY } from "../types.js";
+import { type CapTarget, enforceCap, type OutboxCapOptions, type OutboxStats } from "./cap.js";
+import { entryCostBytes, peekOrdered } from "./ordering.js";
+
+interface DbRow {
+  seq: number;
+  priority: number;
+  topic: string;
+  payload: string;
+  key: string;
+  created_at: number;
+}
+
+const COST_SQL = "length(topic) + length(payload) + 2 * length(key) + 48";
+const COLS = "seq, priority, topic, payload, key, created_at";
+
+function toEntry(r: DbRow): OutboxEntry {
+  return {
+    seq: r.seq,
+    priority: r.priority as Priority,
+    topic: r.topic,
+    payload: r.payload,
+    key: r.key,
+    createdAt: r.created_at,
+  };
+}
+
+export class SqliteOutbox implements Outbox {
+  readonly stats: OutboxStats = { bytes: 0, thinned: 0, dropped: 0, overCap: false };
+  private readonly db: GatewayDatabase;
+  private readonly opts: OutboxCapOptions;
+  private readonly insert: Statement;
+  private readonly firstPage: Statement;
+  private readonly nextPage: Statement;
+  private readonly preds: Statement;
+  private readonly del: Statement;
+  private readonly count: Statement;
+  private readonly oldest: Statement;
+  private readonly appendTx: (items: OutboxItem[]) => OutboxEntry[];
+  private rowCount: number;
+
+  constructor(db: GatewayDatabase, opts: OutboxCapOptions = {}) {
+    this.db = db;
+    this.opts = opts;
+    this.insert = db.prepare(
+      "INSERT INTO outbox (priority, topic, payload, key, created_at) VALUES (?, ?, ?, ?, ?)",
+    );
+    this.firstPage = db.prepare(`SELECT ${COLS} FROM outbox ORDER BY priority, seq LIMIT ?`);
+    this.nextPage = db.prepare(
+      `SELECT ${COLS} FROM outbox WHERE (priority = ? AND seq > ?) OR priority > ? ORDER BY priority, seq LIMIT ?`,
+    );
+    this.preds = db.prepare(
+      `SELECT ${COLS} FROM outbox WHERE key = ? AND seq < ? ORDER BY seq LIMIT ?`,
+    );
+    this.del = db.prepare(`DELETE FROM outbox WHERE seq = ? RETURNING ${COST_SQL} AS cost`);
+    this.count = db.prepare("SELECT COUNT(*) AS n FROM outbox");
+    this.oldest = db.prepare("SELECT created_at FROM outbox ORDER BY seq LIMIT 1");
+    const totals = db.prepare(`SELECT COUNT(*) AS n, SUM(${COST_SQL}) AS b FROM outbox`).get() as {
+      n: number;
+      b: number | null;
+    };
+    this.rowCount = totals.n;
+    this.stats.bytes = totals.b ?? 0;
+    this.appendTx = db.transaction((items: OutboxItem[]) => {
+      const out: OutboxEntry[] = [];
+      for (const it of items) {
+        const r = this.insert.run(it.priority, it.topic, it.payload, it.key, it.createdAt);
+        out.push({ ...it, seq: Number(r.lastInsertRowid) });
+        this.stats.bytes += entryCostBytes(it);
+      }
+      this.rowCount += items.length;
+      enforceCap(this.capTarget(), this.opts, this.stats);
+      return out;
+    });
+  }
+
+  /** One transaction; nested inside a caller's transaction it becomes a savepoint. */
+  append(items: OutboxItem[]): OutboxEntry[] {
+    if (items.length === 0) return [];
+    const before = { bytes: this.stats.bytes, rows: this.rowCount };
+    try {
+      return this.appendTx(items);
+    } catch (err) {
+      this.stats.bytes = before.bytes;
+      this.rowCount = before.rows;
+      throw err;
+    }
+  }
+
+  peek(limit: number): OutboxEntry[] {
+    return peekOrdered(
+      {
+        candidates: (after, n) => {
+          const rows = (
+            after
+              ? this.nextPage.all(after.priority, after.seq, after.priority, n)
+              : this.firstPage.all(n)
+          ) as DbRow[];
+          return rows.map(toEntry);
+        },
+        predecessors: (key, seq, n) => (this.preds.all(key, seq, n) as DbRow[]).map(toEntry),
+      },
+      limit,
+    );
+  }
+
+  remove(seqs: number[]): void {
+    if (seqs.length === 0) return;
+    this.db.transaction(() => {
+      for (const s of seqs) this.deleteOne(s);
+    })();
+  }
+
+  depth(): number {
+    return this.rowCount;
+  }
+
+  /** Recounts from the table (the cached depth is exact unless another writer shares the table). */
+  recount(): number {
+    this.rowCount = (this.count.get() as { n: number }).n;
+    return this.rowCount;
+  }
+
+  oldestAgeS(now: number): number {
+    const r = this.oldest.get() as { created_at: number } | undefined;
+    return r ? Math.max(0, (now - r.created_at) / 1000) : 0;
+  }
+
+  private deleteOne(seq: number): boolean {
+    const r = this.del.get(seq) as { cost: number } | undefined;
+    if (!r) return false;
+    this.stats.bytes -= r.cost;
+    this.rowCount--;
+    return true;
+  }
+
+  private capTarget(): CapTarget {
+    const db = this.db;
+    return {
+      bytes: () => this.stats.bytes,
+      thinBoundary: () => {
+        const n = (
+          db
+            .prepare("SELECT COUNT(*) AS n FROM outbox WHERE priority = ? AND thinned = 0")
+            .get(PRIORITY_TELEMETRY) as { n: number }
+        ).n;
+        if (n === 0) return undefined;
+        const r = db
+          .prepare(
+            "SELECT seq FROM outbox WHERE priority = ? AND thinned = 0 ORDER BY seq LIMIT 1 OFFSET ?",
+          )
+          .get(PRIORITY_TELEMETRY, Math.floor((n - 1) / 2)) as { seq: number };
+        return r.seq;
+      },
+      thin: (boundary) => {
+        const victims = db
+          .prepare(
+            `SELECT seq FROM (
+               SELECT seq, ROW_NUMBER() OVER (PARTITION BY key ORDER BY seq) AS rn
+               FROM outbox WHERE priority = ? AND thinned = 0 AND seq <= ?
+             ) WHERE rn % 2 = 0`,
+          )
+          .all(PRIORITY_TELEMETRY, boundary) as Array<{ seq: number }>;
+        let deleted = 0;
+        for (const v of victims) if (this.deleteOne(v.seq)) deleted++;
+        db.prepare(
+          "UPDATE outbox SET thinned = 1 WHERE priority = ? AND thinned = 0 AND seq <= ?",
+        ).run(PRIORITY_TELEMETRY, boundary);
+        return deleted;
+      },
+      dropOldestTelemetry: (n) => {
+        const victims = db
+          .prepare("SELECT seq FROM outbox WHERE priority = ? ORDER BY seq LIMIT ?")
+          .all(PRIORITY_TELEMETRY, n) as Array<{ seq: number }>;
+        let deleted = 0;
+        for (const v of victims) if (this.deleteOne(v.seq)) deleted++;
+        return deleted;
+      },
+    };
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * An accepted message as an outbox entry: the UplinkEnvelope of
+ * protocol/uplink.ts on the device's telemetry or event topic. The ordering
+ * key is the device, so one device's messages reach the cloud in order. seq
+ * and historical are filled by the uplink when it publishes.
+ */
+import { SMOKE_ALARM, SMOKE_TAMPER } from "../../protocol/constants.js";
+import type { UplinkMsg } from "../../protocol/messages.js";
+import { deviceIdHex, topics, type UplinkEnvelope } from "../../protocol/uplink.js";
+import {
+  type AcceptedMessage,
+  type OutboxItem,
+  PRIORITY_ALARM,
+  PRIORITY_EVENT,
+  PRIORITY_TELEMETRY,
+  type Priority,
+} from "../types.js";
+
+export interface SiteIdentity {
+  site: string;
+  gateway: string;
+}
+
+export function messagePriority(msg: UplinkMsg): Priority {
+  switch (msg.type) {
+    case "smoke-event":
+      return msg.event === SMOKE_ALARM || msg.event === SMOKE_TAMPER
+        ? PRIORITY_ALARM
+        : PRIORITY_EVENT;
+    case "charger-event":
+    case "command-ack":
+      return PRIORITY_EVENT;
+    default:
+      return PRIORITY_TELEMETRY;
+  }
+}
+
+export function isEventTopic(msg: UplinkMsg): boolean {
+  return msg.type === "smoke-event" || msg.type === "charger-event" || msg.type === "command-ack";
+}
+
+/** Ordering key of a device's messages in the outbox. */
+export function deviceKey(deviceId: number): string {
+  return `dev/${deviceIdHex(deviceId)}`;
+}
+
+export function toOutboxItem(m: AcceptedMessage, id: SiteIdentity): OutboxItem {
+  const dev = deviceIdHex(m.deviceId);
+  const envelope: UplinkEnvelope<UplinkMsg> = {
+    v: 1,
+    site: id.site,
+    gateway: id.gateway,
+    deviceId: dev,
+    deviceKind: m.deviceKind,
+    seq: 0,
+    counter: m.counter,
+    ts: m.receivedAt,
+    historical: false,
+    receivers: m.receivers,
+    body: m.msg,
+  };
+  return {
+    priority: messagePriority(m.msg),
+    topic: isEventTopic(m.msg)
+      ? topics.event(id.site, id.gateway, dev)
+      : topics.telemetry(id.site, id.gateway, dev),
+    payload: JSON.stringify(envelope),
+    key: deviceKey(m.deviceId),
+    createdAt: m.receivedAt,
+  };
+}

@@ -1,0 +1,39 @@
+/**
+ * Device keys: 16 bytes, written as 32 hex digits. Keys are never logged or
+ * returned by the API except once, when the gateway generates one.
+ */
+import { createHmac, randomBytes } from "node:crypto";
+import { KEY_LENGTH } from "../../protocol/constants.js";
+
+export function parseKeyHex(hex: unknown): Uint8Array | undefined {
+  if (typeof hex !== "string" || !/^[0-9a-fA-F]{32}$/.test(hex)) return undefined;
+  return new Uint8Array(Buffer.from(hex, "hex"));
+}
+
+export function keyToHex(key: Uint8Array): string {
+  return Buffer.from(key).toString("hex");
+}
+
+export function generateKey(): Uint8Array {
+  return new Uint8Array(randomBytes(KEY_LENGTH));
+}
+
+/** The MQTT password of a Wi-Fi device: hex HMAC-SHA256(key, "mqtt"). The firmware derives the same. */
+export function mqttPassword(key: Uint8Array): string {
+  return createHmac("sha256", key).update("mqtt").digest("hex");
+}
+
+/** Node's HMAC-SHA256, the fast HmacFn for the protocol codec. */
+export function nodeHmac(key: Uint8Array, data: Uint8Array): Uint8Array {
+  return new Uint8Array(createHmac("sha256", key).update(data).digest());
+}
+
+/** Parses "0000abcd" / "abcd" / "0xabcd" / a decimal-free hex id to a uint32. */
+export function parseDeviceId(text: unknown): number | undefined {
+  if (typeof text === "number")
+    return Number.isInteger(text) && text >= 0 && text <= 0xffffffff ? text : undefined;
+  if (typeof text !== "string") return undefined;
+  const t = text.toLowerCase().replace(/^0x/, "");
+  if (!/^[0-9a-f]{1,8}$/.test(t)) return undefined;
+  return Number.parseInt(t, 16) >>> 0;
+}
