@@ -1,0 +1,126 @@
+/**
+ * The fleet API as the dashboard calls it (cloud-bridge/README.md documents the server side).
+ */
+import { toAlarm, toDevice, toGateway, toShed, toSiteSummary } from "./models.js";
+import { arr, counts, num, obj, optNum, str } from "./narrow.js";
+import { request } from "./session.js";
+
+/** @typedef {import("./models.js").Alarm} Alarm */
+/** @typedef {import("./models.js").DeviceInfo} DeviceInfo */
+/** @typedef {import("./models.js").GatewayInfo} GatewayInfo */
+/** @typedef {import("./models.js").Point} Point */
+/** @typedef {import("./models.js").ShedLive} ShedLive */
+/** @typedef {import("./models.js").SiteSummary} SiteSummary */
+/** @typedef {import("./models.js").WeeklyReport} WeeklyReport */
+
+/** The token's identity and sites. */
+export async function me() {
+  const r = obj(await request("/api/me"));
+  return { name: str(r.name), role: str(r.role), sites: arr(r.sites).map((s) => str(s)) };
+}
+
+/** @returns {Promise<SiteSummary[]>} */
+export async function listSites() {
+  return arr(obj(await request("/api/sites")).sites).map(toSiteSummary);
+}
+
+/** @param {string} site */
+const sitePath = (site) => `/api/sites/${encodeURIComponent(site)}`;
+
+/** @param {string} site @returns {Promise<GatewayInfo[]>} */
+export async function listGateways(site) {
+  return arr(obj(await request(`${sitePath(site)}/gateways`)).gateways).map(toGateway);
+}
+
+/** @param {string} site @returns {Promise<DeviceInfo[]>} */
+export async function listDevices(site) {
+  return arr(obj(await request(`${sitePath(site)}/devices`)).devices).map(toDevice);
+}
+
+/** Every shed of a site with its live ports (one request per shed). @param {string} site */
+export async function listSheds(site) {
+  const list = arr(obj(await request(`${sitePath(site)}/sheds`)).sheds);
+  return Promise.all(list.map((s) => getShed(site, str(obj(s).shed))));
+}
+
+/** @param {string} site @param {string} shed */
+export async function getShed(site, shed) {
+  return toShed(await request(`${sitePath(site)}/sheds/${encodeURIComponent(shed)}`), { site });
+}
+
+/**
+ * Alarms of one site, or of every site the token sees when `site` is empty.
+ * @param {{ site?: string, active?: boolean }} filter
+ * @param {string[]} allSites
+ * @returns {Promise<Alarm[]>}
+ */
+export async function listAlarms(filter, allSites) {
+  const sites = filter.site ? [filter.site] : allSites;
+  const q = new URLSearchParams({ limit: "500" });
+  if (filter.active !== undefined) q.set("active", String(filter.active));
+  const lists = await Promise.all(
+    sites.map(async (s) => arr(obj(await request(`${sitePath(s)}/alarms?${q}`)).alarms)),
+  );
+  return lists.flat().map(toAlarm);
+}
+
+/** @param {string} site @param {string} alarmId */
+export async function getAlarm(site, alarmId) {
+  return toAlarm(await request(`${sitePath(site)}/alarms/${encodeURIComponent(alarmId)}`));
+}
+
+/**
+ * Sends the acknowledgement; the alarm turns acknowledged when the gateway's transition arrives.
+ * @param {string} site @param {string} alarmId @param {string} comment
+ */
+export async function acknowledgeAlarm(site, alarmId, comment) {
+  const path = `${sitePath(site)}/alarms/${encodeURIComponent(alarmId)}/ack`;
+  return request(path, { method: "POST", json: { comment } });
+}
+
+/**
+ * A shed's total or one port's power between `from` and `to` (ms).
+ * @param {{ site: string, deviceId: string, port: number | undefined, from: number, to: number }} q
+ * @returns {Promise<Point[]>}
+ */
+export async function getHistory(q) {
+  const params = new URLSearchParams({
+    device: q.deviceId,
+    metric: "power_w",
+    from: String(q.from),
+    to: String(q.to),
+    step: String(Math.max(10, Math.round((q.to - q.from) / 1000 / 300))),
+    agg: "max",
+  });
+  if (q.port !== undefined) params.set("port", String(q.port));
+  const series = arr(obj(await request(`${sitePath(q.site)}/history?${params}`)).series);
+  return series.flatMap((s) =>
+    arr(obj(s).points).map((p) => /** @type {Point} */ ([num(arr(p)[0]), num(arr(p)[1])])),
+  );
+}
+
+/** @param {string} site @param {string} week ISO week, e.g. 2025-W47 @returns {Promise<WeeklyReport>} */
+export async function getWeeklyReport(site, week) {
+  const r = obj(await request(`${sitePath(site)}/report?week=${encodeURIComponent(week)}`));
+  const overloads = obj(r.overloads);
+  return {
+    site: str(r.site, site),
+    week: str(r.week, week),
+    from: num(r.from),
+    to: num(r.to),
+    portOverloads: num(overloads.port),
+    shedOverloads: num(overloads.shed),
+    cutsByReason: counts(r.cutsByReason),
+    illegalLoad: num(r.illegalLoadIncidents),
+    fireAlarms: num(r.fireAlarms),
+    alarmsByKind: counts(r.alarmsByKind),
+    devicesOffline: arr(r.devicesOffline).map((d) => ({
+      deviceId: str(obj(d).deviceId),
+      lastSeen: optNum(obj(d).lastSeen),
+    })),
+    lowBatteries: arr(r.lowBatteries).map((d) => ({
+      deviceId: str(obj(d).deviceId),
+      batteryMv: num(obj(d).batteryMv),
+    })),
+  };
+}

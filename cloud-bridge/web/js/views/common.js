@@ -1,0 +1,103 @@
+/** Pieces shared by the views: loading and error states, badges, alarm wording. */
+import { h, replace } from "../dom.js";
+import { t, tDynamic } from "../i18n.js";
+
+/** @typedef {import("../models.js").Alarm} Alarm */
+
+/** @param {HTMLElement} root */
+export function showLoading(root) {
+  replace(root, h("p", { class: "muted", "data-testid": "loading" }, t("app.loading")));
+}
+
+/**
+ * @param {HTMLElement} root
+ * @param {unknown} err
+ * @param {() => void} retry
+ */
+export function showError(root, err, retry) {
+  const reason = err instanceof Error ? err.message : String(err);
+  replace(
+    root,
+    h(
+      "div",
+      { class: "error", role: "alert" },
+      h("p", null, t("app.error", { reason })),
+      h("button", { type: "button", onclick: retry }, t("app.retry")),
+    ),
+  );
+}
+
+/** @param {string} severity */
+export function severityBadge(severity) {
+  return h("span", { class: `badge sev-${severity}` }, tDynamic(`severity.${severity}`, severity));
+}
+
+/** @param {string} kind */
+export function kindName(kind) {
+  return tDynamic(`kind.${kind}`, kind);
+}
+
+/** @param {number} state */
+export function portStateName(state) {
+  return tDynamic(`port.state.${state}`, String(state));
+}
+
+/** CSS class of a port state: idle, charging, full, off, cut, fault. @param {number} state */
+export function portStateClass(state) {
+  if (state === 0) return "idle";
+  if (state === 1) return "charging";
+  if (state === 2) return "full";
+  if (state === 3) return "off";
+  if (state === 11) return "fault";
+  return "cut";
+}
+
+/** Where an alarm happened, in words. @param {Alarm} a */
+export function alarmWhere(a) {
+  const parts = [a.site];
+  if (a.location) parts.push(a.location);
+  parts.push(t("alarms.device", { id: a.deviceId }));
+  if (a.port !== undefined) parts.push(t("alarms.portOf", { n: a.port + 1 }));
+  return parts.join(" · ");
+}
+
+/** Active/cleared and acknowledged/not, as two badges. @param {Alarm} a */
+export function alarmStatus(a) {
+  return h(
+    "span",
+    { class: "status" },
+    h(
+      "span",
+      { class: `badge ${a.active ? "st-active" : "st-cleared"}`, "data-testid": "alarm-active" },
+      a.active ? t("alarms.active") : t("alarms.cleared"),
+    ),
+    " ",
+    h(
+      "span",
+      {
+        class: `badge ${a.acknowledged ? "st-acked" : "st-unacked"}`,
+        "data-testid": "alarm-acked",
+      },
+      a.acknowledged ? t("alarms.acknowledged") : t("alarms.unacknowledged"),
+    ),
+    a.historical ? h("span", { class: "badge st-historical" }, t("alarms.historical")) : null,
+  );
+}
+
+export const SEVERITIES = ["critical", "major", "minor", "maintenance"];
+export const ALARM_KINDS = [
+  "fire",
+  "smoke-fault",
+  "tamper",
+  "low-battery",
+  "end-of-life",
+  "device-lost",
+  "port-overload",
+  "shed-overload",
+  "over-temperature",
+  "short-circuit",
+  "illegal-load",
+  "welfare",
+  "threshold",
+  "security",
+];

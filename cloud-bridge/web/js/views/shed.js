@@ -1,0 +1,129 @@
+/**
+ * A charging shed, live: each port's power against its limit and its state
+ * (idle, charging, full, cut and why), the shed total against its limit, the
+ * temperature. Telemetry from the stream updates it in place, without reloads.
+ */
+import { getShed } from "../api.js";
+import { h, replace } from "../dom.js";
+import { formatAgo, formatTemp } from "../format.js";
+import { t } from "../i18n.js";
+import { subscribe } from "../live.js";
+import { applyTelemetry } from "../shed-live.js";
+import { loadBar } from "./bars.js";
+import { portStateClass, portStateName, showError, showLoading } from "./common.js";
+
+/** @typedef {import("../models.js").ShedLive} ShedLive */
+
+/** @type {import("../app.js").View} */
+export function shedView(root, ctx) {
+  const site = ctx.params[0] ?? "";
+  const deviceId = ctx.params[1] ?? "";
+  const body = h("div", { "data-testid": "shed" });
+  root.append(body);
+  let stopped = false;
+  /** @type {ShedLive | undefined} */
+  let shed;
+  const history = (/** @type {number | undefined} */ port) =>
+    `#/history/${encodeURIComponent(site)}/${encodeURIComponent(deviceId)}${port === undefined ? "" : `?port=${port}`}`;
+
+  const show = () => {
+    if (!shed) return;
+    const s = shed;
+    const now = Date.now();
+    const overTemp = s.tempLimitC !== undefined && s.tempC !== undefined && s.tempC >= s.tempLimitC;
+    replace(
+      body,
+      h(
+        "div",
+        { class: "title-row" },
+        h("h1", null, t("shed.title", { name: s.name })),
+        h("a", { class: "button", href: `#/site/${encodeURIComponent(site)}` }, t("app.back")),
+      ),
+      h(
+        "section",
+        { class: "card shed-summary" },
+        h("h2", null, t("shed.total")),
+        loadBar({
+          valueW: s.totalW,
+          limitW: s.shedLimitW,
+          label: t("shed.total"),
+          testId: "total",
+        }),
+        h(
+          "p",
+          null,
+          `${t("shed.temperature")}: `,
+          h(
+            "strong",
+            { class: overTemp ? "danger" : undefined, "data-testid": "temp" },
+            formatTemp(s.tempC),
+          ),
+          " · ",
+          h(
+            "span",
+            { class: "muted", "data-testid": "updated" },
+            t("shed.updated", { when: formatAgo(s.ts, now) }),
+          ),
+          " · ",
+          h("a", { href: history(undefined) }, t("shed.history")),
+        ),
+      ),
+      s.ports.length === 0
+        ? h("p", { class: "muted" }, t("shed.noData"))
+        : h(
+            "div",
+            { class: "ports" },
+            s.ports.map((p) =>
+              h(
+                "section",
+                { class: `card port port-${portStateClass(p.state)}`, "data-port": p.port },
+                h(
+                  "div",
+                  { class: "port-head" },
+                  h(
+                    "h3",
+                    null,
+                    h("a", { href: history(p.port) }, t("shed.port", { n: p.port + 1 })),
+                  ),
+                  h(
+                    "span",
+                    { class: `badge ps-${portStateClass(p.state)}`, "data-testid": "port-state" },
+                    portStateName(p.state),
+                  ),
+                ),
+                loadBar({
+                  valueW: p.powerW,
+                  limitW: p.limitW,
+                  label: t("shed.port", { n: p.port + 1 }),
+                  testId: "port-power",
+                }),
+              ),
+            ),
+          ),
+    );
+  };
+  const load = async () => {
+    try {
+      shed = await getShed(site, deviceId);
+      if (!stopped) show();
+    } catch (err) {
+      if (!stopped) showError(body, err, load);
+    }
+  };
+  showLoading(body);
+  void load();
+  const unsub = subscribe("telemetry", (data) => {
+    if (!shed) return;
+    const next = applyTelemetry(shed, data);
+    if (!next) return;
+    shed = next;
+    show();
+  });
+  // The "updated N s ago" text ages even when nothing arrives.
+  const tick = setInterval(show, 5000);
+  return () => {
+    stopped = true;
+    unsub();
+    clearInterval(tick);
+  };
+}

@@ -1,0 +1,165 @@
+/** One site: its gateways (online/offline), devices offline, and charging sheds with live totals. */
+import { listDevices, listGateways, listSheds } from "../api.js";
+import { h, replace } from "../dom.js";
+import { formatAgo, formatTemp } from "../format.js";
+import { t } from "../i18n.js";
+import { subscribe } from "../live.js";
+import { obj } from "../narrow.js";
+import { applyTelemetry } from "../shed-live.js";
+import { loadBar } from "./bars.js";
+import { kindName, portStateClass, portStateName, showError, showLoading } from "./common.js";
+
+/** @typedef {import("../models.js").ShedLive} ShedLive */
+/** @typedef {import("../models.js").GatewayInfo} GatewayInfo */
+/** @typedef {import("../models.js").DeviceInfo} DeviceInfo */
+
+/** @type {import("../app.js").View} */
+export function siteView(root, ctx) {
+  const site = ctx.params[0] ?? "";
+  const gatewaysBox = h("div", { "data-testid": "gateways" });
+  const offlineBox = h("div", { "data-testid": "offline-devices" });
+  const shedsBox = h("div", { class: "grid", "data-testid": "sheds" });
+  const q = encodeURIComponent(site);
+  root.append(
+    h(
+      "div",
+      { class: "title-row" },
+      h("h1", null, t("site.title", { site })),
+      h("a", { class: "button", href: `#/alarms?site=${q}&state=active` }, t("site.alarms")),
+      h("a", { class: "button", href: `#/report/${q}` }, t("sites.report")),
+    ),
+    h("h2", null, t("site.sheds")),
+    shedsBox,
+    h("h2", null, t("site.gateways")),
+    gatewaysBox,
+    h("h2", null, t("site.devicesOffline")),
+    offlineBox,
+  );
+  let stopped = false;
+  /** @type {ShedLive[]} */
+  let sheds = [];
+  /** @type {GatewayInfo[]} */
+  let gateways = [];
+
+  const load = async () => {
+    try {
+      const [gws, devices, shedList] = await Promise.all([
+        listGateways(site),
+        listDevices(site),
+        listSheds(site),
+      ]);
+      if (stopped) return;
+      gateways = gws;
+      sheds = shedList;
+      showGateways();
+      showSheds();
+      showOffline(devices.filter((d) => !d.online));
+    } catch (err) {
+      if (!stopped) showError(shedsBox, err, load);
+    }
+  };
+  const showGateways = () => {
+    const now = Date.now();
+    if (gateways.length === 0) {
+      replace(gatewaysBox, h("p", { class: "muted" }, t("site.noGateways")));
+      return;
+    }
+    replace(
+      gatewaysBox,
+      h(
+        "ul",
+        { class: "plain" },
+        gateways.map((g) =>
+          h(
+            "li",
+            { "data-gateway": g.gateway },
+            h(
+              "span",
+              { class: `badge ${g.online ? "st-online" : "st-offline"}` },
+              g.online ? t("site.online") : t("site.offline"),
+            ),
+            ` ${g.gateway} `,
+            h("span", { class: "muted" }, t("site.lastSeen", { when: formatAgo(g.lastSeen, now) })),
+          ),
+        ),
+      ),
+    );
+  };
+  /** @param {DeviceInfo[]} offline */
+  const showOffline = (offline) => {
+    const now = Date.now();
+    replace(
+      offlineBox,
+      offline.length === 0
+        ? h("p", { class: "muted" }, t("app.none"))
+        : h(
+            "ul",
+            { class: "plain" },
+            offline.map((d) =>
+              h(
+                "li",
+                null,
+                h("code", null, d.deviceId),
+                ` ${kindName(d.kind)} · ${t("site.lastSeen", { when: formatAgo(d.lastSeen, now) })}`,
+              ),
+            ),
+          ),
+    );
+  };
+  const showSheds = () => {
+    if (sheds.length === 0) {
+      replace(shedsBox, h("p", { class: "muted" }, t("site.noSheds")));
+      return;
+    }
+    replace(shedsBox, sheds.map(shedCard));
+  };
+  /** @param {ShedLive} s */
+  const shedCard = (s) =>
+    h(
+      "a",
+      {
+        class: "card shed-card",
+        href: `#/shed/${q}/${encodeURIComponent(s.deviceId)}`,
+        "data-device": s.deviceId,
+      },
+      h("h3", null, t("shed.title", { name: s.name })),
+      loadBar({ valueW: s.totalW, limitW: s.shedLimitW, label: t("shed.total") }),
+      h(
+        "div",
+        { class: "port-dots", "aria-hidden": "true" },
+        s.ports.map((p) =>
+          h("span", { class: `dot ps-${portStateClass(p.state)}`, title: portStateName(p.state) }),
+        ),
+      ),
+      h("p", { class: "muted" }, `${t("shed.temperature")} ${formatTemp(s.tempC)}`),
+    );
+
+  showLoading(shedsBox);
+  void load();
+  const unsubs = [
+    subscribe("telemetry", (data) => {
+      let changed = false;
+      sheds = sheds.map((s) => {
+        const next = applyTelemetry(s, data);
+        if (next) changed = true;
+        return next ?? s;
+      });
+      if (changed) showSheds();
+    }),
+    subscribe("gateway", (data) => {
+      const d = obj(data);
+      if (d.site !== site) return;
+      if (!gateways.some((g) => g.gateway === d.gateway)) return void load();
+      gateways = gateways.map((g) =>
+        g.gateway === d.gateway
+          ? { ...g, online: d.online === true, lastSeen: Number(d.statusTs) || g.lastSeen }
+          : g,
+      );
+      showGateways();
+    }),
+  ];
+  return () => {
+    stopped = true;
+    for (const u of unsubs) u();
+  };
+}

@@ -1,0 +1,111 @@
+/** Every site the token may see: gateways online, devices offline, active alarms by severity. */
+import { listSites } from "../api.js";
+import { h, replace } from "../dom.js";
+import { t } from "../i18n.js";
+import { subscribe } from "../live.js";
+import { SEVERITIES, severityBadge, showError, showLoading } from "./common.js";
+
+/** @typedef {import("../models.js").SiteSummary} SiteSummary */
+
+/** @type {import("../app.js").View} */
+export function sitesView(root) {
+  const list = h("div", { class: "grid", "data-testid": "sites" });
+  root.append(h("h1", null, t("sites.title")), list);
+  let stopped = false;
+  const load = async () => {
+    try {
+      const sites = await listSites();
+      if (!stopped) show(sites);
+    } catch (err) {
+      if (!stopped) showError(list, err, load);
+    }
+  };
+  /** @param {SiteSummary[]} sites */
+  const show = (sites) => {
+    if (sites.length === 0) {
+      replace(list, h("p", { class: "muted" }, t("sites.empty")));
+      return;
+    }
+    replace(list, sites.map(siteCard));
+  };
+  showLoading(list);
+  void load();
+  const refresh = debounce(load, 300);
+  const unsubs = [subscribe("alarm", refresh), subscribe("status", refresh)];
+  return () => {
+    stopped = true;
+    for (const u of unsubs) u();
+  };
+}
+
+/** @param {SiteSummary} s */
+function siteCard(s) {
+  const active = SEVERITIES.filter(
+    (sev) => s.alarms[/** @type {keyof SiteSummary["alarms"]} */ (sev)] > 0,
+  );
+  return h(
+    "section",
+    { class: "card site", "data-site": s.site },
+    h("h2", null, h("a", { href: `#/site/${encodeURIComponent(s.site)}` }, s.name)),
+    h(
+      "dl",
+      { class: "stats" },
+      h("dt", null, t("sites.gatewaysOnline")),
+      h(
+        "dd",
+        {
+          class: s.gatewaysOnline < s.gatewaysTotal ? "warn" : undefined,
+          "data-testid": "gateways",
+        },
+        `${s.gatewaysOnline} / ${s.gatewaysTotal}`,
+      ),
+      h("dt", null, t("sites.devicesOffline")),
+      h(
+        "dd",
+        { class: s.devicesOffline > 0 ? "warn" : undefined, "data-testid": "offline" },
+        `${s.devicesOffline} / ${s.devicesTotal}`,
+      ),
+      h("dt", null, t("sites.activeAlarms")),
+      h(
+        "dd",
+        { "data-testid": "alarms" },
+        active.length === 0
+          ? t("app.none")
+          : active.map((sev) =>
+              h(
+                "a",
+                {
+                  class: "count",
+                  href: `#/alarms?site=${encodeURIComponent(s.site)}&state=active&severity=${sev}`,
+                },
+                severityBadge(sev),
+                ` ${s.alarms[/** @type {keyof SiteSummary["alarms"]} */ (sev)]}`,
+              ),
+            ),
+      ),
+    ),
+    h(
+      "p",
+      { class: "actions" },
+      h("a", { class: "button", href: `#/site/${encodeURIComponent(s.site)}` }, t("sites.open")),
+      h(
+        "a",
+        { class: "button", href: `#/report/${encodeURIComponent(s.site)}` },
+        t("sites.report"),
+      ),
+    ),
+  );
+}
+
+/**
+ * @param {() => void} fn
+ * @param {number} ms
+ */
+export function debounce(fn, ms) {
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let timer;
+  return () => {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(fn, ms);
+  };
+}

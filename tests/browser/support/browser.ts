@@ -1,0 +1,81 @@
+/**
+ * A real headless Chromium (Debian package `chromium`) driven by playwright-core,
+ * one per test file, plus helpers: screenshots under test-output/screenshots/
+ * and a record of page errors so a test can fail on any uncaught script error.
+ */
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { repoRoot } from "../../../common/paths.js";
+
+export const CHROMIUM_PATH = "/usr/bin/chromium";
+
+export const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-quic",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(
+      `Chromium is not installed at ${CHROMIUM_PATH}: apt-get install chromium (Debian package "chromium")`,
+    );
+  }
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+}
+
+export const PHONE = { width: 390, height: 844 };
+export const DESKTOP = { width: 1280, height: 860 };
+
+/** A fresh context (own sessionStorage) with a language preset; `phone` gives a small touch screen. */
+export async function newContext(
+  browser: Browser,
+  opts: { lang?: "zh" | "en"; phone?: boolean; baseURL?: string } = {},
+): Promise<BrowserContext> {
+  const ctx = await browser.newContext({
+    viewport: opts.phone ? PHONE : DESKTOP,
+    deviceScaleFactor: 1,
+    isMobile: opts.phone === true,
+    hasTouch: opts.phone === true,
+    locale: opts.lang === "zh" ? "zh-CN" : "en-GB",
+    timezoneId: "Asia/Shanghai",
+    ...(opts.baseURL ? { baseURL: opts.baseURL } : {}),
+  });
+  if (opts.lang) {
+    // A string, not a function: this file is type-checked without the DOM library.
+    const lang = JSON.stringify(opts.lang);
+    await ctx.addInitScript({
+      content: `if (!localStorage.getItem("haitang.lang")) localStorage.setItem("haitang.lang", ${lang});`,
+    });
+  }
+  return ctx;
+}
+
+/** Collects uncaught page errors and console errors; `errors` should stay empty. */
+export function watchErrors(page: Page): { errors: string[] } {
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(`console: ${m.text()}`);
+  });
+  return { errors };
+}
+
+export function screenshotDir(): string {
+  const dir = join(repoRoot(), "test-output", "screenshots");
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** Saves a full-page PNG as test-output/screenshots/<name>.png and returns its path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  const path = join(screenshotDir(), `${name}.png`);
+  await page.screenshot({ path, fullPage: true, animations: "disabled" });
+  return path;
+}
