@@ -47,8 +47,8 @@ export const BOARD_PROFILES: Record<string, BoardProfile> = {
     modules: ["Flash", "Storage", "heatshrink", "fs", "net", "dgram", "http", "crypto", "Wifi"],
     nativeSha256: true,
   },
-  puck: {
-    name: "puck",
+  puckjs: {
+    name: "puckjs",
     envBoard: "PUCKJS",
     jsVars: 2600,
     programBytes: 2600 * 12,

@@ -1,0 +1,38 @@
+/**
+ * What the simulator needs from a running firmware image: the firmware
+ * sandbox (firmware/sandbox) behind a narrow interface, in virtual time.
+ * Times are the device's own milliseconds since power-on.
+ */
+
+export interface FirmwareRuntime {
+  /** Device milliseconds since power-on. */
+  nowMs(): number;
+  /** Device time of the next due timer or watch, or undefined when idle. */
+  nextTimerMs(): number | undefined;
+  /** Runs every timer due up to `nowMs + ms`, in order. */
+  advance(ms: number): void;
+  setAnalog(pin: string, fraction: number): void;
+  setDigital(pin: string, high: boolean): void;
+  /** Bytes into the board's Serial1. */
+  serialIn(bytes: Uint8Array): void;
+  /** Power cycle: the same image restarts with its Storage kept. */
+  reboot(): void;
+  /** Stops everything (power removed). */
+  halt(): void;
+}
+
+export interface FirmwareCallbacks {
+  /** The firmware wrote to Serial1. */
+  onSerialOut(bytes: Uint8Array): void;
+  /** The firmware drove an output pin. */
+  onPinWrite(pin: string, high: boolean): void;
+  /** A line the firmware printed (console), for the trace. */
+  onConsole?(line: string): void;
+}
+
+/** Makes a runtime for a built image; the sandbox adapter implements it. */
+export type FirmwareRuntimeFactory = (
+  code: string,
+  callbacks: FirmwareCallbacks,
+  opts: { board: string; seed: number },
+) => FirmwareRuntime;

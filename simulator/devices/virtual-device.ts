@@ -1,0 +1,189 @@
+/**
+ * One virtual device: the built firmware image running in a firmware runtime
+ * (the sandbox), its physical model driving the input pins, and its Serial1
+ * wired to a link. Virtual time is the scenario's; the firmware's own clock
+ * starts at each power-on.
+ */
+import type { DeviceConfig } from "../../firmware/device-config.js";
+import { Deframer, frameBytes } from "../../protocol/framing.js";
+import type { Trace } from "../report/trace.js";
+import { describeFrame } from "./describe-frame.js";
+import type { FirmwareRuntime, FirmwareRuntimeFactory } from "./firmware-runtime.js";
+import type { DeviceModel, PinSink } from "./pins.js";
+
+export type TransmitHandler = (
+  dev: VirtualDevice,
+  framed: Uint8Array,
+  frame: Uint8Array,
+  atMs: number,
+) => void;
+
+export class VirtualDevice {
+  readonly name: string;
+  readonly config: DeviceConfig;
+  readonly model: DeviceModel;
+  /** "radio", "wifi" or a bus id. */
+  readonly link: string;
+  runtime: FirmwareRuntime | undefined;
+  /** Virtual ms of the last power-on. */
+  private bootAtMs = 0;
+  private readonly code: string;
+  private readonly factory: FirmwareRuntimeFactory;
+  private readonly trace: Trace;
+  private readonly onTransmit: TransmitHandler;
+  private readonly roleOfPin = new Map<string, string>();
+  private readonly pins: PinSink;
+  private readonly deframer: Deframer;
+  private readonly seed: number;
+  /** Virtual "now" while the runtime runs (for callbacks). */
+  private cursorMs = 0;
+  /** Last digital level written per pin, to avoid re-triggering watches. */
+  private readonly digitalLevels = new Map<string, boolean>();
+
+  constructor(opts: {
+    name: string;
+    config: DeviceConfig;
+    model: DeviceModel;
+    link: string;
+    code: string;
+    factory: FirmwareRuntimeFactory;
+    trace: Trace;
+    seed: number;
+    onTransmit: TransmitHandler;
+  }) {
+    this.name = opts.name;
+    this.config = opts.config;
+    this.model = opts.model;
+    this.link = opts.link;
+    this.code = opts.code;
+    this.factory = opts.factory;
+    this.trace = opts.trace;
+    this.seed = opts.seed;
+    this.onTransmit = opts.onTransmit;
+    for (const [role, pin] of Object.entries(opts.config.pins)) this.roleOfPin.set(pin, role);
+    const pinOf = (role: string) => opts.config.pins[role];
+    this.pins = {
+      analog: (role, v) => {
+        const pin = pinOf(role);
+        if (pin && this.runtime) this.runtime.setAnalog(pin, v);
+      },
+      digital: (role, high) => {
+        const pin = pinOf(role);
+        if (!pin || !this.runtime) return;
+        if (this.digitalLevels.get(pin) === high) return;
+        this.digitalLevels.set(pin, high);
+        this.runtime.setDigital(pin, high);
+      },
+    };
+    this.deframer = new Deframer((frame) => {
+      const framed = frameBytes(frame);
+      this.trace.add({
+        t: this.cursorMs,
+        src: "device",
+        event: "uplink",
+        device: this.name,
+        ...describeFrame(frame),
+      });
+      this.onTransmit(this, framed, frame, this.cursorMs);
+    });
+  }
+
+  get deviceId(): number {
+    return this.config.deviceId;
+  }
+
+  get poweredOn(): boolean {
+    return this.runtime !== undefined;
+  }
+
+  powerOn(atMs: number, initial: { role: string; high: boolean }[] = []): void {
+    if (this.runtime) return;
+    this.bootAtMs = atMs;
+    this.cursorMs = atMs;
+    this.digitalLevels.clear();
+    this.runtime = this.factory(
+      this.code,
+      {
+        onSerialOut: (bytes) => this.deframer.push(bytes),
+        onPinWrite: (pin, high) => this.pinWritten(pin, high),
+        onConsole: (line) =>
+          this.trace.add({
+            t: this.cursorMs,
+            src: "device",
+            event: "console",
+            device: this.name,
+            line,
+          }),
+      },
+      { board: "PICO", seed: this.seed },
+    );
+    for (const i of initial) this.pins.digital(i.role, i.high);
+    this.model.drive(atMs, this.pins);
+    this.trace.add({ t: atMs, src: "device", event: "power-on", device: this.name });
+  }
+
+  powerOff(atMs: number): void {
+    if (!this.runtime) return;
+    this.runtime.halt();
+    this.runtime = undefined;
+    this.trace.add({ t: atMs, src: "device", event: "power-off", device: this.name });
+  }
+
+  reboot(atMs: number): void {
+    if (!this.runtime) return;
+    this.advanceTo(atMs);
+    this.digitalLevels.clear();
+    this.runtime.reboot();
+    this.bootAtMs = atMs;
+    this.trace.add({ t: atMs, src: "device", event: "reboot", device: this.name });
+  }
+
+  private pinWritten(pin: string, high: boolean): void {
+    const role = this.roleOfPin.get(pin) ?? pin;
+    const ev = this.model.onOutput(role, high, this.cursorMs);
+    if (ev) this.trace.add({ t: this.cursorMs, src: "device", device: this.name, ...ev });
+  }
+
+  /** Virtual ms of the next firmware timer, or undefined. */
+  nextWakeMs(): number | undefined {
+    const rt = this.runtime;
+    if (!rt) return undefined;
+    const n = rt.nextTimerMs();
+    return n === undefined ? undefined : this.bootAtMs + n;
+  }
+
+  /** Runs the firmware up to virtual `atMs`, driving the pins before every timer. */
+  advanceTo(atMs: number): void {
+    const rt = this.runtime;
+    if (!rt) return;
+    for (;;) {
+      const next = this.nextWakeMs();
+      if (next === undefined || next > atMs) break;
+      const nowV = this.bootAtMs + rt.nowMs();
+      this.cursorMs = Math.max(next, nowV);
+      this.model.drive(this.cursorMs, this.pins);
+      rt.advance(Math.max(0, next - nowV));
+      if (this.runtime !== rt) return;
+    }
+    const nowV = this.bootAtMs + rt.nowMs();
+    this.cursorMs = atMs;
+    if (atMs > nowV) {
+      this.model.drive(atMs, this.pins);
+      rt.advance(atMs - nowV);
+    }
+  }
+
+  /** Sets an input pin by role at the current instant (the device must be advanced to it). */
+  setInput(role: string, high: boolean, atMs: number): void {
+    this.cursorMs = atMs;
+    this.pins.digital(role, high);
+  }
+
+  /** Bytes arriving on the device's Serial1 at virtual `atMs`. */
+  receive(bytes: Uint8Array, atMs: number): void {
+    if (!this.runtime) return;
+    this.advanceTo(atMs);
+    this.cursorMs = atMs;
+    this.runtime.serialIn(bytes);
+  }
+}

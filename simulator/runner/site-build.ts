@@ -1,0 +1,104 @@
+/**
+ * From a scenario to the things that run: a build configuration per virtual
+ * device (ids and keys from the seed) and the gateway's site configuration
+ * (receivers and buses as serial ports, devices with their keys, placement).
+ */
+import type { DeviceConfig } from "../../firmware/device-config.js";
+import { standardRules } from "../../gateway/config/standard-rules.js";
+import { deviceIdHex } from "../../protocol/uplink.js";
+import { deriveDeviceId, deriveKeyHex, deviceConfigFor } from "../devices/device-config-for.js";
+import { parseDurationMs } from "../scenario/duration.js";
+import type { Scenario } from "../scenario/load-scenario.js";
+import type { DeviceSpec } from "../scenario/types.js";
+
+export interface PlannedDevice {
+  name: string;
+  spec: DeviceSpec;
+  config: DeviceConfig;
+  /** Building id for detectors and guardians. */
+  building?: string;
+}
+
+export function planDevices(sc: Scenario): PlannedDevice[] {
+  return sc.site.devices.map((d) => {
+    const deviceId = d.deviceId ? Number.parseInt(d.deviceId, 16) : deriveDeviceId(d.id, sc.seed);
+    const spec: Parameters<typeof deviceConfigFor>[0] = {
+      name: d.id,
+      kind: d.kind,
+      deviceId,
+      key: deriveKeyHex(d.id, sc.seed),
+    };
+    if (d.heartbeat !== undefined)
+      spec.heartbeatS = Math.round(parseDurationMs(d.heartbeat) / 1000);
+    if (d.thresholds) spec.thresholds = d.thresholds;
+    const planned: PlannedDevice = { name: d.id, spec: d, config: deviceConfigFor(spec) };
+    if (d.flat) planned.building = d.flat.split("/")[0]!;
+    return planned;
+  });
+}
+
+export interface GatewayEndpoints {
+  /** Serial port per receiver or bus id: the host side of its pty pair. */
+  serialPaths: Map<string, string>;
+  mqttPort: number;
+  httpPort: number;
+  cloudUrl: string;
+  databasePath: string;
+  commandKeyHex: string;
+}
+
+/** The site config as the gateway's loader takes it (JSON is YAML). */
+export function siteConfigFor(
+  sc: Scenario,
+  devices: PlannedDevice[],
+  ep: GatewayEndpoints,
+): Record<string, unknown> {
+  const serial = [...ep.serialPaths.entries()].map(([name, path]) => {
+    const bus = (sc.site.buses ?? []).find((b) => b.id === name);
+    return { name, path, baud: bus?.baud ?? 9600 };
+  });
+  const sheds = (sc.site.sheds ?? []).map((s) => {
+    const out: Record<string, unknown> = { id: s.id };
+    if (s.limitW !== undefined) out.limitW = s.limitW;
+    if (s.building) out.building = s.building;
+    return out;
+  });
+  const useStandard = sc.gateway?.standardRules !== false;
+  const rules = [...(useStandard ? standardRules() : []), ...(sc.gateway?.rules ?? [])];
+  return {
+    site: "sim",
+    gateway: "gw1",
+    name: sc.name,
+    utcOffsetMin: 480,
+    database: ep.databasePath,
+    serial,
+    mqtt: { mode: "embedded", host: "127.0.0.1", port: ep.mqttPort },
+    cloud: {
+      url: ep.cloudUrl,
+      clientId: `haitang-sim-gw-${ep.mqttPort}`,
+      keepaliveS: 5,
+      healthIntervalS: 60,
+      reconnectMinMs: 100,
+      reconnectMaxMs: 500,
+      commandKey: ep.commandKeyHex,
+    },
+    http: { host: "127.0.0.1", port: ep.httpPort },
+    buildings: (sc.site.buildings ?? []).map((b) => ({ id: b.id, flats: b.flats })),
+    sheds,
+    devices: devices.map((d) => {
+      const out: Record<string, unknown> = {
+        id: deviceIdHex(d.config.deviceId),
+        kind: d.config.kind,
+        key: d.config.key,
+        heartbeatS: Math.max(10, d.config.heartbeatS),
+        sleepy: d.config.listenWindowMs > 0,
+        board: "PICO",
+        location: d.spec.flat ?? d.spec.shed ?? d.name,
+      };
+      if (d.building) out.building = d.building;
+      if (d.spec.shed) out.shed = d.spec.shed;
+      return out;
+    }),
+    rules,
+  };
+}

@@ -1,0 +1,126 @@
+import { describe, expect, it } from "vitest";
+import { junitXml, scenarioPassed, summaryText } from "../report/junit.js";
+import type { TraceRecord } from "../report/trace.js";
+import { parseScenario, type Scenario } from "../scenario/load-scenario.js";
+import { evaluate } from "./expectations.js";
+
+function scenario(expectYaml: string): Scenario {
+  const r = parseScenario(`
+name: verdicts
+duration: 1h
+site:
+  sheds: [{ id: s1 }]
+  buildings: [{ id: b1, flats: ["101"] }]
+  receivers: [{ id: rx }]
+  devices:
+    - { id: det, kind: smoke, flat: b1/101, link: radio }
+    - { id: chg, kind: charger, shed: s1, link: radio }
+timeline:
+  - { at: 10m, label: fire, smoke: { device: det, profile: flaming } }
+  - { at: 20m, label: heater, plug: { device: chg, port: 1, load: heater } }
+expect:
+${expectYaml}
+`);
+  if (!r.ok) throw new Error(JSON.stringify(r.errors));
+  return r.scenario;
+}
+
+const M = 60_000;
+const trace: TraceRecord[] = [
+  {
+    t: 11 * M,
+    src: "cloud",
+    event: "alarm",
+    transition: "raised",
+    kind: "fire",
+    device: "det",
+    alarmId: "a1",
+    at: 11 * M,
+  },
+  {
+    t: 40 * M,
+    src: "cloud",
+    event: "alarm",
+    transition: "raised",
+    kind: "fire",
+    device: "det",
+    alarmId: "a1",
+    at: 11 * M,
+  },
+  { t: 20 * M + 4000, src: "device", event: "relay-off", device: "chg", port: 1 },
+  {
+    t: 20 * M + 4000,
+    src: "device",
+    event: "uplink",
+    device: "chg",
+    name: "charger-cut",
+    reason: "overload",
+    port: 1,
+  },
+  {
+    t: 5 * M,
+    src: "link",
+    event: "to-gateway",
+    device: "chg",
+    type: "charger-telemetry",
+    counter: 5,
+    intact: true,
+  },
+  {
+    t: 6 * M,
+    src: "link",
+    event: "to-gateway",
+    device: "chg",
+    type: "charger-telemetry",
+    counter: 6,
+    intact: true,
+  },
+  { t: 5 * M, src: "cloud", event: "telemetry", device: "chg", counter: 5 },
+  { t: 59 * M, src: "gateway", event: "counters", counters: { "bad-mac": 3 } },
+];
+
+describe("verdicts", () => {
+  it("passes expectations the trace meets", () => {
+    const sc = scenario(`
+  - alarm: { kind: fire, device: det, within: 2m, after: fire }
+  - cloud-alarms: { kind: fire, device: det, count: 1 }
+  - relay-off: { device: chg, port: 1, within: 5s, after: heater }
+  - cut: { device: chg, port: 1, reason: overload, within: 5s, after: heater }
+  - no-alarm: { kind: tamper }
+  - gateway-counter: { name: bad-mac, atLeast: 1 }
+`);
+    const r = evaluate(sc, trace, sc.durationMs);
+    expect(r.map((c) => [c.pass, c.detail])).toEqual(r.map((c) => [true, c.detail]));
+    expect(r[0]!.detail).toContain("60s after 'fire'");
+  });
+
+  it("fails expectations the trace does not meet, saying why", () => {
+    const sc = scenario(`
+  - alarm: { kind: fire, device: det, within: 30s, after: fire }
+  - cloud-alarms: { kind: fire, device: det, count: 2 }
+  - relay-off: { device: chg, port: 0, within: 5s, after: heater }
+  - cut: { device: chg, reason: illegal-load }
+  - no-alarm: { kind: fire }
+  - gateway-counter: { name: bad-mac, atMost: 0 }
+  - cloud-telemetry-complete: { device: chg }
+  - sounded: { device: det }
+`);
+    const r = evaluate(sc, trace, sc.durationMs);
+    expect(r.filter((c) => c.pass)).toEqual([]);
+    expect(r[0]!.detail).toContain("wanted within 30s");
+    expect(r[6]!.detail).toContain("counters 6");
+    const result = {
+      name: sc.name,
+      file: "v.yaml",
+      wallS: 0.1,
+      simulatedS: 3600,
+      seed: 1,
+      cases: r,
+    };
+    expect(scenarioPassed(result)).toBe(false);
+    const xml = junitXml([result]);
+    expect(xml).toContain('failures="8"');
+    expect(xml).toContain("<failure message=");
+    expect(summaryText([result])).toContain("FAIL  verdicts");
+  });
+});
