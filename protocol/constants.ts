@@ -78,6 +78,12 @@ export const CHARGER_EVENT_ILLEGAL_SUSPECTED = 3;
 export const CHARGER_EVENT_SESSION_START = 4;
 export const CHARGER_EVENT_SESSION_END = 5;
 export const CHARGER_EVENT_REFUSED = 6;
+/** Shed temperature sensor open, shorted or implausible (port PORT_ALL); the charger does not trip on it. */
+export const CHARGER_EVENT_SENSOR_FAULT = 7;
+/** Shed temperature sensor readings are plausible again (port PORT_ALL). */
+export const CHARGER_EVENT_SENSOR_OK = 8;
+/** tempDeciC in telemetry and events when the charger has no trustworthy temperature. */
+export const TEMP_INVALID_DECI_C = -32768;
 
 export const REASON_NONE = 0;
 export const REASON_OVERLOAD = 1;

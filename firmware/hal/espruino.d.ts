@@ -15,7 +15,10 @@ interface Pin {
 declare function analogRead(pin: Pin): number;
 declare function digitalRead(pin: Pin): number;
 declare function digitalWrite(pin: Pin, value: number | boolean): void;
-declare function pinMode(pin: Pin, mode: "input" | "input_pullup" | "input_pulldown" | "output" | "analog"): void;
+declare function pinMode(
+  pin: Pin,
+  mode: "input" | "input_pullup" | "input_pulldown" | "output" | "analog",
+): void;
 
 interface WatchOptions {
   repeat?: boolean;

@@ -1,0 +1,56 @@
+/**
+ * What every app does first on the board: the Espruino HAL, the link with the
+ * device's identity and key, and the stored config overrides.
+ */
+import { fromHex } from "../../protocol/bytes.js";
+import { RESET_FLASHED, RESET_POWER_ON } from "../../protocol/constants.js";
+import { loadConfigOverrides } from "../devices/config-update.js";
+import { type CommandHandler, createLink, type Link } from "../devices/link.js";
+import type { Identity } from "../devices/status.js";
+import { createEspruinoHal } from "../hal/espruino-hal.js";
+import type { Hal } from "../hal/hal.js";
+
+export interface Boot {
+  hal: Hal;
+  link: Link;
+  id: Identity;
+}
+
+/** Retries: first after about 1 s, doubling up to the cap (battery devices keep it longer). */
+const BACKOFF_BASE_MS = 1000;
+
+/**
+ * `settings` gets the stored config overrides; its listenWindowMs (absent = 0)
+ * is the link's: 0 = always listening (mains).
+ */
+export function boot(
+  deviceKind: number,
+  settings: object,
+  backoffMaxMs: number,
+  onCommand: CommandHandler,
+): Boot {
+  const cfg = HAITANG_DEVICE;
+  const hal = createEspruinoHal(cfg.link.baud);
+  loadConfigOverrides(hal, settings);
+  const link = createLink(
+    hal,
+    {
+      deviceId: cfg.deviceId,
+      key: fromHex(cfg.key)!,
+      listenWindowMs: (settings as { listenWindowMs?: number }).listenWindowMs || 0,
+      backoffBaseMs: BACKOFF_BASE_MS,
+      backoffMaxMs: backoffMaxMs,
+    },
+    onCommand,
+  );
+  link.start();
+  return {
+    hal: hal,
+    link: link,
+    id: {
+      deviceKind: deviceKind,
+      firmwareVersion: HAITANG_FIRMWARE_VERSION,
+      resetCause: link.firstBoot() ? RESET_FLASHED : RESET_POWER_ON,
+    },
+  };
+}

@@ -1,0 +1,38 @@
+/**
+ * Shed charger image (mains): always listening, watchdog on. Ports are sampled
+ * every 50 ms so a short circuit is cut well inside 100 ms; boards with
+ * over-current comparators on "short<i>" pins cut on the pin edge and sample
+ * every 200 ms.
+ */
+import { DEVICE_KIND_CHARGER } from "../../protocol/constants.js";
+import {
+  type ChargerSettings,
+  createShedCharger,
+  type ShedCharger,
+} from "../devices/shed-charger.js";
+import { boot } from "./boot.js";
+
+const CHARGER_BACKOFF_MAX_MS = 60000;
+const SAMPLE_MS = 50;
+const SAMPLE_WITH_COMPARATOR_MS = 200;
+const WATCHDOG_S = 5;
+
+function main(): void {
+  const cfg = HAITANG_DEVICE;
+  // The build-time thresholds object becomes the live settings (config updates change it).
+  const settings = cfg.charger as ChargerSettings;
+  settings.heartbeatS = cfg.heartbeatS;
+  let dev: ShedCharger;
+  const b = boot(DEVICE_KIND_CHARGER, settings, CHARGER_BACKOFF_MAX_MS, function (msg, now) {
+    return dev.command(msg, now);
+  });
+  const hal = b.hal;
+  E.enableWatchdog(WATCHDOG_S, true);
+  dev = createShedCharger(hal, b.link, b.id, settings);
+  dev.start(hal.nowMs());
+  hal.every(hal.has("short0") ? SAMPLE_WITH_COMPARATOR_MS : SAMPLE_MS, function () {
+    dev.sample(hal.nowMs());
+  });
+}
+
+E.on("init", main);

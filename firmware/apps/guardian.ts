@@ -1,0 +1,32 @@
+/** Guardian sensor image: door contact and motion, battery or mains. */
+import { DEVICE_KIND_GUARDIAN } from "../../protocol/constants.js";
+import {
+  createGuardianSensor,
+  type GuardianSensor,
+  type GuardianSettings,
+} from "../devices/guardian-sensor.js";
+import { boot } from "./boot.js";
+
+const GUARDIAN_BACKOFF_MAX_MS = 300000;
+
+function main(): void {
+  const cfg = HAITANG_DEVICE;
+  // The build-time thresholds object becomes the live settings (config updates change it).
+  const settings = cfg.guardian as GuardianSettings;
+  settings.heartbeatS = cfg.heartbeatS;
+  settings.listenWindowMs = cfg.listenWindowMs;
+  let dev: GuardianSensor;
+  const b = boot(DEVICE_KIND_GUARDIAN, settings, GUARDIAN_BACKOFF_MAX_MS, function (msg, now) {
+    return dev.command(msg, now);
+  });
+  const hal = b.hal;
+  dev = createGuardianSensor(hal, b.link, b.id, settings);
+  dev.start(hal.nowMs());
+  if (HAITANG_BOARD.name !== "ESP8266") hal.deepSleep(true);
+  const loop = function () {
+    hal.after(dev.tick(hal.nowMs()), loop);
+  };
+  loop();
+}
+
+E.on("init", main);

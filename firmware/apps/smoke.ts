@@ -1,0 +1,33 @@
+/** Smoke detector image: battery powered, deep sleep between samples. */
+import { DEVICE_KIND_SMOKE } from "../../protocol/constants.js";
+import {
+  createSmokeDetector,
+  type SmokeDetector,
+  type SmokeSettings,
+} from "../devices/smoke-detector.js";
+import { boot } from "./boot.js";
+
+/** Alarm retries back off to at most 5 minutes: a battery lasts years, not days. */
+const SMOKE_BACKOFF_MAX_MS = 300000;
+
+function main(): void {
+  const cfg = HAITANG_DEVICE;
+  // The build-time thresholds object becomes the live settings (config updates change it).
+  const settings = cfg.smoke as SmokeSettings;
+  settings.heartbeatS = cfg.heartbeatS;
+  settings.listenWindowMs = cfg.listenWindowMs;
+  let dev: SmokeDetector;
+  const b = boot(DEVICE_KIND_SMOKE, settings, SMOKE_BACKOFF_MAX_MS, function (msg, now) {
+    return dev.command(msg, now);
+  });
+  const hal = b.hal;
+  dev = createSmokeDetector(hal, b.link, b.id, settings);
+  dev.start(hal.nowMs());
+  hal.deepSleep(true);
+  const loop = function () {
+    hal.after(dev.tick(hal.nowMs()), loop);
+  };
+  loop();
+}
+
+E.on("init", main);
