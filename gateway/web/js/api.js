@@ -1,0 +1,51 @@
+/**
+ * The gateway's admin API as the installer page calls it (gateway/http documents the server side).
+ */
+import { toDevice, toHealth, toPending, toReport } from "./models.js";
+import { arr, obj } from "./narrow.js";
+import { request } from "./session.js";
+
+/** @typedef {import("./models.js").Device} Device */
+/** @typedef {import("./models.js").PendingDevice} PendingDevice */
+/** @typedef {import("./models.js").Report} Report */
+/** @typedef {import("./models.js").Health} Health */
+
+/**
+ * A list from `{key: [...]}` or a bare array.
+ * @param {unknown} body
+ * @param {string} key
+ */
+function listOf(body, key) {
+  return Array.isArray(body) ? body : arr(obj(body)[key]);
+}
+
+/** @returns {Promise<Health>} */
+export async function getHealth() {
+  return toHealth(await request("/api/health"));
+}
+
+/** @returns {Promise<Device[]>} */
+export async function listDevices() {
+  return listOf(await request("/api/devices"), "devices").map(toDevice);
+}
+
+/** @returns {Promise<PendingDevice[]>} */
+export async function listPending() {
+  return listOf(await request("/api/pending"), "pending").map(toPending);
+}
+
+/**
+ * @param {string} deviceId 8 hex digits
+ * @param {{ kind?: string, location?: string }} placement
+ */
+export async function approve(deviceId, placement) {
+  return request(`/api/devices/${encodeURIComponent(deviceId)}/approve`, {
+    method: "POST",
+    json: placement,
+  });
+}
+
+/** @returns {Promise<Report[]>} */
+export async function listReports() {
+  return listOf(await request("/api/reports"), "reports").map(toReport);
+}

@@ -1,0 +1,138 @@
+/**
+ * The installer page's view models and the conversions of the gateway API's
+ * JSON into them (gateway/http documents the JSON).
+ */
+import { arr, num, obj, optNum, optStr, str } from "./narrow.js";
+
+/**
+ * @typedef {{
+ *   deviceId: string, kind: string, status: string,
+ *   building: string | undefined, location: string | undefined, shed: string | undefined,
+ *   lastSeen: number | undefined, batteryMv: number | undefined, rssiDbm: number | undefined,
+ *   firmware: string | undefined, board: string | undefined,
+ * }} Device
+ * @typedef {{
+ *   deviceId: string, firstHeard: number, lastHeard: number, count: number,
+ *   receivers: string[], kindHint: string | undefined,
+ * }} PendingDevice
+ * @typedef {{ id: number, createdAt: number, deviceId: string | undefined, report: Record<string, unknown> }} Report
+ * @typedef {{ name: string, connected: boolean, path: string | undefined, frames: number | undefined }} Receiver
+ * @typedef {{
+ *   site: string, gateway: string, version: string | undefined, uptimeS: number | undefined,
+ *   uplink: string, outboxDepth: number, oldestEntryAgeS: number,
+ *   devices: number, pendingDevices: number, activeAlarms: number,
+ *   receivers: Receiver[], drops: Array<{ reason: string, count: number }>,
+ *   counters: Array<{ name: string, count: number }>,
+ * }} Health
+ */
+
+/** Drop reasons of the pipeline (gateway/types.ts DropReason), in display order. */
+export const DROP_REASONS = [
+  "bad-crc",
+  "garbage",
+  "oversize",
+  "malformed",
+  "unknown-device",
+  "decommissioned",
+  "bad-mac",
+  "replayed",
+  "duplicate",
+  "rate-limited",
+  "wrong-direction",
+];
+
+/** Device ids are shown as 8 hex digits. @param {unknown} v */
+export function hexId(v) {
+  if (typeof v === "number") return (v >>> 0).toString(16).padStart(8, "0");
+  return str(v);
+}
+
+/** @param {unknown} raw @returns {Device} */
+export function toDevice(raw) {
+  const r = obj(raw);
+  return {
+    deviceId: hexId(r.deviceId),
+    kind: str(r.kind, "unknown"),
+    status: str(r.status, "active"),
+    building: optStr(r.building),
+    location: optStr(r.location),
+    shed: optStr(r.shed),
+    lastSeen: optNum(r.lastSeen),
+    batteryMv: optNum(r.batteryMv),
+    rssiDbm: optNum(r.lastRssi ?? r.rssiDbm ?? r.rssi),
+    firmware: optStr(r.firmware),
+    board: optStr(r.board),
+  };
+}
+
+/** Message type code of the frames heard -> the kind it hints at (protocol/constants.ts). */
+const KIND_BY_TYPE = { 2: "smoke", 3: "charger", 4: "charger", 5: "guardian" };
+
+/** @param {unknown} raw @returns {PendingDevice} */
+export function toPending(raw) {
+  const r = obj(raw);
+  const type = optNum(r.typeCode);
+  return {
+    deviceId: hexId(r.deviceId),
+    firstHeard: num(r.firstHeard),
+    lastHeard: num(r.lastHeard),
+    count: num(r.count),
+    receivers: arr(r.receivers).map((x) => str(x)),
+    kindHint:
+      optStr(r.kindHint) ??
+      (type === undefined ? undefined : KIND_BY_TYPE[/** @type {2} */ (type)]),
+  };
+}
+
+/** @param {unknown} raw @returns {Report} */
+export function toReport(raw) {
+  const r = obj(raw);
+  return {
+    id: num(r.id),
+    createdAt: num(r.createdAt),
+    deviceId: r.deviceId === undefined ? undefined : hexId(r.deviceId),
+    report: obj(r.report),
+  };
+}
+
+/** @param {unknown} raw @returns {Health} */
+export function toHealth(raw) {
+  const r = obj(raw);
+  const outbox = obj(r.outbox);
+  const counters = obj(r.counters);
+  const dropped = obj(r.drops ?? r.dropped ?? counters.dropped);
+  /** @type {Array<{ reason: string, count: number }>} */
+  const drops = DROP_REASONS.map((reason) => ({
+    reason,
+    count: num(dropped[reason] ?? counters[reason] ?? counters[`dropped.${reason}`]),
+  }));
+  for (const [reason, count] of Object.entries(dropped)) {
+    if (!DROP_REASONS.includes(reason)) drops.push({ reason, count: num(count) });
+  }
+  const uplink = obj(r.uplink);
+  return {
+    site: str(r.site),
+    gateway: str(r.gateway),
+    version: optStr(r.version),
+    uptimeS: optNum(r.uptimeS),
+    uplink: str(typeof r.uplink === "string" ? r.uplink : uplink.state, "disconnected"),
+    outboxDepth: num(r.outboxDepth ?? outbox.depth),
+    oldestEntryAgeS: num(r.oldestEntryAgeS ?? outbox.oldestAgeS ?? outbox.oldestEntryAgeS),
+    devices: num(r.devices),
+    pendingDevices: num(r.pendingDevices),
+    activeAlarms: num(r.activeAlarms),
+    receivers: arr(r.receivers).map((x) => {
+      const o = obj(x);
+      return {
+        name: str(o.name),
+        connected: o.connected === true || o.state === "open" || o.state === "connected",
+        path: optStr(o.path),
+        frames: optNum(o.frames),
+      };
+    }),
+    drops,
+    counters: Object.entries(counters)
+      .filter(([name, v]) => typeof v === "number" && !DROP_REASONS.includes(name))
+      .map(([name, v]) => ({ name, count: num(v) })),
+  };
+}
