@@ -1,0 +1,173 @@
+/**
+ * A shed's total power across its chargers' ports: over the limit for
+ * `durationS` raises an alarm and cuts the newest session; if the total stays
+ * over once that cut shows in telemetry, the next newest goes. Cleared when
+ * the total is back under the limit by `hysteresisW`. The charger enforces its
+ * own shed limit too; this covers sheds with several boards and a board whose
+ * limit is set too high.
+ */
+import {
+  CHARGER_EVENT_SESSION_START,
+  PORT_ALL,
+  REASON_SHED_TOTAL,
+} from "../../protocol/constants.js";
+import { deviceIdHex } from "../../protocol/uplink.js";
+import type { AggregateRuleConfig } from "../config/site-config.js";
+import { type Action, PRIORITY_ALARM } from "../types.js";
+import { num, type RuleContext, type RuleModule } from "./rule-module.js";
+
+const DEFAULT_LIMIT_W = 8700;
+/** A cut that never shows in telemetry is given up on after this long. */
+const CUT_TIMEOUT_MS = 30_000;
+
+interface PortLoad {
+  deviceId: number;
+  port: number;
+  powerW: number;
+  at: number;
+  startedAt?: number;
+}
+
+interface ShedTrack {
+  ports: Map<string, PortLoad>;
+  overSince?: number;
+  active: boolean;
+  cutPending?: { key: string; at: number };
+}
+
+export interface AggregateState {
+  sheds: Map<string, ShedTrack>;
+}
+
+function limitOf(rule: AggregateRuleConfig, shed: string, ctx: RuleContext): number {
+  return rule.limitW ?? ctx.sheds.get(shed)?.limitW ?? DEFAULT_LIMIT_W;
+}
+
+function evaluate(
+  rule: AggregateRuleConfig,
+  shed: string,
+  t: ShedTrack,
+  now: number,
+  ctx: RuleContext,
+  out: Action[],
+): void {
+  let total = 0;
+  let owner: number | undefined;
+  for (const [key, p] of t.ports) {
+    if (now - p.at > rule.staleS * 1000) {
+      t.ports.delete(key);
+      continue;
+    }
+    total += p.powerW;
+    if (owner === undefined || p.deviceId < owner) owner = p.deviceId;
+  }
+  if (owner === undefined) return;
+  const limit = limitOf(rule, shed, ctx);
+  if (t.active && total <= limit - rule.hysteresisW) {
+    t.active = false;
+    delete t.overSince;
+    delete t.cutPending;
+    out.push({ type: "clear-alarm", kind: rule.alarm, deviceId: owner, rule: rule.id });
+    return;
+  }
+  if (total <= limit) {
+    delete t.overSince;
+    return;
+  }
+  t.overSince ??= now;
+  if (now - t.overSince < rule.durationS * 1000) return;
+  if (t.cutPending && now - t.cutPending.at < CUT_TIMEOUT_MS) return;
+  delete t.cutPending;
+  const victim = rule.cut === "newest" ? newest(t, rule.idleW) : undefined;
+  const cut = victim
+    ? `; cut ${deviceIdHex(victim.deviceId)} port ${victim.port} (newest session, ${victim.powerW} W)`
+    : "";
+  const evidence = `shed ${shed} total ${num(total)} W over the ${num(limit)} W limit for ${num((now - t.overSince) / 1000)} s${cut}`;
+  if (!t.active) {
+    t.active = true;
+    out.push({
+      type: "raise-alarm",
+      kind: rule.alarm,
+      severity: rule.severity,
+      deviceId: owner,
+      rule: rule.id,
+      evidence,
+    });
+  }
+  if (victim) {
+    t.cutPending = { key: `${victim.deviceId}:${victim.port}`, at: now };
+    out.push({
+      type: "downlink",
+      deviceId: victim.deviceId,
+      msg: { type: "relay", port: victim.port, on: false, reason: REASON_SHED_TOTAL },
+      priority: PRIORITY_ALARM,
+      reason: `${rule.id}: ${evidence}`,
+    });
+  }
+}
+
+/** The port whose session started last (ties: the higher power). */
+function newest(t: ShedTrack, idleW: number): PortLoad | undefined {
+  let best: PortLoad | undefined;
+  for (const p of t.ports.values()) {
+    if (p.powerW <= idleW) continue;
+    const a = p.startedAt ?? 0;
+    const b = best?.startedAt ?? 0;
+    if (!best || a > b || (a === b && p.powerW > best.powerW)) best = p;
+  }
+  return best;
+}
+
+export const aggregateRule: RuleModule<AggregateRuleConfig, AggregateState> = {
+  accepts: new Set(["charger-telemetry", "charger-event"]),
+  init: () => ({ sheds: new Map() }),
+  onMessage(rule, s, am, device, now, ctx, out) {
+    if (device.kind !== "charger") return;
+    const shed = device.shed ?? `charger-${deviceIdHex(device.deviceId)}`;
+    let t = s.sheds.get(shed);
+    if (!t) {
+      t = { ports: new Map(), active: false };
+      s.sheds.set(shed, t);
+    }
+    const m = am.msg;
+    if (m.type === "charger-event") {
+      if (m.event === CHARGER_EVENT_SESSION_START && m.port !== PORT_ALL) {
+        const p = t.ports.get(`${am.deviceId}:${m.port}`);
+        if (p) p.startedAt = am.receivedAt;
+      }
+      return;
+    }
+    if (m.type !== "charger-telemetry") return;
+    m.ports.forEach((reading, i) => {
+      const key = `${am.deviceId}:${i}`;
+      const prev = t.ports.get(key);
+      const p: PortLoad = {
+        deviceId: am.deviceId,
+        port: i,
+        powerW: reading.powerW,
+        at: am.receivedAt,
+      };
+      if (reading.powerW > rule.idleW) {
+        const started = prev && prev.powerW > rule.idleW ? prev.startedAt : am.receivedAt;
+        if (started !== undefined) p.startedAt = started;
+      }
+      t.ports.set(key, p);
+      if (t.cutPending?.key === key && reading.powerW <= rule.idleW) delete t.cutPending;
+    });
+    evaluate(rule, shed, t, now, ctx, out);
+  },
+  tick(rule, s, now, ctx, out) {
+    for (const [shed, t] of s.sheds) {
+      if (t.overSince !== undefined || t.active) evaluate(rule, shed, t, now, ctx, out);
+      if (t.ports.size === 0 && !t.active) s.sheds.delete(shed);
+    }
+  },
+  prune(rule, s, ctx, now) {
+    for (const [shed, t] of s.sheds) {
+      for (const [key, p] of t.ports) {
+        if (now - p.at > rule.staleS * 1000 || !ctx.directory.get(p.deviceId)) t.ports.delete(key);
+      }
+      if (t.ports.size === 0 && !t.active) s.sheds.delete(shed);
+    }
+  },
+};

@@ -1,0 +1,259 @@
+import { describe, expect, it } from "vitest";
+import {
+  CHARGER_EVENT_RESTORED,
+  PORT_CUT_ILLEGAL_LOAD,
+  REASON_COMMAND,
+  REASON_ILLEGAL_LOAD,
+} from "../../protocol/constants.js";
+import type { Action } from "../types.js";
+import {
+  chargerEvent,
+  device,
+  harness,
+  port,
+  siteFrom,
+  summary,
+  T0,
+  telemetry,
+} from "./testing.js";
+
+const site = siteFrom("rules:\n  - { id: illegal, kind: illegal-load }\n");
+const board = device(0xc001, "charger", { shed: "s1" });
+
+/** Deterministic noise (mulberry32). */
+function prng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Curve {
+  softStartS: number;
+  ccStartW: number;
+  ccEndW: number;
+  ccMin: number;
+  cvMin: number;
+  endW: number;
+  noisePct: number;
+  intervalS: number;
+  /** Extra readings [second, watts] replacing the curve's (e.g. an overshoot). */
+  overrides?: Record<number, number>;
+}
+
+/** A lithium CC/CV charge: soft start, constant current (power rises with the pack voltage), taper. */
+function ccCv(c: Curve, seed = 1): Array<[number, number]> {
+  const rnd = prng(seed);
+  const out: Array<[number, number]> = [];
+  const ccEnd = c.softStartS + c.ccMin * 60;
+  const cvEnd = ccEnd + c.cvMin * 60;
+  const k = Math.log(c.ccEndW / c.endW) / (c.cvMin * 60);
+  for (let t = 0; t <= cvEnd + 120; t += c.intervalS) {
+    let w: number;
+    if (t < c.softStartS) w = (c.ccStartW * t) / c.softStartS;
+    else if (t < ccEnd)
+      w = c.ccStartW + ((c.ccEndW - c.ccStartW) * (t - c.softStartS)) / (ccEnd - c.softStartS);
+    else if (t < cvEnd) w = c.ccEndW * Math.exp(-k * (t - ccEnd));
+    else w = 0;
+    w *= 1 + ((rnd() * 2 - 1) * c.noisePct) / 100;
+    out.push([t, Math.max(0, Math.round(c.overrides?.[t] ?? w))]);
+  }
+  return out;
+}
+
+const normalCharges: Array<[string, Curve]> = [
+  [
+    "48 V 20 Ah pack on a 5 A charger",
+    {
+      softStartS: 3,
+      ccStartW: 230,
+      ccEndW: 273,
+      ccMin: 150,
+      cvMin: 60,
+      endW: 25,
+      noisePct: 2,
+      intervalS: 10,
+    },
+  ],
+  [
+    "48 V 12 Ah pack on a 2 A charger",
+    {
+      softStartS: 2,
+      ccStartW: 90,
+      ccEndW: 110,
+      ccMin: 300,
+      cvMin: 90,
+      endW: 10,
+      noisePct: 3,
+      intervalS: 10,
+    },
+  ],
+  [
+    "60 V pack on a 3 A charger, read every second",
+    {
+      softStartS: 5,
+      ccStartW: 180,
+      ccEndW: 202,
+      ccMin: 20,
+      cvMin: 20,
+      endW: 15,
+      noisePct: 1,
+      intervalS: 1,
+    },
+  ],
+  [
+    "72 V pack on an 8 A charger near the limit",
+    {
+      softStartS: 4,
+      ccStartW: 560,
+      ccEndW: 672,
+      ccMin: 90,
+      cvMin: 45,
+      endW: 40,
+      noisePct: 2,
+      intervalS: 5,
+    },
+  ],
+  [
+    "a charger whose soft start overshoots past 800 W once",
+    {
+      softStartS: 10,
+      ccStartW: 600,
+      ccEndW: 640,
+      ccMin: 30,
+      cvMin: 30,
+      endW: 30,
+      noisePct: 1,
+      intervalS: 5,
+      overrides: { 10: 860 },
+    },
+  ],
+];
+
+function run(readings: Array<[number, number]>, otherPortW = 0): Array<[number, Action[]]> {
+  const h = harness(site, [board]);
+  const hits: Array<[number, Action[]]> = [];
+  for (const [s, w] of readings) {
+    const actions = h.send(board, telemetry(25, [otherPortW, w]), T0 + s * 1000);
+    if (actions.length) hits.push([s, actions]);
+  }
+  return hits;
+}
+
+describe("illegal-load rule", () => {
+  it.each(normalCharges)("raises nothing for a normal CC/CV charge: %s", (_name, curve) => {
+    for (const seed of [1, 2, 3]) expect(run(ccCv(curve, seed))).toEqual([]);
+  });
+
+  const heaters: Array<[string, Array<[number, number]>, number, RegExp]> = [
+    [
+      "a 1,500 W heater plugged in beside a charging battery (step)",
+      [
+        [0, 250],
+        [10, 252],
+        [20, 1750],
+        [30, 1748],
+      ],
+      20,
+      /^port 1: sudden step: 252 W -> 1750 W in 10 s/,
+    ],
+    [
+      "a 2 kW heater switched on at an idle port (step)",
+      [
+        [0, 0],
+        [5, 2000],
+      ],
+      5,
+      /^port 1: sudden step: 0 W -> 2000 W/,
+    ],
+    [
+      "a modified battery drawing a flat 900 W (flat)",
+      [
+        [0, 400],
+        [5, 650],
+        [10, 900],
+        [15, 905],
+        [20, 898],
+        [25, 902],
+        [30, 900],
+        [35, 903],
+        [40, 899],
+        [45, 901],
+        [50, 900],
+        [55, 902],
+      ],
+      50,
+      /^port 1: flat resistive load: 898-905 W \(spread 0\.8 % <= 5 %\) at or above 800 W for 40 s over 9 readings, no charging taper/,
+    ],
+    [
+      "a heater whose element warms and draws 2 % less, read every 20 s (flat)",
+      [
+        [0, 0],
+        [30, 1300],
+        [50, 1290],
+        [70, 1281],
+        [90, 1275],
+      ],
+      70,
+      /flat resistive load: 1281-1300 W .* for 40 s .*\(change -1\.5 %/,
+    ],
+  ];
+
+  it.each(heaters)(
+    "cuts the port within 60 s and says which signature matched: %s",
+    (_n, readings, cutAt, evidence) => {
+      const hits = run(readings);
+      expect(hits).toHaveLength(1);
+      const [s, actions] = hits[0]!;
+      expect(s).toBe(cutAt);
+      expect(summary(actions)).toEqual([
+        `relay 0000c001:1 off reason ${REASON_ILLEGAL_LOAD}`,
+        "raise illegal-load major 0000c001:1",
+      ]);
+      const onset = readings.find(([, w]) => w >= 800)![0];
+      expect(s - onset).toBeLessThanOrEqual(60);
+      expect((actions[1] as { evidence: string }).evidence).toMatch(evidence);
+      expect((actions[1] as { evidence: string }).evidence).toMatch(/; port cut$/);
+    },
+  );
+
+  it("stays one alarm until the port is restored, then watches the port again", () => {
+    const h = harness(site, [board]);
+    const t = (s: number) => T0 + s * 1000;
+    h.send(board, telemetry(25, [0, 100]), t(0));
+    expect(h.send(board, telemetry(25, [0, 1600]), t(5))).toHaveLength(2);
+    expect(h.send(board, telemetry(25, [0, 1600]), t(10))).toEqual([]);
+    const cutPort = { powerW: 0, energyWh: 0, state: PORT_CUT_ILLEGAL_LOAD, relayOn: false };
+    expect(h.send(board, telemetry(25, [port(0), cutPort]), t(15))).toEqual([]);
+    const restored = h.send(board, chargerEvent(CHARGER_EVENT_RESTORED, 1, REASON_COMMAND), t(60));
+    expect(summary(restored)).toEqual(["clear illegal-load 0000c001:1"]);
+    h.send(board, telemetry(25, [0, 0]), t(65));
+    expect(summary(h.send(board, telemetry(25, [0, 1600]), t(70)))).toContain(
+      "raise illegal-load major 0000c001:1",
+    );
+  });
+
+  it("clears when telemetry shows the relay back on after the cut", () => {
+    const h = harness(site, [board]);
+    const t = (s: number) => T0 + s * 1000;
+    h.send(board, telemetry(25, [0, 0]), t(0));
+    h.send(board, telemetry(25, [0, 1600]), t(5));
+    h.send(board, telemetry(25, [port(0), port(0, false)]), t(10));
+    expect(summary(h.send(board, telemetry(25, [0, 0]), t(20)))).toEqual([
+      "clear illegal-load 0000c001:1",
+    ]);
+  });
+
+  it("raises without cutting when cut is off", () => {
+    const h = harness(siteFrom("rules:\n  - { id: illegal, kind: illegal-load, cut: false }\n"), [
+      board,
+    ]);
+    h.send(board, telemetry(25, [0, 0]), T0);
+    expect(summary(h.send(board, telemetry(25, [0, 2000]), T0 + 5000))).toEqual([
+      "raise illegal-load major 0000c001:1",
+    ]);
+  });
+});

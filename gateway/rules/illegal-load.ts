@@ -1,0 +1,176 @@
+/**
+ * Illegal load on a charging port (a heater, a modified battery): either a
+ * flat resistive draw — at least `flatMinW` for `windowS` with a spread under
+ * `flatTolerancePct` and no charging taper — or a sudden step of `stepW` to at
+ * least `stepAboveW` between two readings. The port is cut with a RELAY off
+ * downlink and an alarm says which signature matched, with the numbers
+ * (HAZARDS: within 60 s). A lithium charger's CC phase stays well under
+ * 800 W on e-bike packs and its CV phase tapers, so neither signature fires.
+ * The alarm stays until the port is restored (restore event or relay on again).
+ */
+import {
+  CHARGER_EVENT_RESTORED,
+  PORT_ALL,
+  PORT_CHARGING,
+  PORT_IDLE,
+  REASON_ILLEGAL_LOAD,
+} from "../../protocol/constants.js";
+import type { IllegalLoadRuleConfig } from "../config/site-config.js";
+import { type Action, PRIORITY_ALARM } from "../types.js";
+import { num, type RuleModule } from "./rule-module.js";
+
+/** Samples kept per port: enough for a 10-minute window at 10 s telemetry. */
+const MAX_SAMPLES = 64;
+
+interface Sample {
+  at: number;
+  w: number;
+}
+
+interface PortTrack {
+  samples: Sample[];
+  /** Start of the current run of readings at or above flatMinW. */
+  highSince?: number;
+  /** A signature matched; no new alarm until the port is restored. */
+  tripped: boolean;
+  seenOff: boolean;
+  lastAt: number;
+}
+
+export interface IllegalLoadState {
+  ports: Map<string, PortTrack>;
+}
+
+export function flatSignature(
+  rule: IllegalLoadRuleConfig,
+  t: PortTrack,
+  now: number,
+): string | undefined {
+  if (t.highSince === undefined || now - t.highSince < rule.windowS * 1000) return undefined;
+  const w = t.samples.filter((s) => s.at >= now - rule.windowS * 1000);
+  if (w.length < 3) return undefined;
+  let min = Number.POSITIVE_INFINITY;
+  let max = 0;
+  let sum = 0;
+  for (const s of w) {
+    min = Math.min(min, s.w);
+    max = Math.max(max, s.w);
+    sum += s.w;
+  }
+  const mean = sum / w.length;
+  const spreadPct = ((max - min) / mean) * 100;
+  const changePct = ((w[w.length - 1]!.w - w[0]!.w) / w[0]!.w) * 100;
+  if (spreadPct > rule.flatTolerancePct || changePct <= -rule.taperPct) return undefined;
+  const sign = changePct >= 0 ? "+" : "";
+  return (
+    `flat resistive load: ${num(min)}-${num(max)} W (spread ${num(spreadPct)} % <= ${num(rule.flatTolerancePct)} %) ` +
+    `at or above ${num(rule.flatMinW)} W for ${num((now - t.highSince) / 1000)} s over ${w.length} readings, ` +
+    `no charging taper (change ${sign}${num(changePct)} %, a taper falls by ${num(rule.taperPct)} % or more)`
+  );
+}
+
+export function stepSignature(
+  rule: IllegalLoadRuleConfig,
+  prev: Sample | undefined,
+  s: Sample,
+): string | undefined {
+  if (!prev || s.at - prev.at > rule.stepMaxGapS * 1000) return undefined;
+  if (s.w - prev.w < rule.stepW || s.w < rule.stepAboveW) return undefined;
+  return (
+    `sudden step: ${num(prev.w)} W -> ${num(s.w)} W in ${num((s.at - prev.at) / 1000)} s ` +
+    `(a step of ${num(rule.stepW)} W or more to ${num(rule.stepAboveW)} W or more)`
+  );
+}
+
+function restore(
+  rule: IllegalLoadRuleConfig,
+  t: PortTrack,
+  deviceId: number,
+  port: number,
+  out: Action[],
+) {
+  if (t.tripped) out.push({ type: "clear-alarm", kind: rule.alarm, deviceId, port, rule: rule.id });
+  t.tripped = false;
+  t.seenOff = false;
+  t.samples = [];
+  delete t.highSince;
+}
+
+export const illegalLoadRule: RuleModule<IllegalLoadRuleConfig, IllegalLoadState> = {
+  accepts: new Set(["charger-telemetry", "charger-event"]),
+  init: () => ({ ports: new Map() }),
+  onMessage(rule, s, am, device, _now, _ctx, out) {
+    if (device.kind !== "charger") return;
+    const m = am.msg;
+    if (m.type === "charger-event") {
+      if (m.event !== CHARGER_EVENT_RESTORED) return;
+      for (const [key, t] of s.ports) {
+        const [id, port] = key.split(":").map(Number) as [number, number];
+        if (id === am.deviceId && (m.port === PORT_ALL || m.port === port)) {
+          restore(rule, t, id, port, out);
+        }
+      }
+      return;
+    }
+    if (m.type !== "charger-telemetry") return;
+    const at = am.receivedAt;
+    m.ports.forEach((reading, port) => {
+      const key = `${am.deviceId}:${port}`;
+      let t = s.ports.get(key);
+      if (!t) {
+        t = { samples: [], tripped: false, seenOff: false, lastAt: at };
+        s.ports.set(key, t);
+      }
+      t.lastAt = at;
+      const live =
+        reading.relayOn && (reading.state === PORT_CHARGING || reading.state === PORT_IDLE);
+      if (!live) {
+        t.samples = [];
+        delete t.highSince;
+        if (t.tripped) t.seenOff = true;
+        return;
+      }
+      if (t.tripped && t.seenOff) restore(rule, t, am.deviceId, port, out);
+      if (t.tripped) return;
+      const sample = { at, w: reading.powerW };
+      const prev = t.samples[t.samples.length - 1];
+      t.samples.push(sample);
+      const keepFrom = at - rule.windowS * 1000;
+      while (
+        t.samples.length > MAX_SAMPLES ||
+        (t.samples.length > 1 && t.samples[0]!.at < keepFrom)
+      ) {
+        t.samples.shift();
+      }
+      if (reading.powerW < rule.flatMinW) delete t.highSince;
+      else t.highSince ??= at;
+      const evidence = stepSignature(rule, prev, sample) ?? flatSignature(rule, t, at);
+      if (!evidence) return;
+      t.tripped = true;
+      if (rule.cut) {
+        out.push({
+          type: "downlink",
+          deviceId: am.deviceId,
+          msg: { type: "relay", port, on: false, reason: REASON_ILLEGAL_LOAD },
+          priority: PRIORITY_ALARM,
+          reason: `${rule.id}: port ${port} ${evidence}`,
+        });
+      }
+      out.push({
+        type: "raise-alarm",
+        kind: rule.alarm,
+        severity: rule.severity,
+        deviceId: am.deviceId,
+        port,
+        rule: rule.id,
+        evidence: `port ${port}: ${evidence}${rule.cut ? "; port cut" : ""}`,
+      });
+    });
+  },
+  prune(_rule, s, ctx, now) {
+    for (const [key, t] of s.ports) {
+      const id = Number(key.split(":")[0]);
+      if (!ctx.directory.get(id) || (!t.tripped && now - t.lastAt > 3_600_000)) s.ports.delete(key);
+    }
+  },
+};

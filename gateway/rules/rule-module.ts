@@ -1,0 +1,50 @@
+/**
+ * The shape of one rule kind. A module keeps its own state (bounded by the
+ * devices and ports it has seen) and appends actions; it never does I/O and
+ * never reads the clock: `now` is passed in.
+ */
+import type { ShedConfig } from "../config/site-config.js";
+import type { AcceptedMessage, Action, DeviceRecord } from "../types.js";
+import type { DeviceDirectory } from "./directory.js";
+
+export interface RuleContext {
+  directory: DeviceDirectory;
+  sheds: ReadonlyMap<string, ShedConfig>;
+  utcOffsetMin: number;
+  /** When the engine state was created (gateway start). */
+  startedAt: number;
+}
+
+export interface RuleModule<C, S> {
+  /** Message types the module looks at (others are skipped before scope checks). */
+  accepts: ReadonlySet<AcceptedMessage["msg"]["type"]> | "all";
+  init(rule: C, now: number): S;
+  onMessage(
+    rule: C,
+    state: S,
+    msg: AcceptedMessage,
+    device: DeviceRecord,
+    now: number,
+    ctx: RuleContext,
+    out: Action[],
+  ): void;
+  tick?(rule: C, state: S, now: number, ctx: RuleContext, out: Action[]): void;
+  /** Drops state of devices that left the directory (keeps memory bounded). */
+  prune?(rule: C, state: S, ctx: RuleContext, now: number): void;
+}
+
+/** Stable text of a number for evidence: at most one decimal. */
+export function num(v: number): string {
+  return Number.isInteger(v) ? String(v) : v.toFixed(1);
+}
+
+/** "HH:MM" local time of an epoch-ms instant. */
+export function localClock(ms: number, utcOffsetMin: number): string {
+  const minutes = Math.floor(ms / 60_000) + utcOffsetMin;
+  const m = ((minutes % 1440) + 1440) % 1440;
+  return `${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`;
+}
+
+export function hours(ms: number): string {
+  return `${(ms / 3_600_000).toFixed(1)} h`;
+}
