@@ -13,7 +13,7 @@ export interface TraceRecord {
   src: TraceSource;
   event: string;
   /** Scenario device name, when the record is about one device. */
-  device?: string;
+  device?: string | undefined;
   [field: string]: unknown;
 }
 

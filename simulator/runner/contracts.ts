@@ -1,0 +1,31 @@
+/**
+ * What the scenario runner needs from the system under test, as two narrow
+ * interfaces: the real gateway service (gateway-driver.ts) and the real
+ * firmware images in the sandbox (firmware-source.ts).
+ */
+import type { DeviceConfig } from "../../firmware/device-config.js";
+import type { FirmwareRuntimeFactory } from "../devices/firmware-runtime.js";
+import type { Clock } from "../time/virtual-clock.js";
+
+export interface GatewayDriver {
+  /** Starts the service from a site config object (JSON/YAML shape). */
+  start(siteConfig: Record<string, unknown>, clock: Clock): Promise<void>;
+  /** Stops the service (the database stays: a restart continues from it). */
+  stop(): Promise<void>;
+  readonly running: boolean;
+  /**
+   * Resolves once the gateway has read and handled every byte written to its
+   * serial ports and every MQTT publish, and sent what that made it send.
+   */
+  settle(expected: { serialBytes: Map<string, number>; mqttPublishes: number }): Promise<void>;
+  /** The gateway's counters (/api/health). */
+  counters(): Promise<Record<string, number>>;
+  /** Outbox depth, to wait for the uplink to drain at the end. */
+  outboxDepth(): Promise<number>;
+}
+
+export interface FirmwareSource {
+  /** The built image (the same file that would be flashed) for one device. */
+  imageFor(config: DeviceConfig, board: string): Promise<string>;
+  runtime: FirmwareRuntimeFactory;
+}

@@ -1,0 +1,207 @@
+/**
+ * Carries frames between virtual devices and the gateway: the radio medium
+ * (several receivers, each a serial port), RS-485 buses (each a serial port),
+ * and Wi-Fi devices (MQTT). Faults set by the timeline live here. Everything
+ * the fabric does is scheduled on the virtual clock and written to the trace.
+ */
+import { FRAME_FLAG } from "../../protocol/constants.js";
+import { deframeAll, frameBytes } from "../../protocol/framing.js";
+import { describeFrame } from "../devices/describe-frame.js";
+import type { VirtualDevice } from "../devices/virtual-device.js";
+import { noFaults } from "../links/link-faults.js";
+import { RadioMedium, type RadioSettings } from "../links/radio-medium.js";
+import { Rs485Bus } from "../links/rs485-bus.js";
+import type { Rng } from "../physics/prng.js";
+import type { Trace } from "../report/trace.js";
+import type { VirtualClock } from "../time/virtual-clock.js";
+
+/** Where frames for the gateway go: a serial port by receiver/bus id, or the device's MQTT client. */
+export interface GatewaySide {
+  writeSerial(portId: string, bytes: Uint8Array): void;
+  publishWifi(dev: VirtualDevice, framed: Uint8Array): void;
+  gatewayUp(): boolean;
+}
+
+const WIFI_LATENCY_MS = 20;
+
+export class LinkFabric {
+  readonly radio: RadioMedium;
+  readonly buses = new Map<string, Rs485Bus>();
+  readonly wifiFaults = noFaults();
+  /** Captured framed uplinks per device id, for replay. */
+  private readonly captured = new Map<number, Uint8Array[]>();
+  private readonly byId = new Map<number, VirtualDevice>();
+  private readonly clock: VirtualClock;
+  private readonly trace: Trace;
+  private readonly rng: Rng;
+  private readonly side: GatewaySide;
+  private readonly onDelivered: (dev: VirtualDevice) => void;
+  private readonly nameOf: (id: number) => string | undefined;
+
+  constructor(opts: {
+    receivers: { id: string; lossRate: number; hears?: Set<number> }[];
+    buses: { id: string; baud: number }[];
+    radio: RadioSettings;
+    clock: VirtualClock;
+    trace: Trace;
+    rng: Rng;
+    side: GatewaySide;
+    /** A device got bytes and may have new timers. */
+    onDelivered: (dev: VirtualDevice) => void;
+    nameOf: (id: number) => string | undefined;
+  }) {
+    this.clock = opts.clock;
+    this.trace = opts.trace;
+    this.rng = opts.rng;
+    this.side = opts.side;
+    this.onDelivered = opts.onDelivered;
+    this.nameOf = opts.nameOf;
+    this.radio = new RadioMedium(opts.receivers, opts.radio, opts.rng.fork("radio"));
+    for (const b of opts.buses)
+      this.buses.set(b.id, new Rs485Bus(b.id, b.baud, opts.rng.fork(`bus:${b.id}`)));
+  }
+
+  addDevice(dev: VirtualDevice): void {
+    this.byId.set(dev.deviceId, dev);
+  }
+
+  /** A device sent one frame (framed bytes) at `atMs`. */
+  uplink(dev: VirtualDevice, framed: Uint8Array, atMs: number, capture = true): void {
+    if (capture) {
+      const list = this.captured.get(dev.deviceId) ?? [];
+      list.push(framed);
+      if (list.length > 64) list.shift();
+      this.captured.set(dev.deviceId, list);
+    }
+    this.send(dev.link, dev.deviceId, framed, atMs, dev);
+  }
+
+  /** Sends framed bytes as device `deviceId` over `link` (rogue and replayed frames too). */
+  send(
+    link: string,
+    deviceId: number,
+    framed: Uint8Array,
+    atMs: number,
+    dev?: VirtualDevice,
+  ): void {
+    if (link === "radio" || this.radio.receiverIds().includes(link)) {
+      for (const d of this.radio.transmit(deviceId, framed, atMs)) {
+        if (link !== "radio" && d.to !== link) continue;
+        this.clock.at(d.atMs, () => this.toGateway(String(d.to), d.bytes, d.corrupted, deviceId));
+      }
+      return;
+    }
+    const bus = this.buses.get(link);
+    if (bus) {
+      const tx = bus.transmit(deviceId, framed, atMs);
+      if (!tx) return this.lost(link, deviceId, framed, "bus down");
+      this.clock.at(tx.endMs, () => this.toGateway(link, tx.bytes, tx.corrupted, deviceId));
+      return;
+    }
+    if (link === "wifi") {
+      const f = this.wifiFaults;
+      if (f.down || this.rng.chance(f.lossRate))
+        return this.lost("wifi", deviceId, framed, "wifi down");
+      const target = dev ?? this.byId.get(deviceId);
+      if (!target) return;
+      this.clock.at(atMs + WIFI_LATENCY_MS, () => {
+        this.traceToGateway("wifi", framed, true, deviceId);
+        if (this.side.gatewayUp()) this.side.publishWifi(target, framed);
+      });
+    }
+  }
+
+  private lost(link: string, deviceId: number, framed: Uint8Array, why: string): void {
+    const info = describeFrame(deframeAll(framed).frames[0] ?? new Uint8Array());
+    this.trace.add({
+      t: this.clock.nowMs,
+      src: "link",
+      event: "lost",
+      link,
+      device: this.nameOf(deviceId),
+      why,
+      counter: info.counter,
+      type: info.type,
+    });
+  }
+
+  private traceToGateway(
+    link: string,
+    bytes: Uint8Array,
+    corrupted: boolean,
+    deviceId: number,
+  ): void {
+    const frames = corrupted ? [] : deframeAll(bytes).frames;
+    const info = frames[0] ? describeFrame(frames[0]) : {};
+    this.trace.add({
+      t: this.clock.nowMs,
+      src: "link",
+      event: "to-gateway",
+      link,
+      device: this.nameOf(deviceId),
+      intact: !corrupted && frames.length === 1 && this.side.gatewayUp(),
+      counter: info.counter,
+      type: info.type,
+      name: info.name,
+    });
+  }
+
+  private toGateway(portId: string, bytes: Uint8Array, corrupted: boolean, deviceId: number): void {
+    this.traceToGateway(portId, bytes, corrupted, deviceId);
+    // A receiver with no host running hands its frames to nobody.
+    if (this.side.gatewayUp()) this.side.writeSerial(portId, bytes);
+  }
+
+  /** The gateway sent a frame (unframed codec bytes) out of serial port `portId`, or over MQTT. */
+  fromGateway(portId: string, frame: Uint8Array): void {
+    const now = this.clock.nowMs;
+    const info = describeFrame(frame);
+    const id = typeof info.deviceId === "string" ? Number.parseInt(info.deviceId, 16) : -1;
+    const dev = this.byId.get(id);
+    this.trace.add({
+      t: now,
+      src: "gateway",
+      event: "downlink",
+      link: portId,
+      device: dev?.name,
+      ...info,
+    });
+    if (!dev) return;
+    const framed = frameBytes(frame);
+    // Only the addressed device is given the bytes: the others would drop them by id.
+    if (portId === "wifi") {
+      if (this.wifiFaults.down) return;
+      this.clock.at(now + WIFI_LATENCY_MS, () => this.deliver(dev, framed));
+      return;
+    }
+    const bus = this.buses.get(portId);
+    if (bus) {
+      const tx = bus.transmit("gateway", framed, now);
+      if (tx) this.clock.at(tx.endMs, () => this.deliver(dev, tx.bytes));
+      return;
+    }
+    for (const d of this.radio.downlink(portId, [id], framed, now)) {
+      this.clock.at(d.atMs, () => this.deliver(dev, d.bytes));
+    }
+  }
+
+  private deliver(dev: VirtualDevice, bytes: Uint8Array): void {
+    if (bytes[0] !== FRAME_FLAG) return;
+    dev.receive(bytes, this.clock.nowMs);
+    this.onDelivered(dev);
+  }
+
+  /** The last `n` captured frames of a device (all when n is undefined). */
+  capturedOf(deviceId: number, n?: number): Uint8Array[] {
+    const list = this.captured.get(deviceId) ?? [];
+    return n === undefined ? [...list] : list.slice(-n);
+  }
+
+  /** Fault state of a link by name: a receiver, a bus or "wifi". */
+  faultsOf(link: string) {
+    if (link === "wifi") return this.wifiFaults;
+    const bus = this.buses.get(link);
+    if (bus) return bus.faults;
+    return this.radio.faults.get(link);
+  }
+}

@@ -1,0 +1,404 @@
+/**
+ * Runs one scenario: builds the site, starts the cloud broker and the real
+ * gateway service, runs every device's built firmware in the sandbox in
+ * virtual time, carries out the timeline, then judges the expectations.
+ * Virtual time stops while the gateway handles what it was given, so results
+ * do not depend on how fast the machine is.
+ */
+import type { WriteStream } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createPtyPair, freePort, type PtyPair } from "../../common/services.js";
+import { fromHex } from "../../protocol/bytes.js";
+import { deviceIdHex } from "../../protocol/uplink.js";
+import { ChargerModel } from "../devices/charger-model.js";
+import { deriveKeyHex } from "../devices/device-config-for.js";
+import { GuardianModel } from "../devices/guardian-model.js";
+import type { DeviceModel } from "../devices/pins.js";
+import { SmokeModel } from "../devices/smoke-model.js";
+import { VirtualDevice } from "../devices/virtual-device.js";
+import { DEFAULT_RADIO } from "../links/radio-medium.js";
+import { createRng } from "../physics/prng.js";
+import type { ScenarioResult } from "../report/junit.js";
+import { Trace } from "../report/trace.js";
+import { parseDurationMs } from "../scenario/duration.js";
+import type { Scenario } from "../scenario/load-scenario.js";
+import { VirtualClock } from "../time/virtual-clock.js";
+import { evaluate } from "../verdict/expectations.js";
+import { CloudBroker, type CloudMessage, CloudObserver } from "./cloud.js";
+import type { FirmwareSource, GatewayDriver } from "./contracts.js";
+import { LinkFabric } from "./link-fabric.js";
+import { SerialEndpoint } from "./serial-endpoint.js";
+import { planDevices, siteConfigFor } from "./site-build.js";
+import { type ActionContext, runStep } from "./timeline-actions.js";
+import { WifiEndpoint } from "./wifi-endpoint.js";
+
+export interface RunOptions {
+  firmware: FirmwareSource;
+  /** A fresh driver for the real gateway service. */
+  gateway: () => GatewayDriver;
+  traceFile?: WriteStream;
+  /** Overrides the scenario's seed. */
+  seed?: number;
+}
+
+const ROUTINE_CHUNK_MS = 3_600_000;
+const SITE = "sim";
+const GATEWAY = "gw1";
+
+export async function runScenario(sc: Scenario, opts: RunOptions): Promise<ScenarioResult> {
+  const wallStart = performance.now();
+  const seed = opts.seed ?? sc.seed;
+  const scn = { ...sc, seed };
+  const trace = new Trace(sc.name, opts.traceFile);
+  const result: ScenarioResult = {
+    name: sc.name,
+    file: sc.file,
+    wallS: 0,
+    simulatedS: sc.durationMs / 1000,
+    seed,
+    cases: [],
+  };
+  const cleanups: (() => Promise<void> | void)[] = [];
+  try {
+    await runInner(scn, opts, trace, cleanups);
+    result.cases = evaluate(scn, trace.records, sc.durationMs);
+  } catch (err) {
+    result.error = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    trace.add({ t: 0, src: "sim", event: "error", error: result.error });
+  } finally {
+    for (const c of cleanups.reverse()) {
+      try {
+        await c();
+      } catch {
+        // cleanup is best effort
+      }
+    }
+  }
+  result.wallS = (performance.now() - wallStart) / 1000;
+  return result;
+}
+
+async function runInner(
+  sc: Scenario,
+  opts: RunOptions,
+  trace: Trace,
+  cleanups: (() => Promise<void> | void)[],
+) {
+  const rng = createRng(sc.seed);
+  const clock = new VirtualClock(sc.startEpochMs);
+  const planned = planDevices(sc);
+  const dir = mkdtempSync(join(tmpdir(), "haitang-sim-"));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+
+  // Real pseudo-terminals: one per radio receiver and per RS-485 bus.
+  const portIds = [
+    ...(sc.site.receivers ?? []).map((r) => r.id),
+    ...(sc.site.buses ?? []).map((b) => b.id),
+  ];
+  const ptys = new Map<string, PtyPair>();
+  for (const id of portIds) {
+    const pair = await createPtyPair(dir, id);
+    ptys.set(id, pair);
+    cleanups.push(() => pair.close());
+  }
+
+  const cloud = new CloudBroker();
+  await cloud.start();
+  cleanups.push(() => cloud.dispose());
+  const nameByHex = new Map(planned.map((p) => [deviceIdHex(p.config.deviceId), p.name]));
+  const observer = new CloudObserver((m) => recordCloud(m));
+  await observer.connect(cloud.url, `sim-observer-${cloud.port}`);
+  cleanups.push(() => observer.close());
+
+  const commandKeyHex = deriveKeyHex("command", sc.seed, ":site");
+  const siteConfig = siteConfigFor(sc, planned, {
+    serialPaths: new Map([...ptys].map(([id, p]) => [id, p.hostPath])),
+    mqttPort: await freePort(),
+    httpPort: await freePort(),
+    cloudUrl: cloud.url,
+    databasePath: join(dir, "gateway.db"),
+    commandKeyHex,
+  });
+  const mqttUrl = `mqtt://127.0.0.1:${(siteConfig.mqtt as { port: number }).port}`;
+  let gateway = opts.gateway();
+  await gateway.start(siteConfig, clock);
+  cleanups.push(() => gateway.stop());
+  trace.add({ t: 0, src: "gateway", event: "started" });
+
+  const devices = new Map<string, VirtualDevice>();
+  const byId = new Map<number, VirtualDevice>();
+  const wifi = new Map<number, WifiEndpoint>();
+  const serial = new Map<string, SerialEndpoint>();
+  const written = new Map<string, number>();
+  let mqttPublishes = 0;
+  let dirty = false;
+  const inflight: Promise<void>[] = [];
+
+  const fabric = new LinkFabric({
+    receivers: (sc.site.receivers ?? []).map((r) => {
+      const spec: { id: string; lossRate: number; hears?: Set<number> } = {
+        id: r.id,
+        lossRate: r.loss ?? 0,
+      };
+      if (r.hears)
+        spec.hears = new Set(
+          r.hears.map((h) => planned.find((p) => p.name === h)?.config.deviceId ?? -1),
+        );
+      return spec;
+    }),
+    buses: (sc.site.buses ?? []).map((b) => ({ id: b.id, baud: b.baud ?? 9600 })),
+    radio: {
+      latencyMs:
+        sc.site.radio?.latency !== undefined
+          ? parseDurationMs(sc.site.radio.latency)
+          : DEFAULT_RADIO.latencyMs,
+      jitterMs:
+        sc.site.radio?.jitter !== undefined
+          ? parseDurationMs(sc.site.radio.jitter)
+          : DEFAULT_RADIO.jitterMs,
+      duplicateRate: sc.site.radio?.duplicate ?? 0,
+      reorderRate: sc.site.radio?.reorder ?? 0,
+      corruptRate: sc.site.radio?.corrupt ?? 0,
+    },
+    clock,
+    trace,
+    rng: rng.fork("links"),
+    side: {
+      gatewayUp: () => gateway.running,
+      writeSerial: (portId, bytes) => {
+        serial.get(portId)?.write(bytes);
+        written.set(portId, (written.get(portId) ?? 0) + bytes.length);
+        dirty = true;
+      },
+      publishWifi: (dev, framed) => {
+        const ep = wifi.get(dev.deviceId);
+        if (!ep?.connected) return;
+        mqttPublishes++;
+        dirty = true;
+        inflight.push(ep.publish(framed));
+      },
+    },
+    onDelivered: (dev) => scheduleWake(dev),
+    nameOf: (id) => byId.get(id)?.name,
+  });
+
+  function recordCloud(m: CloudMessage): void {
+    const p = m.payload;
+    const base = { t: clock.nowMs, src: "cloud" as const };
+    if (m.kind === "alarm") {
+      const dev = nameByHex.get(String(p.deviceId));
+      const atEpoch = (
+        p.transition === "cleared" ? p.clearedAt : p.transition === "raised" ? p.raisedAt : p.ts
+      ) as number | undefined;
+      trace.add({
+        ...base,
+        event: "alarm",
+        device: dev,
+        transition: p.transition,
+        kind: p.kind,
+        alarmId: p.alarmId,
+        port: p.port,
+        severity: p.severity,
+        evidence: p.evidence,
+        historical: p.historical,
+        at: (atEpoch ?? clock.now()) - sc.startEpochMs,
+      });
+    } else if (m.kind === "telemetry" || m.kind === "event") {
+      trace.add({
+        ...base,
+        event: m.kind,
+        device: nameByHex.get(m.deviceId ?? ""),
+        counter: p.counter,
+        seq: p.seq,
+        historical: p.historical,
+        body: p.body,
+      });
+    } else if (m.kind === "status" || m.kind === "response") {
+      trace.add({ ...base, event: m.kind, payload: p });
+    }
+  }
+
+  // Serial endpoints: the simulator's side of each pty.
+  for (const [id, pair] of ptys) {
+    const ep = new SerialEndpoint(pair.devicePath, (frame) => fabric.fromGateway(id, frame));
+    await ep.open();
+    serial.set(id, ep);
+    cleanups.push(() => ep.close());
+  }
+
+  const models = new Map<string, DeviceModel>();
+  const startOfDay = localMidnightBefore(sc.startEpochMs, 480) - sc.startEpochMs;
+  for (const p of planned) {
+    const mrng = rng.fork(`model:${p.name}`);
+    let model: DeviceModel;
+    if (p.config.kind === "smoke")
+      model = new SmokeModel(
+        mrng,
+        p.spec.battery?.startMv ?? 3000,
+        p.spec.battery?.drainMvPerDay ?? 0.5,
+      );
+    else if (p.config.kind === "charger")
+      model = new ChargerModel(mrng, p.config.charger?.ports ?? 4);
+    else model = new GuardianModel(mrng, startOfDay, p.spec.routine ?? {});
+    models.set(p.name, model);
+    const code = await opts.firmware.imageFor(p.config, "PICO");
+    const dev = new VirtualDevice({
+      name: p.name,
+      config: p.config,
+      model,
+      link: p.spec.link,
+      code,
+      factory: opts.firmware.runtime,
+      trace,
+      seed: sc.seed,
+      onTransmit: (d, framed, _frame, atMs) => fabric.uplink(d, framed, atMs),
+    });
+    devices.set(p.name, dev);
+    byId.set(dev.deviceId, dev);
+    fabric.addDevice(dev);
+    if (p.spec.link === "wifi") {
+      const ep = new WifiEndpoint(dev.deviceId, fromHex(p.config.key)!, (frame) =>
+        fabric.fromGateway("wifi", frame),
+      );
+      await ep.connect(mqttUrl);
+      wifi.set(dev.deviceId, ep);
+      cleanups.push(() => ep.close());
+    }
+  }
+
+  const wakeAt = new Map<VirtualDevice, number>();
+  function scheduleWake(dev: VirtualDevice): void {
+    const w = dev.nextWakeMs();
+    if (w === undefined) return;
+    const cur = wakeAt.get(dev);
+    if (cur !== undefined && cur <= w && cur >= clock.nowMs) return;
+    wakeAt.set(dev, w);
+    clock.at(w, () => {
+      if (wakeAt.get(dev) !== w) return;
+      wakeAt.delete(dev);
+      dev.advanceTo(clock.nowMs);
+      scheduleWake(dev);
+    });
+  }
+  const scheduleInput = (dev: VirtualDevice, atMs: number, role: string, high: boolean) => {
+    clock.at(atMs, () => {
+      dev.advanceTo(clock.nowMs);
+      dev.setInput(role, high, clock.nowMs);
+      scheduleWake(dev);
+    });
+  };
+  const powerOn = (dev: VirtualDevice, atMs: number) => {
+    const model = dev.model as DeviceModel & {
+      initialInputs?: () => { role: string; high: boolean }[];
+    };
+    dev.powerOn(atMs, model.initialInputs?.() ?? []);
+    scheduleWake(dev);
+  };
+
+  // Devices power on in the first two seconds, in a seeded order.
+  const bootRng = rng.fork("boot");
+  for (const dev of devices.values()) {
+    const t = Math.round(bootRng.range(0, 2000));
+    clock.at(t, () => powerOn(dev, t));
+  }
+  // Residents' routines, an hour at a time (so "stop-moving" takes effect).
+  for (const dev of devices.values()) {
+    const m = dev.model;
+    if (!m.routine) continue;
+    const refill = (from: number) => {
+      for (const i of m.routine!(from, from + ROUTINE_CHUNK_MS))
+        scheduleInput(dev, i.atMs, i.role, i.high);
+      if (from + ROUTINE_CHUNK_MS < sc.durationMs)
+        clock.at(from + ROUTINE_CHUNK_MS, () => refill(from + ROUTINE_CHUNK_MS));
+    };
+    refill(0);
+  }
+
+  const ctx: ActionContext = {
+    clock,
+    trace,
+    rng: rng.fork("timeline"),
+    fabric,
+    devices,
+    scheduleInput,
+    touched: scheduleWake,
+    powerOn,
+    pending: [],
+    cloudDown: async () => {
+      await cloud.stop();
+      trace.add({ t: clock.nowMs, src: "cloud", event: "broker-stopped" });
+    },
+    cloudUp: async () => {
+      if (cloud.running) return;
+      await cloud.start();
+      trace.add({ t: clock.nowMs, src: "cloud", event: "broker-started" });
+    },
+    gatewayStop: async () => {
+      await settle();
+      await gateway.stop();
+      trace.add({ t: clock.nowMs, src: "gateway", event: "stopped" });
+    },
+    gatewayStart: async () => {
+      gateway = opts.gateway();
+      written.clear();
+      mqttPublishes = 0;
+      await gateway.start(siteConfig, clock);
+      trace.add({ t: clock.nowMs, src: "gateway", event: "started" });
+    },
+    publishCommand: (topic, payload) => observer.publish(topic, payload),
+    commandKey: fromHex(commandKeyHex)!,
+    site: SITE,
+    gateway: GATEWAY,
+  };
+  for (const step of sc.steps) {
+    clock.at(step.atMs, () => {
+      const p = runStep(ctx, step);
+      if (p) ctx.pending.push(p);
+    });
+  }
+
+  async function settle(): Promise<void> {
+    if (inflight.length > 0) await Promise.all(inflight.splice(0));
+    if (!dirty || !gateway.running) return;
+    dirty = false;
+    await gateway.settle({ serialBytes: new Map(written), mqttPublishes });
+  }
+
+  // The main loop: run everything due at the next instant, then let the gateway catch up.
+  let spins = 0;
+  for (;;) {
+    const next = clock.nextAtMs();
+    if (next === undefined || next > sc.durationMs) break;
+    clock.runUntil(next);
+    if (ctx.pending.length > 0) await Promise.all(ctx.pending.splice(0));
+    await settle();
+    if (++spins % 256 === 0) await new Promise((r) => setImmediate(r));
+  }
+  clock.runUntil(sc.durationMs);
+  await settle();
+  for (const dev of devices.values()) dev.advanceTo(sc.durationMs);
+
+  // Let the uplink drain (bounded), then take the gateway's counters.
+  if (gateway.running && cloud.running) {
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline && (await gateway.outboxDepth()) > 0)
+      await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  if (gateway.running)
+    trace.add({
+      t: clock.nowMs,
+      src: "gateway",
+      event: "counters",
+      counters: await gateway.counters(),
+    });
+}
+
+/** Virtual epoch ms of the local midnight at or before `epochMs`. */
+function localMidnightBefore(epochMs: number, utcOffsetMin: number): number {
+  const day = 86_400_000;
+  const local = epochMs + utcOffsetMin * 60_000;
+  return local - (local % day) - utcOffsetMin * 60_000;
+}
