@@ -1,0 +1,339 @@
+/**
+ * The cloud bridge's one wiring file. The constructor builds and connects the
+ * parts without I/O; start() connects to the broker and the database and
+ * opens the HTTP port; stop() undoes it; abort() drops everything as a crash
+ * would (tests).
+ *
+ *   shared subscription (QoS 1, manual PUBACK) -> decode -> points -> batching writer -> PUBACK
+ *                                                       \-> alarm notifier -> webhooks
+ *   live subscription (QoS 0, every instance)   -> decode -> live state -> SSE, command responses
+ */
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { createLogger, type Logger } from "../common/log.js";
+import { AlarmNotifier } from "./alarms/notifier.js";
+import { type AttemptResult, type Delivery, WebhookSender } from "./alarms/webhook-sender.js";
+import { TokenAuth } from "./api/auth.js";
+import type { ApiContext } from "./api/context.js";
+import { ApiServer } from "./api/server.js";
+import { SseHub } from "./api/sse.js";
+import { CommandClient } from "./commands/command-client.js";
+import type { BridgeConfig, WebhookConfig } from "./config/types.js";
+import type { HistoryStore } from "./history/history-store.js";
+import { VictoriaMetricsHistory } from "./history/victoria-metrics.js";
+import {
+  type Decoded,
+  decodeUplink,
+  directoryFromSites,
+  type GatewayDirectory,
+} from "./ingest/decode.js";
+import { SharedSubscriber } from "./ingest/shared-subscriber.js";
+import { LiveConnection } from "./live/live-connection.js";
+import { LiveState } from "./live/live-state.js";
+import type { AlarmView } from "./live/views.js";
+import { MetricsRegistry } from "./metrics/registry.js";
+import { BatchingWriter } from "./storage/batching-writer.js";
+import { InfluxSink, type PointSink } from "./storage/influx-sink.js";
+import { pointsFor } from "./storage/points.js";
+
+export interface BridgeOptions {
+  logger?: Logger;
+  now?: () => number;
+  /** Replaces the InfluxDB sink (benchmarks measuring the bridge alone). */
+  sink?: PointSink;
+  history?: HistoryStore;
+}
+
+function publicAlarm(a: AlarmView): Omit<AlarmView, "seq"> {
+  const { seq: _seq, ...rest } = a;
+  return rest;
+}
+
+export class CloudBridge {
+  readonly metrics = new MetricsRegistry();
+  readonly live: LiveState;
+  readonly clientId: string;
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private readonly directory: GatewayDirectory;
+  private readonly sink: PointSink;
+  private readonly writer: BatchingWriter;
+  private readonly shared: SharedSubscriber;
+  private readonly liveConn: LiveConnection;
+  private readonly sender: WebhookSender;
+  private readonly notifier: AlarmNotifier;
+  private readonly commands: CommandClient;
+  private readonly history: HistoryStore;
+  private readonly sse: SseHub;
+  private readonly api: ApiServer;
+  private readonly rejected;
+  private readonly accepted;
+  private readonly logBudget = new Map<
+    string,
+    { windowStart: number; logged: number; suppressed: number }
+  >();
+  private timers: NodeJS.Timeout[] = [];
+
+  constructor(
+    readonly config: BridgeConfig,
+    opts: BridgeOptions = {},
+  ) {
+    this.log = opts.logger ?? createLogger("bridge");
+    this.now = opts.now ?? Date.now;
+    const m = this.metrics;
+    this.clientId = config.mqtt.clientId ?? `haitang-bridge-${config.instance ?? hostname()}`;
+    this.directory = directoryFromSites(config.sites);
+    this.live = new LiveState({
+      recentMs: config.alarms.recentHours * 3600_000,
+      maxTimeline: config.alarms.maxTimeline,
+      offlineAfterMs: config.devices.offlineAfterS * 1000,
+    });
+    this.sink = opts.sink ?? new InfluxSink(config.influx, this.log.child("influx"));
+    this.writer = new BatchingWriter(this.sink, config.influx, m, this.log.child("writer"));
+    this.shared = new SharedSubscriber(
+      config.mqtt,
+      this.clientId,
+      (topic, payload, done) => this.onShared(topic, payload, done),
+      this.log.child("ingest"),
+      m,
+    );
+    this.liveConn = new LiveConnection(
+      config.mqtt,
+      `${this.clientId}-live-${randomBytes(3).toString("hex")}`,
+      (topic, payload) => this.onLive(topic, payload),
+      this.log.child("live"),
+    );
+    this.sender = new WebhookSender(this.log.child("webhook"), m, this.now, (hook, d, r, at) =>
+      this.delivered(hook, d, r, at),
+    );
+    this.notifier = new AlarmNotifier(
+      config,
+      this.sender,
+      (s, id) => this.live.alarm(s, id),
+      this.log.child("alarms"),
+      m,
+    );
+    this.commands = new CommandClient(
+      (topic, payload) => this.liveConn.publish(topic, payload),
+      this.now,
+    );
+    this.history =
+      opts.history ?? new VictoriaMetricsHistory(config.history.url, config.history.timeoutMs);
+    this.sse = new SseHub(this.log.child("sse"), m);
+    this.rejected = m.counter(
+      "haitang_bridge_rejected_total",
+      "Uplinks rejected (and acknowledged), by reason",
+    );
+    this.accepted = m.counter("haitang_bridge_accepted_total", "Uplinks accepted, by kind");
+    const ctx: ApiContext = {
+      config,
+      live: this.live,
+      history: this.history,
+      commands: this.commands,
+      sse: this.sse,
+      metrics: m,
+      auth: new TokenAuth(config.tokens),
+      log: this.log.child("api"),
+      now: this.now,
+      health: () => ({
+        ok: this.shared.connected,
+        mqtt: this.shared.connected ? "connected" : "disconnected",
+        writes: this.writer.degraded ? "retrying" : "ok",
+      }),
+      ackRequested: (site, alarmId, by, comment) => {
+        const v = this.live.noteAlarm(site, alarmId, {
+          at: this.now(),
+          what: "ack-requested",
+          by,
+          ...(comment !== undefined ? { comment } : {}),
+        });
+        if (v) this.sse.broadcast(site, "alarm", publicAlarm(v));
+      },
+    };
+    this.api = new ApiServer(ctx);
+  }
+
+  get httpPort(): number {
+    return this.api.port;
+  }
+
+  async start(): Promise<void> {
+    await this.rebuild();
+    await this.liveConn.start();
+    this.sse.start();
+    const port = await this.api.start();
+    await this.shared.start();
+    const esc = this.config.escalation;
+    if (esc.levels.length > 0) {
+      this.timers.push(
+        setInterval(() => {
+          this.notifier
+            .tick(this.now())
+            .catch((err: unknown) => this.log.error("escalation failed", { error: String(err) }));
+        }, esc.checkIntervalS * 1000),
+      );
+    }
+    this.timers.push(setInterval(() => this.live.prune(this.now()), 60_000));
+    this.log.info("bridge started", {
+      clientId: this.clientId,
+      httpPort: port,
+      subscription: this.shared.topicFilter,
+    });
+  }
+
+  /** Runs the escalation check now (tests drive it with their own clock). */
+  escalateNow(): Promise<void> {
+    return this.notifier.tick(this.now());
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    // Write and acknowledge what has arrived; anything later stays with the broker's session.
+    await Promise.race([this.writer.flush(), new Promise((r) => setTimeout(r, 5000))]);
+    await this.shared.stop();
+    this.writer.stop();
+    this.sender.stop();
+    this.commands.stop();
+    this.sse.stop();
+    await this.api.stop();
+    await this.liveConn.stop();
+    this.sink.close();
+    this.log.info("bridge stopped");
+  }
+
+  /** Stops at once without writing or acknowledging anything pending, as a crash would. */
+  async abort(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    this.shared.abort();
+    this.liveConn.abort();
+    this.writer.stop();
+    this.sender.stop();
+    this.commands.stop();
+    this.sse.stop();
+    await this.api.stop();
+    this.sink.close();
+  }
+
+  private async rebuild() {
+    const r = this.config.rebuild;
+    if (!r.fromHistory) return;
+    const lookback = r.lookbackHours * 3600_000;
+    const now = this.now();
+    try {
+      const [devices, alarms] = await Promise.all([
+        this.history.recentDevices(lookback, now),
+        this.history.recentAlarms(
+          Math.min(lookback, this.config.alarms.recentHours * 3600_000),
+          now,
+        ),
+      ]);
+      for (const d of devices)
+        if (this.config.sites[d.site]) this.live.seedDevice(d.site, d.device);
+      for (const a of alarms) if (this.config.sites[a.site]) this.live.seedAlarm(a);
+      this.log.info("state rebuilt from history", {
+        devices: devices.length,
+        alarms: alarms.length,
+      });
+    } catch (err) {
+      // The database may be down: ingest must still start (it waits for the database itself).
+      this.log.warn("could not rebuild state from history", {
+        error: err instanceof Error ? err.message : String(err),
+      });
+    }
+  }
+
+  private onShared(topic: string, payload: Buffer, done: () => void) {
+    const r = decodeUplink(topic, payload, this.directory, this.config.mqtt.maxPayloadBytes);
+    if (!r.ok) {
+      this.rejected.inc({ reason: r.reason });
+      this.logRejected(topic, r.reason, r.detail);
+      done();
+      return;
+    }
+    const msg = r.msg;
+    this.accepted.inc({ kind: msg.kind });
+    const lines = pointsFor(msg);
+    if (msg.kind !== "alarm") {
+      this.writer.enqueue(lines, done);
+      return;
+    }
+    // Acknowledged once its points are written and each webhook had its first attempt.
+    let pending = 2;
+    const one = () => {
+      if (--pending === 0) done();
+    };
+    this.notifier.onTransition(msg.alarm, this.now()).then(one, (err: unknown) => {
+      this.log.error("alarm notification failed", { error: String(err) });
+      one();
+    });
+    this.writer.enqueue(lines, one);
+  }
+
+  private logRejected(topic: string, reason: string, detail: string) {
+    const now = this.now();
+    let b = this.logBudget.get(reason);
+    if (!b || now - b.windowStart > 10_000) {
+      if (b && b.suppressed > 0)
+        this.log.warn("uplink rejections not logged", { reason, suppressed: b.suppressed });
+      b = { windowStart: now, logged: 0, suppressed: 0 };
+      this.logBudget.set(reason, b);
+    }
+    if (b.logged < 20) {
+      b.logged++;
+      this.log.warn("uplink rejected", { topic, reason, detail });
+    } else {
+      b.suppressed++;
+    }
+  }
+
+  private onLive(topic: string, payload: Buffer) {
+    const r = decodeUplink(topic, payload, this.directory, this.config.mqtt.maxPayloadBytes);
+    if (!r.ok) return; // counted on the shared path
+    this.applyLive(r.msg);
+  }
+
+  private applyLive(msg: Decoded) {
+    switch (msg.kind) {
+      case "status": {
+        const v = this.live.applyStatus(msg.status);
+        if (v) {
+          const { health: _h, ...rest } = v;
+          this.sse.broadcast(v.site, "gateway", rest);
+        }
+        return;
+      }
+      case "health":
+        this.live.applyHealth(msg.health);
+        return;
+      case "device": {
+        const env = msg.envelope;
+        this.live.applyEnvelope(env);
+        this.sse.broadcast(
+          env.site,
+          msg.topicKind === "telemetry" ? "telemetry" : "device-event",
+          env,
+        );
+        return;
+      }
+      case "alarm": {
+        const v = this.live.applyAlarm(msg.alarm);
+        if (v) this.sse.broadcast(v.site, "alarm", publicAlarm(v));
+        return;
+      }
+      case "response":
+        this.commands.onResponse(msg.response);
+        return;
+      case "request":
+        return;
+    }
+  }
+
+  private delivered(hook: WebhookConfig, d: Delivery, r: AttemptResult, at: number) {
+    const { site, alarmId } = d as Delivery & { site?: string; alarmId?: string };
+    if (!r.ok || !site || !alarmId) return;
+    const v = this.live.noteAlarm(site, alarmId, { at, what: "notified", target: hook.name });
+    if (v) this.sse.broadcast(site, "alarm", publicAlarm(v));
+  }
+}

@@ -1,0 +1,123 @@
+/** The cloud bridge's configuration after validation and defaults (cloud.yaml). */
+import type { AlarmTransitionKind, Severity } from "../../protocol/uplink.js";
+
+export type Role = "viewer" | "operator" | "admin";
+
+export interface TlsConfig {
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+  rejectUnauthorized: boolean;
+  servername?: string;
+}
+
+export interface MqttConfig {
+  url: string;
+  username?: string;
+  password?: string;
+  /** Stable per instance: the broker keeps this client's session (and its unacknowledged messages). */
+  clientId?: string;
+  shareGroup: string;
+  keepaliveS: number;
+  /** How long the broker keeps this instance's session (and queued messages) after it disconnects. */
+  sessionExpiryS: number;
+  /** MQTT v5 Receive Maximum: unacknowledged QoS 1 messages the broker may send at once. */
+  receiveMaximum: number;
+  maxPayloadBytes: number;
+  reconnectPeriodMs: number;
+  tls?: TlsConfig;
+}
+
+export interface InfluxConfig {
+  url: string;
+  org: string;
+  bucket: string;
+  token: string;
+  /** Lines per write request. */
+  batchSize: number;
+  /** Longest time a line waits before its batch is sent. */
+  flushIntervalMs: number;
+  gzip: boolean;
+  timeoutMs: number;
+  maxConcurrentWrites: number;
+  retry: { initialMs: number; maxMs: number };
+}
+
+export interface HistoryConfig {
+  kind: "victoriametrics";
+  url: string;
+  timeoutMs: number;
+}
+
+export interface HttpConfig {
+  host: string;
+  port: number;
+  metricsToken?: string;
+  /** Folder of static files served for paths outside /api (the dashboard). */
+  webRoot?: string;
+}
+
+export interface TokenConfig {
+  name: string;
+  token: string;
+  sites: string[];
+  role: Role;
+}
+
+export interface SiteLimits {
+  portLimitW?: number;
+  shedLimitW?: number;
+  overTempC?: number;
+}
+
+export interface SiteConfig {
+  name?: string;
+  /** 16-byte key (32 hex digits) that signs operator commands to this site's gateways. */
+  commandKey: string;
+  gateways: string[];
+  /** Local time of the compound, for weekly report boundaries (e.g. 480 for China). */
+  utcOffsetMinutes: number;
+  limits?: SiteLimits;
+}
+
+export interface WebhookConfig {
+  name: string;
+  url: string;
+  secret: string;
+  sites: string[];
+  minSeverity: Severity;
+  transitions: AlarmTransitionKind[];
+  /** Only called by escalation levels that name it. */
+  escalationOnly: boolean;
+  timeoutMs: number;
+  maxAttempts: number;
+  initialBackoffMs: number;
+  maxBackoffMs: number;
+}
+
+export interface EscalationLevel {
+  afterS: number;
+  webhooks: string[];
+}
+
+export interface EscalationConfig {
+  minSeverity: Severity;
+  checkIntervalS: number;
+  levels: EscalationLevel[];
+}
+
+export interface BridgeConfig {
+  instance?: string;
+  mqtt: MqttConfig;
+  influx: InfluxConfig;
+  history: HistoryConfig;
+  http: HttpConfig;
+  tokens: TokenConfig[];
+  sites: Record<string, SiteConfig>;
+  webhooks: WebhookConfig[];
+  escalation: EscalationConfig;
+  alarms: { dedupCacheSize: number; recentHours: number; maxTimeline: number };
+  devices: { offlineAfterS: number; lowBatteryMv: number };
+  commands: { timeoutMs: number };
+  rebuild: { fromHistory: boolean; lookbackHours: number };
+}

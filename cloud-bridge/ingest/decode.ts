@@ -1,0 +1,160 @@
+/**
+ * Narrows one MQTT message of the gateway topic tree into a typed value, or
+ * says why it was rejected. Never throws on bad input.
+ */
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import type {
+  AlarmTransition,
+  CommandResponse,
+  GatewayHealth,
+  GatewayStatus,
+  UplinkEnvelope,
+} from "../../protocol/uplink.js";
+import { parseTopic } from "../../protocol/uplink.js";
+import {
+  alarmTransitionSchema,
+  commandResponseSchema,
+  gatewayHealthSchema,
+  gatewayStatusSchema,
+  uplinkEnvelopeSchema,
+} from "./payload-schemas.js";
+
+export type Decoded =
+  | { kind: "device"; topicKind: "telemetry" | "event"; envelope: UplinkEnvelope }
+  | { kind: "alarm"; alarm: AlarmTransition }
+  | { kind: "status"; status: GatewayStatus }
+  | { kind: "health"; health: GatewayHealth }
+  | { kind: "response"; site: string; gateway: string; response: CommandResponse }
+  /** An operator command on its way down: not the bridge's to store. */
+  | { kind: "request"; site: string; gateway: string };
+
+export type RejectReason =
+  | "unknown-topic"
+  | "unknown-site"
+  | "unknown-gateway"
+  | "oversize"
+  | "malformed-json"
+  | "invalid-payload"
+  | "topic-mismatch";
+
+export type DecodeResult =
+  | { ok: true; msg: Decoded }
+  | { ok: false; reason: RejectReason; detail: string };
+
+/** Which gateways may publish: the authenticated fleet from the config. */
+export interface GatewayDirectory {
+  check(site: string, gateway: string): "ok" | "unknown-site" | "unknown-gateway";
+}
+
+export function directoryFromSites(
+  sites: Record<string, { gateways: string[] }>,
+): GatewayDirectory {
+  const bySite = new Map<string, Set<string>>();
+  for (const [site, sc] of Object.entries(sites)) bySite.set(site, new Set(sc.gateways));
+  return {
+    check(site, gateway) {
+      const gws = bySite.get(site);
+      if (!gws) return "unknown-site";
+      return gws.has(gateway) ? "ok" : "unknown-gateway";
+    },
+  };
+}
+
+const ajv = new Ajv({ allErrors: false, discriminator: true, strict: false });
+const validators = {
+  envelope: ajv.compile(uplinkEnvelopeSchema),
+  alarm: ajv.compile(alarmTransitionSchema),
+  status: ajv.compile(gatewayStatusSchema),
+  health: ajv.compile(gatewayHealthSchema),
+  response: ajv.compile(commandResponseSchema),
+};
+
+function schemaError(errors: ErrorObject[] | null | undefined): string {
+  const e = errors?.[0];
+  if (!e) return "does not match the schema";
+  return `${e.instancePath || "/"} ${e.message ?? e.keyword}`;
+}
+
+const TELEMETRY_BODIES = new Set(["status", "charger-telemetry", "guardian-activity"]);
+const EVENT_BODIES = new Set(["smoke-event", "charger-event"]);
+const BODY_KIND: Record<string, string> = {
+  "charger-telemetry": "charger",
+  "charger-event": "charger",
+  "smoke-event": "smoke",
+  "guardian-activity": "guardian",
+};
+
+function reject(reason: RejectReason, detail: string): DecodeResult {
+  return { ok: false, reason, detail };
+}
+
+export function decodeUplink(
+  topic: string,
+  payload: Uint8Array,
+  directory: GatewayDirectory,
+  maxPayloadBytes = 65536,
+): DecodeResult {
+  const t = parseTopic(topic);
+  if (!t) return reject("unknown-topic", "not a topic of haitang/v1");
+  const who = directory.check(t.site, t.gateway);
+  if (who !== "ok") return reject(who, `${t.site}/${t.gateway} is not in the config`);
+  if (t.kind === "request")
+    return { ok: true, msg: { kind: "request", site: t.site, gateway: t.gateway } };
+  if (payload.length > maxPayloadBytes) return reject("oversize", `${payload.length} bytes`);
+  let data: unknown;
+  try {
+    data = JSON.parse(
+      Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString("utf8"),
+    );
+  } catch (err) {
+    return reject("malformed-json", err instanceof Error ? err.message : String(err));
+  }
+  const check = <T>(v: ValidateFunction): T | undefined => (v(data) ? (data as T) : undefined);
+  const sameOrigin = (p: { site: string; gateway: string }) =>
+    p.site === t.site && p.gateway === t.gateway;
+
+  switch (t.kind) {
+    case "telemetry":
+    case "event": {
+      const env = check<UplinkEnvelope>(validators.envelope);
+      if (!env) return reject("invalid-payload", schemaError(validators.envelope.errors));
+      if (!sameOrigin(env) || env.deviceId !== t.deviceId) {
+        return reject("topic-mismatch", `payload says ${env.site}/${env.gateway}/${env.deviceId}`);
+      }
+      const allowed = t.kind === "telemetry" ? TELEMETRY_BODIES : EVENT_BODIES;
+      if (!allowed.has(env.body.type))
+        return reject("topic-mismatch", `${env.body.type} on a ${t.kind} topic`);
+      const kind = BODY_KIND[env.body.type];
+      if (kind && kind !== env.deviceKind) {
+        return reject("topic-mismatch", `${env.body.type} from a ${env.deviceKind} device`);
+      }
+      return { ok: true, msg: { kind: "device", topicKind: t.kind, envelope: env } };
+    }
+    case "alarm": {
+      const alarm = check<AlarmTransition>(validators.alarm);
+      if (!alarm) return reject("invalid-payload", schemaError(validators.alarm.errors));
+      if (!sameOrigin(alarm))
+        return reject("topic-mismatch", `payload says ${alarm.site}/${alarm.gateway}`);
+      return { ok: true, msg: { kind: "alarm", alarm } };
+    }
+    case "status": {
+      const status = check<GatewayStatus>(validators.status);
+      if (!status) return reject("invalid-payload", schemaError(validators.status.errors));
+      if (!sameOrigin(status))
+        return reject("topic-mismatch", `payload says ${status.site}/${status.gateway}`);
+      return { ok: true, msg: { kind: "status", status } };
+    }
+    case "health": {
+      const health = check<GatewayHealth>(validators.health);
+      if (!health) return reject("invalid-payload", schemaError(validators.health.errors));
+      if (!sameOrigin(health))
+        return reject("topic-mismatch", `payload says ${health.site}/${health.gateway}`);
+      return { ok: true, msg: { kind: "health", health } };
+    }
+    case "response": {
+      const response = check<CommandResponse>(validators.response);
+      if (!response) return reject("invalid-payload", schemaError(validators.response.errors));
+      return { ok: true, msg: { kind: "response", site: t.site, gateway: t.gateway, response } };
+    }
+  }
+}

@@ -1,0 +1,308 @@
+/**
+ * The bridge's memory of the fleet: gateways (retained status / last-will and
+ * health), devices (last seen, battery, signal), sheds (last port loads) and
+ * alarms (active and recent, with a timeline). Fed from the live subscription
+ * and seeded from the time-series database at start; never the source of
+ * truth. Time is passed in.
+ */
+import type {
+  AlarmTransition,
+  GatewayHealth,
+  GatewayStatus,
+  Severity,
+  UplinkEnvelope,
+} from "../../protocol/uplink.js";
+import { portStateName } from "../storage/code-names.js";
+import {
+  type AlarmView,
+  type DeviceView,
+  type GatewayView,
+  SEVERITY_RANK,
+  type ShedView,
+  type TimelineEntry,
+} from "./views.js";
+
+export interface LiveStateOptions {
+  recentMs: number;
+  maxTimeline: number;
+  offlineAfterMs: number;
+}
+
+interface SiteState {
+  gateways: Map<string, GatewayView>;
+  devices: Map<string, DeviceView>;
+  sheds: Map<string, ShedView>;
+  alarms: Map<string, AlarmView>;
+}
+
+export interface SiteSummary {
+  site: string;
+  gateways: { total: number; online: number; offline: number };
+  devices: { total: number; offline: number };
+  alarms: { active: Record<Severity, number>; unacknowledged: number };
+}
+
+export class LiveState {
+  private readonly sites = new Map<string, SiteState>();
+
+  constructor(private readonly opts: LiveStateOptions) {}
+
+  private site(id: string): SiteState {
+    let s = this.sites.get(id);
+    if (!s) {
+      s = { gateways: new Map(), devices: new Map(), sheds: new Map(), alarms: new Map() };
+      this.sites.set(id, s);
+    }
+    return s;
+  }
+
+  /** Returns the view when it changed (a newer status than the one held). */
+  applyStatus(st: GatewayStatus): GatewayView | undefined {
+    const gws = this.site(st.site).gateways;
+    const cur = gws.get(st.gateway);
+    if (cur && cur.statusTs > st.ts) return undefined;
+    const view: GatewayView = {
+      site: st.site,
+      gateway: st.gateway,
+      online: st.online,
+      statusTs: st.ts,
+      health: cur?.health ?? null,
+    };
+    const version = st.version ?? cur?.version;
+    if (version !== undefined) view.version = version;
+    gws.set(st.gateway, view);
+    return view;
+  }
+
+  applyHealth(h: GatewayHealth): void {
+    const gws = this.site(h.site).gateways;
+    const cur = gws.get(h.gateway);
+    if (cur) {
+      if (!cur.health || cur.health.ts <= h.ts) cur.health = h;
+    } else {
+      // Health without a status yet: the gateway is talking, so it is online.
+      gws.set(h.gateway, {
+        site: h.site,
+        gateway: h.gateway,
+        online: true,
+        statusTs: 0,
+        health: h,
+      });
+    }
+  }
+
+  applyEnvelope(env: UplinkEnvelope): ShedView | undefined {
+    const s = this.site(env.site);
+    const dev = s.devices.get(env.deviceId);
+    const newer = !dev || env.ts >= dev.lastSeen;
+    if (newer) {
+      const view: DeviceView = dev ?? {
+        deviceId: env.deviceId,
+        gateway: env.gateway,
+        kind: env.deviceKind,
+        lastSeen: env.ts,
+      };
+      view.gateway = env.gateway;
+      view.kind = env.deviceKind;
+      view.lastSeen = env.ts;
+      view.receivers = env.receivers.length;
+      let rssi: number | undefined;
+      for (const r of env.receivers)
+        if (r.rssi !== undefined && (rssi === undefined || r.rssi > rssi)) rssi = r.rssi;
+      if (rssi !== undefined) view.rssiDbm = rssi;
+      const b = env.body;
+      if ("batteryMv" in b) view.batteryMv = b.batteryMv;
+      if (b.type === "status") view.firmware = `${b.fwMajor}.${b.fwMinor}.${b.fwPatch}`;
+      s.devices.set(env.deviceId, view);
+    }
+    const b = env.body;
+    if (b.type !== "charger-telemetry") return undefined;
+    const cur = s.sheds.get(env.deviceId);
+    if (cur && cur.ts > env.ts) return undefined;
+    let total = 0;
+    const ports = b.ports.map((p, i) => {
+      total += p.powerW;
+      return {
+        port: i,
+        powerW: p.powerW,
+        energyWh: p.energyWh,
+        state: portStateName(p.state),
+        stateCode: p.state,
+        relayOn: p.relayOn,
+      };
+    });
+    const shed: ShedView = {
+      shed: env.deviceId,
+      gateway: env.gateway,
+      ts: env.ts,
+      historical: env.historical,
+      tempC: b.tempDeciC / 10,
+      totalPowerW: total,
+      ports,
+    };
+    s.sheds.set(env.deviceId, shed);
+    return shed;
+  }
+
+  /**
+   * Applies one transition; returns the updated alarm, or undefined when the
+   * transition is not newer than what is held (a redelivery or a late copy).
+   */
+  applyAlarm(a: AlarmTransition): AlarmView | undefined {
+    const alarms = this.site(a.site).alarms;
+    const cur = alarms.get(a.alarmId);
+    if (cur && cur.gateway === a.gateway && cur.seq >= a.seq) return undefined;
+    const entry: TimelineEntry = { at: a.ts, what: a.transition };
+    if (a.transition === "escalated") entry.level = a.level;
+    if (a.transition === "acknowledged") {
+      if (a.acknowledgedBy !== undefined) entry.by = a.acknowledgedBy;
+      if (a.comment !== undefined) entry.comment = a.comment;
+    }
+    const view: AlarmView = {
+      site: a.site,
+      gateway: a.gateway,
+      alarmId: a.alarmId,
+      kind: a.kind,
+      severity: a.severity,
+      deviceId: a.deviceId,
+      rule: a.rule,
+      active: a.active,
+      acknowledged: a.acknowledged,
+      raisedAt: a.raisedAt,
+      level: a.level,
+      lastTransition: a.transition,
+      updatedAt: a.ts,
+      historical: a.historical,
+      seq: a.seq,
+      timeline: cur ? cur.timeline : [],
+    };
+    for (const k of [
+      "port",
+      "clearedAt",
+      "acknowledgedAt",
+      "acknowledgedBy",
+      "comment",
+      "evidence",
+      "location",
+    ] as const) {
+      const v = a[k] ?? cur?.[k];
+      if (v !== undefined) (view as unknown as Record<string, unknown>)[k] = v;
+    }
+    this.pushTimeline(view, entry);
+    alarms.set(a.alarmId, view);
+    return view;
+  }
+
+  /** Adds a bridge-side event (notified, ack-requested) to an alarm's timeline. */
+  noteAlarm(site: string, alarmId: string, entry: TimelineEntry): AlarmView | undefined {
+    const view = this.sites.get(site)?.alarms.get(alarmId);
+    if (view) this.pushTimeline(view, entry);
+    return view;
+  }
+
+  /** Seeds an alarm rebuilt from the time-series database, unless a newer one is held. */
+  seedAlarm(view: AlarmView): void {
+    const alarms = this.site(view.site).alarms;
+    const cur = alarms.get(view.alarmId);
+    if (!cur || cur.updatedAt < view.updatedAt) alarms.set(view.alarmId, view);
+  }
+
+  seedDevice(site: string, view: DeviceView): void {
+    const devices = this.site(site).devices;
+    const cur = devices.get(view.deviceId);
+    if (!cur || cur.lastSeen < view.lastSeen) devices.set(view.deviceId, { ...cur, ...view });
+  }
+
+  private pushTimeline(view: AlarmView, entry: TimelineEntry) {
+    view.timeline.push(entry);
+    view.timeline.sort((x, y) => x.at - y.at);
+    if (view.timeline.length > this.opts.maxTimeline)
+      view.timeline.splice(1, view.timeline.length - this.opts.maxTimeline);
+  }
+
+  /** Forgets alarms cleared longer than recentMs ago. */
+  prune(now: number): void {
+    for (const s of this.sites.values()) {
+      for (const [id, a] of s.alarms) {
+        if (!a.active && now - a.updatedAt > this.opts.recentMs) s.alarms.delete(id);
+      }
+    }
+  }
+
+  gateways(site: string): GatewayView[] {
+    return [...(this.sites.get(site)?.gateways.values() ?? [])].sort((a, b) =>
+      a.gateway.localeCompare(b.gateway),
+    );
+  }
+
+  gateway(site: string, gateway: string): GatewayView | undefined {
+    return this.sites.get(site)?.gateways.get(gateway);
+  }
+
+  devices(site: string, now: number): DeviceView[] {
+    const s = this.sites.get(site);
+    if (!s) return [];
+    const lost = new Set<string>();
+    for (const a of s.alarms.values())
+      if (a.active && a.kind === "device-lost") lost.add(a.deviceId);
+    return [...s.devices.values()]
+      .map((d) => ({
+        ...d,
+        online: !lost.has(d.deviceId) && now - d.lastSeen <= this.opts.offlineAfterMs,
+      }))
+      .sort((a, b) => a.deviceId.localeCompare(b.deviceId));
+  }
+
+  sheds(site: string): ShedView[] {
+    return [...(this.sites.get(site)?.sheds.values() ?? [])].sort((a, b) =>
+      a.shed.localeCompare(b.shed),
+    );
+  }
+
+  shed(site: string, shed: string): ShedView | undefined {
+    return this.sites.get(site)?.sheds.get(shed);
+  }
+
+  alarms(site: string, filter: { active?: boolean; minSeverity?: Severity } = {}): AlarmView[] {
+    const s = this.sites.get(site);
+    if (!s) return [];
+    const min = filter.minSeverity ? SEVERITY_RANK[filter.minSeverity] : -1;
+    return [...s.alarms.values()]
+      .filter(
+        (a) =>
+          (filter.active === undefined || a.active === filter.active) &&
+          SEVERITY_RANK[a.severity] >= min,
+      )
+      .sort((a, b) => b.updatedAt - a.updatedAt);
+  }
+
+  alarm(site: string, alarmId: string): AlarmView | undefined {
+    return this.sites.get(site)?.alarms.get(alarmId);
+  }
+
+  /** Every active alarm of every site (escalation). */
+  activeAlarms(): AlarmView[] {
+    const out: AlarmView[] = [];
+    for (const s of this.sites.values())
+      for (const a of s.alarms.values()) if (a.active) out.push(a);
+    return out;
+  }
+
+  summary(site: string, now: number): SiteSummary {
+    const gws = this.gateways(site);
+    const devices = this.devices(site, now);
+    const active: Record<Severity, number> = { critical: 0, major: 0, minor: 0, maintenance: 0 };
+    let unacknowledged = 0;
+    for (const a of this.alarms(site, { active: true })) {
+      active[a.severity]++;
+      if (!a.acknowledged) unacknowledged++;
+    }
+    const online = gws.filter((g) => g.online).length;
+    return {
+      site,
+      gateways: { total: gws.length, online, offline: gws.length - online },
+      devices: { total: devices.length, offline: devices.filter((d) => !d.online).length },
+      alarms: { active, unacknowledged },
+    };
+  }
+}
