@@ -1,4 +1,140 @@
-export async function run(_argv: string[]): Promise<number> {
-  process.stderr.write("haitang gateway: not implemented yet\n");
-  return 2;
+/**
+ * `haitang gateway --config site.yaml`: runs the compound gateway until
+ * SIGTERM/SIGINT. A bad config file is reported with the path and value of
+ * each error (exit 2). SIGHUP or a change of the file reloads it; an invalid
+ * reload is rejected and the last good config keeps running.
+ */
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import { parseArgs } from "node:util";
+import { createLogger } from "../../common/log.js";
+import {
+  ConfigReloader,
+  formatConfigErrors,
+  verifyInstallPassword,
+} from "../../gateway/config/index.js";
+import { InstallAuth } from "../../gateway/http/auth.js";
+import { GatewayService } from "../../gateway/service.js";
+
+const HELP = `usage: haitang gateway --config site.yaml [options]
+
+Runs the compound gateway: serial and MQTT ingest, verification, de-duplication,
+local rules, the durable outbox and the cloud uplink, the admin API and metrics.
+
+options:
+  -c, --config FILE         site YAML (see gateway/config/README.md)
+      --install-password PW password of the admin API when the config has no
+                            http.installPasswordHash (or env HAITANG_INSTALL_PASSWORD)
+      --no-watch            do not reload when the config file changes (SIGHUP still does)
+  -h, --help                this text
+
+signals: SIGHUP reloads the config; SIGTERM / SIGINT stop gracefully.
+`;
+
+function plainCheck(expected: string): (p: string) => boolean {
+  const e = Buffer.from(expected);
+  return (p) => {
+    const g = Buffer.from(p);
+    return g.length === e.length && timingSafeEqual(g, e);
+  };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let args: ReturnType<typeof parse>;
+  try {
+    args = parse(argv);
+  } catch (err) {
+    process.stderr.write(`haitang gateway: ${(err as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (args.values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const path = args.values.config;
+  if (!path) {
+    process.stderr.write(`haitang gateway: --config is required\n\n${HELP}`);
+    return 2;
+  }
+  const log = createLogger("gateway");
+  let service: GatewayService | undefined;
+  const reloader = new ConfigReloader({
+    path,
+    watch: !args.values["no-watch"],
+    logger: log.child("config"),
+    onChange: (c) => {
+      if (c.restartRequired.length > 0)
+        log.warn("config sections changed that apply only after a restart", {
+          sections: c.restartRequired,
+        });
+      service?.applyConfig(c.config);
+    },
+    onRejected: () => service?.noteRejectedReload(),
+  });
+  const loaded = reloader.start();
+  if (!loaded.ok) {
+    process.stderr.write(
+      `haitang gateway: invalid config ${path}\n${formatConfigErrors(loaded.errors, path)}\n`,
+    );
+    return 2;
+  }
+  const config = loaded.config;
+  const hash = config.http.installPasswordHash;
+  let password = args.values["install-password"] ?? process.env.HAITANG_INSTALL_PASSWORD;
+  if (!hash && !password) {
+    password = randomBytes(9).toString("base64url");
+    process.stderr.write(
+      `haitang gateway: no http.installPasswordHash in ${path}; install password for this run: ${password}\n`,
+    );
+  }
+  const auth = new InstallAuth(
+    hash ? (p) => verifyInstallPassword(p, hash) : plainCheck(password ?? ""),
+  );
+  service = new GatewayService({ config, auth, log });
+  try {
+    await service.start();
+  } catch (err) {
+    reloader.stop();
+    process.stderr.write(`haitang gateway: cannot start: ${(err as Error).message}\n`);
+    return 1;
+  }
+  const s = service;
+  process.stdout.write(
+    `${JSON.stringify({ event: "ready", site: config.site, gateway: config.gateway, http: s.httpPort(), mqtt: s.mqttPort() })}\n`,
+  );
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info("stopping", { signal });
+      reloader.stop();
+      s.stop().then(
+        () => resolve(0),
+        (err) => {
+          log.error("stop failed", { error: String(err) });
+          resolve(1);
+        },
+      );
+    };
+    process.on("SIGTERM", () => stop("SIGTERM"));
+    process.on("SIGINT", () => stop("SIGINT"));
+    process.on("SIGHUP", () => {
+      log.info("SIGHUP: reloading config", { path });
+      reloader.reload();
+    });
+  });
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    options: {
+      config: { type: "string", short: "c" },
+      "install-password": { type: "string" },
+      "no-watch": { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
 }

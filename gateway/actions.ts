@@ -1,0 +1,105 @@
+/**
+ * Carries out the rule engine's actions: alarms go to gw-rules' alarm store,
+ * downlinks to the downlink queue, notifications to the log and live events.
+ * Each action is contained: one that fails is logged and counted, and the
+ * others still run.
+ */
+import type { Logger } from "../common/log.js";
+import { deviceIdHex } from "../protocol/uplink.js";
+import type { DownlinkQueue } from "./downlink/downlink-queue.js";
+import type { Action } from "./types.js";
+
+export type AlarmAction = Extract<Action, { type: "raise-alarm" | "clear-alarm" }>;
+
+/** What the wiring needs from an alarm store. */
+export interface AlarmPort {
+  /** Applies a raise/clear; returns the transitions it caused (for live events). */
+  apply(action: AlarmAction, now: number): unknown[];
+  activeCount(): number;
+}
+
+export interface ActionStats {
+  alarmActions: number;
+  downlinks: number;
+  notifications: number;
+  failures: number;
+  /** Alarm actions seen while no alarm store was wired. */
+  alarmsWithoutStore: number;
+}
+
+export interface ActionDeps {
+  downlinks: DownlinkQueue;
+  alarms(): AlarmPort | undefined;
+  publish(event: string, data: unknown): void;
+  notify?(n: Extract<Action, { type: "notify" }>, now: number): void;
+  log: Logger;
+}
+
+export class ActionRunner {
+  readonly stats: ActionStats = {
+    alarmActions: 0,
+    downlinks: 0,
+    notifications: 0,
+    failures: 0,
+    alarmsWithoutStore: 0,
+  };
+
+  constructor(private readonly deps: ActionDeps) {}
+
+  run(actions: readonly Action[], now: number): void {
+    for (const a of actions) {
+      try {
+        this.one(a, now);
+      } catch (err) {
+        this.stats.failures++;
+        this.deps.log.error("action failed", {
+          action: a.type,
+          error: err instanceof Error ? err.message : String(err),
+        });
+      }
+    }
+  }
+
+  private one(a: Action, now: number): void {
+    switch (a.type) {
+      case "raise-alarm":
+      case "clear-alarm": {
+        this.stats.alarmActions++;
+        const store = this.deps.alarms();
+        if (!store) {
+          this.stats.alarmsWithoutStore++;
+          this.deps.publish("alarm-action", { ...a, deviceId: deviceIdHex(a.deviceId) });
+          return;
+        }
+        for (const t of store.apply(a, now)) this.deps.publish("alarm", t);
+        return;
+      }
+      case "downlink": {
+        this.stats.downlinks++;
+        const outcome = this.deps.downlinks.send(
+          a.deviceId,
+          { msg: a.msg, priority: a.priority, reason: a.reason },
+          now,
+        );
+        if (outcome === "unknown-device" || outcome === "no-link")
+          this.deps.log.warn("downlink not delivered", {
+            device: deviceIdHex(a.deviceId),
+            outcome,
+            reason: a.reason,
+          });
+        return;
+      }
+      case "notify": {
+        this.stats.notifications++;
+        this.deps.log.info("notification", {
+          text: a.text,
+          severity: a.severity,
+          ...(a.deviceId !== undefined ? { device: deviceIdHex(a.deviceId) } : {}),
+        });
+        this.deps.notify?.(a, now);
+        this.deps.publish("notify", a);
+        return;
+      }
+    }
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * Device admin routes (install password required):
+ *   GET  /api/devices                  list (never keys)
+ *   GET  /api/devices/:id              one device, with its waiting downlinks
+ *   POST /api/devices                  register {id, kind, key?, building?, location?, shed?, board?, firmware?, heartbeatS?, sleepy?}
+ *   PATCH /api/devices/:id             placement / metadata
+ *   POST /api/devices/:id/approve      commission a pending device {kind?, key?, placement...}
+ *   POST /api/devices/:id/replace      move to new hardware {newId, key?}
+ *   POST /api/devices/:id/decommission
+ *   POST /api/devices/:id/rekey        {key?}
+ *   POST /api/devices/:id/self-test    queue a SOUND_SELF_TEST downlink
+ *   GET  /api/pending                  devices heard but not commissioned
+ * A key the gateway generates (key left out) is in the answer as `key`, once.
+ */
+import { SOUND_SELF_TEST } from "../../protocol/constants.js";
+import type { KeyedResult, RegisterFields } from "../registry/device-admin.js";
+import { publicDevice, RegistryError } from "../registry/registry.js";
+import { PRIORITY_EVENT } from "../types.js";
+import type { HttpBackend } from "./backend.js";
+import { BadRequest, Fields, readJson } from "./body.js";
+import type { Route } from "./router.js";
+
+function keyed(r: KeyedResult) {
+  return r.generatedKey === undefined
+    ? { device: publicDevice(r.device) }
+    : { device: publicDevice(r.device), key: r.generatedKey };
+}
+
+function placement(f: Fields): Partial<RegisterFields> {
+  const p: Partial<RegisterFields> = {};
+  const set = <K extends keyof RegisterFields>(k: K, v: RegisterFields[K] | undefined) => {
+    if (v !== undefined) p[k] = v;
+  };
+  set("building", f.optString("building"));
+  set("location", f.optString("location"));
+  set("shed", f.optString("shed"));
+  set("board", f.optString("board", 64));
+  set("firmware", f.optString("firmware", 64));
+  set("heartbeatS", f.optInt("heartbeatS", 10, 86_400));
+  set("sleepy", f.optBool("sleepy"));
+  return p;
+}
+
+function pathId(params: Record<string, string>): number {
+  return new Fields({ id: params.id }).deviceId("id");
+}
+
+export function deviceRoutes(b: HttpBackend): Route[] {
+  return [
+    {
+      method: "GET",
+      path: "/api/devices",
+      handle: async () => ({ devices: b.registry.list().map(publicDevice) }),
+    },
+    {
+      method: "GET",
+      path: "/api/devices/:id",
+      handle: async (_req, params) => {
+        const id = pathId(params);
+        const d = b.registry.get(id);
+        if (!d) throw new RegistryError("not-found", `device ${params.id} is not registered`);
+        return { device: publicDevice(d), downlinks: b.downlinks.pending(id) };
+      },
+    },
+    {
+      method: "POST",
+      path: "/api/devices",
+      status: 201,
+      handle: async (req) => {
+        const f = new Fields(await readJson(req));
+        const input: RegisterFields = {
+          ...placement(f),
+          deviceId: f.deviceId("id"),
+          kind: f.kind("kind"),
+        };
+        const key = f.optKey("key");
+        if (key) input.key = key;
+        return keyed(b.admin.register(input));
+      },
+    },
+    {
+      method: "PATCH",
+      path: "/api/devices/:id",
+      handle: async (req, params) => {
+        const f = new Fields(await readJson(req));
+        const patch = placement(f);
+        const kind = f.optKind("kind");
+        return {
+          device: publicDevice(
+            b.registry.update(pathId(params), kind ? { ...patch, kind } : patch),
+          ),
+        };
+      },
+    },
+    {
+      method: "POST",
+      path: "/api/devices/:id/approve",
+      handle: async (req, params) => {
+        const f = new Fields(await readJson(req));
+        const input: Parameters<typeof b.admin.approve>[1] = { ...placement(f) };
+        const kind = f.optKind("kind");
+        if (kind) input.kind = kind;
+        const key = f.optKey("key");
+        if (key) input.key = key;
+        return keyed(b.admin.approve(pathId(params), input));
+      },
+    },
+    {
+      method: "POST",
+      path: "/api/devices/:id/replace",
+      handle: async (req, params) => {
+        const f = new Fields(await readJson(req));
+        return keyed(b.admin.replace(pathId(params), f.deviceId("newId"), f.optKey("key")));
+      },
+    },
+    {
+      method: "POST",
+      path: "/api/devices/:id/decommission",
+      handle: async (_req, params) => ({
+        device: publicDevice(b.admin.decommission(pathId(params))),
+      }),
+    },
+    {
+      method: "POST",
+      path: "/api/devices/:id/rekey",
+      handle: async (req, params) => {
+        const f = new Fields(await readJson(req));
+        return keyed(b.admin.rekey(pathId(params), f.optKey("key")));
+      },
+    },
+    {
+      method: "POST",
+      path: "/api/devices/:id/self-test",
+      status: 202,
+      handle: async (_req, params) => {
+        const id = pathId(params);
+        const outcome = b.downlinks.send(
+          id,
+          {
+            msg: { type: "sound", mode: SOUND_SELF_TEST, durationS: 0, sourceDeviceId: 0 },
+            priority: PRIORITY_EVENT,
+            reason: "self-test requested by installer",
+          },
+          b.clock(),
+        );
+        if (outcome === "unknown-device")
+          throw new RegistryError("not-found", `device ${params.id} is not an active device`);
+        return { outcome };
+      },
+    },
+    {
+      method: "GET",
+      path: "/api/pending",
+      handle: async () => ({ pending: b.pending.list() }),
+    },
+  ];
+}
+
+export { BadRequest };

@@ -1,0 +1,30 @@
+/** What the HTTP server needs from the rest of the gateway; service.ts supplies it. */
+import type { DownlinkQueue } from "../downlink/downlink-queue.js";
+import type { DeviceAdmin } from "../registry/device-admin.js";
+import type { PendingDevices } from "../registry/pending.js";
+import type { DeviceRegistry } from "../registry/registry.js";
+import type { ReportStore } from "../reports/report-store.js";
+import type { SseHub } from "./sse.js";
+
+export type AckResult = { ok: true; alarm: unknown } | { ok: false; status: number; error: string };
+
+/** gw-rules' alarm store as the API sees it. */
+export interface AlarmsView {
+  list(filter: { active?: boolean; deviceId?: number; limit?: number }): unknown[];
+  ack(alarmId: string, by: string, comment: string | undefined, now: number): AckResult;
+}
+
+export interface HttpBackend {
+  registry: DeviceRegistry;
+  pending: PendingDevices;
+  admin: DeviceAdmin;
+  downlinks: DownlinkQueue;
+  reports: ReportStore;
+  alarms: AlarmsView | undefined;
+  sse: SseHub;
+  health(now: number): unknown;
+  metrics(now: number): string;
+  clock(): number;
+  /** Folder served at /ui/ (gateway/web), when present. */
+  webRoot?: string;
+}

@@ -1,0 +1,480 @@
+/**
+ * The gateway's one wiring file: builds every part from a SiteConfig and
+ * connects them. The constructor only stores its options; start() opens the
+ * database, loads state, starts ingest, HTTP and timers; stop() undoes it in
+ * reverse, committing what is held first.
+ *
+ *   serial receivers / MQTT ingest -> Pipeline -> rules (ActionRunner) ->
+ *   GroupCommitter -> SqliteOutbox (+ counter windows, same transaction) ->
+ *   ack via DownlinkQueue; the uplink drains the outbox to the cloud.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { autoDetect } from "@serialport/bindings-cpp";
+import { createLogger, type Logger } from "../common/log.js";
+import { repoRoot } from "../common/paths.js";
+import { deviceIdHex, type ReceiverReading } from "../protocol/uplink.js";
+import { ActionRunner, type AlarmPort } from "./actions.js";
+import type { SiteConfig } from "./config/site-config.js";
+import { CounterStore } from "./dedup/counter-store.js";
+import { CounterTable } from "./dedup/counter-table.js";
+import { DownlinkCounterStore } from "./downlink/counter-store.js";
+import { DownlinkQueue } from "./downlink/downlink-queue.js";
+import { LinkTable } from "./downlink/link.js";
+import { buildHealth, buildMetrics, type HealthSources } from "./health.js";
+import type { InstallAuth } from "./http/auth.js";
+import type { AlarmsView } from "./http/backend.js";
+import { GatewayHttpServer } from "./http/server.js";
+import { SseHub } from "./http/sse.js";
+import { DeframeCounter } from "./ingest/deframe-counter.js";
+import { EmbeddedMqttBroker } from "./ingest/mqtt-broker.js";
+import { ExternalMqttIngest } from "./ingest/mqtt-external.js";
+import { MqttPayloadHandler } from "./ingest/mqtt-payload.js";
+import { type SerialBinding, SerialReceiver } from "./ingest/serial-receiver.js";
+import { GroupCommitter } from "./outbox/group-committer.js";
+import { SqliteOutbox } from "./outbox/sqlite-outbox.js";
+import { toOutboxItem } from "./pipeline/envelope.js";
+import { type AcceptedWork, Pipeline } from "./pipeline/pipeline.js";
+import { RateLimiter, type RateLimitOptions } from "./pipeline/rate-limit.js";
+import { StageCounters } from "./pipeline/stage-counters.js";
+import { DeviceAdmin } from "./registry/device-admin.js";
+import { nodeHmac } from "./registry/keys.js";
+import { PendingDevices } from "./registry/pending.js";
+import { DeviceRegistry } from "./registry/registry.js";
+import { ReportStore } from "./reports/report-store.js";
+import { createRuleEngine, type RuleEngine, type RuleState } from "./rules/index.js";
+import { syncStaticDevices } from "./static-devices.js";
+import { type GatewayDatabase, openGatewayDatabase } from "./storage/database.js";
+import type { AcceptedMessage } from "./types.js";
+
+export interface GatewayTuning {
+  /** Longest an accepted frame waits for its grouped commit (ms). */
+  commitIntervalMs?: number;
+  /** How long a frame waits for copies from other receivers before commit (ms). */
+  mergeWindowMs?: number;
+  rateLimit?: RateLimitOptions;
+  rulesTickMs?: number;
+  /** Benchmarks of the CPU path only: no fsync. Never in production. */
+  unsafeNoSync?: boolean;
+}
+
+export interface GatewayServiceOptions {
+  config: SiteConfig;
+  log?: Logger;
+  /** serialport binding; bindings-cpp autoDetect() by default. */
+  serialBinding?: SerialBinding;
+  /** Checks the install password (config hash, or the CLI's plain password). */
+  auth: InstallAuth;
+  clock?: () => number;
+  /** Folder served at /ui/ (default: gateway/web of the repository, when present). */
+  webRoot?: string;
+  tuning?: GatewayTuning;
+  /** Hooks for tests and benchmarks. */
+  onAccepted?(msg: AcceptedMessage, now: number): void;
+  onDownlink?(deviceId: number, type: string, linkId: string, now: number): void;
+}
+
+export const DEFAULT_RATE_LIMIT: RateLimitOptions = { perSecond: 2, burst: 30 };
+
+interface Parts {
+  db: GatewayDatabase;
+  counters: StageCounters;
+  registry: DeviceRegistry;
+  pending: PendingDevices;
+  windows: CounterTable;
+  counterStore: CounterStore;
+  outbox: SqliteOutbox;
+  committer: GroupCommitter<AcceptedWork>;
+  pipeline: Pipeline;
+  limiter: RateLimiter;
+  links: LinkTable;
+  downlinks: DownlinkQueue;
+  receivers: Array<{ rx: SerialReceiver; deframe: DeframeCounter }>;
+  mqtt: EmbeddedMqttBroker | ExternalMqttIngest | undefined;
+  mqttPayload: MqttPayloadHandler;
+  sse: SseHub;
+  http: GatewayHttpServer;
+  admin: DeviceAdmin;
+  actions: ActionRunner;
+  timers: ReturnType<typeof setInterval>[];
+  startedAt: number;
+}
+
+export class GatewayService {
+  private parts: Parts | undefined;
+  private config: SiteConfig;
+  private engine: RuleEngine | undefined;
+  private ruleState: RuleState | undefined;
+  private alarmPort: (AlarmPort & Partial<AlarmsView>) | undefined;
+  private readonly log: Logger;
+  private readonly clock: () => number;
+  readonly ruleStats = { failures: 0, reloads: 0, rejectedReloads: 0 };
+
+  constructor(private readonly opts: GatewayServiceOptions) {
+    this.config = opts.config;
+    this.log = opts.log ?? createLogger("gateway");
+    this.clock = opts.clock ?? Date.now;
+  }
+
+  async start(): Promise<void> {
+    if (this.parts) throw new Error("gateway already started");
+    const cfg = this.config;
+    const t = this.opts.tuning ?? {};
+    const log = this.log;
+    const now = this.clock();
+    const db = openGatewayDatabase(cfg.database, { unsafeNoSync: t.unsafeNoSync ?? false });
+    const counters = new StageCounters();
+    const registry = new DeviceRegistry(db);
+    registry.load();
+    const pending = new PendingDevices(db);
+    pending.load();
+    const windows = new CounterTable(Math.max(1024, registry.count() * 2));
+    const counterStore = new CounterStore(db);
+    counterStore.loadInto(windows);
+    const capBytes = cfg.diskCapMB * 1024 * 1024;
+    const outbox = new SqliteOutbox(db, { capBytes });
+    const id = { site: cfg.site, gateway: cfg.gateway };
+    const committer = new GroupCommitter<AcceptedWork>({
+      intervalMs: t.commitIntervalMs ?? 4,
+      commit: db.transaction((batch: AcceptedWork[]) => {
+        outbox.append(batch.map((w) => toOutboxItem(w.message, id)));
+        counterStore.save(batch.map((w) => w.window));
+      }),
+    });
+    const links = new LinkTable();
+    const downlinks = new DownlinkQueue({
+      lookup: (d) => registry.get(d),
+      counters: new DownlinkCounterStore(db),
+      links,
+      hmac: nodeHmac,
+      onSent: (d, msg, linkId) => this.opts.onDownlink?.(d, msg.type, linkId, this.clock()),
+    });
+    const sse = new SseHub();
+    const actions = new ActionRunner({
+      downlinks,
+      alarms: () => this.alarmPort,
+      publish: (e, d) => sse.publish(e, d),
+      log: log.child("actions"),
+    });
+    const limiter = new RateLimiter(t.rateLimit ?? DEFAULT_RATE_LIMIT);
+    const pipeline = new Pipeline(
+      {
+        lookup: (d) => registry.get(d),
+        notePending: (d, r, n, code) => {
+          const first = pending.get(d) === undefined;
+          pending.note(d, r, n, code);
+          if (first) sse.publish("pending", { id: deviceIdHex(d), receiver: r });
+        },
+        noteHeard: (d, r, n, mv) => registry.noteHeard(d, r, n, mv),
+        windows,
+        limiter,
+        hmac: nodeHmac,
+        counters,
+        commit: (w, done) => committer.submit(w, done),
+        onAccepted: (m, n) => this.accepted(m, n),
+        onHeard: (d, r, n) => {
+          downlinks.deviceHeard(d, r, n);
+        },
+        ack: (d, c, r) => {
+          downlinks.ack(d, c, r);
+        },
+        scheduler: {
+          setTimeout: (fn, ms) => setTimeout(fn, ms),
+          clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+        },
+        clock: this.clock,
+      },
+      { mergeWindowMs: t.mergeWindowMs ?? 30 },
+    );
+    const frameIn = (bytes: Uint8Array, reading: ReceiverReading) =>
+      pipeline.handleFrame(bytes, reading, this.clock());
+    const binding = this.opts.serialBinding ?? autoDetect();
+    const receivers = cfg.serial.map((s) => {
+      const deframe = new DeframeCounter(counters);
+      const rx: SerialReceiver = new SerialReceiver(
+        { name: s.name, path: s.path, baudRate: s.baud, binding },
+        frameIn,
+        log.child("serial"),
+        () => deframe.update(rx.deframer.stats),
+      );
+      links.add(rx);
+      return { rx, deframe };
+    });
+    const mqttPayload = new MqttPayloadHandler("mqtt", counters, frameIn);
+    const mqtt =
+      cfg.mqtt.mode === "external"
+        ? new ExternalMqttIngest(
+            {
+              url: cfg.mqtt.url ?? `mqtt://${cfg.mqtt.host}:${cfg.mqtt.port}`,
+              clientId: `haitang-${cfg.site}-${cfg.gateway}`,
+              ...(cfg.mqtt.username !== undefined ? { username: cfg.mqtt.username } : {}),
+              ...(cfg.mqtt.password !== undefined ? { password: cfg.mqtt.password } : {}),
+            },
+            (topic, payload) => mqttPayload.handle(topic, payload),
+            log.child("mqtt"),
+          )
+        : new EmbeddedMqttBroker(
+            { host: cfg.mqtt.host, port: cfg.mqtt.port },
+            {
+              lookup: (d) => registry.get(d),
+              notePending: (d, r, n) => pending.note(d, r, n),
+              onPayload: (topic, payload) => mqttPayload.handle(topic, payload),
+              clock: this.clock,
+              log: log.child("mqtt"),
+            },
+          );
+    links.add(mqtt);
+    const admin = new DeviceAdmin({
+      registry,
+      pending,
+      windows,
+      counterStore,
+      downlinks,
+      alarms: undefined,
+      clock: this.clock,
+    });
+    registry.onChange((c) => sse.publish("device", { ...c, deviceId: deviceIdHex(c.deviceId) }));
+    const parts: Parts = {
+      db,
+      counters,
+      registry,
+      pending,
+      windows,
+      counterStore,
+      outbox,
+      committer,
+      pipeline,
+      limiter,
+      links,
+      downlinks,
+      receivers,
+      mqtt,
+      mqttPayload,
+      sse,
+      admin,
+      actions,
+      timers: [],
+      startedAt: now,
+      http: undefined as unknown as GatewayHttpServer,
+    };
+    const webRoot = this.opts.webRoot ?? join(repoRoot(), "gateway", "web");
+    parts.http = new GatewayHttpServer(
+      { host: cfg.http.host, port: cfg.http.port },
+      {
+        registry,
+        pending,
+        admin,
+        downlinks,
+        reports: new ReportStore(db),
+        alarms: this.alarmsView(),
+        sse,
+        health: (n) => buildHealth(this.healthSources(parts), n),
+        metrics: (n) => buildMetrics(this.healthSources(parts), n),
+        clock: this.clock,
+        ...(existsSync(webRoot) ? { webRoot } : {}),
+      },
+      this.opts.auth,
+      log.child("http"),
+    );
+    this.parts = parts;
+    syncStaticDevices(cfg, registry, admin, log);
+    this.startRules(cfg, now);
+    try {
+      await mqtt.start();
+      for (const r of receivers) r.rx.start();
+      await parts.http.start();
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+    sse.start();
+    parts.timers.push(
+      setInterval(() => this.tick(), t.rulesTickMs ?? 1000),
+      setInterval(() => this.flushSlowState(), 5_000),
+    );
+    log.info("gateway started", {
+      site: cfg.site,
+      gateway: cfg.gateway,
+      devices: registry.count("active"),
+      serial: cfg.serial.map((s) => s.path),
+      mqtt: cfg.mqtt.mode,
+      http: parts.http.port(),
+    });
+  }
+
+  async stop(): Promise<void> {
+    const p = this.parts;
+    if (!p) return;
+    this.parts = undefined;
+    for (const t of p.timers) clearInterval(t);
+    await p.http.stop().catch(() => {});
+    p.sse.stop();
+    for (const r of p.receivers) await r.rx.stop();
+    await p.mqtt?.stop().catch(() => {});
+    p.pipeline.stop();
+    p.pipeline.flushHeld();
+    p.committer.close();
+    p.registry.flushSeen();
+    p.pending.flush();
+    p.db.close();
+    this.log.info("gateway stopped");
+  }
+
+  /** Applies a reloaded config: rules, devices and rate limits switch at once. */
+  applyConfig(config: SiteConfig): void {
+    this.config = config;
+    const p = this.parts;
+    if (!p) return;
+    syncStaticDevices(config, p.registry, p.admin, this.log);
+    this.startRules(config, this.clock());
+    this.ruleStats.reloads++;
+  }
+
+  /** Counts a rejected reload (the last good config keeps running). */
+  noteRejectedReload(): void {
+    this.ruleStats.rejectedReloads++;
+  }
+
+  /** Wires gw-rules' alarm store (raise/clear, list, ack). */
+  setAlarmStore(port: (AlarmPort & Partial<AlarmsView>) | undefined): void {
+    this.alarmPort = port;
+  }
+
+  /** The pipeline's entry, for benchmarks that feed frames without a serial port. */
+  injectFrame(bytes: Uint8Array, reading: ReceiverReading): void {
+    this.running().pipeline.handleFrame(bytes, reading, this.clock());
+  }
+
+  httpPort(): number {
+    return this.running().http.port();
+  }
+
+  mqttPort(): number {
+    const m = this.running().mqtt;
+    return m instanceof EmbeddedMqttBroker ? m.port() : 0;
+  }
+
+  /** Parts for tests, benchmarks and gw-rules' uplink (outbox, counters, registry...). */
+  running(): Parts {
+    if (!this.parts) throw new Error("gateway is not running");
+    return this.parts;
+  }
+
+  health(): ReturnType<typeof buildHealth> {
+    return buildHealth(this.healthSources(this.running()), this.clock());
+  }
+
+  private startRules(config: SiteConfig, now: number): void {
+    const p = this.running();
+    this.engine = createRuleEngine(config, p.registry);
+    this.ruleState = this.engine.init(now, this.ruleState);
+  }
+
+  private accepted(m: AcceptedMessage, now: number): void {
+    const p = this.parts;
+    if (!p) return;
+    const dev = p.registry.get(m.deviceId);
+    if (this.engine && this.ruleState && dev) {
+      const r = this.engine.onMessage(this.ruleState, m, dev, now);
+      this.ruleState = r.state;
+      this.ruleFailures(r.failures);
+      p.actions.run(r.actions, now);
+    }
+    this.opts.onAccepted?.(m, now);
+    p.sse.publish("accepted", { ...m, deviceId: deviceIdHex(m.deviceId) });
+  }
+
+  private tick(): void {
+    const p = this.parts;
+    if (!p || !this.engine || !this.ruleState) return;
+    const now = this.clock();
+    const r = this.engine.tick(this.ruleState, now);
+    this.ruleState = r.state;
+    this.ruleFailures(r.failures);
+    p.actions.run(r.actions, now);
+  }
+
+  private ruleFailures(f: Array<{ rule: string; error: string }>): void {
+    for (const x of f) {
+      this.ruleStats.failures++;
+      this.log.error("rule failed", { rule: x.rule, error: x.error });
+    }
+  }
+
+  private flushSlowState(): void {
+    const p = this.parts;
+    if (!p) return;
+    try {
+      p.registry.flushSeen();
+      p.pending.flush();
+      p.downlinks.expire(this.clock());
+    } catch (err) {
+      this.log.error("state flush failed", { error: String(err) });
+    }
+  }
+
+  private alarmsView(): AlarmsView | undefined {
+    return {
+      list: (f) => this.alarmPort?.list?.(f) ?? [],
+      ack: (id, by, comment, now) =>
+        this.alarmPort?.ack?.(id, by, comment, now) ?? {
+          ok: false,
+          status: 503,
+          error: "the alarm store is not running",
+        },
+    };
+  }
+
+  private healthSources(p: Parts): HealthSources {
+    return {
+      site: this.config.site,
+      gateway: this.config.gateway,
+      startedAt: p.startedAt,
+      uplink: () => "disabled",
+      outbox: p.outbox,
+      outboxCapBytes: this.config.diskCapMB * 1024 * 1024,
+      committer: p.committer.stats,
+      counters: p.counters,
+      receivers: () => [
+        ...p.receivers.map((r) => ({
+          id: r.rx.id,
+          up: r.rx.isUp(),
+          bytesIn: r.rx.stats.bytesIn,
+          bytesOut: r.rx.stats.bytesOut,
+          disconnects: r.rx.stats.disconnects,
+          openFailures: r.rx.stats.openFailures,
+          garbageBytes: r.rx.deframer.stats.garbageBytes,
+          badCrc: r.rx.deframer.stats.badCrc,
+          frames: r.rx.deframer.stats.frames,
+        })),
+        ...(p.mqtt
+          ? [
+              {
+                id: p.mqtt.id,
+                up: p.mqtt.isUp(),
+                garbageBytes: p.mqttPayload.deframeCounter.garbageBytes,
+              },
+            ]
+          : []),
+      ],
+      devices: () => ({
+        active: p.registry.count("active"),
+        decommissioned: p.registry.count("decommissioned"),
+      }),
+      pendingDevices: () => p.pending.size(),
+      activeAlarms: () => this.alarmPort?.activeCount() ?? 0,
+      downlinks: p.downlinks.stats,
+      downlinkDepth: () => p.downlinks.depth(),
+      mergeWindowSize: () => p.pipeline.recentSize(),
+      heldFrames: () => p.pipeline.heldCount(),
+      dedupDevices: () => p.windows.size(),
+      rules: () => ({
+        count: this.engine?.rules.length ?? 0,
+        failures: this.ruleStats.failures,
+        reloads: this.ruleStats.reloads,
+        rejectedReloads: this.ruleStats.rejectedReloads,
+      }),
+      sse: p.sse.stats,
+    };
+  }
+}
