@@ -1,17 +1,12 @@
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { memoryLogger } from "../common/log.js";
+import type { PtyPair } from "../common/services.js";
 import { decodeFrame, verifyFrame } from "../protocol/codec.js";
 import { SOUND_SELF_TEST } from "../protocol/constants.js";
 import { deframeAll, frameBytes } from "../protocol/framing.js";
 import type { UplinkEnvelope } from "../protocol/uplink.js";
-import {
-  createPtyPair,
-  freePort,
-  type PtyPair,
-  tmpDir,
-  waitFor,
-} from "../tests/support/services.js";
+import { createPtyPair, freePort, tmpDir, waitFor } from "../tests/support/services.js";
 import { InstallAuth } from "./http/auth.js";
 import { deviceUpTopic } from "./ingest/device-topics.js";
 import { keyToHex, mqttPassword, nodeHmac } from "./registry/keys.js";
