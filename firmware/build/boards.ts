@@ -1,0 +1,207 @@
+/**
+ * The Espruino boards a Haitang image can be built for: memory, the image budget
+ * that follows from it, native SHA-256, pin names, and the device kinds each
+ * one is fit for.
+ *
+ * Image budget. Espruino keeps program text in JsVars: a 16-byte JsVar holds
+ * about 12 characters of a string (the rest is flags and links), and uploaded
+ * code stays in RAM as that text. Half of the variables are left for what the
+ * program allocates while it runs (closures, objects, frame buffers, the
+ * deframer, Storage reads, the REPL), so
+ *   codeBudgetBytes = jsVars × CHARS_PER_JSVAR × CODE_SHARE.
+ * JsVar counts: ../../shared/ARCHITECTURE.md and Espruino 2v29's board files
+ * (the same numbers simulator/virtual-board/board-profiles.ts uses).
+ */
+import type { DeviceKind } from "../device-config.js";
+
+export type BoardName = "ORIGINAL" | "PICO" | "PUCKJS" | "ESP8266" | "WIFI" | "ESP32";
+
+export interface Board {
+  name: BoardName;
+  title: string;
+  /** `process.env.BOARD` on the real board. */
+  envBoard: string;
+  jsVars: number;
+  /** Largest minified image accepted by the build (see the file comment). */
+  codeBudgetBytes: number;
+  /** `require("crypto").SHA256` exists. */
+  nativeSha256: boolean;
+  /** `setDeepSleep(true)` really sleeps (µA between timers): a battery device needs it. */
+  deepSleep: boolean;
+  /** Every pin name the board defines as a global Pin. */
+  pins: readonly string[];
+  /** Pins with an ADC channel (analogRead). */
+  analogPins: readonly string[];
+  /** Device kinds the board is fit for, and why (see `kindNotes`). */
+  kinds: readonly DeviceKind[];
+  kindNotes: string;
+}
+
+/** Characters of program text one JsVar holds. */
+export const CHARS_PER_JSVAR = 12;
+/** Share of the JsVars the image may take; the rest is runtime state. */
+export const CODE_SHARE = 0.5;
+
+export function budgetFromJsVars(jsVars: number): number {
+  return Math.floor(jsVars * CHARS_PER_JSVAR * CODE_SHARE);
+}
+
+/** "A", 0, 15 -> A0..A15, without the names in `skip`. */
+function range(port: string, from: number, to: number, skip: readonly number[] = []): string[] {
+  const out: string[] = [];
+  for (let i = from; i <= to; i++) if (!skip.includes(i)) out.push(port + i);
+  return out;
+}
+
+// STM32: A11/A12 are the USB data lines on every board below, so never offered.
+const STM32_USB = [11, 12];
+const STM32F1_F4_ADC = [...range("A", 0, 7), "B0", "B1"];
+
+const BOARDS: Record<BoardName, Board> = {
+  ORIGINAL: {
+    name: "ORIGINAL",
+    title: "Espruino Original (STM32F103RCT6)",
+    envBoard: "ESPRUINOBOARD",
+    jsVars: 2600,
+    codeBudgetBytes: budgetFromJsVars(2600),
+    nativeSha256: false,
+    deepSleep: true,
+    pins: [
+      ...range("A", 0, 15, STM32_USB),
+      ...range("B", 0, 15),
+      ...range("C", 0, 15),
+      "D2",
+      "LED1",
+      "LED2",
+      "LED3",
+      "BTN1",
+    ],
+    analogPins: [...STM32F1_F4_ADC, ...range("C", 0, 5)],
+    kinds: ["smoke", "charger", "guardian"],
+    kindNotes:
+      "Many pins and 16 ADC channels (a 12-port charger fits); deep sleep for battery devices. " +
+      "No native SHA-256: the plain-JS one is bundled (about 2 KB more, slower MACs).",
+  },
+  PICO: {
+    name: "PICO",
+    title: "Espruino Pico (STM32F401CDU6)",
+    envBoard: "PICO_R1_3",
+    jsVars: 5100,
+    codeBudgetBytes: budgetFromJsVars(5100),
+    nativeSha256: true,
+    deepSleep: true,
+    pins: [...range("A", 0, 15, STM32_USB), ...range("B", 0, 15), "LED1", "LED2", "BTN1"],
+    analogPins: STM32F1_F4_ADC,
+    kinds: ["smoke", "charger", "guardian"],
+    kindNotes:
+      "Deep sleep at about 20 µA suits battery detectors; 10 ADC channels and 30 GPIO carry a " +
+      "charger (ports beyond the ADC count need an external meter). Native SHA-256.",
+  },
+  PUCKJS: {
+    name: "PUCKJS",
+    title: "Puck.js (nRF52832)",
+    envBoard: "PUCKJS",
+    jsVars: 2600,
+    codeBudgetBytes: budgetFromJsVars(2600),
+    nativeSha256: true,
+    deepSleep: true,
+    pins: [...range("D", 0, 31), "LED1", "LED2", "LED3", "BTN1"],
+    analogPins: ["D2", "D3", "D4", "D5", "D28", "D29", "D30", "D31"],
+    kinds: ["smoke", "guardian"],
+    kindNotes:
+      "A coin-cell board that sleeps by default: made for battery detectors and guardian " +
+      "sensors. Too few exposed pins for a charger's relays.",
+  },
+  ESP8266: {
+    name: "ESP8266",
+    title: "ESP8266 (4 MB)",
+    envBoard: "ESP8266_4MB",
+    jsVars: 1600,
+    codeBudgetBytes: budgetFromJsVars(1600),
+    nativeSha256: false,
+    deepSleep: false,
+    // D6..D11 drive the SPI flash.
+    pins: [...range("D", 0, 16, [6, 7, 8, 9, 10, 11]), "A0"],
+    analogPins: ["A0"],
+    kinds: ["guardian"],
+    kindNotes:
+      "1,600 JsVars, one ADC, no native SHA-256 and no deep sleep between timers: only a " +
+      "mains-powered guardian sensor fits. Not for detectors (battery) or chargers (pins).",
+  },
+  WIFI: {
+    name: "WIFI",
+    title: "Espruino WiFi (STM32F411CEU6)",
+    envBoard: "ESPRUINOWIFI",
+    jsVars: 7100,
+    codeBudgetBytes: budgetFromJsVars(7100),
+    nativeSha256: true,
+    deepSleep: true,
+    pins: [...range("A", 0, 15, STM32_USB), ...range("B", 0, 15), "LED1", "LED2", "BTN1"],
+    analogPins: STM32F1_F4_ADC,
+    kinds: ["charger", "guardian"],
+    kindNotes:
+      "Mains devices: a charger or a guardian. Its Wi-Fi module draws too much for a battery " +
+      "smoke detector.",
+  },
+  ESP32: {
+    name: "ESP32",
+    title: "ESP32 (ESP-WROOM-32)",
+    envBoard: "ESP32",
+    jsVars: 12000,
+    codeBudgetBytes: budgetFromJsVars(12000),
+    nativeSha256: true,
+    deepSleep: false,
+    // D6..D11 drive the SPI flash; D20, D24 and D28..D31 do not exist.
+    pins: [
+      ...range("D", 0, 5),
+      ...range("D", 12, 19),
+      ...range("D", 21, 23),
+      ...range("D", 25, 27),
+      ...range("D", 32, 39),
+    ],
+    // ADC1 only: ADC2 stops working while the radio is on.
+    analogPins: range("D", 32, 39),
+    kinds: ["charger", "guardian"],
+    kindNotes:
+      "Plenty of memory and GPIO for a 12-port charger (8 ADC1 channels; more ports need an " +
+      "external meter). Espruino does not deep-sleep it between timers: not for batteries.",
+  },
+};
+
+export const BOARD_NAMES = Object.keys(BOARDS) as BoardName[];
+
+export function findBoard(name: string): Board | undefined {
+  const key = name.toUpperCase();
+  return (BOARDS as Record<string, Board | undefined>)[key];
+}
+
+export function getBoard(name: string): Board {
+  const b = findBoard(name);
+  if (!b) throw new Error(`unknown board '${name}' (known: ${BOARD_NAMES.join(", ")})`);
+  return b;
+}
+
+/** "A0-A10, A13-A15, B0-B15, LED1" for messages. */
+export function describePins(pins: readonly string[]): string {
+  const parts: string[] = [];
+  let i = 0;
+  while (i < pins.length) {
+    const m = /^([A-Z]+)(\d+)$/.exec(pins[i] as string);
+    if (!m) {
+      parts.push(pins[i] as string);
+      i++;
+      continue;
+    }
+    const port = m[1] as string;
+    const start = Number(m[2]);
+    let end = start;
+    let j = i + 1;
+    while (j < pins.length && pins[j] === port + (end + 1)) {
+      end++;
+      j++;
+    }
+    parts.push(end > start ? `${port}${start}-${port}${end}` : `${port}${start}`);
+    i = j;
+  }
+  return parts.join(", ");
+}

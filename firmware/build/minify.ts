@@ -1,0 +1,43 @@
+/**
+ * Stage 3: terser with ES5 output and safe options only. Function and var
+ * hoisting stay off (hoist_funs/hoist_vars): declaration order is the job of
+ * espruino-transform.ts, which runs next. Espruino's globals (`E`, the board's
+ * pin names) are reserved so no mangled name shadows them.
+ */
+
+/**
+ * Protocol factories without side effects. protocol/hmac.ts builds the plain-JS
+ * HMAC at module load (`hmacSha256 = makeHmacSha256(sha256)`); marking the call
+ * pure lets an unused result, and with it the plain-JS SHA-256 (about 2 KB),
+ * drop out of images for boards with a native SHA-256.
+ */
+const PURE_FUNCS = ["makeHmacSha256"];
+export async function minifyEs5(code: string, reserved: readonly string[]): Promise<string> {
+  const { minify } = await import("terser");
+  const out = await minify(code, {
+    ecma: 5,
+    toplevel: true,
+    ie8: false,
+    safari10: false,
+    module: false,
+    compress: {
+      ecma: 5,
+      passes: 2,
+      hoist_funs: false,
+      hoist_vars: false,
+      unsafe: false,
+      unsafe_arrows: false,
+      unsafe_methods: false,
+      unsafe_proto: false,
+      unsafe_regexp: false,
+      unsafe_undefined: false,
+      pure_getters: "strict",
+      keep_fargs: true,
+      pure_funcs: PURE_FUNCS,
+    },
+    mangle: { toplevel: true, reserved: [...reserved] },
+    format: { ecma: 5, ascii_only: true, comments: false, semicolons: true },
+  });
+  if (out.code === undefined) throw new Error("terser produced no output");
+  return out.code;
+}
