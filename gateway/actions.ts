@@ -5,16 +5,16 @@
  * others still run.
  */
 import type { Logger } from "../common/log.js";
-import { deviceIdHex } from "../protocol/uplink.js";
+import { type AlarmTransition, deviceIdHex } from "../protocol/uplink.js";
 import type { DownlinkQueue } from "./downlink/downlink-queue.js";
 import type { Action } from "./types.js";
 
 export type AlarmAction = Extract<Action, { type: "raise-alarm" | "clear-alarm" }>;
 
-/** What the wiring needs from an alarm store. */
+/** What the wiring needs from an alarm store (gw-rules' AlarmStore). */
 export interface AlarmPort {
-  /** Applies a raise/clear; returns the transitions it caused (for live events). */
-  apply(action: AlarmAction, now: number): unknown[];
+  /** Applies a raise/clear; returns the transitions it caused (already in the outbox). */
+  apply(action: AlarmAction, now: number): AlarmTransition[];
   activeCount(): number;
 }
 
@@ -31,6 +31,8 @@ export interface ActionDeps {
   downlinks: DownlinkQueue;
   alarms(): AlarmPort | undefined;
   publish(event: string, data: unknown): void;
+  /** Each alarm transition: live events and notifications. */
+  onTransition(t: AlarmTransition): void;
   notify?(n: Extract<Action, { type: "notify" }>, now: number): void;
   log: Logger;
 }
@@ -71,7 +73,7 @@ export class ActionRunner {
           this.deps.publish("alarm-action", { ...a, deviceId: deviceIdHex(a.deviceId) });
           return;
         }
-        for (const t of store.apply(a, now)) this.deps.publish("alarm", t);
+        for (const t of store.apply(a, now)) this.deps.onTransition(t);
         return;
       }
       case "downlink": {

@@ -53,6 +53,7 @@ describe("GatewayService (two socat receivers, embedded Aedes, HTTP API)", () =>
     gw
       .running()
       .outbox.peek(1000)
+      .filter((e) => e.topic.includes("/dev/"))
       .map((e) => JSON.parse(e.payload) as UplinkEnvelope);
 
   beforeAll(async () => {
@@ -267,6 +268,57 @@ describe("GatewayService (two socat receivers, embedded Aedes, HTTP API)", () =>
     } finally {
       c.end(true);
     }
+  });
+
+  it("raises one fire alarm, sounds the building's other detectors in their listening window, and takes an ack", async () => {
+    const d2 = 0x00c0ff02;
+    const d3 = 0x00c0ff03;
+    KEYS.set(d2, keyOf(32));
+    KEYS.set(d3, keyOf(33));
+    for (const [id, loc] of [
+      [d2, "102"],
+      [d3, "201"],
+    ] as const)
+      await api("POST", "/api/devices", {
+        id: id.toString(16),
+        kind: "smoke",
+        key: keyToHex(KEYS.get(id)!),
+        building: "b1",
+        location: loc,
+      });
+    await devA.write(framed(d2, 1, statusMsg(), KEYS.get(d2)!)); // d2 is heard on radio-a
+    for (let c = 1; c <= 3; c++)
+      await devB.write(framed(d3, c, smokeAlarmMsg(7), KEYS.get(d3)!, ACK)); // repeats of one event
+    const alarms = await waitFor(async () => {
+      const a = (await api("GET", "/api/alarms?active=true&device=00c0ff03")).body.alarms;
+      return a.length ? a : undefined;
+    }, "fire alarm");
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0]).toMatchObject({ kind: "fire", severity: "critical", location: "b1/201" });
+    const before = devA.received.length;
+    await devA.write(framed(d2, 2, statusMsg(), KEYS.get(d2)!)); // d2 wakes up and sends: it listens now
+    const sound = await waitFor(
+      () =>
+        devA.received
+          .slice(before)
+          .find((r) => r.frame.deviceId === d2 && r.frame.msg.type === "sound"),
+      "interlinked sounding at d2",
+    );
+    expect(sound.macOk).toBe(true);
+    expect(sound.frame.msg).toMatchObject({ type: "sound", mode: 1, sourceDeviceId: d3 });
+    const ack = await api("POST", `/api/alarms/${alarms[0].alarmId}/ack`, {
+      by: "guard",
+      comment: "checked",
+    });
+    expect(ack.status).toBe(200);
+    expect(ack.body.alarm).toMatchObject({ acknowledged: true, acknowledgedBy: "guard" });
+    const transitions = gw
+      .running()
+      .outbox.peek(1000)
+      .filter((e) => e.topic.endsWith("/alarm"))
+      .map((e) => JSON.parse(e.payload) as { transition: string; deviceId: string })
+      .filter((t) => t.deviceId === "00c0ff03");
+    expect(transitions.map((t) => t.transition)).toEqual(["raised", "acknowledged"]);
   });
 
   it("reports health: receivers, outbox depth and oldest age, counters", async () => {

@@ -13,8 +13,9 @@ import { join } from "node:path";
 import { autoDetect } from "@serialport/bindings-cpp";
 import { createLogger, type Logger } from "../common/log.js";
 import { repoRoot } from "../common/paths.js";
-import { deviceIdHex, type ReceiverReading } from "../protocol/uplink.js";
-import { ActionRunner, type AlarmPort } from "./actions.js";
+import { type AlarmTransition, deviceIdHex, type ReceiverReading } from "../protocol/uplink.js";
+import { ActionRunner } from "./actions.js";
+import { AlarmStore, Notifier } from "./alarms/index.js";
 import type { SiteConfig } from "./config/site-config.js";
 import { CounterStore } from "./dedup/counter-store.js";
 import { CounterTable } from "./dedup/counter-table.js";
@@ -23,7 +24,6 @@ import { DownlinkQueue } from "./downlink/downlink-queue.js";
 import { LinkTable } from "./downlink/link.js";
 import { buildHealth, buildMetrics, type HealthSources } from "./health.js";
 import type { InstallAuth } from "./http/auth.js";
-import type { AlarmsView } from "./http/backend.js";
 import { GatewayHttpServer } from "./http/server.js";
 import { SseHub } from "./http/sse.js";
 import { DeframeCounter } from "./ingest/deframe-counter.js";
@@ -96,6 +96,8 @@ interface Parts {
   http: GatewayHttpServer;
   admin: DeviceAdmin;
   actions: ActionRunner;
+  alarms: AlarmStore;
+  notifier: Notifier;
   timers: ReturnType<typeof setInterval>[];
   startedAt: number;
 }
@@ -105,7 +107,6 @@ export class GatewayService {
   private config: SiteConfig;
   private engine: RuleEngine | undefined;
   private ruleState: RuleState | undefined;
-  private alarmPort: (AlarmPort & Partial<AlarmsView>) | undefined;
   private readonly log: Logger;
   private readonly clock: () => number;
   readonly ruleStats = { failures: 0, reloads: 0, rejectedReloads: 0 };
@@ -150,10 +151,29 @@ export class GatewayService {
       onSent: (d, msg, linkId) => this.opts.onDownlink?.(d, msg.type, linkId, this.clock()),
     });
     const sse = new SseHub();
+    const alarms = new AlarmStore(db, {
+      site: cfg.site,
+      gateway: cfg.gateway,
+      escalation: cfg.escalation,
+      outbox,
+      locate: (d) => placementText(registry.get(d)),
+    });
+    alarms.load();
+    const notifier = new Notifier({
+      channels: cfg.notifications,
+      escalation: cfg.escalation,
+      logger: log.child("notify"),
+      mqttPublish: (topic, payload) => this.parts?.mqtt?.publishLocal(topic, payload),
+    });
+    const onTransition = (t: AlarmTransition) => {
+      sse.publish("alarm", t);
+      notifier.notify(t);
+    };
     const actions = new ActionRunner({
       downlinks,
-      alarms: () => this.alarmPort,
+      alarms: () => alarms,
       publish: (e, d) => sse.publish(e, d),
+      onTransition,
       log: log.child("actions"),
     });
     const limiter = new RateLimiter(t.rateLimit ?? DEFAULT_RATE_LIMIT);
@@ -253,6 +273,8 @@ export class GatewayService {
       sse,
       admin,
       actions,
+      alarms,
+      notifier,
       timers: [],
       startedAt: now,
       http: undefined as unknown as GatewayHttpServer,
@@ -266,7 +288,15 @@ export class GatewayService {
         admin,
         downlinks,
         reports: new ReportStore(db),
-        alarms: this.alarmsView(),
+        alarms: {
+          list: (f) => alarms.list(f),
+          ack: (alarmId, by, comment, n) => {
+            const r = alarms.ack(alarmId, by, comment, n);
+            if (!r.ok) return r;
+            onTransition(r.transition);
+            return { ok: true, alarm: r.alarm };
+          },
+        },
         sse,
         health: (n) => buildHealth(this.healthSources(parts), n),
         metrics: (n) => buildMetrics(this.healthSources(parts), n),
@@ -314,6 +344,7 @@ export class GatewayService {
     p.pipeline.stop();
     p.pipeline.flushHeld();
     p.committer.close();
+    await p.notifier.drain();
     p.registry.flushSeen();
     p.pending.flush();
     p.db.close();
@@ -326,6 +357,8 @@ export class GatewayService {
     const p = this.parts;
     if (!p) return;
     syncStaticDevices(config, p.registry, p.admin, this.log);
+    p.alarms.setEscalation(config.escalation);
+    p.notifier.configure(config.notifications, config.escalation);
     this.startRules(config, this.clock());
     this.ruleStats.reloads++;
   }
@@ -333,11 +366,6 @@ export class GatewayService {
   /** Counts a rejected reload (the last good config keeps running). */
   noteRejectedReload(): void {
     this.ruleStats.rejectedReloads++;
-  }
-
-  /** Wires gw-rules' alarm store (raise/clear, list, ack). */
-  setAlarmStore(port: (AlarmPort & Partial<AlarmsView>) | undefined): void {
-    this.alarmPort = port;
   }
 
   /** The pipeline's entry, for benchmarks that feed frames without a serial port. */
@@ -392,6 +420,14 @@ export class GatewayService {
     this.ruleState = r.state;
     this.ruleFailures(r.failures);
     p.actions.run(r.actions, now);
+    try {
+      for (const t of p.alarms.tick(now)) {
+        p.sse.publish("alarm", t);
+        p.notifier.notify(t);
+      }
+    } catch (err) {
+      this.log.error("alarm escalation failed", { error: String(err) });
+    }
   }
 
   private ruleFailures(f: Array<{ rule: string; error: string }>): void {
@@ -411,18 +447,6 @@ export class GatewayService {
     } catch (err) {
       this.log.error("state flush failed", { error: String(err) });
     }
-  }
-
-  private alarmsView(): AlarmsView | undefined {
-    return {
-      list: (f) => this.alarmPort?.list?.(f) ?? [],
-      ack: (id, by, comment, now) =>
-        this.alarmPort?.ack?.(id, by, comment, now) ?? {
-          ok: false,
-          status: 503,
-          error: "the alarm store is not running",
-        },
-    };
   }
 
   private healthSources(p: Parts): HealthSources {
@@ -462,7 +486,7 @@ export class GatewayService {
         decommissioned: p.registry.count("decommissioned"),
       }),
       pendingDevices: () => p.pending.size(),
-      activeAlarms: () => this.alarmPort?.activeCount() ?? 0,
+      activeAlarms: () => p.alarms.activeCount(),
       downlinks: p.downlinks.stats,
       downlinkDepth: () => p.downlinks.depth(),
       mergeWindowSize: () => p.pipeline.recentSize(),
@@ -477,4 +501,11 @@ export class GatewayService {
       sse: p.sse.stats,
     };
   }
+}
+
+/** "b1/101" style placement of a device for alarms. */
+function placementText(d: { building?: string; location?: string; shed?: string } | undefined) {
+  if (!d) return undefined;
+  const parts = [d.building, d.location ?? d.shed].filter((x) => x !== undefined);
+  return parts.length ? parts.join("/") : undefined;
 }

@@ -166,6 +166,14 @@ export class EmbeddedMqttBroker implements Link {
     return true;
   }
 
+  /** Publishes text on the local broker (notification channels of type mqtt). */
+  publishLocal(topic: string, payload: string): void {
+    this.broker?.publish(
+      { cmd: "publish", topic, payload: Buffer.from(payload), qos: 1, retain: false, dup: false },
+      () => {},
+    );
+  }
+
   async stop(): Promise<void> {
     const b = this.broker;
     const s = this.server;

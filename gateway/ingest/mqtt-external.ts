@@ -62,6 +62,11 @@ export class ExternalMqttIngest implements Link {
     return true;
   }
 
+  /** Publishes text on the device broker (notification channels of type mqtt). */
+  publishLocal(topic: string, payload: string): void {
+    this.client?.publish(topic, payload, { qos: 1 });
+  }
+
   async stop(): Promise<void> {
     const c = this.client;
     this.client = undefined;
