@@ -1,0 +1,77 @@
+/**
+ * Runs `haitang gateway` in a child process, for tests that kill it. The CLI
+ * command is bundled with esbuild into .tmp/ (gitignored) so the test needs
+ * no prior `npm run build`; node_modules resolve from the repository.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { build } from "esbuild";
+import { repoRoot } from "../../common/paths.js";
+
+let bundled: Promise<string> | undefined;
+
+/** Bundles cli/commands/gateway.ts once per test process; returns the .mjs path. */
+export function bundleGatewayCli(): Promise<string> {
+  if (!bundled) {
+    const root = repoRoot();
+    const outDir = join(root, ".tmp");
+    mkdirSync(outDir, { recursive: true });
+    const outfile = join(outDir, `gateway-cli-${process.pid}.mjs`);
+    const entry = join(root, "gateway", "testing", "child-main.ts");
+    bundled = build({
+      entryPoints: [entry],
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      packages: "external",
+      outfile,
+      logLevel: "silent",
+    }).then(() => outfile);
+  }
+  return bundled;
+}
+
+export interface ChildGateway {
+  proc: ChildProcess;
+  ready: { http: number; mqtt: number };
+  stderr(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export async function startChildGateway(
+  configPath: string,
+  password: string,
+): Promise<ChildGateway> {
+  const script = await bundleGatewayCli();
+  const proc = spawn(
+    process.execPath,
+    [script, "--config", configPath, "--install-password", password, "--no-watch"],
+    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, HAITANG_LOG_LEVEL: "warn" } },
+  );
+  let err = "";
+  let out = "";
+  proc.stderr?.on("data", (d: Buffer) => {
+    err += d.toString();
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    proc.once("exit", (code, signal) => resolve({ code, signal })),
+  );
+  const ready = await new Promise<{ http: number; mqtt: number }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`gateway did not start: ${err}`)), 20_000);
+    proc.stdout?.on("data", (d: Buffer) => {
+      out += d.toString();
+      const line = out.split("\n").find((l) => l.includes('"ready"'));
+      if (line) {
+        clearTimeout(timer);
+        resolve(JSON.parse(line) as { http: number; mqtt: number });
+      }
+    });
+    proc.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`gateway exited with ${code}: ${err}`));
+    });
+  });
+  return { proc, ready, stderr: () => err, exited };
+}
