@@ -189,9 +189,8 @@ export class CloudBridge {
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
-    // Write and acknowledge what has arrived; anything later stays with the broker's session.
-    await Promise.race([this.writer.flush(), new Promise((r) => setTimeout(r, 5000))]);
-    await this.shared.stop();
+    // Leave the share group after writing and acknowledging what arrived.
+    await this.shared.stop(() => this.writer.flush(), 10_000);
     this.writer.stop();
     this.sender.stop();
     this.commands.stop();

@@ -126,7 +126,9 @@ export class VictoriaMetricsHistory implements HistoryStore {
     const fn = q.agg === "last" ? "last_over_time" : `${q.agg}_over_time`;
     const group = src.measurement === "charger_port" ? ["device", "port"] : ["device"];
     const query = `max ${byClause(group)} (${fn}(${sel}[${q.stepS}s]))`;
-    const result = await this.range(query, q.from, q.to, q.stepS);
+    // VictoriaMetrics aligns start and end down to a multiple of the step; one
+    // more step keeps the newest samples (each point covers (t - step, t]).
+    const result = await this.range(query, q.from, q.to + q.stepS * 1000, q.stepS);
     return result.map((r) => {
       const s: HistorySeries = {
         device: r.metric.device ?? q.device,

@@ -147,11 +147,50 @@ export class SharedSubscriber {
     }
   }
 
-  /** Disconnects cleanly; the session (and anything unacknowledged) stays with the broker. */
-  async stop(): Promise<void> {
+  /**
+   * Leaves the share group without losing anything: unsubscribe (the broker
+   * stops choosing this instance), let `flush` write and acknowledge what is
+   * in flight, wait until nothing more arrives, then end the session
+   * (DISCONNECT with Session Expiry Interval 0, MQTT 5.0 §3.14.2.2.2) so the
+   * broker does not keep queueing messages for an instance that is gone.
+   * If the drain times out the session is kept, and with it the unacknowledged
+   * messages, for the next start with the same client id.
+   */
+  async stop(flush: () => Promise<void> = async () => {}, timeoutMs = 10_000): Promise<void> {
     const c = this.client;
+    if (!c) return;
+    const deadline = Date.now() + timeoutMs;
+    let drained = false;
+    if (c.connected) {
+      try {
+        await c.unsubscribeAsync(this.topicFilter);
+        let lastReceived = -1;
+        while (Date.now() < deadline) {
+          await Promise.race([
+            flush(),
+            new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now()))),
+          ]);
+          const received = this.received.get({ qos: "1" }) + this.received.get({ qos: "0" });
+          if ((this.sequencer?.pending ?? 0) === 0 && received === lastReceived) {
+            drained = true;
+            break;
+          }
+          lastReceived = received;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      } catch (err) {
+        this.log.warn("drain failed", { error: err instanceof Error ? err.message : String(err) });
+      }
+    }
     this.client = undefined;
-    if (c) await c.endAsync(false);
+    if (drained) {
+      await c.endAsync(false, { properties: { sessionExpiryInterval: 0 } });
+    } else {
+      this.log.warn("stopping with messages in flight; the session keeps them", {
+        pending: this.sequencer?.pending ?? 0,
+      });
+      await c.endAsync(false);
+    }
   }
 
   /** Drops the connection without DISCONNECT, as a crash would (tests). */
