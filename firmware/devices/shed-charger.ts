@@ -259,7 +259,7 @@ export function createShedCharger(
       for (let i = 0; i < n; i++) if (relayOn(state[i]!)) setPort(i, PORT_CUT_OVER_TEMP);
       saveStates();
       event(PORT_ALL, CHARGER_EVENT_CUT, REASON_OVER_TEMP, nowMs, true, -1);
-    } else if (overTemp && temp.deciC <= s.overTempDeciC - s.overTempHysteresisDeciC) {
+    } else if (overTemp && temp.deciC < s.overTempDeciC - s.overTempHysteresisDeciC) {
       overTemp = false;
       for (let i = 0; i < n; i++) if (state[i] === PORT_CUT_OVER_TEMP) setPort(i, PORT_IDLE);
       saveStates();
