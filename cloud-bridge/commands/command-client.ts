@@ -39,6 +39,7 @@ export class CommandTimeout extends Error {
 
 interface Waiter {
   resolve(r: CommandResponse): void;
+  reject(err: Error): void;
   timer: NodeJS.Timeout;
 }
 
@@ -78,7 +79,7 @@ export class CommandClient {
         this.waiting.delete(request.transaction);
         reject(new CommandTimeout(request.transaction));
       }, timeoutMs);
-      this.waiting.set(request.transaction, { resolve, timer });
+      this.waiting.set(request.transaction, { resolve, reject, timer });
     });
     try {
       await this.publish(topics.request(site, gateway, command), JSON.stringify(request));
@@ -92,7 +93,10 @@ export class CommandClient {
   }
 
   stop(): void {
-    for (const w of this.waiting.values()) clearTimeout(w.timer);
+    for (const [transaction, w] of this.waiting) {
+      clearTimeout(w.timer);
+      w.reject(new CommandTimeout(transaction));
+    }
     this.waiting.clear();
   }
 }

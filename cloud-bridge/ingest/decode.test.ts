@@ -1,0 +1,89 @@
+import { describe, expect, it } from "vitest";
+import { topics } from "../../protocol/uplink.js";
+import { decodeUplink, directoryFromSites } from "./decode.js";
+
+const dir = directoryFromSites({ s1: { gateways: ["g1"] } });
+const bytes = (v: unknown) =>
+  new TextEncoder().encode(typeof v === "string" ? v : JSON.stringify(v));
+
+const env = (body: Record<string, unknown>, over: Record<string, unknown> = {}) => ({
+  v: 1,
+  site: "s1",
+  gateway: "g1",
+  deviceId: "0000abcd",
+  deviceKind: "charger",
+  seq: 7,
+  counter: 3,
+  ts: 1700000000000,
+  historical: false,
+  receivers: [{ receiver: "rs485", rssi: -50 }],
+  body,
+  ...over,
+});
+const telemetry = {
+  type: "charger-telemetry",
+  tempDeciC: 200,
+  ports: [{ powerW: 10, energyWh: 1, state: 1, relayOn: true }],
+};
+
+describe("decodeUplink", () => {
+  it("accepts charger telemetry on its telemetry topic", () => {
+    const r = decodeUplink(topics.telemetry("s1", "g1", "0000abcd"), bytes(env(telemetry)), dir);
+    expect(r.ok && r.msg.kind === "device" && r.msg.envelope.seq).toBe(7);
+  });
+
+  it.each([
+    ["unknown-topic", "other/topic", env(telemetry)],
+    ["unknown-site", topics.telemetry("s9", "g1", "0000abcd"), env(telemetry)],
+    ["unknown-gateway", topics.telemetry("s1", "g9", "0000abcd"), env(telemetry)],
+    ["malformed-json", topics.telemetry("s1", "g1", "0000abcd"), "{"],
+    [
+      "invalid-payload",
+      topics.telemetry("s1", "g1", "0000abcd"),
+      env({ ...telemetry, ports: "many" }),
+    ],
+    ["invalid-payload", topics.telemetry("s1", "g1", "0000abcd"), env(telemetry, { v: 2 })],
+    ["invalid-payload", topics.telemetry("s1", "g1", "0000abcd"), env({ type: "mystery" })],
+    ["topic-mismatch", topics.telemetry("s1", "g1", "0000abcd"), env(telemetry, { gateway: "g2" })],
+    ["topic-mismatch", topics.telemetry("s1", "g1", "0000ffff"), env(telemetry)],
+    ["topic-mismatch", topics.event("s1", "g1", "0000abcd"), env(telemetry)],
+    [
+      "topic-mismatch",
+      topics.telemetry("s1", "g1", "0000abcd"),
+      env(telemetry, { deviceKind: "smoke" }),
+    ],
+  ])("rejects %s (%s)", (reason, topic, payload) => {
+    const r = decodeUplink(topic, bytes(payload), dir);
+    expect(r.ok ? "accepted" : r.reason).toBe(reason);
+  });
+
+  it("rejects an oversize payload before parsing it", () => {
+    const r = decodeUplink(topics.health("s1", "g1"), new Uint8Array(2000), dir, 1024);
+    expect(r).toMatchObject({ ok: false, reason: "oversize" });
+  });
+
+  it("says where a payload fails its schema", () => {
+    const r = decodeUplink(
+      topics.status("s1", "g1"),
+      bytes({ v: 1, site: "s1", gateway: "g1", online: "yes", ts: 1 }),
+      dir,
+    );
+    expect(r).toEqual({ ok: false, reason: "invalid-payload", detail: "/online must be boolean" });
+  });
+
+  it("passes operator requests through untouched and reads responses", () => {
+    expect(decodeUplink(topics.request("s1", "g1", "ack-alarm"), bytes("x"), dir)).toMatchObject({
+      ok: true,
+      msg: { kind: "request" },
+    });
+    const r = decodeUplink(
+      topics.response("s1", "g1", "ack-alarm"),
+      bytes({ transaction: "t", command: "ack-alarm", ok: true }),
+      dir,
+    );
+    expect(r).toMatchObject({
+      ok: true,
+      msg: { kind: "response", response: { transaction: "t" } },
+    });
+  });
+});
