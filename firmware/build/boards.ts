@@ -205,3 +205,30 @@ export function describePins(pins: readonly string[]): string {
   }
   return parts.join(", ");
 }
+
+/** The board table as text (`haitang build-firmware --list-boards`). */
+export function describeBoards(): string {
+  const rows = [["board", "JsVars", "budget B", "SHA256", "kinds", "title"]];
+  for (const name of BOARD_NAMES) {
+    const b = BOARDS[name];
+    rows.push([
+      b.name,
+      String(b.jsVars),
+      String(b.codeBudgetBytes),
+      b.nativeSha256 ? "native" : "JS",
+      b.kinds.join(","),
+      b.title,
+    ]);
+  }
+  const widths = (rows[0] as string[]).map((_, i) =>
+    Math.max(...rows.map((r) => (r[i] ?? "").length)),
+  );
+  const text = rows.map((r) =>
+    r
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd(),
+  );
+  const notes = BOARD_NAMES.map((n) => `  ${n}: ${BOARDS[n].kindNotes}`);
+  return `${text.join("\n")}\n\nbudget = JsVars x ${CHARS_PER_JSVAR} characters x ${CODE_SHARE * 100}% for code\n\n${notes.join("\n")}\n`;
+}
