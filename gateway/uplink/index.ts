@@ -1,0 +1,15 @@
+export { reconnectDelayMs } from "./backoff.js";
+export { CommandVerifier, signCommand } from "./command-verifier.js";
+export type { CommandHandlers, CommandResult } from "./commands.js";
+export {
+  type UplinkConfigResult,
+  type UplinkDeps,
+  uplinkOptionsFromConfig,
+} from "./from-config.js";
+export {
+  type HealthSource,
+  removable,
+  UplinkClient,
+  type UplinkOptions,
+  type UplinkStats,
+} from "./uplink-client.js";
