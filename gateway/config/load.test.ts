@@ -23,7 +23,15 @@ describe("loadSiteConfig", () => {
     if (!r.ok) throw new Error(formatConfigErrors(r.errors));
     const kinds = new Set(r.config.rules.map((x) => x.kind));
     expect([...kinds].sort()).toEqual(
-      ["absence", "aggregate", "device-event", "illegal-load", "inactivity", "threshold"].sort(),
+      [
+        "absence",
+        "aggregate",
+        "device-event",
+        "illegal-load",
+        "inactivity",
+        "security",
+        "threshold",
+      ].sort(),
     );
     expect(r.config.sheds[0]?.limitW).toBe(8700);
     expect(r.config.database).toBe(join(DEMO, "..", "data/demo-gateway.db"));

@@ -214,12 +214,28 @@ const inactivity = ruleSchema(
   ["windows"],
 );
 
+const security = ruleSchema("security", {
+  reasons: {
+    ...uniqueStrings({
+      type: "string",
+      enum: ["bad-mac", "replayed", "decommissioned", "wrong-direction"],
+    }),
+    minItems: 1,
+    default: ["bad-mac", "replayed"],
+  },
+  count: { type: "integer", minimum: 1, maximum: 10000, default: 5 },
+  windowS: { type: "number", exclusiveMinimum: 0, maximum: 86400, default: 60 },
+  quietS: { type: "number", exclusiveMinimum: 0, default: 600 },
+  alarm: { ...alarmKind, default: "security" },
+  severity: { ...severity, default: "major" },
+});
+
 export const ruleItemSchema = {
   type: "object",
   required: ["kind"],
   properties: { kind: { type: "string" } },
   discriminator: { propertyName: "kind" },
-  oneOf: [threshold, deviceEvent, absence, aggregate, illegalLoad, inactivity],
+  oneOf: [threshold, deviceEvent, absence, aggregate, illegalLoad, inactivity, security],
 };
 
 export const RULE_KINDS = [
@@ -229,4 +245,5 @@ export const RULE_KINDS = [
   "aggregate",
   "illegal-load",
   "inactivity",
+  "security",
 ] as const;

@@ -215,7 +215,22 @@ export interface InactivityRuleConfig extends RuleScope {
   severity: Severity;
 }
 
+export type SecurityReason = "bad-mac" | "replayed" | "decommissioned" | "wrong-direction";
+
+export interface SecurityRuleConfig extends RuleScope {
+  kind: "security";
+  /** Pipeline drop reasons that count (frames of a known device id). */
+  reasons: SecurityReason[];
+  count: number;
+  windowS: number;
+  /** Cleared after this long without a counted rejection. */
+  quietS: number;
+  alarm: AlarmKind;
+  severity: Severity;
+}
+
 export type RuleConfig =
+  | SecurityRuleConfig
   | ThresholdRuleConfig
   | DeviceEventRuleConfig
   | AbsenceRuleConfig

@@ -107,5 +107,6 @@ export function standardRules(): Record<string, unknown>[] {
     { id: "device-lost", kind: "absence", factor: 2 },
     { id: "shed-total", kind: "aggregate" },
     { id: "illegal-load", kind: "illegal-load" },
+    { id: "forged-frames", kind: "security" },
   ];
 }

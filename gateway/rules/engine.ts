@@ -10,7 +10,7 @@
  * seen, pruned of devices that leave the directory.
  */
 import type { RuleConfig, RuleKind, ShedConfig, SiteConfig } from "../config/site-config.js";
-import type { AcceptedMessage, Action, DeviceRecord } from "../types.js";
+import type { AcceptedMessage, Action, DeviceRecord, DropReason } from "../types.js";
 import { absenceRule } from "./absence.js";
 import { aggregateRule } from "./aggregate.js";
 import { deviceEventRule } from "./device-event.js";
@@ -19,6 +19,7 @@ import { illegalLoadRule } from "./illegal-load.js";
 import { inactivityRule } from "./inactivity.js";
 import type { RuleContext, RuleModule } from "./rule-module.js";
 import { inScope } from "./scope.js";
+import { securityRule } from "./security.js";
 import { thresholdRule } from "./threshold.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: the table pairs each kind with its own config type.
@@ -29,6 +30,7 @@ const MODULES: Record<RuleKind, RuleModule<any, unknown>> = {
   aggregate: aggregateRule,
   "illegal-load": illegalLoadRule,
   inactivity: inactivityRule,
+  security: securityRule,
 };
 
 const PRUNE_EVERY_MS = 60_000;
@@ -65,6 +67,8 @@ export interface RuleEngine {
   init(now: number, previous?: RuleState): RuleState;
   onMessage(state: RuleState, msg: AcceptedMessage, device: DeviceRecord, now: number): RuleResult;
   tick(state: RuleState, now: number): RuleResult;
+  /** A frame of a known device id was rejected by the pipeline (security rules). */
+  onRejected(state: RuleState, deviceId: number, reason: DropReason, now: number): RuleResult;
 }
 
 export type EngineConfig = Pick<SiteConfig, "rules" | "sheds" | "utcOffsetMin">;
@@ -125,6 +129,22 @@ export function createRuleEngine(config: EngineConfig, directory: DeviceDirector
         if (!inScope(rule, device)) continue;
         run(state, failures, rule, (m, slot) =>
           m.onMessage(rule, slot.state, msg, device, now, ctx, actions),
+        );
+      }
+      return { state, actions, failures };
+    },
+    onRejected(state, deviceId, reason, now) {
+      const actions: Action[] = [];
+      const failures: RuleFailure[] = [];
+      const ctx = ctxOf(state);
+      const device = directory.get(deviceId);
+      for (const rule of rules) {
+        const mod = MODULES[rule.kind];
+        if (!mod.onRejected) continue;
+        if (device ? !inScope(rule, device) : rule.devices || rule.buildings || rule.sheds)
+          continue;
+        run(state, failures, rule, (m, slot) =>
+          m.onRejected?.(rule, slot.state, deviceId, reason, now, ctx, actions),
         );
       }
       return { state, actions, failures };

@@ -4,7 +4,7 @@
  * never reads the clock: `now` is passed in.
  */
 import type { ShedConfig } from "../config/site-config.js";
-import type { AcceptedMessage, Action, DeviceRecord } from "../types.js";
+import type { AcceptedMessage, Action, DeviceRecord, DropReason } from "../types.js";
 import type { DeviceDirectory } from "./directory.js";
 
 export interface RuleContext {
@@ -29,6 +29,16 @@ export interface RuleModule<C, S> {
     out: Action[],
   ): void;
   tick?(rule: C, state: S, now: number, ctx: RuleContext, out: Action[]): void;
+  /** A frame of a known device id was rejected by the pipeline (bad MAC, replay...). */
+  onRejected?(
+    rule: C,
+    state: S,
+    deviceId: number,
+    reason: DropReason,
+    now: number,
+    ctx: RuleContext,
+    out: Action[],
+  ): void;
   /** Drops state of devices that left the directory (keeps memory bounded). */
   prune?(rule: C, state: S, ctx: RuleContext, now: number): void;
 }
