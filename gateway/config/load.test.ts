@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { tmpDir } from "../../tests/support/services.js";
@@ -35,6 +35,19 @@ describe("loadSiteConfig", () => {
     );
     expect(r.config.sheds[0]?.limitW).toBe(8700);
     expect(r.config.database).toBe(join(DEMO, "..", "data/demo-gateway.db"));
+  });
+
+  it("accepts the example of the README", () => {
+    const readme = readFileSync(new URL("./README.md", import.meta.url), "utf8");
+    const example = readme.split("## Example")[1]!.split("```yaml\n")[1]!.split("```")[0]!;
+    const r = loadSiteConfig({ text: example }, { checkFiles: false });
+    if (!r.ok) throw new Error(formatConfigErrors(r.errors));
+    expect(r.config.rules.map((x) => x.kind)).toEqual([
+      "device-event",
+      "threshold",
+      "illegal-load",
+      "inactivity",
+    ]);
   });
 
   it("fills defaults so that site and gateway alone make a complete config", () => {
