@@ -7,6 +7,7 @@
  *   POST /api/devices/:id/approve      commission a pending device {kind?, key?, placement...}
  *   POST /api/devices/:id/replace      move to new hardware {newId, key?}
  *   POST /api/devices/:id/decommission
+ *   DELETE /api/devices/:id            remove a failed commissioning, key and all
  *   POST /api/devices/:id/rekey        {key?}
  *   POST /api/devices/:id/self-test    queue a SOUND_SELF_TEST downlink
  *   GET  /api/pending                  devices heard but not commissioned
@@ -119,6 +120,14 @@ export function deviceRoutes(b: HttpBackend): Route[] {
       handle: async (_req, params) => ({
         device: publicDevice(b.admin.decommission(pathId(params))),
       }),
+    },
+    {
+      method: "DELETE",
+      path: "/api/devices/:id",
+      handle: async (_req, params) => {
+        const d = b.admin.remove(pathId(params));
+        return { removed: publicDevice(d).id };
+      },
     },
     {
       method: "POST",

@@ -83,6 +83,13 @@ export class DeviceAdmin {
     return this.deps.registry.decommission(deviceId);
   }
 
+  /** Deletes a failed commissioning: registration, key and counter window. */
+  remove(deviceId: number): RegisteredDevice {
+    const d = this.deps.registry.remove(deviceId);
+    this.freshWindow(deviceId);
+    return d;
+  }
+
   rekey(deviceId: number, key?: Uint8Array): KeyedResult {
     const k = this.keyOrNew(key);
     const device = this.deps.registry.rekey(deviceId, k.key);

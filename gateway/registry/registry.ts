@@ -47,7 +47,7 @@ export const DEFAULT_HEARTBEAT_S: Record<DeviceKindName, number> = {
 };
 
 export type RegistryChange =
-  | { type: "registered" | "updated" | "decommissioned" | "rekeyed"; deviceId: number }
+  | { type: "registered" | "updated" | "decommissioned" | "rekeyed" | "removed"; deviceId: number }
   | { type: "replaced"; deviceId: number; newDeviceId: number };
 
 interface Row {
@@ -240,6 +240,20 @@ export class DeviceRegistry {
     this.write(next);
     this.emit({ type: "decommissioned", deviceId });
     return next;
+  }
+
+  /**
+   * Deletes a registration and its key outright: for a commissioning that
+   * failed (installer/flash.ts). Installed devices are decommissioned instead,
+   * which keeps their history.
+   */
+  remove(deviceId: number): RegisteredDevice {
+    const d = this.require(deviceId);
+    this.db.prepare("DELETE FROM devices WHERE device_id = ?").run(deviceId);
+    this.devices.delete(deviceId);
+    this.dirtySeen.delete(deviceId);
+    this.emit({ type: "removed", deviceId });
+    return d;
   }
 
   rekey(deviceId: number, key: Uint8Array): RegisteredDevice {

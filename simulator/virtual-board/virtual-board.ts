@@ -30,7 +30,7 @@ export interface VirtualBoardOptions {
   serial?: string;
   /** false: the port opens but nothing ever answers (dead or wrong device). */
   answers?: boolean;
-  /** Upload bytes after `reset()` at which the upload is cut. */
+  /** Upload bytes after `reset()` at which the (first) upload is cut. */
   cutUploadAfterBytes?: number;
   /** "unplug": the USB link disappears (default); "hang": the board stops reading. */
   cutMode?: "unplug" | "hang";
@@ -38,6 +38,8 @@ export interface VirtualBoardOptions {
   programBytes?: number;
   /** Runs saved programs; given the board's radio link. */
   firmwareHost: (radio: RadioLink) => FirmwareHost;
+  /** A shared radio channel (shared-radio.ts); default: a pty of the board's own. */
+  radio?: RadioLink & { close(): void };
 }
 
 export type BoardState = "stopped" | "running" | "unplugged" | "hung";
@@ -72,28 +74,40 @@ export class VirtualBoard {
     return this.usb.hostPath;
   }
 
-  /** Path the gateway's serial receiver opens (the board's radio). */
+  /** Path the gateway's serial receiver opens (the board's own radio). */
   get radioPath(): string {
-    if (!this.radio) throw new Error("virtual board not started");
+    if (!this.radio) throw new Error("virtual board has no radio pty of its own");
     return this.radio.hostPath;
   }
 
   async start(): Promise<void> {
-    this.radio = await createPtyPair(this.opts.dir, `${this.name}-radio`);
-    this.radioPort = await openPort(this.radio.devicePath);
-    this.radioPort.on("data", (d: Buffer) => {
-      const bytes = new Uint8Array(d);
-      for (const fn of this.radioListeners) fn(bytes);
-    });
-    const radioLink: RadioLink = {
-      send: (bytes) => {
-        this.radioBytesOut += bytes.length;
-        this.radioPort?.write(Buffer.from(bytes));
-      },
-      onReceive: (fn) => {
-        this.radioListeners.push(fn);
-      },
-    };
+    let radioLink: RadioLink;
+    const shared = this.opts.radio;
+    if (shared) {
+      radioLink = {
+        send: (bytes) => {
+          this.radioBytesOut += bytes.length;
+          shared.send(bytes);
+        },
+        onReceive: (fn) => shared.onReceive(fn),
+      };
+    } else {
+      this.radio = await createPtyPair(this.opts.dir, `${this.name}-radio`);
+      this.radioPort = await openPort(this.radio.devicePath);
+      this.radioPort.on("data", (d: Buffer) => {
+        const bytes = new Uint8Array(d);
+        for (const fn of this.radioListeners) fn(bytes);
+      });
+      radioLink = {
+        send: (bytes) => {
+          this.radioBytesOut += bytes.length;
+          this.radioPort?.write(Buffer.from(bytes));
+        },
+        onReceive: (fn) => {
+          this.radioListeners.push(fn);
+        },
+      };
+    }
     this.repl = new BoardRepl({
       profile: this.profile,
       serial: this.opts.serial ?? "33ffd7054e5734382951",
@@ -110,7 +124,6 @@ export class VirtualBoard {
     this.usbPort = await openPort(this.usb.devicePath);
     this.usbPort.on("data", (d: Buffer) => this.onUsbData(d.toString("latin1")));
     this.state = "running";
-    this.cutDone = false;
     this.uploadBytes = undefined;
     this.repl?.powerOn();
   }
@@ -143,6 +156,7 @@ export class VirtualBoard {
     this.radioPort = undefined;
     await this.usb?.close();
     await this.radio?.close();
+    this.opts.radio?.close();
     this.usb = undefined;
     this.radio = undefined;
     this.state = "stopped";

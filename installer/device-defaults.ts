@@ -1,0 +1,108 @@
+/**
+ * What a freshly flashed device gets unless the installer's config file says
+ * otherwise: heartbeat, listening window, thresholds (the starting points of
+ * ../shared/HAZARDS.md) and a pin for every role the apps use, chosen from the
+ * board's pin table (firmware/build/boards.ts).
+ */
+import type { Board } from "../firmware/build/boards.js";
+import type {
+  ChargerThresholds,
+  DeviceKind,
+  GuardianThresholds,
+  SmokeThresholds,
+} from "../firmware/device-config.js";
+
+export const DEFAULT_BAUD = 9600;
+
+export const DEFAULT_SMOKE: SmokeThresholds = {
+  /** 3 %/m obscuration, a common photoelectric alarm point. */
+  alarmLevel: 300,
+  confirmSamples: 3,
+  sampleIntervalS: 10,
+  /** GB 20517 / EN 14604: at most 10 minutes. */
+  hushS: 600,
+  lowBatteryMv: 2600,
+};
+
+export const DEFAULT_CHARGER: ChargerThresholds = {
+  ports: 4,
+  portLimitW: 1100,
+  portOverloadS: 3,
+  shedLimitW: 8700,
+  shedRefuseW: 8000,
+  /** 65 °C with 10 °C hysteresis. */
+  overTempDeciC: 650,
+  overTempHysteresisDeciC: 100,
+  shortCircuitW: 3000,
+  /** T/GBC 48-2025: under about 5 % of rated power for minutes means full. */
+  fullChargeW: 30,
+  fullChargeS: 300,
+  sessionMaxS: 12 * 3600,
+  telemetryIntervalS: 30,
+};
+
+export const DEFAULT_GUARDIAN: GuardianThresholds = { reportIntervalS: 900 };
+
+/** Heartbeat: battery detectors every 4 h (≤ 24 h required), mains devices more often. */
+export const DEFAULT_HEARTBEAT_S: Record<DeviceKind, number> = {
+  smoke: 4 * 3600,
+  charger: 300,
+  guardian: 900,
+};
+
+/** Battery devices listen briefly after each uplink; mains devices always. */
+export const DEFAULT_LISTEN_WINDOW_MS: Record<DeviceKind, number> = {
+  smoke: 2000,
+  charger: 0,
+  guardian: 2000,
+};
+
+/** Pins the UART to the radio uses by default (kept free of roles). */
+const UART_PINS = new Set(["B6", "B7", "A9", "A10", "D16", "D17", "D1", "D3"]);
+
+export type PinPlan = { ok: true; pins: Record<string, string> } | { ok: false; reason: string };
+
+/** Analog and digital roles of a kind (charger roles grow with its port count). */
+export function pinRoles(kind: DeviceKind, ports: number): { analog: string[]; digital: string[] } {
+  if (kind === "smoke")
+    return { analog: ["smoke", "battery"], digital: ["buzzer", "test", "tamper"] };
+  if (kind === "guardian") return { analog: ["battery"], digital: ["door", "motion"] };
+  const analog = ["temp"];
+  const digital: string[] = [];
+  for (let i = 0; i < ports; i++) {
+    analog.push(`power${i}`);
+    digital.push(`relay${i}`);
+  }
+  return { analog, digital };
+}
+
+/** Assigns board pins to roles: analog roles to ADC pins, the rest to plain GPIO. */
+export function defaultPins(kind: DeviceKind, board: Board, ports: number): PinPlan {
+  const roles = pinRoles(kind, ports);
+  const adc = board.analogPins.filter((p) => !UART_PINS.has(p));
+  const gpio = board.pins.filter(
+    (p) => !UART_PINS.has(p) && !board.analogPins.includes(p) && !/^(LED|BTN)/.test(p),
+  );
+  if (roles.analog.length > adc.length) {
+    return {
+      ok: false,
+      reason:
+        `${kind} needs ${roles.analog.length} analog inputs (${roles.analog.join(", ")}) ` +
+        `but ${board.name} has ${adc.length}`,
+    };
+  }
+  if (roles.digital.length > gpio.length) {
+    return {
+      ok: false,
+      reason: `${kind} needs ${roles.digital.length} digital pins but ${board.name} has ${gpio.length}`,
+    };
+  }
+  const pins: Record<string, string> = {};
+  roles.analog.forEach((role, i) => {
+    pins[role] = adc[i] as string;
+  });
+  roles.digital.forEach((role, i) => {
+    pins[role] = gpio[i] as string;
+  });
+  return { ok: true, pins };
+}

@@ -1,0 +1,316 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Board, findBoard } from "../firmware/build/boards.js";
+import type { DeviceKind } from "../firmware/device-config.js";
+import { deviceIdHex } from "../protocol/uplink.js";
+import { defaultPins } from "./device-defaults.js";
+import { firmwareBuilder } from "./firmware-builder.js";
+import { type FlashRequest, flashDevice } from "./flash.js";
+import { FlashError, type FlashErrorCode } from "./flash-error.js";
+import type { GatewayApi } from "./gateway-api.js";
+import { HttpGatewayClient } from "./gateway-client.js";
+import { type DeviceIdentity, newIdentity } from "./identity.js";
+import { loadInstallConfig } from "./install-config.js";
+import { memoryProgress } from "./progress.js";
+import { healthyWiring, InstallRig, RIG_PASSWORD } from "./testing/install-rig.js";
+
+const build = firmwareBuilder();
+
+/** The gateway's JSON answers, as far as these tests read them. */
+interface ApiBody {
+  device: Record<string, unknown>;
+}
+
+describe("haitang flash: virtual board, Espruino toolchain, real gateway", () => {
+  let rig: InstallRig;
+  const identities: DeviceIdentity[] = [];
+
+  beforeAll(async () => {
+    rig = await InstallRig.start();
+  });
+  afterAll(async () => {
+    await rig?.stop();
+  });
+
+  const api = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(rig.url + path, {
+      method,
+      headers: { authorization: `Bearer ${RIG_PASSWORD}`, "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: res.status, body: (await res.json()) as ApiBody };
+  };
+  const keysInDatabase = () => {
+    const db = new Database(join(rig.dir.path, "gateway.db"), { readonly: true });
+    try {
+      return (db.prepare("SELECT device_id FROM devices").all() as { device_id: number }[]).map(
+        (r) => r.device_id,
+      );
+    } finally {
+      db.close();
+    }
+  };
+
+  function request(kind: DeviceKind, board: Board, port: string): FlashRequest {
+    return {
+      kind,
+      board,
+      port,
+      site: "test-site",
+      location: "Building 1, 101",
+      building: "b1",
+      wait: true,
+      reportDir: join(rig.dir.path, "reports"),
+      boardAnswerTimeoutMs: 4000,
+      firstFrameTimeoutMs: 10_000,
+      selfTestTimeoutMs: 10_000,
+      installer: "test-installer",
+    };
+  }
+  function deps(gateway: GatewayApi = rig.client()) {
+    return {
+      build,
+      gateway,
+      progress: memoryProgress(),
+      identity: () => {
+        const id = newIdentity();
+        identities.push(id);
+        return id;
+      },
+    };
+  }
+  async function failure(p: Promise<unknown>): Promise<FlashError> {
+    const err = await p.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(FlashError);
+    return err as FlashError;
+  }
+  const expectCode = (e: FlashError, code: FlashErrorCode) => {
+    expect(`${e.code}: ${e.message}`).toMatch(new RegExp(`^${code}:`));
+    expect(e.whatToDo.length).toBeGreaterThan(20);
+  };
+
+  const pico = findBoard("pico")!;
+  let smokeId = 0;
+
+  it("commissions a smoke detector: upload, read-back, registration, first frame, self-test, report", async () => {
+    const board = await rig.addBoard({ kind: "smoke" });
+    const d = deps();
+    const { report, files } = await flashDevice(request("smoke", pico, board.consolePath), d);
+    const identity = identities.at(-1)!;
+    smokeId = identity.deviceId;
+
+    expect(report).toMatchObject({
+      status: "commissioned",
+      device: deviceIdHex(identity.deviceId),
+      kind: "smoke",
+      board: { asked: "PICO", reported: "PICO_R1_3", espruino: "2v29" },
+      location: "Building 1, 101",
+      building: "b1",
+      firstFrame: { receiver: "serial:radio" },
+      selfTest: { result: "passed" },
+      installer: "test-installer",
+      thresholds: { alarmLevel: 300, hushS: 600 },
+    });
+    expect(report.firmware.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(report.firmware.sizeBytes).toBeLessThanOrEqual(pico.codeBudgetBytes);
+    // The board holds the image it was sent, running, and announced itself on the radio.
+    expect(board.savedProgram()?.length).toBeGreaterThan(report.firmware.sizeBytes * 0.9);
+    expect(board.isProgramRunning()).toBe(true);
+    expect(d.progress.uploads.at(-1)).toBeGreaterThanOrEqual(report.firmware.sizeBytes);
+
+    const gw = await api("GET", `/api/devices/${report.device}`);
+    expect(gw.body.device).toMatchObject({
+      status: "active",
+      kind: "smoke",
+      board: "PICO",
+      firmware: report.firmware.version,
+      location: "Building 1, 101",
+      sleepy: true,
+    });
+    const stored = await api("GET", `/api/reports?device=${report.device}`);
+    expect(JSON.stringify(stored.body)).toContain(report.firmware.sha256);
+
+    // Text + JSON saved; the key is in neither, nor in what was printed.
+    const text = readFileSync(files!.text, "utf8");
+    const json = readFileSync(files!.json, "utf8");
+    expect(text).toContain("COMMISSIONED");
+    expect(JSON.parse(json)).toMatchObject({
+      device: report.device,
+      selfTest: { result: "passed" },
+    });
+    for (const out of [text, json, d.progress.lines.join("\n"), JSON.stringify(stored.body)]) {
+      expect(out).not.toContain(identity.keyHex);
+    }
+  });
+
+  it("commissions a shed charger on an ESP32 with thresholds from a config file", async () => {
+    const esp32 = findBoard("esp32")!;
+    const board = await rig.addBoard({ board: "esp32", kind: "charger" });
+    const file = join(rig.dir.path, "thresholds.yaml");
+    writeFileSync(file, "charger:\n  portLimitW: 1000\n  shedLimitW: 6000\n  shedRefuseW: 5500\n");
+    const req = { ...request("charger", esp32, board.consolePath), shed: "shed-a" };
+    const { report } = await flashDevice({ ...req, config: loadInstallConfig(file) }, deps());
+    expect(report).toMatchObject({
+      kind: "charger",
+      shed: "shed-a",
+      board: { reported: "ESP32" },
+      thresholds: { portLimitW: 1000, shedLimitW: 6000, ports: 4 },
+      selfTest: { result: "passed" },
+    });
+    expect((await api("GET", `/api/devices/${report.device}`)).body.device.sleepy).toBe(false);
+  });
+
+  describe("bad input: a clear message, nothing registered", () => {
+    let registeredBefore: number[] = [];
+    beforeAll(() => {
+      registeredBefore = keysInDatabase();
+    });
+
+    it("a port that does not exist", async () => {
+      const e = await failure(flashDevice(request("smoke", pico, "/dev/ttyACM97"), deps()));
+      expectCode(e, "port-not-found");
+      expect(e.message).toContain("/dev/ttyACM97");
+    });
+
+    it("a port where no board answers", async () => {
+      const board = await rig.addBoard({ answers: false });
+      const e = await failure(flashDevice(request("smoke", pico, board.consolePath), deps()));
+      expectCode(e, "no-board");
+    });
+
+    it("a board of another type than asked", async () => {
+      const board = await rig.addBoard({ board: "esp32" });
+      const e = await failure(flashDevice(request("smoke", pico, board.consolePath), deps()));
+      expectCode(e, "wrong-board");
+      expect(e.message).toContain("ESP32");
+      expect(e.whatToDo).toContain("--board");
+      expect(board.savedProgram()).toBeUndefined();
+    });
+
+    it("an image too big for the board (refused before upload)", async () => {
+      const original = findBoard("original")!;
+      const board = await rig.addBoard({ board: "original" });
+      const e = await failure(flashDevice(request("smoke", original, board.consolePath), deps()));
+      expectCode(e, "image-too-big");
+      expect(e.message).toMatch(/\d+ bytes/);
+      expect(board.savedProgram()).toBeUndefined();
+    });
+
+    it("a board that runs out of memory while receiving the image", async () => {
+      const board = await rig.addBoard({ programBytes: 4000 });
+      const e = await failure(flashDevice(request("smoke", pico, board.consolePath), deps()));
+      expectCode(e, "image-too-big");
+      expect(board.savedProgram()).toBeUndefined();
+    });
+
+    it("an upload cut half-way (cable pulled), then commissioned after replugging", async () => {
+      const board = await rig.addBoard({ cutUploadAfterBytes: 6000 });
+      const e = await failure(flashDevice(request("smoke", pico, board.consolePath), deps()));
+      expectCode(e, "upload-cut");
+      expect(board.state).toBe("unplugged");
+      expect(board.savedProgram()).toBeUndefined();
+      await board.plugIn();
+      const { report } = await flashDevice(request("smoke", pico, board.consolePath), deps());
+      expect(report.status).toBe("commissioned");
+      registeredBefore.push(report.deviceId);
+    });
+
+    it("an upload cut half-way (board stops reading)", async () => {
+      const board = await rig.addBoard({ cutUploadAfterBytes: 3000, cutMode: "hang" });
+      const req = { ...request("smoke", pico, board.consolePath), boardAnswerTimeoutMs: 3000 };
+      const e = await failure(flashDevice(req, deps()));
+      expectCode(e, "upload-cut");
+    });
+
+    it("a gateway that cannot be reached (checked before the board is touched)", async () => {
+      const board = await rig.addBoard();
+      const client = new HttpGatewayClient({ url: "http://127.0.0.1:9", password: RIG_PASSWORD });
+      const e = await failure(flashDevice(request("smoke", pico, board.consolePath), deps(client)));
+      expectCode(e, "gateway-unreachable");
+      expect(e.message).toContain("127.0.0.1:9");
+      expect(board.savedProgram()).toBeUndefined();
+    });
+
+    it("a wrong install password", async () => {
+      const board = await rig.addBoard();
+      const e = await failure(
+        flashDevice(request("smoke", pico, board.consolePath), deps(rig.client("wrong"))),
+      );
+      expectCode(e, "gateway-rejected");
+      expect(e.whatToDo).toContain("--password");
+    });
+
+    it("a detector that fails its self-test is flashed but its registration and key are removed", async () => {
+      const wiring = healthyWiring("smoke", pico);
+      const plan = defaultPins("smoke", pico, 0);
+      if (!plan.ok) throw new Error(plan.reason);
+      wiring.analog[plan.pins.smoke as string] = 0; // dead chamber: no IR light at all
+      const board = await rig.addBoard({ kind: "smoke", wiring });
+      const e = await failure(flashDevice(request("smoke", pico, board.consolePath), deps()));
+      expectCode(e, "self-test-failed");
+      const id = identities.at(-1)!.deviceId;
+      expect((await api("GET", `/api/devices/${deviceIdHex(id)}`)).status).toBe(404);
+      expect(keysInDatabase()).not.toContain(id);
+    });
+
+    it("left no registration or key behind", () => {
+      expect(keysInDatabase().sort()).toEqual([...registeredBefore].sort());
+    });
+  });
+
+  it("replaces a detector: the new hardware takes over its place once it has passed its self-test", async () => {
+    expect(smokeId).not.toBe(0);
+    const board = await rig.addBoard({ kind: "smoke" });
+    const req = { ...request("smoke", pico, board.consolePath), replaces: smokeId };
+    delete req.location;
+    delete req.building;
+    const { report } = await flashDevice(req, deps());
+    expect(report).toMatchObject({
+      replaces: deviceIdHex(smokeId),
+      location: "Building 1, 101",
+      building: "b1",
+      status: "commissioned",
+    });
+    const old = await api("GET", `/api/devices/${deviceIdHex(smokeId)}`);
+    expect(old.body.device).toMatchObject({
+      status: "decommissioned",
+      replacedBy: report.deviceId,
+    });
+    const fresh = await api("GET", `/api/devices/${report.device}`);
+    expect(fresh.body.device).toMatchObject({
+      status: "active",
+      historyId: old.body.device.historyId,
+      location: "Building 1, 101",
+    });
+  });
+
+  it("a decommissioned device's frames are rejected", async () => {
+    const board = await rig.addBoard({ kind: "guardian" });
+    const { report } = await flashDevice(
+      request("guardian", findBoard("pico")!, board.consolePath),
+      deps(),
+    );
+    expect(report.selfTest?.result).toBe("passed");
+    const dropped = async () => {
+      const text = await (await fetch(`${rig.url}/metrics`)).text();
+      const line = text
+        .split("\n")
+        .find((l) => l.includes("frames_dropped_total") && l.includes('reason="decommissioned"'));
+      return line ? Number(line.split(" ").at(-1)) : 0;
+    };
+    const before = await dropped();
+    expect((await api("POST", `/api/devices/${report.device}/decommission`)).status).toBe(200);
+    await board.unplug(); // power cycle: the device boots and reports again
+    await board.plugIn();
+    const deadline = Date.now() + 10_000;
+    while ((await dropped()) <= before && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(await dropped()).toBeGreaterThan(before);
+  });
+});
