@@ -96,9 +96,14 @@ export class GatewayHttpServer {
     const allowToken = path === "/api/events";
     if (!this.auth.verify(InstallAuth.presented(req, url, allowToken))) {
       this.stats.unauthorized++;
+      // A Basic challenge makes browsers open their own password dialog, even for fetch():
+      // the installer page marks its requests (X-Requested-With) and gets a Bearer challenge.
+      const fromPage = req.headers["x-requested-with"] !== undefined;
       res.writeHead(401, {
         "content-type": "application/json",
-        "www-authenticate": 'Basic realm="haitang gateway", charset="UTF-8"',
+        "www-authenticate": fromPage
+          ? 'Bearer realm="haitang gateway"'
+          : 'Basic realm="haitang gateway", charset="UTF-8"',
       });
       res.end(JSON.stringify({ error: "install password required" }));
       return;

@@ -99,6 +99,7 @@ export function toReport(raw) {
 export function toHealth(raw) {
   const r = obj(raw);
   const outbox = obj(r.outbox);
+  // counters: {received, accepted, ..., "dropped.bad-crc": n, ...} (gateway/pipeline/stage-counters.ts)
   const counters = obj(r.counters);
   const dropped = obj(r.drops ?? r.dropped ?? counters.dropped);
   /** @type {Array<{ reason: string, count: number }>} */
@@ -115,7 +116,11 @@ export function toHealth(raw) {
     gateway: str(r.gateway),
     version: optStr(r.version),
     uptimeS: optNum(r.uptimeS),
-    uplink: str(typeof r.uplink === "string" ? r.uplink : uplink.state, "disconnected"),
+    // uplinkState adds "disabled" (no cloud configured) to GatewayHealth's connected/disconnected.
+    uplink: str(
+      r.uplinkState ?? (typeof r.uplink === "string" ? r.uplink : uplink.state),
+      "disconnected",
+    ),
     outboxDepth: num(r.outboxDepth ?? outbox.depth),
     oldestEntryAgeS: num(r.oldestEntryAgeS ?? outbox.oldestAgeS ?? outbox.oldestEntryAgeS),
     devices: num(r.devices),
@@ -124,15 +129,15 @@ export function toHealth(raw) {
     receivers: arr(r.receivers).map((x) => {
       const o = obj(x);
       return {
-        name: str(o.name),
-        connected: o.connected === true || o.state === "open" || o.state === "connected",
+        name: str(o.id ?? o.name),
+        connected: o.up === true || o.connected === true,
         path: optStr(o.path),
         frames: optNum(o.frames),
       };
     }),
     drops,
     counters: Object.entries(counters)
-      .filter(([name, v]) => typeof v === "number" && !DROP_REASONS.includes(name))
+      .filter(([name, v]) => typeof v === "number" && !name.startsWith("dropped."))
       .map(([name, v]) => ({ name, count: num(v) })),
   };
 }

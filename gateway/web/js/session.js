@@ -22,7 +22,7 @@ export function token() {
 }
 
 /**
- * Keeps the password as an HTTP Basic credential (RFC 7617, UTF-8).
+ * Keeps the password as an HTTP Basic credential (RFC 7617, UTF-8, so any password works).
  * @param {string} password
  */
 export function setPassword(password) {
@@ -36,10 +36,16 @@ export function clearToken() {
   sessionStorage.removeItem(TOKEN_KEY);
 }
 
-/** @returns {Record<string, string>} */
+/**
+ * The credential, and X-Requested-With so that a refused password is answered without a
+ * Basic challenge (which would make the browser open its own login dialog).
+ * @returns {Record<string, string>}
+ */
 export function authHeaders() {
   const tok = token();
-  return tok ? { Authorization: tok } : {};
+  return tok
+    ? { Authorization: tok, "X-Requested-With": "haitang-ui" }
+    : { "X-Requested-With": "haitang-ui" };
 }
 
 /** @type {Set<() => void>} */

@@ -83,6 +83,7 @@ export default {
   "health.uplink": "Uplink to the cloud",
   "health.uplink.connected": "Connected",
   "health.uplink.disconnected": "Disconnected",
+  "health.uplink.disabled": "Not configured",
   "health.outbox": "Outbox",
   "health.outboxDepth": "Waiting to send",
   "health.outboxAge": "Oldest waiting",

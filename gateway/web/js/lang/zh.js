@@ -82,6 +82,7 @@ export default {
   "health.uplink": "云端上行",
   "health.uplink.connected": "已连接",
   "health.uplink.disconnected": "已断开",
+  "health.uplink.disabled": "未配置",
   "health.outbox": "发送队列",
   "health.outboxDepth": "待发送",
   "health.outboxAge": "最早一条已等待",

@@ -47,7 +47,7 @@ export function healthView(root) {
             null,
             h(
               "span",
-              { class: `badge ${up ? "st-ok" : "st-bad"}` },
+              { class: `badge ${up ? "st-ok" : s.uplink === "disabled" ? "" : "st-bad"}` },
               tDynamic(`health.uplink.${s.uplink}`, s.uplink),
             ),
           ),
