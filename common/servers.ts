@@ -1,0 +1,193 @@
+/**
+ * Servers the project starts for itself (tests, the demo), started on free ports and stopped afterwards:
+ * Mosquitto 2 (apt: mosquitto), VictoriaMetrics (apt: victoria-metrics).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir, userInfo } from "node:os";
+import { join } from "node:path";
+import { freePort, requireBinary } from "./services.js";
+
+export { createPtyPair, freePort, requireBinary } from "./services.js";
+
+/** Polls `probe` until it returns a value other than undefined, or throws after `timeoutMs`. */
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export function tmpDir(prefix = "haitang-"): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+async function waitForPort(port: number, proc: ChildProcess, what: string, output: () => string) {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`${what} exited (${proc.exitCode}): ${output()}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, "127.0.0.1");
+      s.once("connect", () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once("error", () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`${what} did not listen on ${port}: ${output()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function stopProcess(proc: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+  return new Promise((resolve) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+    const t = setTimeout(() => proc.kill("SIGKILL"), 5000);
+    proc.once("exit", () => {
+      clearTimeout(t);
+      resolve();
+    });
+    proc.kill(signal);
+  });
+}
+
+export interface Mosquitto {
+  port: number;
+  url: string;
+  /** Stops the broker; `start()` again brings it back on the same port (to cut the cloud). */
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+export interface MosquittoOptions {
+  /** username -> password; when given, anonymous clients are refused. */
+  users?: Record<string, string>;
+  port?: number;
+}
+
+export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosquitto> {
+  const bin = requireBinary("mosquitto", "mosquitto");
+  const dir = tmpDir("haitang-mosq-");
+  const port = opts.port ?? (await freePort());
+  // Stay the user we are: as root, mosquitto would drop to "mosquitto" and lose the 0700 temp dir.
+  const conf = [
+    `user ${userInfo().username}`,
+    `listener ${port} 127.0.0.1`,
+    "persistence false",
+    "log_dest stderr",
+    "log_type error",
+    "log_type warning",
+  ];
+  if (opts.users) {
+    const pw = join(dir.path, "passwd");
+    writeFileSync(pw, "");
+    const { spawnSync } = await import("node:child_process");
+    for (const [u, p] of Object.entries(opts.users)) {
+      const r = spawnSync(requireBinary("mosquitto_passwd", "mosquitto"), ["-b", pw, u, p]);
+      if (r.status !== 0) throw new Error(`mosquitto_passwd failed: ${r.stderr}`);
+    }
+    conf.push("allow_anonymous false", `password_file ${pw}`);
+  } else {
+    conf.push("allow_anonymous true");
+  }
+  const confPath = join(dir.path, "mosquitto.conf");
+  writeFileSync(confPath, conf.join("\n") + "\n");
+  let proc: ChildProcess | undefined;
+  let out = "";
+  const start = async () => {
+    out = "";
+    proc = spawn(bin, ["-c", confPath], { stdio: ["ignore", "pipe", "pipe"] });
+    proc.stderr?.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    await waitForPort(port, proc, "mosquitto", () => out);
+  };
+  await start();
+  return {
+    port,
+    url: `mqtt://127.0.0.1:${port}`,
+    start,
+    stop: async () => {
+      if (proc) await stopProcess(proc);
+    },
+  };
+}
+
+export interface VictoriaMetrics {
+  port: number;
+  url: string;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  /** Runs a MetricsQL/PromQL instant query and returns the result vector. */
+  query(q: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>>;
+  /** Exports raw samples of series matching `match` (JSON lines). */
+  exportSeries(
+    match: string,
+  ): Promise<Array<{ metric: Record<string, string>; values: number[]; timestamps: number[] }>>;
+  /** Makes recent writes visible to queries. */
+  flush(): Promise<void>;
+}
+
+export async function startVictoriaMetrics(): Promise<VictoriaMetrics> {
+  const bin = requireBinary("victoria-metrics", "victoria-metrics");
+  const dir = tmpDir("haitang-vm-");
+  const port = await freePort();
+  let proc: ChildProcess | undefined;
+  let out = "";
+  const start = async () => {
+    out = "";
+    proc = spawn(
+      bin,
+      [
+        `-storageDataPath=${dir.path}`,
+        `-httpListenAddr=127.0.0.1:${port}`,
+        "-retentionPeriod=100y",
+        "-search.latencyOffset=0s",
+        "-loggerLevel=ERROR",
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    proc.stderr?.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    await waitForPort(port, proc, "victoria-metrics", () => out);
+  };
+  await start();
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    port,
+    url,
+    start,
+    stop: async () => {
+      if (proc) await stopProcess(proc);
+    },
+    flush: async () => {
+      await fetch(`${url}/internal/force_flush`);
+    },
+    query: async (q) => {
+      const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(q)}`);
+      const body = (await res.json()) as {
+        data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> };
+      };
+      return body.data.result;
+    },
+    exportSeries: async (match) => {
+      const res = await fetch(`${url}/api/v1/export?match[]=${encodeURIComponent(match)}`);
+      const text = await res.text();
+      return text
+        .split("\n")
+        .filter((l) => l.trim())
+        .map((l) => JSON.parse(l));
+    },
+  };
+}
