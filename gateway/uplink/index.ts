@@ -1,4 +1,5 @@
 export { reconnectDelayMs } from "./backoff.js";
+export { type CommandHandlerDeps, createCommandHandlers } from "./command-handlers.js";
 export { CommandVerifier, signCommand } from "./command-verifier.js";
 export type { CommandHandlers, CommandResult } from "./commands.js";
 export {
