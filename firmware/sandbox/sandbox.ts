@@ -268,6 +268,31 @@ export class FirmwareSandbox implements DeviceHost {
 
   // ---- misc host controls ----
 
+  /**
+   * Runs console input (a statement or an expression) in the image's global
+   * scope and returns its value, as Espruino's REPL does; `extra` globals
+   * (e.g. `print`) exist only during the call. The virtual board
+   * (simulator/virtual-board) answers the Espruino toolchain with it.
+   */
+  evaluate(source: string, extra: Record<string, unknown> = {}): unknown {
+    const g = this.ctx.context as Record<string, unknown>;
+    const saved = new Map<string, { had: boolean; value: unknown }>();
+    for (const [k, v] of Object.entries(extra)) {
+      saved.set(k, { had: Object.hasOwn(g, k), value: g[k] });
+      g[k] = v;
+    }
+    this.depth++;
+    try {
+      return vm.runInContext(source, this.ctx.context, { timeout: 1000 });
+    } finally {
+      this.depth--;
+      for (const [k, s] of saved) {
+        if (s.had) g[k] = s.value;
+        else delete g[k];
+      }
+    }
+  }
+
   onConsole(cb: (line: string) => void): () => void {
     return listen(this.consoleListeners, cb);
   }

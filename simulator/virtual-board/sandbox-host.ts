@@ -6,8 +6,6 @@
  * reboots and re-flashes (it is the board's flash); the console goes to the
  * USB REPL; pins the test or the simulator drives keep their levels.
  */
-import type { Context } from "node:vm";
-import { runInContext } from "node:vm";
 import { type FirmwareSandbox, loadFirmware } from "../../firmware/sandbox/sandbox.js";
 import type { StorageFiles } from "../../firmware/sandbox/storage.js";
 import type { FirmwareHost, FirmwareRuntime } from "./firmware-host.js";
@@ -61,7 +59,9 @@ export function sandboxHost(
       const clock = realTimeDriver(sandbox, opts.tickMs ?? 25, showErrors);
       const runtime: FirmwareRuntime = {
         evaluate(source, print) {
-          return evaluateIn(sandbox, source, print);
+          const espruinoPrint = (...args: unknown[]) =>
+            print(args.map((a) => (typeof a === "string" ? a : safeJson(a))).join(" "));
+          return sandbox.evaluate(source, { print: espruinoPrint });
         },
         stop() {
           clock.stop();
@@ -98,32 +98,6 @@ function realTimeDriver(sandbox: FirmwareSandbox, tickMs: number, after: () => v
       if (timer) clearTimeout(timer);
     },
   };
-}
-
-/**
- * Runs REPL input in the image's global scope, with Espruino's print()
- * available for the line. The sandbox keeps its vm context private and offers
- * no evaluation hook yet, so it is read here, at this one boundary.
- */
-function evaluateIn(
-  sandbox: FirmwareSandbox,
-  source: string,
-  print: (text: string) => void,
-): unknown {
-  const ctx = Reflect.get(sandbox, "ctx") as { context?: Context } | undefined;
-  const context = ctx?.context;
-  if (!context) throw new Error("the firmware sandbox has no context to evaluate in");
-  const g = context as Record<string, unknown>;
-  const hadPrint = Object.hasOwn(g, "print");
-  const saved = g.print;
-  g.print = (...args: unknown[]) =>
-    print(args.map((a) => (typeof a === "string" ? a : safeJson(a))).join(" "));
-  try {
-    return runInContext(source, context, { timeout: 1000 });
-  } finally {
-    if (hadPrint) g.print = saved;
-    else delete g.print;
-  }
 }
 
 function safeJson(v: unknown): string {

@@ -1,28 +1,8 @@
-import { createContext, runInContext } from "node:vm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ToolchainConnection } from "../../installer/espruino-toolchain.js";
 import { tmpDir } from "../../tests/support/services.js";
-import type { FirmwareHost } from "./firmware-host.js";
+import { plainHost } from "./plain-host.js";
 import { VirtualBoard } from "./virtual-board.js";
-
-/** Runs saved programs in a bare JavaScript context (no Espruino globals). */
-function plainHost(booted: string[]): FirmwareHost {
-  return {
-    boot(code, consolePrint) {
-      booted.push(code);
-      const ctx = createContext({ console: { log: (s: unknown) => consolePrint(String(s)) } });
-      runInContext(code, ctx);
-      return {
-        evaluate(source, print) {
-          (ctx as Record<string, unknown>).print = (...a: unknown[]) =>
-            print(a.map((x) => (typeof x === "string" ? x : JSON.stringify(x))).join(" "));
-          return runInContext(source, ctx);
-        },
-        stop() {},
-      };
-    },
-  };
-}
 
 describe("virtual Espruino board", () => {
   const dir = tmpDir("haitang-vb-");
