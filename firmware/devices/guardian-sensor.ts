@@ -92,11 +92,11 @@ export function createGuardianSensor(
     start: function (nowMs) {
       lastActivityMs = nowMs;
       if (hal.has("door"))
-        hal.watch("door", 50, function (high, t) {
+        hal.watch("door", 50, true, function (high, t) {
           if (high) activity(true, t);
         });
       if (hal.has("motion"))
-        hal.watch("motion", 100, function (high, t) {
+        hal.watch("motion", 100, false, function (high, t) {
           if (high) activity(false, t);
         });
       nextReportMs = nowMs + s.reportIntervalS * 1000;

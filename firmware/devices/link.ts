@@ -91,6 +91,12 @@ export interface Link {
   /** Retransmits what is due (a timer calls it; tests may too). */
   poll(nowMs: number): void;
   listening(nowMs: number): boolean;
+  /**
+   * Keeps the receiver on (and deep sleep off) while `on`, e.g. while a
+   * detector sounds: the buzzer draws far more than the radio, and a hush or
+   * stop from the gateway must get through.
+   */
+  holdOpen(on: boolean): void;
   nextCounter(): number;
   pendingCount(): number;
   setListenWindowMs(ms: number): void;
@@ -125,13 +131,14 @@ export function createLink(hal: Hal, opts: LinkOptions, onCommand: CommandHandle
   let fresh = false;
   let rxWindow: CounterWindow = emptyWindow();
   let listenUntilMs = -1;
+  let held = false;
   let timerDueMs = -1;
   let rxNowMs = 0;
   let lastCommandCounter = -1;
   let lastCommandResult = 0;
 
   function listening(nowMs: number): boolean {
-    return opts.listenWindowMs <= 0 || nowMs <= listenUntilMs;
+    return opts.listenWindowMs <= 0 || held || nowMs <= listenUntilMs;
   }
 
   function backoffMs(attempt: number): number {
@@ -297,6 +304,11 @@ export function createLink(hal: Hal, opts: LinkOptions, onCommand: CommandHandle
     },
     poll: poll,
     listening: listening,
+    holdOpen: function (on) {
+      if (on === held) return;
+      held = on;
+      if (on || !listening(hal.nowMs())) hal.deepSleep(!on);
+    },
     nextCounter: function () {
       return next;
     },

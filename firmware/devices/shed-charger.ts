@@ -328,7 +328,7 @@ export function createShedCharger(
   }
 
   function watchShort(port: number): void {
-    hal.watch("short" + port, 0, function (high, t) {
+    hal.watch("short" + port, 0, false, function (high, t) {
       if (high && relayOn(state[port]!)) cut(port, REASON_SHORT_CIRCUIT, t);
     });
   }

@@ -220,11 +220,11 @@ export function createSmokeDetector(
       ageS = parseInt(hal.load(AGE_FILE) || "0", 10) || 0;
       ageSavedMs = nowMs;
       if (hal.has("test"))
-        hal.watch("test", 50, function (high, t) {
+        hal.watch("test", 50, true, function (high, t) {
           if (!high) button(t);
         });
       if (hal.has("tamper")) {
-        hal.watch("tamper", 50, tamper);
+        hal.watch("tamper", 50, true, tamper);
         if (hal.read("tamper")) tamper(true, nowMs);
       }
       heartbeat(nowMs);
@@ -262,6 +262,9 @@ export function createSmokeDetector(
         nextChirpMs = nowMs + FAULT_CHIRP_INTERVAL_MS;
         sounder.play(PATTERN_CHIRP, 0);
       }
+      if (interlinked && !sounder.playing()) interlinked = false; // its duration ran out
+      // While sounding, keep listening: a hush or stop from the gateway must get through.
+      link.holdOpen(mode !== MODE_NORMAL || interlinked);
       return mode !== MODE_NORMAL || over > 0 ? FAST_SAMPLE_MS : s.sampleIntervalS * 1000;
     },
 
@@ -280,6 +283,7 @@ export function createSmokeDetector(
       if (m === SOUND_FIRE) {
         // Interlink: another detector of the building is in alarm.
         interlinked = true;
+        link.holdOpen(true);
         if (mode !== MODE_ALARM)
           sounder.play(PATTERN_FIRE, msg.durationS > 0 ? nowMs + msg.durationS * 1000 : -1);
       } else if (m === SOUND_HUSH) hush(nowMs);

@@ -47,9 +47,9 @@ export function createEspruinoHal(baud: number): Hal {
     write: function (role, high) {
       digitalWrite(pin(role), high);
     },
-    watch: function (role: string, debounceMs: number, fn: PinHandler) {
+    watch: function (role: string, debounceMs: number, pullUp: boolean, fn: PinHandler) {
       const p = pin(role);
-      pinMode(p, "input_pullup");
+      pinMode(p, pullUp ? "input_pullup" : "input");
       const opts: WatchOptions = { repeat: true, edge: "both" };
       if (debounceMs > 0) opts.debounce = debounceMs;
       setWatch(

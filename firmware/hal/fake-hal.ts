@@ -61,7 +61,7 @@ export class FakeHal implements Hal {
       this.changes.push({ role: role, high: high, atMs: this.timeMs });
     this.outputs[role] = high;
   }
-  watch(role: string, _debounceMs: number, fn: PinHandler): void {
+  watch(role: string, _debounceMs: number, _pullUp: boolean, fn: PinHandler): void {
     this.watchers.push({ role: role, fn: fn });
   }
   every(ms: number, fn: () => void): void {

@@ -19,8 +19,12 @@ export interface Hal {
   read(role: string): boolean;
   /** Drives an output (relay, buzzer, LED, radio enable). */
   write(role: string, high: boolean): void;
-  /** Calls `fn` on both edges of an input, debounced (0 for none). */
-  watch(role: string, debounceMs: number, fn: PinHandler): void;
+  /**
+   * Calls `fn` on both edges of an input, debounced (0 for none). `pullUp` for
+   * contacts to ground (buttons, reed, tamper); driven outputs (PIR,
+   * comparator) without, so an open line reads low.
+   */
+  watch(role: string, debounceMs: number, pullUp: boolean, fn: PinHandler): void;
   /** Repeating timer. Timers are never cancelled: Espruino throws on clearing a fired one. */
   every(ms: number, fn: () => void): void;
   after(ms: number, fn: () => void): void;
