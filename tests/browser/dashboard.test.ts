@@ -1,0 +1,212 @@
+/**
+ * The property firm's dashboard in a real headless Chromium, against the real
+ * chain: charger frames on a serial pty -> gateway service (rules, alarm
+ * store, outbox) -> uplink -> Mosquitto -> cloud bridge (VictoriaMetrics,
+ * fleet API, SSE) -> the page. Nothing is mocked but the charger hardware.
+ */
+import { readFileSync } from "node:fs";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "../support/services.js";
+import { launchBrowser, newContext, screenshot, watchErrors } from "./support/browser.js";
+import {
+  CHARGER,
+  RIVER,
+  type Stack,
+  startStack,
+  TOKEN_ALL,
+  TOKEN_GARDEN,
+} from "./support/stack.js";
+
+const SHED = CHARGER.toString(16).padStart(8, "0");
+
+describe("property firm dashboard (cloud bridge)", () => {
+  let stack: Stack;
+  let browser: Browser;
+  let ctx: BrowserContext;
+  let page: Page;
+  let errors: string[];
+
+  const signIn = async (p: Page, token: string) => {
+    await p.goto(`${stack.baseUrl}/`);
+    await p.locator("#token").fill(token);
+    await p.locator("form.login button[type=submit]").click();
+    await p.waitForURL(/#\/sites$/);
+    await expect.poll(() => p.getByTestId("live").getAttribute("class")).toContain("live-open");
+  };
+
+  beforeAll(async () => {
+    [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
+    // The shed reports before anyone looks: port 3 charging, the rest idle or light.
+    await stack.garden.send(stack.garden.telemetry([180, 0, 640, 90, 0, 0, 0, 0]));
+    await stack.river.send(stack.river.telemetry([300, 0, 0, 0]));
+    await waitFor(async () => {
+      const res = await fetch(`${stack.baseUrl}/api/sites/hz-garden/sheds`, {
+        headers: { authorization: `Bearer ${TOKEN_ALL}` },
+      });
+      const body = (await res.json()) as { sheds: unknown[] };
+      return body.sheds.length > 0 ? true : undefined;
+    }, "the garden shed in the bridge");
+    ctx = await newContext(browser, { lang: "en" });
+    page = await ctx.newPage();
+    errors = watchErrors(page).errors;
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  it("signs in with a fleet token and lists only the sites the token allows", async () => {
+    await page.goto(`${stack.baseUrl}/`);
+    await page.locator("#token").fill("not-a-token");
+    await page.locator("form.login button[type=submit]").click();
+    await expect
+      .poll(() => page.getByTestId("login-error").textContent())
+      .toBe("This token was not accepted.");
+    await signIn(page, TOKEN_GARDEN);
+    const site = page.locator(`section[data-site="hz-garden"]`);
+    await site.waitFor();
+    await expect.poll(() => site.getByTestId("gateways").textContent()).toBe("1 / 1");
+    expect(await page.locator(`section[data-site="${RIVER.site}"]`).count()).toBe(0);
+    await screenshot(page, "dashboard-sites");
+  });
+
+  it("shows a shed's ports against their limits and updates them live without a reload", async () => {
+    await page.goto(`${stack.baseUrl}/#/shed/hz-garden/${SHED}`);
+    const port3 = page.locator(`section[data-port="2"]`);
+    await port3.waitFor();
+    expect(await port3.getByTestId("port-state").textContent()).toBe("Charging");
+    expect(await port3.getByTestId("port-power").textContent()).toContain("640 W");
+    expect(await port3.getByTestId("port-power").textContent()).toContain("limit 1,100 W");
+    expect(await page.getByTestId("total").getAttribute("aria-valuenow")).toBe("910");
+    await page.evaluate(() => {
+      (globalThis as { stillTheSamePage?: boolean }).stillTheSamePage = true;
+    });
+    await stack.garden.send(stack.garden.telemetry([180, 0, 820, 90, 0, 0, 0, 0]));
+    await expect.poll(() => port3.getByTestId("port-power").textContent()).toContain("820 W");
+    expect(
+      await page.evaluate(() => (globalThis as { stillTheSamePage?: boolean }).stillTheSamePage),
+    ).toBe(true);
+    await screenshot(page, "dashboard-shed");
+  });
+
+  it("shows an overload live, acknowledges it with a comment, and sees it cleared", async () => {
+    await page.goto(`${stack.baseUrl}/#/alarms`);
+    await page.getByTestId("alarms").waitFor();
+    // The charger cuts port 3 at 1,350 W and says why; the gateway's rule raises the alarm.
+    await stack.garden.send(stack.garden.telemetry([180, 0, 1350, 90, 0, 0, 0, 0], [2]));
+    await stack.garden.send(stack.garden.cutEvent(2, 1350));
+    const row = page.locator(`article[data-kind="port-overload"]`);
+    await row.waitFor();
+    expect(await row.getByTestId("alarm-active").textContent()).toBe("Active");
+    expect(await row.getByTestId("alarm-acked").textContent()).toBe("Not acknowledged");
+    expect(await row.textContent()).toContain("port 3");
+    await screenshot(page, "dashboard-alarm-raised");
+
+    await row.getByTestId("ack").click();
+    await row.locator("textarea[name=comment]").fill("Guard on the way, charger unplugged");
+    await screenshot(page, "dashboard-alarm-ack-form");
+    await row.getByRole("button", { name: "Acknowledge" }).click();
+    await expect.poll(() => row.getByTestId("alarm-acked").textContent()).toBe("Acknowledged");
+
+    await stack.garden.send(stack.garden.restoredEvent(2));
+    await expect.poll(() => row.getByTestId("alarm-active").textContent()).toBe("Cleared");
+    await screenshot(page, "dashboard-alarm-cleared");
+
+    await row.locator("a.alarm-title").click();
+    const timeline = page.getByTestId("timeline");
+    await timeline.waitFor();
+    const steps = await timeline
+      .locator("li")
+      .evaluateAll((lis) => lis.map((li) => li.getAttribute("data-transition")));
+    expect(steps[0]).toBe("raised");
+    expect(steps).toContain("acknowledged");
+    expect(steps[steps.length - 1]).toBe("cleared");
+    expect(await timeline.textContent()).toContain("Guard on the way, charger unplugged");
+    await screenshot(page, "dashboard-alarm-timeline");
+  });
+
+  it("never shows another site to a token limited to one", async () => {
+    // Riverside's charger overloads too; the garden token's open alarm list must not show it.
+    await page.goto(`${stack.baseUrl}/#/alarms`);
+    await page.getByTestId("alarms").waitFor();
+    await stack.river.send(stack.river.telemetry([1400, 0, 0, 0], [0]));
+    await stack.river.send(stack.river.cutEvent(0, 1400));
+    const riverAlarm = await waitFor(async () => {
+      const res = await fetch(`${stack.baseUrl}/api/sites/${RIVER.site}/alarms`, {
+        headers: { authorization: `Bearer ${TOKEN_ALL}` },
+      });
+      const body = (await res.json()) as { alarms: Array<{ alarmId: string }> };
+      return body.alarms[0];
+    }, "the riverside alarm in the bridge");
+    expect(await page.locator(`[data-alarm-id="${riverAlarm.alarmId}"]`).count()).toBe(0);
+    expect(await page.locator(`article[data-kind="port-overload"]`).count()).toBe(1);
+
+    await page.goto(`${stack.baseUrl}/#/site/${RIVER.site}`);
+    await expect.poll(() => page.locator("[role=alert]").textContent()).toContain("forbidden");
+    await page.goto(`${stack.baseUrl}/#/shed/${RIVER.site}/${SHED}`);
+    await expect.poll(() => page.locator("[role=alert]").textContent()).toContain("forbidden");
+    await screenshot(page, "dashboard-other-site-forbidden");
+  });
+
+  it("draws a port's power history from the time-series database", async () => {
+    await waitFor(async () => {
+      await stack.vm.flush();
+      const res = await fetch(
+        `${stack.baseUrl}/api/sites/hz-garden/history?device=${SHED}&port=2&metric=power_w`,
+        { headers: { authorization: `Bearer ${TOKEN_ALL}` } },
+      );
+      const body = (await res.json()) as { series: Array<{ points: unknown[] }> };
+      return (body.series[0]?.points.length ?? 0) > 0 ? true : undefined;
+    }, "port history in VictoriaMetrics");
+    await page.goto(`${stack.baseUrl}/#/history/hz-garden/${SHED}?port=2&range=6h`);
+    const chart = page.locator("svg.chart");
+    await chart.waitFor();
+    expect(await chart.locator("path.line, circle.dot").count()).toBeGreaterThan(0);
+    expect(await chart.locator("line.limit").count()).toBe(1);
+    await screenshot(page, "dashboard-history");
+  });
+
+  it("prints the weekly report and downloads it as CSV", async () => {
+    await page.goto(`${stack.baseUrl}/#/report/hz-garden`);
+    const summary = page.getByTestId("summary");
+    await summary.waitFor();
+    const portRow = summary.locator("tr", { hasText: "Port overloads" });
+    expect(Number(await portRow.locator("td.num").textContent())).toBeGreaterThanOrEqual(1);
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByTestId("csv").click(),
+    ]);
+    const csv = readFileSync(await download.path(), "utf8");
+    expect(csv).toMatch(/^\uFEFFsection,item,value\r\n/);
+    expect(csv).toMatch(/summary,port_overloads,[1-9]/);
+    await screenshot(page, "dashboard-report");
+    await page.emulateMedia({ media: "print" });
+    await screenshot(page, "dashboard-report-print");
+    await page.emulateMedia({ media: "screen" });
+  });
+
+  it("reads well in Chinese on a phone", async () => {
+    const phone = await newContext(browser, { lang: "zh", phone: true });
+    const p = await phone.newPage();
+    const phoneErrors = watchErrors(p).errors;
+    await signIn(p, TOKEN_ALL);
+    await p.locator(`section[data-site="${RIVER.site}"]`).waitFor();
+    await screenshot(p, "dashboard-sites-phone-zh");
+    await p.goto(`${stack.baseUrl}/#/shed/hz-garden/${SHED}`);
+    await p.locator(`section[data-port="2"]`).waitFor();
+    expect(await p.locator("h1").textContent()).toContain("充电棚");
+    await screenshot(p, "dashboard-shed-phone-zh");
+    await p.goto(`${stack.baseUrl}/#/alarms`);
+    await p.locator("article.alarm").first().waitFor();
+    await screenshot(p, "dashboard-alarms-phone-zh");
+    await phone.close();
+    expect(phoneErrors).toEqual([]);
+  });
+
+  it("raised no script error in the page", () => {
+    // Refused tokens and forbidden sites are logged by Chromium as failed resources; nothing else.
+    expect(errors.filter((e) => !/40[13]/.test(e))).toEqual([]);
+  });
+});

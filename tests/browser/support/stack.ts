@@ -1,0 +1,262 @@
+/**
+ * The whole chain for dashboard tests and the dashboard benchmark, all real:
+ * a spawned Mosquitto (cloud broker) and VictoriaMetrics, the cloud bridge
+ * serving cloud-bridge/web/, and one gateway service per site (SQLite in a
+ * temp folder) with a shed charger on a socat pseudo-terminal, uplinked to
+ * the cloud broker.
+ */
+import { join } from "node:path";
+import { CloudBridge } from "../../../cloud-bridge/bridge.js";
+import { parseConfig } from "../../../cloud-bridge/config/load.js";
+import { memoryLogger } from "../../../common/log.js";
+import { repoRoot } from "../../../common/paths.js";
+import type { PtyPair } from "../../../common/services.js";
+import { InstallAuth } from "../../../gateway/http/auth.js";
+import { keyToHex } from "../../../gateway/registry/keys.js";
+import { GatewayService } from "../../../gateway/service.js";
+import { framed, keyOf } from "../../../gateway/testing/frames.js";
+import { PtyDevice } from "../../../gateway/testing/pty-device.js";
+import { testSite } from "../../../gateway/testing/site.js";
+import { UplinkClient } from "../../../gateway/uplink/index.js";
+import {
+  CHARGER_EVENT_CUT,
+  CHARGER_EVENT_RESTORED,
+  PORT_CHARGING,
+  PORT_CUT_OVERLOAD,
+  REASON_OVERLOAD,
+} from "../../../protocol/constants.js";
+import type { ChargerTelemetryMsg, Msg } from "../../../protocol/messages.js";
+import {
+  createPtyPair,
+  freePort,
+  type Mosquitto,
+  startMosquitto,
+  startVictoriaMetrics,
+  tmpDir,
+  type VictoriaMetrics,
+  waitFor,
+} from "../../support/services.js";
+
+export interface SiteSpec {
+  site: string;
+  name: string;
+  gateway: string;
+  commandKey: string;
+}
+
+export const GARDEN: SiteSpec = {
+  site: "hz-garden",
+  name: "Haitang Garden",
+  gateway: "gw-garden",
+  commandKey: "000102030405060708090a0b0c0d0e0f",
+};
+export const RIVER: SiteSpec = {
+  site: "hz-river",
+  name: "Riverside Court",
+  gateway: "gw-river",
+  commandKey: "f0e0d0c0b0a090807060504030201000",
+};
+export const TOKEN_GARDEN = "garden-guard-room-token-0001";
+export const TOKEN_RIVER = "riverside-office-token-00002";
+export const TOKEN_ALL = "property-firm-all-sites-0003";
+export const PASSWORD = "install-secret";
+/** The charger of each site's shed. */
+export const CHARGER = 0x00c4a001;
+const CHARGER_KEY = keyOf(41);
+
+const RULES = `
+rules:
+  - id: port-overload
+    kind: device-event
+    on: [charger-cut]
+    reasons: [overload]
+    clearOn: [charger-restored]
+    alarm: port-overload
+    severity: major
+`;
+
+/** One compound: a gateway service with a charger on a serial pty, uplinked to the cloud. */
+export class SiteGateway {
+  private counter = 1;
+  private constructor(
+    readonly spec: SiteSpec,
+    readonly gateway: GatewayService,
+    private readonly pty: PtyPair,
+    private readonly device: PtyDevice,
+    private readonly uplink: UplinkClient | undefined,
+  ) {}
+
+  static async start(spec: SiteSpec, cloudUrl: string, dir: string): Promise<SiteGateway> {
+    const pty = await createPtyPair(dir, `radio-${spec.site}`);
+    const base = testSite({
+      dir: join(dir, spec.site),
+      httpPort: await freePort(),
+      mqttPort: await freePort(),
+      serial: [{ name: "rs485", path: pty.hostPath }],
+      extra: `cloud: { url: "${cloudUrl}", commandKey: "${spec.commandKey}", keepaliveS: 5, healthIntervalS: 2, reconnectMinMs: 100, reconnectMaxMs: 1000 }\n${RULES}`,
+    });
+    const config = { ...base, site: spec.site, gateway: spec.gateway };
+    const gateway = new GatewayService({
+      config,
+      auth: new InstallAuth((p) => p === PASSWORD),
+      log: memoryLogger(`gw-${spec.site}`),
+      tuning: { mergeWindowMs: 5, commitIntervalMs: 2 },
+    });
+    await gateway.start();
+    const parts = gateway.running();
+    parts.admin.register({
+      deviceId: CHARGER,
+      kind: "charger",
+      key: CHARGER_KEY,
+      shed: "shed-a",
+      location: "Shed A (north gate)",
+    });
+    // Until the service runs its own uplink for `cloud:`, attach gw-rules' UplinkClient to
+    // the service's outbox and alarm store, as the service will.
+    let uplink: UplinkClient | undefined;
+    if (gateway.health().uplinkState === "disabled") {
+      uplink = new UplinkClient({
+        url: cloudUrl,
+        site: spec.site,
+        gateway: spec.gateway,
+        outbox: parts.outbox,
+        commandKey: new Uint8Array(Buffer.from(spec.commandKey, "hex")),
+        handlers: {
+          "ack-alarm": (p) => {
+            const r = parts.alarms.ack(p.alarmId, p.by, p.comment, Date.now());
+            return r.ok ? { ok: true } : { ok: false, error: r.error };
+          },
+        },
+        reconnect: { minMs: 100, maxMs: 1000 },
+        pollMs: 10,
+        version: "test",
+      });
+      uplink.start();
+    }
+    const device = await PtyDevice.open(pty.devicePath, new Map([[CHARGER, CHARGER_KEY]]));
+    await waitFor(() => (gateway.health().receivers.every((r) => r.up) ? true : undefined), "rx");
+    return new SiteGateway(spec, gateway, pty, device, uplink);
+  }
+
+  /** Sends one signed frame from the charger, as its RS-485 link would deliver it. */
+  async send(msg: Msg): Promise<void> {
+    await this.device.write(framed(CHARGER, this.counter++, msg, CHARGER_KEY));
+  }
+
+  /** Charger telemetry with these port powers; `cut` ports are shown cut for overload. */
+  telemetry(powersW: number[], cut: number[] = [], tempDeciC = 312): ChargerTelemetryMsg {
+    return {
+      type: "charger-telemetry",
+      tempDeciC,
+      ports: powersW.map((p, i) => ({
+        powerW: p,
+        energyWh: 100 + i,
+        state: cut.includes(i) ? PORT_CUT_OVERLOAD : p > 0 ? PORT_CHARGING : 0,
+        relayOn: !cut.includes(i),
+      })),
+    };
+  }
+
+  /** The charger's own cut of `port` for overload (the event the port-overload rule raises on). */
+  cutEvent(port: number, powerW: number): Msg {
+    return {
+      type: "charger-event",
+      port,
+      event: CHARGER_EVENT_CUT,
+      reason: REASON_OVERLOAD,
+      powerW,
+      tempDeciC: 312,
+      sessionS: 1800,
+    };
+  }
+
+  restoredEvent(port: number): Msg {
+    return {
+      type: "charger-event",
+      port,
+      event: CHARGER_EVENT_RESTORED,
+      reason: 0,
+      powerW: 0,
+      tempDeciC: 300,
+      sessionS: 0,
+    };
+  }
+
+  async stop(): Promise<void> {
+    await this.uplink?.stop();
+    await this.device.close();
+    await this.gateway.stop();
+    await this.pty.close();
+  }
+}
+
+export interface Stack {
+  mosquitto: Mosquitto;
+  vm: VictoriaMetrics;
+  bridge: CloudBridge;
+  baseUrl: string;
+  garden: SiteGateway;
+  river: SiteGateway;
+  stop(): Promise<void>;
+}
+
+export async function startStack(): Promise<Stack> {
+  const dir = tmpDir("haitang-web-stack-");
+  const [mosquitto, vm] = await Promise.all([startMosquitto(), startVictoriaMetrics()]);
+  const parsed = parseConfig(
+    {
+      instance: "web-test",
+      mqtt: { url: mosquitto.url, reconnectPeriodMs: 200, sessionExpiryS: 300 },
+      influx: {
+        url: vm.url,
+        org: "haitang",
+        bucket: "haitang",
+        token: "unused-by-victoria-metrics",
+        flushIntervalMs: 20,
+        retry: { initialMs: 50, maxMs: 400 },
+      },
+      history: { kind: "victoriametrics", url: vm.url },
+      http: { host: "127.0.0.1", port: 0, webRoot: join(repoRoot(), "cloud-bridge", "web") },
+      tokens: [
+        { name: "garden-guard-room", token: TOKEN_GARDEN, sites: [GARDEN.site], role: "operator" },
+        { name: "riverside-office", token: TOKEN_RIVER, sites: [RIVER.site], role: "operator" },
+        { name: "property-firm", token: TOKEN_ALL, sites: ["*"], role: "operator" },
+      ],
+      sites: Object.fromEntries(
+        [GARDEN, RIVER].map((s) => [
+          s.site,
+          {
+            name: s.name,
+            commandKey: s.commandKey,
+            gateways: [s.gateway],
+            limits: { portLimitW: 1100, shedLimitW: 8700, overTempC: 65 },
+          },
+        ]),
+      ),
+      commands: { timeoutMs: 5000 },
+      rebuild: { fromHistory: false },
+    },
+    {},
+  );
+  if (!parsed.ok) throw new Error(parsed.errors.join("\n"));
+  const bridge = new CloudBridge(parsed.config, { logger: memoryLogger("bridge") });
+  await bridge.start();
+  const baseUrl = `http://127.0.0.1:${bridge.httpPort}`;
+  const garden = await SiteGateway.start(GARDEN, mosquitto.url, dir.path);
+  const river = await SiteGateway.start(RIVER, mosquitto.url, dir.path);
+  return {
+    mosquitto,
+    vm,
+    bridge,
+    baseUrl,
+    garden,
+    river,
+    stop: async () => {
+      await garden.stop();
+      await river.stop();
+      await bridge.stop();
+      await Promise.all([mosquitto.stop(), vm.stop()]);
+      dir.remove();
+    },
+  };
+}
