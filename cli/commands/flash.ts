@@ -104,7 +104,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (!board.kinds.includes(kind)) {
     process.stderr.write(
-      `haitang flash: a ${board.name} cannot be a ${kind} (it supports ${board.kinds.join(", ")}): ` +
+      `haitang flash: board ${board.name} cannot be a ${kind} (it supports ${board.kinds.join(", ")}): ` +
         `${board.kindNotes}\n`,
     );
     return 2;
