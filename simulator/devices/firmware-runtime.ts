@@ -1,24 +1,29 @@
 /**
  * What the simulator needs from a running firmware image: the firmware
  * sandbox (firmware/sandbox) behind a narrow interface, in virtual time.
- * Times are the device's own milliseconds since power-on.
+ * Times are the runtime's own clock: milliseconds since it was created
+ * (a reboot keeps the clock running).
  */
 
 export interface FirmwareRuntime {
-  /** Device milliseconds since power-on. */
+  /** Runtime clock milliseconds since creation. */
   nowMs(): number;
   /** Device time of the next due timer or watch, or undefined when idle. */
   nextTimerMs(): number | undefined;
-  /** Runs every timer due up to `nowMs + ms`, in order. */
-  advance(ms: number): void;
+  /** Runs every timer due up to runtime time `ms` (not before now), in order. */
+  advanceTo(ms: number): void;
   setAnalog(pin: string, fraction: number): void;
   setDigital(pin: string, high: boolean): void;
+  /** Power-on: the image's init handlers run (pins should be set before). */
+  start(): void;
   /** Bytes into the board's Serial1. */
   serialIn(bytes: Uint8Array): void;
   /** Power cycle: the same image restarts with its Storage kept. */
   reboot(): void;
   /** Stops everything (power removed). */
   halt(): void;
+  /** Uncaught errors the image raised so far. */
+  errors?(): string[];
 }
 
 export interface FirmwareCallbacks {
@@ -34,5 +39,5 @@ export interface FirmwareCallbacks {
 export type FirmwareRuntimeFactory = (
   code: string,
   callbacks: FirmwareCallbacks,
-  opts: { board: string; seed: number },
+  opts: { board: string; seed: number; name?: string; storage?: Record<string, string> },
 ) => FirmwareRuntime;

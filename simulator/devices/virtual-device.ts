@@ -25,8 +25,10 @@ export class VirtualDevice {
   /** "radio", "wifi" or a bus id. */
   readonly link: string;
   runtime: FirmwareRuntime | undefined;
-  /** Virtual ms of the last power-on. */
+  /** Virtual ms at which the current runtime's clock started (its power-on). */
   private bootAtMs = 0;
+  /** Storage files the device has before its first power-on (e.g. its age). */
+  storagePreload: Record<string, string> | undefined;
   private readonly code: string;
   private readonly factory: FirmwareRuntimeFactory;
   private readonly trace: Trace;
@@ -115,11 +117,14 @@ export class VirtualDevice {
             line,
           }),
       },
-      { board: "PICO", seed: this.seed },
+      this.storagePreload
+        ? { board: "PICO", seed: this.seed, name: this.name, storage: this.storagePreload }
+        : { board: "PICO", seed: this.seed, name: this.name },
     );
     for (const i of initial) this.pins.digital(i.role, i.high);
     this.model.drive(atMs, this.pins);
     this.trace.add({ t: atMs, src: "device", event: "power-on", device: this.name });
+    this.runtime.start();
   }
 
   powerOff(atMs: number): void {
@@ -134,7 +139,6 @@ export class VirtualDevice {
     this.advanceTo(atMs);
     this.digitalLevels.clear();
     this.runtime.reboot();
-    this.bootAtMs = atMs;
     this.trace.add({ t: atMs, src: "device", event: "reboot", device: this.name });
   }
 
@@ -156,20 +160,21 @@ export class VirtualDevice {
   advanceTo(atMs: number): void {
     const rt = this.runtime;
     if (!rt) return;
-    for (;;) {
-      const next = this.nextWakeMs();
-      if (next === undefined || next > atMs) break;
-      const nowV = this.bootAtMs + rt.nowMs();
-      this.cursorMs = Math.max(next, nowV);
+    const target = atMs - this.bootAtMs;
+    for (let guard = 0; ; guard++) {
+      const due = rt.nextTimerMs();
+      if (due === undefined || due > target) break;
+      if (guard > 1_000_000)
+        throw new Error(`${this.name}: firmware timers make no progress at ${due} ms`);
+      this.cursorMs = this.bootAtMs + Math.max(due, rt.nowMs());
       this.model.drive(this.cursorMs, this.pins);
-      rt.advance(Math.max(0, next - nowV));
+      rt.advanceTo(due);
       if (this.runtime !== rt) return;
     }
-    const nowV = this.bootAtMs + rt.nowMs();
     this.cursorMs = atMs;
-    if (atMs > nowV) {
+    if (target > rt.nowMs()) {
       this.model.drive(atMs, this.pins);
-      rt.advance(atMs - nowV);
+      rt.advanceTo(target);
     }
   }
 

@@ -13,7 +13,9 @@ export type SmokeProfileName =
   | "smouldering"
   | "flaming"
   | "cooking"
-  | "cooking-then-fire";
+  | "cooking-then-fire"
+  /** The IR emitter has failed: the chamber reads nothing at all (a sensor fault). */
+  | "dead-chamber";
 
 export interface SmokeSource {
   profile: SmokeProfileName;
@@ -28,6 +30,7 @@ export const CLEAN_AIR_LEVEL = 20;
 
 const DEFAULT_PEAK: Record<SmokeProfileName, number> = {
   clean: CLEAN_AIR_LEVEL,
+  "dead-chamber": 0,
   smouldering: 1500,
   flaming: 2500,
   cooking: 450,
@@ -64,6 +67,8 @@ export function smokeLevelAt(source: SmokeSource, nowMs: number): number {
   switch (source.profile) {
     case "clean":
       return CLEAN_AIR_LEVEL;
+    case "dead-chamber":
+      return 0;
     case "smouldering":
       return growth(peak, SMOULDER_HALF_S, tS);
     case "flaming":
@@ -81,5 +86,6 @@ export function smokeLevelAt(source: SmokeSource, nowMs: number): number {
 
 /** Chamber reading with sensor noise (`noise` is a normal(0,1) sample). */
 export function smokeReading(source: SmokeSource, nowMs: number, noise: number): number {
+  if (source.profile === "dead-chamber") return 0;
   return Math.max(0, smokeLevelAt(source, nowMs) + noise * 3);
 }

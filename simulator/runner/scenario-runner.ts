@@ -10,8 +10,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createPtyPair, freePort, type PtyPair } from "../../common/services.js";
+import { AGE_FILE } from "../../firmware/devices/smoke-detector.js";
 import { fromHex } from "../../protocol/bytes.js";
-import { deviceIdHex } from "../../protocol/uplink.js";
+import { type AlarmTransition, deviceIdHex } from "../../protocol/uplink.js";
 import { ChargerModel } from "../devices/charger-model.js";
 import { deriveKeyHex } from "../devices/device-config-for.js";
 import { GuardianModel } from "../devices/guardian-model.js";
@@ -34,16 +35,23 @@ import { planDevices, siteConfigFor } from "./site-build.js";
 import { type ActionContext, runStep } from "./timeline-actions.js";
 import { WifiEndpoint } from "./wifi-endpoint.js";
 
+/** What the runner gives a gateway driver: bytes read back per port, and a sink for alarm transitions. */
+export interface GatewayIo {
+  readBack(): Map<string, number>;
+  onAlarm(t: AlarmTransition): void;
+}
+
 export interface RunOptions {
   firmware: FirmwareSource;
-  /** A fresh driver for the real gateway service. */
-  gateway: () => GatewayDriver;
+  /** A fresh driver for the real gateway service; `readBack` gives the bytes the simulator read per port. */
+  gateway: (io: GatewayIo) => GatewayDriver;
   traceFile?: WriteStream;
   /** Overrides the scenario's seed. */
   seed?: number;
 }
 
 const ROUTINE_CHUNK_MS = 3_600_000;
+const debug = process.env.HAITANG_SIM_DEBUG === "1";
 const SITE = "sim";
 const GATEWAY = "gw1";
 
@@ -70,7 +78,9 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<Scena
   } finally {
     for (const c of cleanups.reverse()) {
       try {
+        const t = performance.now();
         await c();
+        if (debug) process.stderr.write(`[sim] cleanup ${(performance.now() - t).toFixed(0)} ms\n`);
       } catch {
         // cleanup is best effort
       }
@@ -86,6 +96,10 @@ async function runInner(
   trace: Trace,
   cleanups: (() => Promise<void> | void)[],
 ) {
+  const t0 = performance.now();
+  const lap = (what: string) => {
+    if (debug) process.stderr.write(`[sim] ${what} at ${(performance.now() - t0).toFixed(0)} ms\n`);
+  };
   const rng = createRng(sc.seed);
   const clock = new VirtualClock(sc.startEpochMs);
   const planned = planDevices(sc);
@@ -104,6 +118,7 @@ async function runInner(
     cleanups.push(() => pair.close());
   }
 
+  lap("ptys");
   const cloud = new CloudBroker();
   await cloud.start();
   cleanups.push(() => cloud.dispose());
@@ -122,15 +137,20 @@ async function runInner(
     commandKeyHex,
   });
   const mqttUrl = `mqtt://127.0.0.1:${(siteConfig.mqtt as { port: number }).port}`;
-  let gateway = opts.gateway();
+  const serial = new Map<string, SerialEndpoint>();
+  const io: GatewayIo = {
+    readBack: () => new Map([...serial].map(([id, ep]) => [id, ep.bytesRead])),
+    onAlarm: (t) => recordAlarm("gateway", t as unknown as Record<string, unknown>),
+  };
+  let gateway = opts.gateway(io);
   await gateway.start(siteConfig, clock);
   cleanups.push(() => gateway.stop());
   trace.add({ t: 0, src: "gateway", event: "started" });
+  lap("gateway");
 
   const devices = new Map<string, VirtualDevice>();
   const byId = new Map<number, VirtualDevice>();
   const wifi = new Map<number, WifiEndpoint>();
-  const serial = new Map<string, SerialEndpoint>();
   const written = new Map<string, number>();
   let mqttPublishes = 0;
   let dirty = false;
@@ -184,27 +204,31 @@ async function runInner(
     nameOf: (id) => byId.get(id)?.name,
   });
 
+  function recordAlarm(src: "gateway" | "cloud", p: Record<string, unknown>): void {
+    const atEpoch = (
+      p.transition === "cleared" ? p.clearedAt : p.transition === "raised" ? p.raisedAt : p.ts
+    ) as number | undefined;
+    trace.add({
+      t: clock.nowMs,
+      src,
+      event: "alarm",
+      device: nameByHex.get(String(p.deviceId)),
+      transition: p.transition,
+      kind: p.kind,
+      alarmId: p.alarmId,
+      port: p.port,
+      severity: p.severity,
+      evidence: p.evidence,
+      historical: p.historical,
+      at: (atEpoch ?? clock.now()) - sc.startEpochMs,
+    });
+  }
+
   function recordCloud(m: CloudMessage): void {
     const p = m.payload;
     const base = { t: clock.nowMs, src: "cloud" as const };
     if (m.kind === "alarm") {
-      const dev = nameByHex.get(String(p.deviceId));
-      const atEpoch = (
-        p.transition === "cleared" ? p.clearedAt : p.transition === "raised" ? p.raisedAt : p.ts
-      ) as number | undefined;
-      trace.add({
-        ...base,
-        event: "alarm",
-        device: dev,
-        transition: p.transition,
-        kind: p.kind,
-        alarmId: p.alarmId,
-        port: p.port,
-        severity: p.severity,
-        evidence: p.evidence,
-        historical: p.historical,
-        at: (atEpoch ?? clock.now()) - sc.startEpochMs,
-      });
+      recordAlarm("cloud", p);
     } else if (m.kind === "telemetry" || m.kind === "event") {
       trace.add({
         ...base,
@@ -228,6 +252,7 @@ async function runInner(
     cleanups.push(() => ep.close());
   }
 
+  lap("serial endpoints");
   const models = new Map<string, DeviceModel>();
   const startOfDay = localMidnightBefore(sc.startEpochMs, 480) - sc.startEpochMs;
   for (const p of planned) {
@@ -255,6 +280,8 @@ async function runInner(
       seed: sc.seed,
       onTransmit: (d, framed, _frame, atMs) => fabric.uplink(d, framed, atMs),
     });
+    if (p.spec.inServiceDays !== undefined && p.config.kind === "smoke")
+      dev.storagePreload = { [AGE_FILE]: String(Math.floor(p.spec.inServiceDays * 86_400)) };
     devices.set(p.name, dev);
     byId.set(dev.deviceId, dev);
     fabric.addDevice(dev);
@@ -341,7 +368,7 @@ async function runInner(
       trace.add({ t: clock.nowMs, src: "gateway", event: "stopped" });
     },
     gatewayStart: async () => {
-      gateway = opts.gateway();
+      gateway = opts.gateway(io);
       written.clear();
       mqttPublishes = 0;
       await gateway.start(siteConfig, clock);
@@ -368,16 +395,26 @@ async function runInner(
 
   // The main loop: run everything due at the next instant, then let the gateway catch up.
   let spins = 0;
+  let settles = 0;
+  const loopStart = performance.now();
+  if (debug) process.stderr.write(`[sim] set-up done\n`);
   for (;;) {
     const next = clock.nextAtMs();
     if (next === undefined || next > sc.durationMs) break;
     clock.runUntil(next);
     if (ctx.pending.length > 0) await Promise.all(ctx.pending.splice(0));
+    if (dirty) settles++;
     await settle();
     if (++spins % 256 === 0) await new Promise((r) => setImmediate(r));
+    if (debug && spins % 5000 === 0)
+      process.stderr.write(`[sim] t=${clock.nowMs} spins=${spins}\n`);
   }
   clock.runUntil(sc.durationMs);
   await settle();
+  if (debug)
+    process.stderr.write(
+      `[sim] loop ${(performance.now() - loopStart).toFixed(0)} ms, ${spins} instants, ${settles} settles\n`,
+    );
   for (const dev of devices.values()) dev.advanceTo(sc.durationMs);
 
   // Let the uplink drain (bounded), then take the gateway's counters.

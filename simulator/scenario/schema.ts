@@ -31,6 +31,8 @@ const device = obj(["id", "kind", "link"], {
   shed: ref,
   board: { type: "string" },
   heartbeat: duration,
+  /** Days the device has already been in service (a detector's age towards end of life). */
+  inServiceDays: { type: "number", minimum: 0 },
   thresholds: { type: "object", additionalProperties: { type: "number" } },
   battery: obj([], {
     startMv: { type: "integer", minimum: 0, maximum: 10000 },
@@ -81,7 +83,9 @@ const timelineItem = obj(["at"], {
   label: name,
   smoke: obj(["device", "profile"], {
     ...dev,
-    profile: { enum: ["smouldering", "flaming", "cooking", "cooking-then-fire", "clean"] },
+    profile: {
+      enum: ["smouldering", "flaming", "cooking", "cooking-then-fire", "clean", "dead-chamber"],
+    },
     peak: { type: "number", minimum: 0 },
   }),
   "press-test": obj(["device"], dev),

@@ -6,7 +6,13 @@
 export type Duration = string | number;
 export type DeviceKind = "smoke" | "charger" | "guardian";
 export type LoadKind = "lithium" | "lead-acid" | "heater" | "short";
-export type SmokeProfile = "smouldering" | "flaming" | "cooking" | "cooking-then-fire" | "clean";
+export type SmokeProfile =
+  | "smouldering"
+  | "flaming"
+  | "cooking"
+  | "cooking-then-fire"
+  | "clean"
+  | "dead-chamber";
 
 export interface DeviceSpec {
   id: string;
@@ -20,6 +26,7 @@ export interface DeviceSpec {
   shed?: string;
   board?: string;
   heartbeat?: Duration;
+  inServiceDays?: number;
   /** Threshold overrides passed into the device's build configuration. */
   thresholds?: Record<string, number>;
   battery?: { startMv?: number; drainMvPerDay?: number };

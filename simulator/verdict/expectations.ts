@@ -33,10 +33,16 @@ function deadline(ctx: Ctx, a: Args, startMs: number): number {
 
 const at = (ms: number) => formatDurationMs(Math.max(0, Math.round(ms)));
 
-function alarms(ctx: Ctx, transition: string, a: Args): TraceRecord[] {
+/** Alarm transitions the gateway made (src "gateway") or the cloud received (src "cloud"). */
+function alarms(
+  ctx: Ctx,
+  transition: string,
+  a: Args,
+  where: "any" | "cloud" = "any",
+): TraceRecord[] {
   return ctx.recs.filter(
     (r) =>
-      r.src === "cloud" &&
+      (r.src === "cloud" || (where === "any" && r.src === "gateway")) &&
       r.event === "alarm" &&
       r.transition === transition &&
       r.kind === a.kind &&
@@ -109,7 +115,7 @@ function evaluateOne(ctx: Ctx, kind: string, a: Args): CaseResult {
       return none(ctx, a, (r) => alarms(ctx, "raised", a).includes(r), `${who(a)} alarm`);
     case "cloud-alarms": {
       const { startMs, what: since } = from(ctx, a);
-      const raised = alarms(ctx, "raised", a).filter((r) => (r.at as number) >= startMs);
+      const raised = alarms(ctx, "raised", a, "cloud").filter((r) => (r.at as number) >= startMs);
       const ids = new Set(raised.map((r) => r.alarmId as string));
       const want = a.count as number;
       const detail = `${ids.size} distinct ${who(a)} alarm(s) reached the cloud after ${since} (${raised.length} message(s)), wanted ${want}`;

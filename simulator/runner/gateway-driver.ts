@@ -1,0 +1,173 @@
+/**
+ * The real gateway service (gateway/service.ts), started in this process from
+ * the scenario's site config, on real pseudo-terminals and a real MQTT broker.
+ * In virtual time its clock is the scenario clock and its rule tick runs on
+ * virtual seconds; settle() waits until it has read every byte it was sent,
+ * commits what it holds and has written its answers back.
+ */
+import { createLogger, type Logger } from "../../common/log.js";
+import { formatConfigErrors, loadSiteConfig } from "../../gateway/config/load.js";
+import { InstallAuth } from "../../gateway/http/auth.js";
+import { GatewayService } from "../../gateway/service.js";
+import type { AlarmTransition } from "../../protocol/uplink.js";
+import type { Clock, TimerHandle } from "../time/virtual-clock.js";
+import type { GatewayDriver } from "./contracts.js";
+
+/** Real-time timers of the service are pushed out of the way; virtual ticks replace them. */
+const NEVER_MS = 2_000_000_000;
+const SETTLE_DEADLINE_MS = 3000;
+
+export interface InProcessGatewayOptions {
+  /** Bytes the simulator has read back from each serial port so far. */
+  readBack(): Map<string, number>;
+  log?: Logger;
+  /** Rule tick in virtual ms (default 1 s, as the service's own). */
+  tickMs?: number;
+  /** Every alarm transition the gateway makes (raised, cleared, escalated...). */
+  onAlarm?(t: AlarmTransition): void;
+}
+
+export class InProcessGateway implements GatewayDriver {
+  private svc: GatewayService | undefined;
+  private tickTimer: TimerHandle | undefined;
+  private clock: Clock | undefined;
+  private readonly opts: InProcessGatewayOptions;
+  /** Settles that hit the deadline (the trace notes them). */
+  slowSettles = 0;
+
+  constructor(opts: InProcessGatewayOptions) {
+    this.opts = opts;
+  }
+
+  get running(): boolean {
+    return this.svc !== undefined;
+  }
+
+  /** The service, for hooks (alarm store, uplink) and tests. */
+  service(): GatewayService | undefined {
+    return this.svc;
+  }
+
+  async start(siteConfig: Record<string, unknown>, clock: Clock): Promise<void> {
+    const loaded = loadSiteConfig(
+      { text: JSON.stringify(siteConfig, null, 2), name: "scenario site" },
+      { checkFiles: false },
+    );
+    if (!loaded.ok)
+      throw new Error(
+        `the generated site config is invalid:\n${formatConfigErrors(loaded.errors)}`,
+      );
+    const svc = new GatewayService({
+      config: loaded.config,
+      log: this.opts.log ?? createLogger("gateway", { level: "error" }),
+      auth: new InstallAuth(() => false),
+      clock: () => clock.now(),
+      tuning: { rulesTickMs: NEVER_MS },
+    });
+    await svc.start();
+    // Every alarm transition the service makes, as it makes it (for the trace).
+    const store = svc.running().alarms;
+    const onAlarm = this.opts.onAlarm;
+    if (onAlarm) {
+      const apply = store.apply.bind(store);
+      store.apply = (action, now) => {
+        const ts = apply(action, now);
+        for (const t of ts) onAlarm(t);
+        return ts;
+      };
+      const tickAlarms = store.tick.bind(store);
+      store.tick = (now) => {
+        const ts = tickAlarms(now);
+        for (const t of ts) onAlarm(t);
+        return ts;
+      };
+    }
+    this.svc = svc;
+    this.clock = clock;
+    // The rule tick (absence, inactivity, aggregates) follows virtual time.
+    const tick = (svc as unknown as { tick(): void }).tick.bind(svc);
+    this.tickTimer = clock.setInterval(() => {
+      if (this.svc === svc) tick();
+    }, this.opts.tickMs ?? 1000);
+  }
+
+  async stop(): Promise<void> {
+    const svc = this.svc;
+    this.svc = undefined;
+    this.clock?.clearInterval(this.tickTimer);
+    if (svc) await svc.stop();
+  }
+
+  async settle(expected: {
+    serialBytes: Map<string, number>;
+    mqttPublishes: number;
+  }): Promise<void> {
+    const svc = this.svc;
+    if (!svc) return;
+    const deadline = Date.now() + SETTLE_DEADLINE_MS;
+    const parts = () => (this.svc === svc ? svc.running() : undefined);
+    // 1. Everything written has been read and deframed by the receivers.
+    for (;;) {
+      const p = parts();
+      if (!p) return;
+      const behind = p.receivers.some(
+        (r) => r.rx.stats.bytesIn < (expected.serialBytes.get(nameOf(r.rx.id)) ?? 0),
+      );
+      if (!behind) break;
+      if (Date.now() > deadline) {
+        this.slowSettles++;
+        if (process.env.HAITANG_SIM_DEBUG === "1")
+          process.stderr.write(
+            `[sim] settle: receivers behind ${JSON.stringify(p.receivers.map((r) => [r.rx.id, r.rx.stats.bytesIn]))} vs ${JSON.stringify([...expected.serialBytes])}\n`,
+          );
+        return;
+      }
+      await new Promise((r) => setImmediate(r));
+    }
+    // 2. Held frames are committed now (in virtual time the merge window has passed).
+    const p = parts();
+    if (!p) return;
+    p.pipeline.flushHeld();
+    p.committer.flush();
+    // 3. Every byte the gateway wrote back (acks, commands) has reached the simulator.
+    for (;;) {
+      const q = parts();
+      if (!q) return;
+      const back = this.opts.readBack();
+      const behind = q.receivers.some(
+        (r) => (back.get(nameOf(r.rx.id)) ?? 0) < r.rx.stats.bytesOut,
+      );
+      if (!behind) return;
+      if (Date.now() > deadline) {
+        this.slowSettles++;
+        if (process.env.HAITANG_SIM_DEBUG === "1")
+          process.stderr.write(
+            `[sim] settle: read back ${JSON.stringify([...back])} vs out ${JSON.stringify(q.receivers.map((r) => [r.rx.id, r.rx.stats.bytesOut]))}\n`,
+          );
+        return;
+      }
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  async counters(): Promise<Record<string, number>> {
+    const svc = this.svc;
+    if (!svc) return {};
+    const h = svc.health() as { counters?: Record<string, number> };
+    return { ...(h.counters ?? {}) };
+  }
+
+  /** Entries waiting for the cloud; 0 when the service has no uplink to drain them. */
+  async outboxDepth(): Promise<number> {
+    const svc = this.svc;
+    if (!svc) return 0;
+    const h = svc.health() as { uplinkState?: string };
+    if (h.uplinkState === "disabled") return 0;
+    return svc.running().outbox.depth();
+  }
+}
+
+/** Receiver ids are `serial:<name>`. */
+function nameOf(linkId: string): string {
+  return linkId.startsWith("serial:") ? linkId.slice("serial:".length) : linkId;
+}
