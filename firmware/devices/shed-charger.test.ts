@@ -18,6 +18,7 @@ import {
   PORT_ALL,
   PORT_CHARGING,
   PORT_CUT_COMMAND,
+  PORT_CUT_ILLEGAL_LOAD,
   PORT_CUT_OVER_TEMP,
   PORT_CUT_OVERLOAD,
   PORT_CUT_SHED_TOTAL,
@@ -27,6 +28,7 @@ import {
   PORT_IDLE,
   REASON_COMMAND,
   REASON_FULL_CHARGE,
+  REASON_ILLEGAL_LOAD,
   REASON_OVER_TEMP,
   REASON_OVERLOAD,
   REASON_SHED_TOTAL,
@@ -410,6 +412,21 @@ describe("shed charger: reports and commands", () => {
     expect(c.command({ type: "relay", port: 9, on: true, reason: REASON_COMMAND })).toBe(
       COMMAND_RESULT_REJECTED,
     );
+  });
+
+  it("cuts a port for the gateway's illegal-load verdict and says so in its state", () => {
+    const c = charger({ gateway: true });
+    c.loads[3] = 1000;
+    c.hal.advance(2000);
+    c.take();
+    c.hal.inject(c.gw.downlink({ type: "relay", port: 3, on: false, reason: REASON_ILLEGAL_LOAD }));
+    expect(c.hal.outputs.relay3).toBe(false);
+    expect(c.dev.state[3]).toBe(PORT_CUT_ILLEGAL_LOAD);
+    expect(c.events().find((e) => e.event === CHARGER_EVENT_CUT)).toMatchObject({
+      port: 3,
+      reason: REASON_ILLEGAL_LOAD,
+      powerW: 1000,
+    });
   });
 
   it("rejects an unsigned relay command and a replayed one", () => {

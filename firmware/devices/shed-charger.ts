@@ -161,8 +161,13 @@ export function createShedCharger(
   const overMs: number[] = [];
   const lowMs: number[] = [];
   const goneMs: number[] = [];
+  /** Pin roles, made once: sample() runs up to 20 times a second. */
+  const powerRole: string[] = [];
+  const relayRole: string[] = [];
   const n = s.ports;
   for (let i = 0; i < n; i++) {
+    powerRole.push("power" + i);
+    relayRole.push("relay" + i);
     state.push(PORT_IDLE);
     powerW.push(0);
     energyWh.push(0);
@@ -212,7 +217,7 @@ export function createShedCharger(
 
   function setPort(port: number, st: number): void {
     state[port] = st;
-    hal.write("relay" + port, relayOn(st));
+    hal.write(relayRole[port]!, relayOn(st));
     if (st !== PORT_CHARGING) sessionMs[port] = -1;
   }
 
@@ -356,7 +361,7 @@ export function createShedCharger(
       const dtH = (nowMs - lastMs) / 3600000;
       lastMs = nowMs;
       for (let i = 0; i < n; i++) {
-        const p = Math.round(hal.analog("power" + i) * PORT_FULL_SCALE_W);
+        const p = Math.round(hal.analog(powerRole[i]!) * PORT_FULL_SCALE_W);
         powerW[i] = p;
         if (!relayOn(state[i]!)) continue;
         if (p >= s.shortCircuitW) cut(i, REASON_SHORT_CIRCUIT, nowMs);
