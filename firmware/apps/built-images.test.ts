@@ -353,6 +353,14 @@ describe("built smoke detector image", () => {
     expect(d.frames.slice(n).filter((f) => f.frame.msg.type === "smoke-event")).toEqual([]);
   });
 
+  it("keeps the UART awake for the listening window after its boot status, then sleeps", () => {
+    const d = detector();
+    expect(d.frames[0]!.frame.msg.type).toBe("status");
+    expect(d.sandbox.deepSleep).toBe(false);
+    d.sandbox.advance(SMOKE.listenWindowMs + 100);
+    expect(d.sandbox.deepSleep).toBe(true);
+  });
+
   it("sounds for another flat's fire relayed by the gateway, and stops when told", () => {
     const d = detector();
     d.sandbox.advance(1000); // inside the listening window after the boot status

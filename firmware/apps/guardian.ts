@@ -21,8 +21,10 @@ function main(): void {
   });
   const hal = b.hal;
   dev = createGuardianSensor(hal, b.link, b.id, settings);
-  dev.start(hal.nowMs());
+  // Sleep between duties (not on the ESP8266: Espruino cannot); before the first uplink,
+  // so the link's listening window after it stays open.
   if (HAITANG_BOARD.name !== "ESP8266") hal.deepSleep(true);
+  dev.start(hal.nowMs());
   const loop = function () {
     hal.after(dev.tick(hal.nowMs()), loop);
   };

@@ -22,8 +22,10 @@ function main(): void {
   });
   const hal = b.hal;
   dev = createSmokeDetector(hal, b.link, b.id, settings);
-  dev.start(hal.nowMs());
+  // Sleep between samples; the link wakes the UART for each listening window,
+  // so this comes before the first uplink (the boot status).
   hal.deepSleep(true);
+  dev.start(hal.nowMs());
   const loop = function () {
     hal.after(dev.tick(hal.nowMs()), loop);
   };
