@@ -408,3 +408,15 @@ describe("Storage, crypto and reboot", () => {
     expect(() => loadFirmware("var = ;", { board: "PICO" })).toThrow(SyntaxError);
   });
 });
+
+describe("evaluate (REPL input)", () => {
+  it("runs in the image's global scope, with extra globals only during the call, and throws what it throws", () => {
+    const dev = loadFirmware("var counter = 41;", { board: "PICO" });
+    const printed: unknown[][] = [];
+    expect(dev.evaluate("counter + 1")).toBe(42);
+    dev.evaluate("print(counter, 'x')", { print: (...args: unknown[]) => printed.push(args) });
+    expect(printed).toEqual([[41, "x"]]);
+    expect(dev.evaluate("typeof print")).toBe("undefined");
+    expect(() => dev.evaluate("nope()")).toThrow(/nope is not defined/);
+  });
+});
