@@ -143,9 +143,11 @@ export class GatewayService {
       }),
     });
     const links = new LinkTable();
+    const downlinkCounters = new DownlinkCounterStore(db);
+    downlinkCounters.reserveAll(db);
     const downlinks = new DownlinkQueue({
       lookup: (d) => registry.get(d),
-      counters: new DownlinkCounterStore(db),
+      counters: downlinkCounters,
       links,
       hmac: nodeHmac,
       onSent: (d, msg, linkId) => this.opts.onDownlink?.(d, msg.type, linkId, this.clock()),
@@ -409,7 +411,7 @@ export class GatewayService {
       p.actions.run(r.actions, now);
     }
     this.opts.onAccepted?.(m, now);
-    p.sse.publish("accepted", { ...m, deviceId: deviceIdHex(m.deviceId) });
+    if (p.sse.hasClients()) p.sse.publish("accepted", { ...m, deviceId: deviceIdHex(m.deviceId) });
   }
 
   private tick(): void {

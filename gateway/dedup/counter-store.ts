@@ -41,7 +41,9 @@ export class CounterStore {
 
   /** Saves windows; call inside the commit transaction. The last window per device wins. */
   save(windows: Iterable<DeviceWindow>): void {
-    for (const w of windows) this.upsert.run(w.deviceId, w.highest, w.maskLo, w.maskHi);
+    const last = new Map<number, DeviceWindow>();
+    for (const w of windows) last.set(w.deviceId, w);
+    for (const w of last.values()) this.upsert.run(w.deviceId, w.highest, w.maskLo, w.maskHi);
   }
 
   delete(deviceId: number): void {

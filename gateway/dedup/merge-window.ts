@@ -20,6 +20,7 @@ export class MergeWindow {
   private readonly entries = new Map<string, RecentFrame>();
   private readonly keepMs: number;
   private readonly cap: number;
+  private lastPruneAt = 0;
   evicted = 0;
 
   constructor(keepMs: number, cap: number) {
@@ -33,7 +34,11 @@ export class MergeWindow {
 
   add(f: RecentFrame, now: number): void {
     this.entries.set(MergeWindow.key(f.msg.deviceId, f.msg.counter), f);
-    this.prune(now);
+    // Pruning walks from the oldest entry; do it when over the cap or every 100 ms, not per frame.
+    if (this.entries.size > this.cap || now - this.lastPruneAt >= 100) {
+      this.lastPruneAt = now;
+      this.prune(now);
+    }
   }
 
   get(deviceId: number, counter: number): RecentFrame | undefined {

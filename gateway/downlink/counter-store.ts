@@ -22,6 +22,34 @@ export class DownlinkCounterStore {
       ON CONFLICT(device_id) DO UPDATE SET reserved_up_to = excluded.reserved_up_to`);
   }
 
+  /**
+   * Reserves the next block of every device that has a row, in one
+   * transaction (start-up): the first downlink to each device after a restart
+   * then needs no write of its own.
+   */
+  reserveAll(db: GatewayDatabase): number {
+    const rows = db
+      .prepare("SELECT device_id AS d, reserved_up_to AS r FROM downlink_counters")
+      .all() as Array<{
+      d: number;
+      r: number;
+    }>;
+    db.transaction(() => {
+      for (const row of rows) {
+        this.write.run(row.d, row.r + DOWNLINK_COUNTER_BLOCK);
+        this.next.set(row.d, row.r);
+        this.reserved.set(row.d, row.r + DOWNLINK_COUNTER_BLOCK);
+      }
+    })();
+    return rows.length;
+  }
+
+  /** Makes sure a device has a reserved block (at registration, so its first ack writes nothing). */
+  ensure(deviceId: number): void {
+    if (this.reserved.has(deviceId)) return;
+    this.take(deviceId);
+  }
+
   /** The counter for the next downlink to `deviceId`; persists a new block when needed. */
   take(deviceId: number): number {
     let n = this.next.get(deviceId);

@@ -154,6 +154,11 @@ export class DownlinkQueue {
     }
   }
 
+  /** Reserves downlink counters for a newly registered device ahead of its first ack. */
+  prepare(deviceId: number): void {
+    this.deps.counters.ensure(deviceId);
+  }
+
   /** Moves waiting downlinks to replacement hardware. */
   move(fromId: number, toId: number): void {
     const q = this.queues.get(fromId);

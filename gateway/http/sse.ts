@@ -51,6 +51,10 @@ export class SseHub {
     });
   }
 
+  hasClients(): boolean {
+    return this.clients.size > 0;
+  }
+
   publish(event: string, data: unknown): void {
     if (this.clients.size === 0) return;
     const text = `id: ${this.nextId++}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;

@@ -48,6 +48,7 @@ export class DeviceAdmin {
     const { key, generated } = this.keyOrNew(input.key);
     const device = this.deps.registry.register({ ...input, key }, this.deps.clock());
     this.freshWindow(device.deviceId);
+    this.deps.downlinks.prepare(device.deviceId);
     this.deps.pending.remove(device.deviceId);
     return withKey(device, generated);
   }
@@ -73,6 +74,7 @@ export class DeviceAdmin {
     const now = this.deps.clock();
     const device = this.deps.registry.replace(oldId, newId, k.key, now);
     this.freshWindow(newId);
+    this.deps.downlinks.prepare(newId);
     this.deps.pending.remove(newId);
     this.deps.downlinks.move(oldId, newId);
     this.deps.alarms?.moveDevice(oldId, newId, now);
