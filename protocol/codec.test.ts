@@ -1,7 +1,16 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { fromHex, toHex } from "./bytes.js";
-import { decodeFrame, encodeFrame, verifyFrame } from "./codec.js";
+import {
+  decodeDownlinkFrame,
+  decodeFrame,
+  decodeUplinkFrame,
+  encodeDownlinkFrame,
+  encodeFrame,
+  encodeUplinkFrame,
+  isDownlinkType,
+  verifyFrame,
+} from "./codec.js";
 import { MAX_FRAME_LENGTH, PORT_CHARGING } from "./constants.js";
 import { deframeAll, frameBytes } from "./framing.js";
 import golden from "./golden-vectors.json" with { type: "json" };
@@ -23,6 +32,23 @@ describe("golden vectors", () => {
       expect(toHex(encodeFrame(v.decoded as Frame, key, nodeHmac))).toBe(v.frameHex);
       expect(toHex(frameBytes(bytes))).toBe(v.wireHex);
       expect(deframeAll(fromHex(v.wireHex)!).frames.map(toHex)).toEqual([v.frameHex]);
+    },
+  );
+
+  it.each(golden.vectors.map((v) => [v.name, v] as const))(
+    "%s: the directional codec agrees and refuses the other direction",
+    (_n, v) => {
+      const bytes = fromHex(v.frameHex)!;
+      const frame = v.decoded as Frame;
+      const downlink = isDownlinkType(bytes[1] as number);
+      const own = downlink ? decodeDownlinkFrame(bytes) : decodeUplinkFrame(bytes);
+      const other = downlink ? decodeUplinkFrame(bytes) : decodeDownlinkFrame(bytes);
+      expect(own).toEqual({ ok: true, frame: v.decoded });
+      expect(other).toMatchObject({ ok: false, reason: "unknown-type" });
+      const encoded = downlink
+        ? encodeDownlinkFrame(frame as Parameters<typeof encodeDownlinkFrame>[0], key, nodeHmac)
+        : encodeUplinkFrame(frame as Parameters<typeof encodeUplinkFrame>[0], key, nodeHmac);
+      expect(toHex(encoded)).toBe(v.frameHex);
     },
   );
 

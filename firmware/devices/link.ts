@@ -17,13 +17,7 @@
  * Written as a closure, not a class: on Espruino the minifier can then shorten
  * every private name, and program text is memory.
  */
-import {
-  decodeFrame,
-  encodeFrame,
-  isDownlinkType,
-  typeCode,
-  verifyFrame,
-} from "../../protocol/codec.js";
+import { decodeDownlinkFrame, encodeUplinkFrame, verifyFrame } from "../../protocol/codec.js";
 import { FLAG_ACK_REQUESTED, FLAG_RETRANSMISSION } from "../../protocol/constants.js";
 import {
   acceptCounter,
@@ -155,7 +149,7 @@ export function createLink(hal: Hal, opts: LinkOptions, onCommand: CommandHandle
     const counter = next++;
     hal.send(
       frameBytes(
-        encodeFrame(
+        encodeUplinkFrame(
           { deviceId: opts.deviceId, counter: counter, flags: flags, msg: msg },
           opts.key,
           hmac,
@@ -220,18 +214,20 @@ export function createLink(hal: Hal, opts: LinkOptions, onCommand: CommandHandle
 
   function onFrame(bytes: Uint8Array): void {
     const now = rxNowMs;
-    const r = decodeFrame(bytes);
+    const r = decodeDownlinkFrame(bytes);
     if (!r.ok) {
-      stats.malformed++;
+      // Uplink frames of other devices share the radio channel; they decode as "unknown-type" here.
+      if (r.reason === "unknown-type" && bytes.length > 1 && ((bytes[1] as number) & 0x80) === 0) {
+        if (r.deviceId === opts.deviceId) stats.wrongDirection++;
+        else stats.otherDevice++;
+      } else {
+        stats.malformed++;
+      }
       return;
     }
     const f = r.frame;
     if (f.deviceId !== opts.deviceId) {
       stats.otherDevice++; // a shared radio channel carries other devices' frames
-      return;
-    }
-    if (!isDownlinkType(typeCode(f.msg))) {
-      stats.wrongDirection++;
       return;
     }
     if (!listening(now)) {
