@@ -16,6 +16,8 @@ import { repoRoot } from "../common/paths.js";
 import { type AlarmTransition, deviceIdHex, type ReceiverReading } from "../protocol/uplink.js";
 import { ActionRunner } from "./actions.js";
 import { AlarmStore, Notifier } from "./alarms/index.js";
+import type { LoadResult } from "./config/load.js";
+import { formatConfigErrors } from "./config/load.js";
 import type { SiteConfig } from "./config/site-config.js";
 import { CounterStore } from "./dedup/counter-store.js";
 import { CounterTable } from "./dedup/counter-table.js";
@@ -46,6 +48,7 @@ import { createRuleEngine, type RuleEngine, type RuleState } from "./rules/index
 import { syncStaticDevices } from "./static-devices.js";
 import { type GatewayDatabase, openGatewayDatabase } from "./storage/database.js";
 import type { AcceptedMessage } from "./types.js";
+import { createCommandHandlers, UplinkClient, uplinkOptionsFromConfig } from "./uplink/index.js";
 
 export interface GatewayTuning {
   /** Longest an accepted frame waits for its grouped commit (ms). */
@@ -69,6 +72,10 @@ export interface GatewayServiceOptions {
   /** Folder served at /ui/ (default: gateway/web of the repository, when present). */
   webRoot?: string;
   tuning?: GatewayTuning;
+  /** Validates and applies site YAML from an operator's update-config command (ConfigReloader.applyText). */
+  applyConfigText?: (yaml: string) => LoadResult;
+  /** Reported in the gateway's birth message. */
+  version?: string;
   /** Hooks for tests and benchmarks. */
   onAccepted?(msg: AcceptedMessage, now: number): void;
   onDownlink?(deviceId: number, type: string, linkId: string, now: number): void;
@@ -98,6 +105,7 @@ interface Parts {
   actions: ActionRunner;
   alarms: AlarmStore;
   notifier: Notifier;
+  uplink: UplinkClient | undefined;
   timers: ReturnType<typeof setInterval>[];
   startedAt: number;
 }
@@ -137,10 +145,14 @@ export class GatewayService {
     const id = { site: cfg.site, gateway: cfg.gateway };
     const committer = new GroupCommitter<AcceptedWork>({
       intervalMs: t.commitIntervalMs ?? 4,
-      commit: db.transaction((batch: AcceptedWork[]) => {
-        outbox.append(batch.map((w) => toOutboxItem(w.message, id)));
-        counterStore.save(batch.map((w) => w.window));
-      }),
+      commit: (batch: AcceptedWork[]) => {
+        commitBatch(batch);
+        this.parts?.uplink?.kick();
+      },
+    });
+    const commitBatch = db.transaction((batch: AcceptedWork[]) => {
+      outbox.append(batch.map((w) => toOutboxItem(w.message, id)));
+      counterStore.save(batch.map((w) => w.window));
     });
     const links = new LinkTable();
     const downlinkCounters = new DownlinkCounterStore(db);
@@ -168,6 +180,7 @@ export class GatewayService {
       mqttPublish: (topic, payload) => this.parts?.mqtt?.publishLocal(topic, payload),
     });
     const onTransition = (t: AlarmTransition) => {
+      this.parts?.uplink?.kick();
       sse.publish("alarm", t);
       notifier.notify(t);
     };
@@ -256,6 +269,41 @@ export class GatewayService {
       clock: this.clock,
     });
     registry.onChange((c) => sse.publish("device", { ...c, deviceId: deviceIdHex(c.deviceId) }));
+    const ackAlarm = (alarmId: string, by: string, comment: string | undefined, n: number) => {
+      const r = alarms.ack(alarmId, by, comment, n);
+      if (!r.ok) return r;
+      onTransition(r.transition);
+      return { ok: true as const, alarm: r.alarm };
+    };
+    const up = uplinkOptionsFromConfig(cfg, {
+      outbox,
+      handlers: createCommandHandlers({
+        alarms: { ack: ackAlarm },
+        downlinks,
+        directory: registry,
+        ...(this.opts.applyConfigText ? { applyConfig: this.opts.applyConfigText } : {}),
+        clock: this.clock,
+      }),
+      health: () => {
+        const h = buildHealth(this.healthSources(parts), this.clock());
+        return {
+          outboxDepth: h.outboxDepth,
+          oldestEntryAgeS: h.oldestEntryAgeS,
+          devices: h.devices,
+          pendingDevices: h.pendingDevices,
+          activeAlarms: h.activeAlarms,
+          counters: h.counters,
+        };
+      },
+      logger: log.child("uplink"),
+      clock: this.clock,
+      ...(this.opts.version ? { version: this.opts.version } : {}),
+    });
+    if (!up.ok) {
+      db.close();
+      throw new Error(`cloud uplink config: ${formatConfigErrors(up.errors)}`);
+    }
+    const uplink = up.options ? new UplinkClient(up.options) : undefined;
     const parts: Parts = {
       db,
       counters,
@@ -277,6 +325,7 @@ export class GatewayService {
       actions,
       alarms,
       notifier,
+      uplink,
       timers: [],
       startedAt: now,
       http: undefined as unknown as GatewayHttpServer,
@@ -292,12 +341,7 @@ export class GatewayService {
         reports: new ReportStore(db),
         alarms: {
           list: (f) => alarms.list(f),
-          ack: (alarmId, by, comment, n) => {
-            const r = alarms.ack(alarmId, by, comment, n);
-            if (!r.ok) return r;
-            onTransition(r.transition);
-            return { ok: true, alarm: r.alarm };
-          },
+          ack: ackAlarm,
         },
         sse,
         health: (n) => buildHealth(this.healthSources(parts), n),
@@ -315,6 +359,7 @@ export class GatewayService {
       await mqtt.start();
       for (const r of receivers) r.rx.start();
       await parts.http.start();
+      uplink?.start();
     } catch (err) {
       await this.stop();
       throw err;
@@ -347,6 +392,9 @@ export class GatewayService {
     p.pipeline.flushHeld();
     p.committer.close();
     await p.notifier.drain();
+    await p.uplink
+      ?.stop()
+      .catch((err) => this.log.warn("uplink stop failed", { error: String(err) }));
     p.registry.flushSeen();
     p.pending.flush();
     p.db.close();
@@ -456,7 +504,7 @@ export class GatewayService {
       site: this.config.site,
       gateway: this.config.gateway,
       startedAt: p.startedAt,
-      uplink: () => "disabled",
+      uplink: () => p.uplink?.state() ?? "disabled",
       outbox: p.outbox,
       outboxCapBytes: this.config.diskCapMB * 1024 * 1024,
       committer: p.committer.stats,

@@ -5,8 +5,11 @@
  * reload is rejected and the last good config keeps running.
  */
 import { randomBytes, timingSafeEqual } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createLogger } from "../../common/log.js";
+import { repoRoot } from "../../common/paths.js";
 import {
   ConfigReloader,
   formatConfigErrors,
@@ -89,7 +92,14 @@ export async function run(argv: string[]): Promise<number> {
   const auth = new InstallAuth(
     hash ? (p) => verifyInstallPassword(p, hash) : plainCheck(password ?? ""),
   );
-  service = new GatewayService({ config, auth, log });
+  service = new GatewayService({
+    config,
+    auth,
+    log,
+    version: packageVersion(),
+    // An operator's update-config: validated, written atomically, then applied through onChange.
+    applyConfigText: (yaml) => reloader.applyText(yaml),
+  });
   try {
     await service.start();
   } catch (err) {
@@ -123,6 +133,17 @@ export async function run(argv: string[]): Promise<number> {
       reloader.reload();
     });
   });
+}
+
+function packageVersion(): string | undefined {
+  try {
+    const pkg = JSON.parse(readFileSync(join(repoRoot(), "package.json"), "utf8")) as {
+      version?: string;
+    };
+    return pkg.version;
+  } catch {
+    return undefined;
+  }
 }
 
 function parse(argv: string[]) {
