@@ -135,14 +135,14 @@ export async function run(argv: string[]): Promise<number> {
   });
 }
 
-function packageVersion(): string | undefined {
+function packageVersion(): string {
   try {
     const pkg = JSON.parse(readFileSync(join(repoRoot(), "package.json"), "utf8")) as {
       version?: string;
     };
-    return pkg.version;
+    return pkg.version ?? "unknown";
   } catch {
-    return undefined;
+    return "unknown";
   }
 }
 
