@@ -11,7 +11,7 @@ const USAGE = `usage:
       the built firmware; prints a summary; exit 0 when every expectation held.
   haitang sim validate FILE...
       Checks scenario files against the schema and their references; runs nothing.
-  haitang sim fleet --devices N [--serial PATH | --gateway-mqtt URL] [--duration 60s]
+  haitang sim fleet --devices N [--serial PATH | --gateway-mqtt URL] [--duration 60s]   (not implemented yet)
                     [--kinds smoke,charger,guardian] [--seed N] [--site-config OUT.json]
       Real time: N devices at their normal reporting rates against a running
       gateway (load tests, demos). --site-config writes the devices (ids, keys)
