@@ -253,9 +253,9 @@ export class CloudBridge {
     }
     const msg = r.msg;
     this.accepted.inc({ kind: msg.kind });
-    const lines = pointsFor(msg);
+    const points = pointsFor(msg);
     if (msg.kind !== "alarm") {
-      this.writer.enqueue(lines, done);
+      this.writer.enqueue(points.text, points.count, done);
       return;
     }
     // Acknowledged once its points are written and each webhook had its first attempt.
@@ -267,7 +267,7 @@ export class CloudBridge {
       this.log.error("alarm notification failed", { error: String(err) });
       one();
     });
-    this.writer.enqueue(lines, one);
+    this.writer.enqueue(points.text, points.count, one);
   }
 
   private logRejected(topic: string, reason: string, detail: string) {

@@ -10,10 +10,12 @@ class MemorySink implements PointSink {
   lines: string[] = [];
   writes = 0;
   down = false;
-  async write(lines: string[]) {
+  async write(text: string, lines: number) {
     this.writes++;
     if (this.down) throw new Error("connection refused");
-    this.lines.push(...lines);
+    const got = text.slice(0, -1).split("\n");
+    if (got.length !== lines) throw new Error(`${lines} points announced, ${got.length} given`);
+    this.lines.push(...got);
   }
   close() {}
 }
@@ -30,7 +32,7 @@ describe("BatchingWriter", () => {
     const sink = new MemorySink();
     const w = new BatchingWriter(sink, opts, new MetricsRegistry(), memoryLogger());
     const done: number[] = [];
-    for (let i = 0; i < 10; i++) w.enqueue([`m${i}a`, `m${i}b`], () => done.push(i));
+    for (let i = 0; i < 10; i++) w.enqueue(`m${i}a\nm${i}b\n`, 2, () => done.push(i));
     await w.flush();
     expect(done.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(sink.lines).toHaveLength(20);
@@ -43,7 +45,7 @@ describe("BatchingWriter", () => {
     const w = new BatchingWriter(sink, opts, metrics, memoryLogger());
     sink.down = true;
     const done: number[] = [];
-    for (let i = 0; i < 6; i++) w.enqueue([`m${i}`], () => done.push(i));
+    for (let i = 0; i < 6; i++) w.enqueue(`m${i}\n`, 1, () => done.push(i));
     await waitFor(
       () => (metrics.value("haitang_bridge_write_failures_total") >= 3 ? true : undefined),
       "failures",
@@ -60,7 +62,7 @@ describe("BatchingWriter", () => {
   it("reports a message without lines done at once", () => {
     const w = new BatchingWriter(new MemorySink(), opts, new MetricsRegistry(), memoryLogger());
     let done = false;
-    w.enqueue([], () => {
+    w.enqueue("", 0, () => {
       done = true;
     });
     expect(done).toBe(true);

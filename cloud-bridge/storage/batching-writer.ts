@@ -17,13 +17,17 @@ export interface BatchingOptions {
 }
 
 interface Batch {
-  lines: string[];
+  /** Line-protocol text, one point per line. */
+  text: string;
+  lines: number;
   done: Array<() => void>;
   attempts: number;
 }
 
+const emptyBatch = (): Batch => ({ text: "", lines: 0, done: [], attempts: 0 });
+
 export class BatchingWriter {
-  private open: Batch = { lines: [], done: [], attempts: 0 };
+  private open: Batch = emptyBatch();
   private readonly sealed: Batch[] = [];
   private inFlight = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -67,8 +71,8 @@ export class BatchingWriter {
   }
 
   get pendingLines(): number {
-    let n = this.open.lines.length;
-    for (const b of this.sealed) n += b.lines.length;
+    let n = this.open.lines;
+    for (const b of this.sealed) n += b.lines;
     return n;
   }
 
@@ -77,15 +81,17 @@ export class BatchingWriter {
     return this.backoffMs > 0;
   }
 
-  enqueue(lines: string[], done: () => void): void {
+  /** `text` holds `lines` points, each ending in a newline. */
+  enqueue(text: string, lines: number, done: () => void): void {
     if (this.stopped) return;
-    if (lines.length === 0) {
+    if (lines === 0) {
       done();
       return;
     }
-    for (const l of lines) this.open.lines.push(l);
+    this.open.text += text;
+    this.open.lines += lines;
     this.open.done.push(done);
-    if (this.open.lines.length >= this.opts.batchSize) this.seal();
+    if (this.open.lines >= this.opts.batchSize) this.seal();
     else if (!this.timer) this.timer = setTimeout(() => this.seal(), this.opts.flushIntervalMs);
   }
 
@@ -102,12 +108,12 @@ export class BatchingWriter {
     clearTimeout(this.timer);
     clearTimeout(this.retryTimer);
     this.sealed.length = 0;
-    this.open = { lines: [], done: [], attempts: 0 };
+    this.open = emptyBatch();
     this.wakeIdle(true);
   }
 
   private idle(): boolean {
-    return this.inFlight === 0 && this.sealed.length === 0 && this.open.lines.length === 0;
+    return this.inFlight === 0 && this.sealed.length === 0 && this.open.lines === 0;
   }
 
   private wakeIdle(force = false) {
@@ -120,9 +126,9 @@ export class BatchingWriter {
   private seal() {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.open.lines.length === 0) return;
+    if (this.open.lines === 0) return;
     this.sealed.push(this.open);
-    this.open = { lines: [], done: [], attempts: 0 };
+    this.open = emptyBatch();
     this.pump();
   }
 
@@ -133,7 +139,7 @@ export class BatchingWriter {
       const batch = this.sealed.shift()!;
       this.inFlight++;
       batch.attempts++;
-      this.sink.write(batch.lines).then(
+      this.sink.write(batch.text, batch.lines).then(
         () => this.succeeded(batch),
         (err: unknown) => this.failed(batch, err),
       );
@@ -143,10 +149,10 @@ export class BatchingWriter {
   private succeeded(batch: Batch) {
     this.inFlight--;
     if (this.stopped) return;
-    this.points.inc({}, batch.lines.length);
+    this.points.inc({}, batch.lines);
     this.batches.inc();
     if (this.backoffMs > 0)
-      this.log.info("writes recovered", { lines: batch.lines.length, attempts: batch.attempts });
+      this.log.info("writes recovered", { lines: batch.lines, attempts: batch.attempts });
     this.backoffMs = 0;
     for (const d of batch.done) d();
     this.pump();
@@ -164,7 +170,7 @@ export class BatchingWriter {
     const delay = Math.round(this.backoffMs * (0.75 + Math.random() * 0.5));
     this.log.warn("write failed, retrying", {
       error: err instanceof Error ? err.message : String(err),
-      lines: batch.lines.length,
+      lines: batch.lines,
       attempts: batch.attempts,
       retryInMs: delay,
       pendingLines: this.pendingLines,

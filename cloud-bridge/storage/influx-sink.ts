@@ -11,7 +11,8 @@ import type { Logger } from "../../common/log.js";
 import type { InfluxConfig } from "../config/types.js";
 
 export interface PointSink {
-  write(lines: string[]): Promise<void>;
+  /** Writes `lines` points given as line-protocol text; settles once, for exactly these points. */
+  write(text: string, lines: number): Promise<void>;
   close(): void;
 }
 
@@ -46,12 +47,12 @@ export class InfluxSink implements PointSink {
     });
   }
 
-  async write(lines: string[]): Promise<void> {
-    if (lines.length === 0) return;
-    // One WriteApi per batch, sized to the batch: it never flushes on its own,
-    // so flush() settles for exactly these lines.
+  async write(text: string, lines: number): Promise<void> {
+    if (lines === 0) return;
+    // One WriteApi per batch, given the batch as one record: it never flushes
+    // on its own, so flush() settles for exactly these points.
     const api: WriteApi = this.influx.getWriteApi(this.cfg.org, this.cfg.bucket, "ns", {
-      batchSize: lines.length + 1,
+      batchSize: 2,
       maxBatchBytes: Number.POSITIVE_INFINITY,
       flushInterval: 0,
       maxRetries: 0,
@@ -59,7 +60,7 @@ export class InfluxSink implements PointSink {
       ...(this.cfg.gzip ? { gzipThreshold: 1000 } : {}),
     });
     try {
-      api.writeRecords(lines);
+      api.writeRecord(text.endsWith("\n") ? text.slice(0, -1) : text);
       await api.flush();
     } finally {
       api.dispose();

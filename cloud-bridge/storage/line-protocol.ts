@@ -1,57 +1,54 @@
 /**
  * InfluxDB line protocol, written by hand for speed
  * (https://docs.influxdata.com/influxdb/v2/reference/syntax/line-protocol/).
+ * Points are appended to one text per message ("line\nline\n"), so a batch is
+ * a concatenation of texts rather than many small strings.
  */
 
-const TAG_SPECIAL = /[,= \\\n]/g;
-const MEASUREMENT_SPECIAL = /[, \\\n]/g;
+const TAG_SPECIAL = /[,= \\\n]/;
+const TAG_SPECIAL_G = /[,= \\\n]/g;
 
+/** Escapes a tag key or value (commas, equals signs, spaces, backslashes, newlines). */
 export function escapeTag(v: string): string {
-  return TAG_SPECIAL.test(v) ? v.replace(TAG_SPECIAL, (c) => (c === "\n" ? "\\n" : `\\${c}`)) : v;
+  return TAG_SPECIAL.test(v) ? v.replace(TAG_SPECIAL_G, (c) => (c === "\n" ? "\\n" : `\\${c}`)) : v;
 }
 
-export function escapeMeasurement(v: string): string {
-  return MEASUREMENT_SPECIAL.test(v)
-    ? v.replace(MEASUREMENT_SPECIAL, (c) => (c === "\n" ? "\\n" : `\\${c}`))
-    : v;
+/** `,key=value` or nothing when the value is empty (the protocol forbids empty tag values). */
+export function tag(key: string, value: string | undefined): string {
+  return value ? `,${key}=${escapeTag(value)}` : "";
 }
 
-/** Field values: integers carry the `i` suffix; floats are written as they are. */
-export type FieldValue = { int: number } | { float: number };
+/** An integer field; omitted when not a finite number. */
+export function intField(name: string, v: number | undefined): string {
+  return v !== undefined && Number.isFinite(v) ? `,${name}=${Math.trunc(v)}i` : "";
+}
 
-export const int = (n: number): FieldValue => ({ int: n });
-export const float = (n: number): FieldValue => ({ float: n });
-export const flag = (b: boolean): FieldValue => ({ int: b ? 1 : 0 });
+export function floatField(name: string, v: number | undefined): string {
+  return v !== undefined && Number.isFinite(v) ? `,${name}=${v}` : "";
+}
 
-function fieldText(v: FieldValue): string | undefined {
-  if ("int" in v) return Number.isFinite(v.int) ? `${Math.trunc(v.int)}i` : undefined;
-  return Number.isFinite(v.float) ? String(v.float) : undefined;
+export function flagField(name: string, b: boolean): string {
+  return b ? `,${name}=1i` : `,${name}=0i`;
 }
 
 /**
- * One line. Tags with empty or undefined values are left out (the protocol
- * forbids empty tag values); tags are sorted as InfluxDB recommends.
+ * Collects the points of one message. `series` is the measurement and its
+ * tags, already escaped and in key order; `fields` are field texts each
+ * starting with a comma (the first comma is dropped).
  */
-export function line(
-  measurement: string,
-  tags: Record<string, string | undefined>,
-  fields: Record<string, FieldValue | undefined>,
-  timestampNs: string,
-): string {
-  let out = escapeMeasurement(measurement);
-  for (const k of Object.keys(tags).sort()) {
-    const v = tags[k];
-    if (v) out += `,${k}=${escapeTag(v)}`;
+export class PointText {
+  text = "";
+  count = 0;
+
+  add(series: string, fields: string, timestampNs: string): void {
+    if (fields.length === 0) return;
+    this.text += `${series} ${fields.slice(1)} ${timestampNs}\n`;
+    this.count++;
   }
-  let first = true;
-  for (const [k, v] of Object.entries(fields)) {
-    if (!v) continue;
-    const text = fieldText(v);
-    if (text === undefined) continue;
-    out += `${first ? " " : ","}${k}=${text}`;
-    first = false;
+
+  lines(): string[] {
+    return this.text.length ? this.text.slice(0, -1).split("\n") : [];
   }
-  return `${out} ${timestampNs}`;
 }
 
 /**

@@ -46,7 +46,7 @@ describe("points", () => {
     };
     expect(devicePoints(env)).toEqual(devicePoints(structuredClone(env)));
     expect(devicePoints(env)[1]).toBe(
-      "smoke_event,device=0000abcd,event=alarm,gateway=g1,kind=smoke,site=s1 smoke_pct_per_m=12.5,battery_mv=2900i,event_id=4i,historical=0i 1700000000123234567",
+      "smoke_event,device=0000abcd,gateway=g1,kind=smoke,event=alarm,site=s1 smoke_pct_per_m=12.5,battery_mv=2900i,event_id=4i,historical=0i 1700000000123234567",
     );
   });
 
@@ -67,7 +67,7 @@ describe("points", () => {
       },
     };
     expect(devicePoints(env)[1]).toContain(
-      "charger_event,device=0000abcd,event=cut,gateway=g1,kind=charger,port=all,reason=shed-total,site=s1 ",
+      "charger_event,device=0000abcd,gateway=g1,kind=charger,event=cut,port=all,reason=shed-total,site=s1 ",
     );
     expect(devicePoints(env)[1]).toContain("historical=1i");
   });

@@ -1,6 +1,9 @@
 /**
  * Turns a decoded uplink into line-protocol points, following SCHEMA.md.
- * Pure: the same message always gives the same lines (idempotent writes).
+ * Pure: the same message always gives the same text (idempotent writes).
+ * Tags are written in a fixed order (InfluxDB sorts them into the series key
+ * itself). site, gateway, device and kind need no
+ * escaping: the decoder admits only configured ids and 8 hex digits.
  */
 import { PORT_CHARGING } from "../../protocol/constants.js";
 import type {
@@ -11,7 +14,7 @@ import type {
 } from "../../protocol/uplink.js";
 import type { Decoded } from "../ingest/decode.js";
 import { chargerEventName, portTag, reasonName, smokeEventName } from "./code-names.js";
-import { flag, float, int, line, timestampNs } from "./line-protocol.js";
+import { flagField, floatField, intField, PointText, tag, timestampNs } from "./line-protocol.js";
 
 function bestRssi(env: UplinkEnvelope): number | undefined {
   let best: number | undefined;
@@ -20,219 +23,140 @@ function bestRssi(env: UplinkEnvelope): number | undefined {
   return best;
 }
 
-function batteryOf(env: UplinkEnvelope): number | undefined {
-  const b = env.body;
-  return "batteryMv" in b ? b.batteryMv : undefined;
-}
-
-export function devicePoints(env: UplinkEnvelope): string[] {
+function devicePointsInto(out: PointText, env: UplinkEnvelope): void {
   const ts = timestampNs(env.ts, env.seq);
-  const tags = { site: env.site, gateway: env.gateway, device: env.deviceId, kind: env.deviceKind };
-  const historical = flag(env.historical);
-  const rssi = bestRssi(env);
-  const battery = batteryOf(env);
-  const out = [
-    line(
-      "uplink",
-      { ...tags, type: env.body.type },
-      {
-        seq: int(env.seq),
-        counter: int(env.counter),
-        receivers: int(env.receivers.length),
-        rssi_dbm: rssi === undefined ? undefined : int(rssi),
-        battery_mv: battery === undefined ? undefined : int(battery),
-        historical,
-      },
-      ts,
-    ),
-  ];
+  const dgk = `,device=${env.deviceId},gateway=${env.gateway},kind=${env.deviceKind}`;
+  const site = `,site=${env.site}`;
+  const historical = flagField("historical", env.historical);
   const b = env.body;
+  const battery = "batteryMv" in b ? b.batteryMv : undefined;
+  out.add(
+    `uplink${dgk}${site},type=${b.type}`,
+    `${intField("seq", env.seq)}${intField("counter", env.counter)}${intField("receivers", env.receivers.length)}${intField("rssi_dbm", bestRssi(env))}${intField("battery_mv", battery)}${historical}`,
+    ts,
+  );
   switch (b.type) {
     case "status":
-      out.push(
-        line(
-          "device_status",
-          tags,
-          {
-            battery_mv: int(b.batteryMv),
-            fw_major: int(b.fwMajor),
-            fw_minor: int(b.fwMinor),
-            fw_patch: int(b.fwPatch),
-            uptime_s: int(b.uptimeS),
-            reset_cause: int(b.resetCause),
-            historical,
-          },
-          ts,
-        ),
+      out.add(
+        `device_status${dgk}${site}`,
+        `${intField("battery_mv", b.batteryMv)}${intField("fw_major", b.fwMajor)}${intField("fw_minor", b.fwMinor)}${intField("fw_patch", b.fwPatch)}${intField("uptime_s", b.uptimeS)}${intField("reset_cause", b.resetCause)}${historical}`,
+        ts,
       );
-      break;
+      return;
     case "charger-telemetry": {
       let total = 0;
       let charging = 0;
-      b.ports.forEach((p, i) => {
+      const ports = b.ports;
+      for (let i = 0; i < ports.length; i++) {
+        const p = ports[i]!;
         total += p.powerW;
         if (p.state === PORT_CHARGING) charging++;
-        out.push(
-          line(
-            "charger_port",
-            { ...tags, port: String(i) },
-            {
-              power_w: int(p.powerW),
-              energy_wh: int(p.energyWh),
-              state: int(p.state),
-              relay: flag(p.relayOn),
-              historical,
-            },
-            ts,
-          ),
-        );
-      });
-      out.push(
-        line(
-          "charger_shed",
-          tags,
-          {
-            temp_c: float(b.tempDeciC / 10),
-            total_power_w: int(total),
-            ports_charging: int(charging),
-            historical,
-          },
+        out.add(
+          `charger_port${dgk},port=${i}${site}`,
+          `,power_w=${p.powerW}i,energy_wh=${p.energyWh}i,state=${p.state}i,relay=${p.relayOn ? 1 : 0}i${historical}`,
           ts,
-        ),
+        );
+      }
+      out.add(
+        `charger_shed${dgk}${site}`,
+        `${floatField("temp_c", b.tempDeciC / 10)},total_power_w=${total}i,ports_charging=${charging}i${historical}`,
+        ts,
       );
-      break;
+      return;
     }
     case "charger-event":
-      out.push(
-        line(
-          "charger_event",
-          {
-            ...tags,
-            port: portTag(b.port),
-            event: chargerEventName(b.event),
-            reason: reasonName(b.reason),
-          },
-          {
-            power_w: int(b.powerW),
-            temp_c: float(b.tempDeciC / 10),
-            session_s: int(b.sessionS),
-            historical,
-          },
-          ts,
-        ),
+      out.add(
+        `charger_event${dgk},event=${chargerEventName(b.event)},port=${portTag(b.port)},reason=${reasonName(b.reason)}${site}`,
+        `${intField("power_w", b.powerW)}${floatField("temp_c", b.tempDeciC / 10)}${intField("session_s", b.sessionS)}${historical}`,
+        ts,
       );
-      break;
+      return;
     case "smoke-event":
-      out.push(
-        line(
-          "smoke_event",
-          { ...tags, event: smokeEventName(b.event) },
-          {
-            smoke_pct_per_m: float(b.smokeLevel / 100),
-            battery_mv: int(b.batteryMv),
-            event_id: int(b.eventId),
-            historical,
-          },
-          ts,
-        ),
+      out.add(
+        `smoke_event${dgk},event=${smokeEventName(b.event)}${site}`,
+        `${floatField("smoke_pct_per_m", b.smokeLevel / 100)}${intField("battery_mv", b.batteryMv)}${intField("event_id", b.eventId)}${historical}`,
+        ts,
       );
-      break;
+      return;
     case "guardian-activity":
-      out.push(
-        line(
-          "guardian_activity",
-          tags,
-          {
-            door_opens: int(b.doorOpens),
-            motion_count: int(b.motionCount),
-            idle_s: int(b.idleS),
-            battery_mv: int(b.batteryMv),
-            historical,
-          },
-          ts,
-        ),
+      out.add(
+        `guardian_activity${dgk}${site}`,
+        `${intField("door_opens", b.doorOpens)}${intField("motion_count", b.motionCount)}${intField("idle_s", b.idleS)}${intField("battery_mv", b.batteryMv)}${historical}`,
+        ts,
       );
-      break;
+      return;
   }
-  return out;
 }
 
-export function alarmPoints(a: AlarmTransition): string[] {
-  return [
-    line(
-      "alarm",
-      {
-        site: a.site,
-        gateway: a.gateway,
-        device: a.deviceId,
-        alarm_id: a.alarmId,
-        kind: a.kind,
-        severity: a.severity,
-        transition: a.transition,
-        rule: a.rule,
-        port: a.port === undefined ? undefined : portTag(a.port),
-      },
-      {
-        level: int(a.level),
-        seq: int(a.seq),
-        active: flag(a.active),
-        acknowledged: flag(a.acknowledged),
-        raised_at_ms: int(a.raisedAt),
-        cleared_at_ms: a.clearedAt === undefined ? undefined : int(a.clearedAt),
-        acknowledged_at_ms: a.acknowledgedAt === undefined ? undefined : int(a.acknowledgedAt),
-        historical: flag(a.historical),
-      },
-      timestampNs(a.ts, a.seq),
-    ),
-  ];
+function alarmPointsInto(out: PointText, a: AlarmTransition): void {
+  const series =
+    `alarm${tag("alarm_id", a.alarmId)}${tag("device", a.deviceId)},gateway=${a.gateway},kind=${a.kind}` +
+    `${tag("port", a.port === undefined ? undefined : portTag(a.port))}${tag("rule", a.rule)},severity=${a.severity}` +
+    `,site=${a.site},transition=${a.transition}`;
+  out.add(
+    series,
+    `${intField("level", a.level)}${intField("seq", a.seq)}${flagField("active", a.active)}${flagField("acknowledged", a.acknowledged)}` +
+      `${intField("raised_at_ms", a.raisedAt)}${intField("cleared_at_ms", a.clearedAt)}${intField("acknowledged_at_ms", a.acknowledgedAt)}${flagField("historical", a.historical)}`,
+    timestampNs(a.ts, a.seq),
+  );
 }
 
-export function statusPoints(s: GatewayStatus): string[] {
-  return [
-    line(
-      "gateway_status",
-      { site: s.site, gateway: s.gateway, version: s.version },
-      { online: flag(s.online) },
-      timestampNs(s.ts),
-    ),
-  ];
+function statusPointsInto(out: PointText, s: GatewayStatus): void {
+  out.add(
+    `gateway_status,gateway=${s.gateway},site=${s.site}${tag("version", s.version)}`,
+    flagField("online", s.online),
+    timestampNs(s.ts),
+  );
 }
 
-export function healthPoints(h: GatewayHealth): string[] {
+function healthPointsInto(out: PointText, h: GatewayHealth): void {
   const ts = timestampNs(h.ts);
-  const tags = { site: h.site, gateway: h.gateway };
-  const out = [
-    line(
-      "gateway_health",
-      tags,
-      {
-        uplink_connected: flag(h.uplink === "connected"),
-        outbox_depth: int(h.outboxDepth),
-        oldest_entry_age_s: float(h.oldestEntryAgeS),
-        devices: int(h.devices),
-        pending_devices: int(h.pendingDevices),
-        active_alarms: int(h.activeAlarms),
-      },
-      ts,
-    ),
-  ];
+  out.add(
+    `gateway_health,gateway=${h.gateway},site=${h.site}`,
+    `${flagField("uplink_connected", h.uplink === "connected")}${intField("outbox_depth", h.outboxDepth)}${floatField("oldest_entry_age_s", h.oldestEntryAgeS)}` +
+      `${intField("devices", h.devices)}${intField("pending_devices", h.pendingDevices)}${intField("active_alarms", h.activeAlarms)}`,
+    ts,
+  );
   for (const [name, value] of Object.entries(h.counters)) {
-    out.push(line("gateway_counter", { ...tags, counter: name }, { value: float(value) }, ts));
+    out.add(
+      `gateway_counter${tag("counter", name)},gateway=${h.gateway},site=${h.site}`,
+      floatField("value", value),
+      ts,
+    );
   }
-  return out;
 }
 
-export function pointsFor(msg: Decoded): string[] {
+/** The points of one message, as line-protocol text. */
+export function pointsFor(msg: Decoded): PointText {
+  const out = new PointText();
   switch (msg.kind) {
     case "device":
-      return devicePoints(msg.envelope);
+      devicePointsInto(out, msg.envelope);
+      break;
     case "alarm":
-      return alarmPoints(msg.alarm);
+      alarmPointsInto(out, msg.alarm);
+      break;
     case "status":
-      return statusPoints(msg.status);
+      statusPointsInto(out, msg.status);
+      break;
     case "health":
-      return healthPoints(msg.health);
+      healthPointsInto(out, msg.health);
+      break;
     default:
-      return [];
+      break;
   }
+  return out;
+}
+
+export function devicePoints(env: UplinkEnvelope): string[] {
+  return pointsFor({ kind: "device", topicKind: "telemetry", envelope: env }).lines();
+}
+export function alarmPoints(a: AlarmTransition): string[] {
+  return pointsFor({ kind: "alarm", alarm: a }).lines();
+}
+export function statusPoints(s: GatewayStatus): string[] {
+  return pointsFor({ kind: "status", status: s }).lines();
+}
+export function healthPoints(h: GatewayHealth): string[] {
+  return pointsFor({ kind: "health", health: h }).lines();
 }
