@@ -5,7 +5,7 @@
  * do.
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
-import type { Board } from "../firmware/build/boards.js";
+import { BOARD_NAMES, type Board, getBoard } from "../firmware/build/boards.js";
 import {
   ToolchainConnection,
   ToolchainDisconnected,
@@ -109,11 +109,15 @@ export class BoardSession {
     const env = raw as Record<string, unknown>;
     const reported = String(env.BOARD);
     if (reported !== board.envBoard) {
+      const actual = BOARD_NAMES.map(getBoard).find((b) => b.envBoard === reported);
       throw new FlashError(
         "wrong-board",
-        `the board on ${this.port} is a ${reported}, not the ${board.name} (${board.envBoard}) asked for`,
-        `Connect a ${board.title} or pass the board you have with --board ` +
-          `(this one reports ${reported}).`,
+        `the board on ${this.port} reports itself as ${reported}, ` +
+          `not ${board.envBoard} (--board ${board.name.toLowerCase()}) as asked`,
+        actual
+          ? `Pass --board ${actual.name.toLowerCase()} for this board (if it suits the device ` +
+              `kind), or connect the ${board.title} you meant.`
+          : `This board type is not supported; connect the ${board.title} you meant.`,
       );
     }
     this.conn.describeBoard(env);

@@ -29,6 +29,19 @@ const SMALL_UPLOAD_BYTES = 512;
 
 let initialised: Promise<EspruinoGlobal> | undefined;
 
+/**
+ * One toolchain log line as kept. The toolchain logs the code it sends, in
+ * chunks that may split a key, and the image carries the device key: lines
+ * that dump sent data keep only their length; anything else shaped like a
+ * key (32 hex digits) is blanked; long lines are cut short.
+ */
+export function redactLogLine(line: string): string {
+  const dump = /^serial: (Sending|--->) /.exec(line);
+  if (dump) return `serial: ${dump[1]} (${line.length - dump[0].length} characters of code)`;
+  const clean = line.replace(/[0-9a-fA-F]{32}/g, "<key redacted>");
+  return clean.length > 300 ? `${clean.slice(0, 300)}… (${clean.length} characters)` : clean;
+}
+
 function captureConsole(sink: string[]): () => void {
   const saved = {
     log: console.log,
@@ -37,7 +50,7 @@ function captureConsole(sink: string[]): () => void {
     error: console.error,
   };
   const keep = (...args: unknown[]) => {
-    sink.push(args.map((a) => (typeof a === "string" ? a : safeJson(a))).join(" "));
+    sink.push(redactLogLine(args.map((a) => (typeof a === "string" ? a : safeJson(a))).join(" ")));
     if (sink.length > 2000) sink.splice(0, sink.length - 1000);
   };
   console.log = keep;

@@ -37,8 +37,8 @@ export class HttpGatewayClient implements GatewayApi {
       "gateway-unreachable",
       `cannot reach the gateway at ${this.url}: ${detail}`,
       "Check that the gateway is running (`haitang gateway`), that this machine is on its " +
-        "network and that --gateway names it (e.g. http://192.168.1.2:8080). Nothing was " +
-        "registered; the board was not touched if this happened before the upload.",
+        "network and that --gateway names it (e.g. http://192.168.1.2:8080), then run the " +
+        "same command again. Nothing was registered.",
     );
   }
 

@@ -5,13 +5,13 @@
  * USB ptys, wired like healthy devices of a kind.
  */
 import { type Logger, memoryLogger } from "../../common/log.js";
-import { type Board, findBoard } from "../../firmware/build/boards.js";
+import { findBoard } from "../../firmware/build/boards.js";
 import type { DeviceKind } from "../../firmware/device-config.js";
-import { ntcFraction } from "../../firmware/devices/shed-temperature.js";
 import { InstallAuth } from "../../gateway/http/auth.js";
 import { GatewayService } from "../../gateway/service.js";
 import { testSite } from "../../gateway/testing/site.js";
 import { findBoardProfile } from "../../simulator/virtual-board/board-profiles.js";
+import { healthyWiring, type Wiring } from "../../simulator/virtual-board/healthy-wiring.js";
 import { sandboxHost } from "../../simulator/virtual-board/sandbox-host.js";
 import { SharedRadio } from "../../simulator/virtual-board/shared-radio.js";
 import {
@@ -19,41 +19,11 @@ import {
   type VirtualBoardOptions,
 } from "../../simulator/virtual-board/virtual-board.js";
 import { freePort, tmpDir } from "../../tests/support/services.js";
-import { DEFAULT_CHARGER, defaultPins } from "../device-defaults.js";
 import { HttpGatewayClient } from "../gateway-client.js";
 
+export { healthyWiring, type Wiring };
+
 export const RIG_PASSWORD = "install-secret";
-
-export interface Wiring {
-  analog: Record<string, number>;
-  digital: Record<string, boolean>;
-}
-
-/**
- * Sensors of a healthy device on the pins installer/device-defaults.ts gives
- * it: clean-air chamber, a fresh battery, detector on its base, test button
- * up, door closed, shed at 25 °C, nothing charging.
- */
-export function healthyWiring(kind: DeviceKind, board: Board): Wiring {
-  const plan = defaultPins(kind, board, DEFAULT_CHARGER.ports);
-  if (!plan.ok) throw new Error(plan.reason);
-  const pin = (role: string) => plan.pins[role] as string;
-  const w: Wiring = { analog: {}, digital: {} };
-  if (kind === "smoke") {
-    w.analog[pin("smoke")] = 0.02; // 40 of 2,000: clean air, chamber alive
-    w.analog[pin("battery")] = 0.45; // 2,970 mV
-    w.digital[pin("test")] = true; // button to ground: up
-    w.digital[pin("tamper")] = false; // on its base
-  } else if (kind === "guardian") {
-    w.analog[pin("battery")] = 0.45;
-    w.digital[pin("door")] = false; // closed
-    w.digital[pin("motion")] = false;
-  } else {
-    w.analog[pin("temp")] = ntcFraction(250);
-    for (let i = 0; i < DEFAULT_CHARGER.ports; i++) w.analog[pin(`power${i}`)] = 0;
-  }
-  return w;
-}
 
 export interface RigBoardOptions
   extends Partial<Omit<VirtualBoardOptions, "dir" | "firmwareHost" | "radio">> {
@@ -106,7 +76,7 @@ export class InstallRig {
   async addBoard(o: RigBoardOptions = {}): Promise<VirtualBoard> {
     const type = o.board ?? "pico";
     const profile = findBoardProfile(type);
-    const board = findBoard(profile?.name === "puckjs" ? "PUCKJS" : (profile?.name ?? type));
+    const board = findBoard(profile?.name ?? type);
     if (!profile || !board) throw new Error(`no board type ${type}`);
     const wiring = o.wiring ?? healthyWiring(o.kind ?? "smoke", board);
     const { board: _b, kind: _k, wiring: _w, ...rest } = o;
