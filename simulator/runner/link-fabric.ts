@@ -94,14 +94,19 @@ export class LinkFabric {
     const bus = this.buses.get(link);
     if (bus) {
       const tx = bus.transmit(deviceId, framed, atMs);
-      if (!tx) return this.lost(link, deviceId, framed, "bus down");
+      if (!tx) {
+        this.lost(link, deviceId, framed, "bus down");
+        return;
+      }
       this.clock.at(tx.endMs, () => this.toGateway(link, tx.bytes, tx.corrupted, deviceId));
       return;
     }
     if (link === "wifi") {
       const f = this.wifiFaults;
-      if (f.down || this.rng.chance(f.lossRate))
-        return this.lost("wifi", deviceId, framed, "wifi down");
+      if (f.down || this.rng.chance(f.lossRate)) {
+        this.lost("wifi", deviceId, framed, "wifi down");
+        return;
+      }
       const target = dev ?? this.byId.get(deviceId);
       if (!target) return;
       this.clock.at(atMs + WIFI_LATENCY_MS, () => {
