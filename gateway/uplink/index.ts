@@ -9,7 +9,6 @@ export {
 } from "./from-config.js";
 export {
   type HealthSource,
-  removable,
   UplinkClient,
   type UplinkOptions,
   type UplinkStats,

@@ -2,18 +2,17 @@
  * The uplink over TLS with a client certificate, against a Mosquitto that
  * requires one (certificates made by openssl for the test).
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { userInfo } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, requireBinary, tmpDir, waitFor } from "../../tests/support/services.js";
+import { requireBinary, tmpDir, waitFor } from "../../tests/support/services.js";
 import { MemoryOutbox } from "../outbox/memory-outbox.js";
 import { PRIORITY_ALARM } from "../types.js";
+import { startConfiguredMosquitto, type TestBroker } from "./test-broker.js";
 import { UplinkClient } from "./uplink-client.js";
 
 const dir = tmpDir("haitang-tls-");
-let broker: ChildProcess | undefined;
 let port = 0;
 const pem = (name: string) => readFileSync(join(dir.path, name));
 
@@ -76,55 +75,24 @@ function makeCertificates(caName: string, prefix = ""): void {
   }
 }
 
+let broker: TestBroker | undefined;
+
 beforeAll(async () => {
   makeCertificates("haitang-test-ca");
   makeCertificates("someone-else", "other-");
-  port = await freePort();
-  const conf = join(dir.path, "mosquitto.conf");
-  writeFileSync(
-    conf,
-    [
-      `user ${userInfo().username}`,
-      `listener ${port} 127.0.0.1`,
-      `cafile ${join(dir.path, "ca.crt")}`,
-      `certfile ${join(dir.path, "server.crt")}`,
-      `keyfile ${join(dir.path, "server.key")}`,
-      "require_certificate true",
-      "use_identity_as_username true",
-      "allow_anonymous false",
-      "persistence false",
-      "log_dest stderr",
-      "log_type error",
-      "",
-    ].join("\n"),
-  );
-  let out = "";
-  broker = spawn(requireBinary("mosquitto", "mosquitto"), ["-c", conf], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  broker.stderr?.on("data", (d: Buffer) => {
-    out += d.toString();
-  });
-  await waitFor(async () => {
-    if (broker?.exitCode !== null) throw new Error(`mosquitto exited: ${out}`);
-    const { connect } = await import("node:net");
-    return new Promise<true | undefined>((resolve) => {
-      const s = connect(port, "127.0.0.1");
-      s.once("connect", () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once("error", () => resolve(undefined));
-    });
-  }, "the TLS broker");
+  broker = await startConfiguredMosquitto(dir.path, [
+    `cafile ${join(dir.path, "ca.crt")}`,
+    `certfile ${join(dir.path, "server.crt")}`,
+    `keyfile ${join(dir.path, "server.key")}`,
+    "require_certificate true",
+    "use_identity_as_username true",
+    "allow_anonymous false",
+  ]);
+  port = broker.port;
 });
 
 afterAll(async () => {
-  if (broker && broker.exitCode === null) {
-    const exited = new Promise((r) => broker?.once("exit", r));
-    broker.kill("SIGTERM");
-    await exited;
-  }
+  await broker?.stop();
   dir.remove();
 });
 

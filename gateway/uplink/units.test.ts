@@ -7,9 +7,9 @@ import { siteFrom } from "../rules/testing.js";
 import type { OutboxEntry } from "../types.js";
 import { reconnectDelayMs } from "./backoff.js";
 import { CommandVerifier, signCommand } from "./command-verifier.js";
+import { removable } from "./drain.js";
 import { uplinkOptionsFromConfig } from "./from-config.js";
 import { isHistorical, stampPayload } from "./stamp.js";
-import { removable } from "./uplink-client.js";
 
 const entry = (
   seq: number,
@@ -54,11 +54,18 @@ describe("publish stamp", () => {
 });
 
 describe("removable after PUBACKs", () => {
-  it("removes acknowledged entries but not past a missing PUBACK of the same key", () => {
-    const batch = [entry(1, "a"), entry(2, "b"), entry(3, "a"), entry(4, "b"), entry(5, "c")];
-    expect(removable(batch, new Set([1, 2, 3, 4, 5]))).toEqual([1, 2, 3, 4, 5]);
-    expect(removable(batch, new Set([1, 3, 4, 5]))).toEqual([1, 3, 5]);
-    expect(removable(batch, new Set([]))).toEqual([]);
+  it("removes acknowledged entries but none after a refused entry of the same key", () => {
+    const [e1, e2, e3, e4, e5] = [
+      entry(1, "a"),
+      entry(2, "b"),
+      entry(3, "a"),
+      entry(4, "b"),
+      entry(5, "c"),
+    ];
+    expect(removable([e1!, e2!, e3!, e4!, e5!], [])).toEqual([1, 2, 3, 4, 5]);
+    // 2 was refused: 4 (same key, later) must wait to go again after it.
+    expect(removable([e1!, e3!, e4!, e5!], [e2!])).toEqual([1, 3, 5]);
+    expect(removable([], [e1!])).toEqual([]);
   });
 });
 

@@ -7,7 +7,7 @@
  * status topic; periodic health; verified operator commands on request/+ with
  * a CommandResponse on response/{command} carrying the same transaction.
  */
-import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
+import mqtt, { type IClientOptions } from "mqtt";
 import type { Logger } from "../../common/log.js";
 import {
   type CommandName,
@@ -17,11 +17,11 @@ import {
   parseTopic,
   topics,
 } from "../../protocol/uplink.js";
-import type { Outbox, OutboxEntry } from "../types.js";
+import type { Outbox } from "../types.js";
 import { reconnectDelayMs } from "./backoff.js";
 import { CommandVerifier } from "./command-verifier.js";
 import { CommandDispatcher, type CommandHandlers, type CommandStats } from "./commands.js";
-import { isHistorical, stampPayload } from "./stamp.js";
+import { type DrainConnection, Drainer, type DrainStats } from "./drain.js";
 
 export type HealthSource = () => Omit<GatewayHealth, "v" | "site" | "gateway" | "ts" | "uplink">;
 
@@ -58,25 +58,14 @@ export interface UplinkOptions {
   random?: () => number;
 }
 
-export interface UplinkStats extends CommandStats {
+export interface UplinkStats extends CommandStats, DrainStats {
   connects: number;
   connectFailures: number;
   disconnects: number;
-  published: number;
-  acked: number;
-  /** Publishes that got no PUBACK (error reason code or the connection went). */
-  unacked: number;
-  historical: number;
   healthPublished: number;
 }
 
-interface Connection {
-  client: MqttClient;
-  connectedAt: number;
-  window: number;
-  closed: boolean;
-  onClose: Promise<void>;
-}
+type Connection = DrainConnection;
 
 export class UplinkClient {
   readonly stats: UplinkStats = {
@@ -87,6 +76,7 @@ export class UplinkClient {
     acked: 0,
     unacked: 0,
     historical: 0,
+    removeBatches: 0,
     commandsAccepted: 0,
     commandsRejected: {},
     healthPublished: 0,
@@ -99,7 +89,8 @@ export class UplinkClient {
   private attempt = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private healthTimer: NodeJS.Timeout | undefined;
-  private wake: (() => void) | undefined;
+  private drainer: Drainer | undefined;
+  private lastRefused = false;
   private draining: Promise<void> | undefined;
 
   constructor(opts: UplinkOptions) {
@@ -127,7 +118,7 @@ export class UplinkClient {
     this.running = false;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     if (this.healthTimer) clearInterval(this.healthTimer);
-    this.wake?.();
+    this.drainer?.refresh();
     const c = this.conn;
     if (c && !c.closed && c.client.connected) {
       await new Promise<void>((resolve) => {
@@ -152,7 +143,7 @@ export class UplinkClient {
 
   /** New entries are in the outbox: drain now instead of at the next poll. */
   kick(): void {
-    this.wake?.();
+    this.drainer?.refresh();
   }
 
   private statusTopic(): string {
@@ -213,9 +204,10 @@ export class UplinkClient {
       o.logger?.warn("uplink error", { error: e.message });
     });
     client.on("connect", (connack) => {
+      // A broker that keeps refusing publishes does not reset the back-off.
+      if (!this.lastRefused) this.attempt = 0;
       // Small QoS 1 packets and their PUBACKs would otherwise wait on Nagle + delayed ACK (~40 ms each window).
       (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
-      this.attempt = 0;
       this.stats.connects++;
       conn.connectedAt = this.clock();
       const serverMax = connack.properties?.receiveMaximum ?? 65_535;
@@ -227,7 +219,18 @@ export class UplinkClient {
       });
       client.subscribe(filters.requests(o.site, o.gateway), { qos: 1 });
       this.publishHealth();
-      this.draining = this.drain(conn);
+      const drainer = new Drainer(
+        {
+          outbox: o.outbox,
+          stats: this.stats,
+          running: () => this.running,
+          pollMs: o.pollMs ?? 250,
+          ...(o.logger ? { logger: o.logger } : {}),
+        },
+        conn,
+      );
+      this.drainer = drainer;
+      this.draining = drainer.run();
     });
     client.on("message", (topic, payload, packet) => {
       void this.onRequest(conn, topic, payload, packet.properties?.correlationData);
@@ -235,6 +238,7 @@ export class UplinkClient {
     client.on("close", () => {
       if (conn.closed) return;
       conn.closed = true;
+      this.lastRefused = conn.refused === true;
       if (conn.connectedAt > 0) {
         this.stats.disconnects++;
         o.logger?.warn("uplink disconnected", { url: o.url });
@@ -242,7 +246,6 @@ export class UplinkClient {
       // Fail every publish still waiting for its PUBACK (mqtt.js: forced end flushes callbacks).
       client.end(true);
       closeResolve();
-      this.wake?.();
       this.scheduleReconnect();
     });
   }
@@ -252,78 +255,6 @@ export class UplinkClient {
     const r = this.opts.reconnect ?? { minMs: 1000, maxMs: 60_000 };
     const delay = reconnectDelayMs(this.attempt++, r, this.opts.random ?? Math.random);
     this.reconnectTimer = setTimeout(() => this.connect(), delay);
-  }
-
-  /** One loop per connection: publish a window of entries, wait for PUBACKs, remove, repeat. */
-  private async drain(conn: Connection): Promise<void> {
-    const o = this.opts;
-    while (this.running && !conn.closed) {
-      let batch: OutboxEntry[];
-      try {
-        batch = o.outbox.peek(conn.window);
-      } catch (e) {
-        o.logger?.error("outbox peek failed", { error: String(e) });
-        batch = [];
-      }
-      if (batch.length === 0) {
-        await this.idle(conn);
-        continue;
-      }
-      const acked = await this.publishBatch(conn, batch);
-      const done = removable(batch, acked);
-      if (done.length > 0) {
-        try {
-          o.outbox.remove(done);
-        } catch (e) {
-          o.logger?.error("outbox remove failed", { error: String(e) });
-        }
-      }
-      if (done.length < batch.length && !conn.closed) {
-        // The broker refused something (error reason code): back off before trying again.
-        await Promise.race([conn.onClose, sleep(1000)]);
-      }
-    }
-  }
-
-  private publishBatch(conn: Connection, batch: OutboxEntry[]): Promise<Set<number>> {
-    const acked = new Set<number>();
-    const pubs = batch.map(
-      (e) =>
-        new Promise<void>((resolve) => {
-          const historical = isHistorical(e, conn.connectedAt);
-          if (historical) this.stats.historical++;
-          this.stats.published++;
-          conn.client.publish(e.topic, stampPayload(e, historical), { qos: 1 }, (err) => {
-            // mqtt.js calls back for QoS 1 on PUBACK; with an error for a reason code >= 0x80 or a closed connection.
-            if (err) {
-              this.stats.unacked++;
-              this.opts.logger?.warn("publish not acknowledged", {
-                seq: e.seq,
-                error: err.message,
-              });
-            } else {
-              this.stats.acked++;
-              acked.add(e.seq);
-            }
-            resolve();
-          });
-        }),
-    );
-    return Promise.race([Promise.all(pubs).then(() => undefined), conn.onClose]).then(() => acked);
-  }
-
-  private idle(conn: Connection): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const t = setTimeout(done, this.opts.pollMs ?? 250);
-      const self = this;
-      function done() {
-        clearTimeout(t);
-        if (self.wake === done) self.wake = undefined;
-        resolve();
-      }
-      this.wake = done;
-      void conn.onClose.then(done);
-    });
   }
 
   private publishHealth(): void {
@@ -373,24 +304,4 @@ export class UplinkClient {
       { qos: 1, ...props },
     );
   }
-}
-
-/**
- * Seqs that may leave the outbox: acknowledged, and no earlier entry of the
- * same key in the batch is missing its acknowledgement (it will be sent again
- * first, so per-key order holds for whoever de-duplicates by seq).
- */
-export function removable(batch: readonly OutboxEntry[], acked: ReadonlySet<number>): number[] {
-  const blocked = new Set<string>();
-  const out: number[] = [];
-  for (const e of batch) {
-    if (blocked.has(e.key)) continue;
-    if (acked.has(e.seq)) out.push(e.seq);
-    else blocked.add(e.key);
-  }
-  return out;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
