@@ -39,7 +39,8 @@ options:
   --password P         install password (default $HAITANG_GATEWAY_PASSWORD)
   --no-wait            do not wait for the first frame and the self-test
   --report-dir DIR     where to save the report (default ./commissioning-reports)
-  --baud N             serial speed for boards with a UART console (default 9600)
+  --baud N             console speed (USB boards ignore it; default 115200 for ESP32 and
+                       ESP8266, whose console is a UART, else 9600)
   --timeout S          seconds to wait for the first frame and for the self-test (default 60)
   --verbose            print the Espruino toolchain's log on failure
   -h, --help           this text
@@ -110,7 +111,8 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   const timeoutS = Number(str("timeout") ?? "60");
-  const baud = Number(str("baud") ?? "9600");
+  const uartConsole = board.name === "ESP32" || board.name === "ESP8266";
+  const baud = Number(str("baud") ?? (uartConsole ? "115200" : "9600"));
   if (!(timeoutS > 0) || !Number.isInteger(baud) || baud <= 0) {
     process.stderr.write("haitang flash: --timeout and --baud take positive numbers\n");
     return 2;
