@@ -6,7 +6,7 @@
  */
 import { createHmac } from "node:crypto";
 import { BOARD_NAMES, type Board, getBoard } from "../firmware/build/boards.js";
-import { buildFirmware, FirmwareBuildError } from "../firmware/build/build.js";
+import { type BuildReport, buildFirmware, FirmwareBuildError } from "../firmware/build/build.js";
 import { fixtureDevice } from "../firmware/build/fixtures/fixture-images.js";
 import type { DeviceConfig, DeviceKind } from "../firmware/device-config.js";
 import { decodeFrame, encodeFrame, verifyFrame } from "../protocol/codec.js";
@@ -65,6 +65,34 @@ async function imageSizes(): Promise<void> {
   console.log(
     `\nbudget per board: ${BOARD_NAMES.map((n) => `${n} ${getBoard(n).codeBudgetBytes}`).join(", ")}`,
   );
+}
+
+/** Where the bytes of each Pico image go. */
+async function moduleShares(): Promise<void> {
+  console.log("\n## Bytes per module in the Pico images (from the minifier's source map)\n");
+  const board = getBoard("PICO");
+  const reports: BuildReport[] = [];
+  for (const kind of KINDS) {
+    reports.push(
+      (
+        await buildFirmware({
+          kind,
+          board,
+          device: deviceFor(kind, board),
+          version: "1.0.0",
+          measureModules: true,
+        })
+      ).report,
+    );
+  }
+  const files = [...new Set(reports.flatMap((r) => Object.keys(r.moduleBytes ?? {})))];
+  const most = (f: string) => Math.max(...reports.map((r) => r.moduleBytes?.[f] ?? 0));
+  files.sort((a, b) => most(b) - most(a));
+  console.log(`| module | ${KINDS.join(" | ")} |`);
+  console.log(`|---|${KINDS.map(() => "---:").join("|")}|`);
+  for (const f of files) {
+    console.log(`| ${f} | ${reports.map((r) => r.moduleBytes?.[f] ?? "").join(" | ")} |`);
+  }
 }
 
 const KEY = Uint8Array.from({ length: 16 }, (_, i) => i * 17);
@@ -179,5 +207,6 @@ function macRates(): void {
 }
 
 await imageSizes();
+await moduleShares();
 frameSizes();
 macRates();

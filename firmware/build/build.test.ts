@@ -64,6 +64,23 @@ describe("buildFirmware", () => {
     expect(out.length).toBeGreaterThan(20);
   });
 
+  it("measures the bytes each module takes in the image when asked", async () => {
+    const r = await buildFirmware({
+      kind: "guardian",
+      board: "PICO",
+      device: fixtureDevice("beacon-device.json"),
+      entry: BEACON,
+      measureModules: true,
+    });
+    const sizes = r.report.moduleBytes ?? {};
+    expect(sizes[BEACON]).toBeGreaterThan(100);
+    expect(sizes["protocol/payload-uplink.ts"] ?? sizes["protocol/codec.ts"]).toBeGreaterThan(100);
+    const total = Object.values(sizes).reduce((a, b) => a + b, 0);
+    // The transform's var lines are not attributed; the rest is.
+    expect(total).toBeLessThanOrEqual(r.bytes);
+    expect(total).toBeGreaterThan(r.bytes * 0.9);
+  });
+
   it("fails naming the .ts file and line of a Map", async () => {
     const err = await buildError(
       buildFirmware({

@@ -25,7 +25,7 @@ import {
 import { downlevelToEs5 } from "./downlevel.js";
 import { makeEspruinoSafe } from "./espruino-transform.js";
 import { minifyEs5 } from "./minify.js";
-import { checkBundle, checkModuleSource } from "./source-check.js";
+import { bytesPerSource, checkBundle, checkModuleSource, composeMaps } from "./source-check.js";
 
 export interface BuildFirmwareOptions {
   kind: DeviceKind;
@@ -39,6 +39,8 @@ export interface BuildFirmwareOptions {
   entry?: string;
   /** How to name the device config in messages (its file name). */
   deviceSource?: string;
+  /** Fill report.moduleBytes (costs source maps through terser). */
+  measureModules?: boolean;
 }
 
 export interface BuildReport {
@@ -53,6 +55,11 @@ export interface BuildReport {
   stages: { bundleBytes: number; es5Bytes: number; minifiedBytes: number; finalBytes: number };
   /** Bundled source files, repository-relative. */
   modules: string[];
+  /**
+   * With `measureModules`: bytes of the minified image per source file (from
+   * terser's source map; the transform's few added bytes are not attributed).
+   */
+  moduleBytes?: Record<string, number>;
   pins: { role: string; pin: string }[];
 }
 
@@ -165,7 +172,9 @@ export async function buildFirmware(opts: BuildFirmwareOptions): Promise<BuildRe
   const violations = dedupe([...moduleViolations, ...bundleViolations]);
   if (violations.length) throw compatError(opts.kind, violations);
 
-  const minified = await minifyEs5(es5.code, ["E", ...board.pins]);
+  const sourceMap = opts.measureModules ? composeMaps(es5.map, bundle.map, root) : undefined;
+  const minifiedOut = await minifyEs5(es5.code, ["E", ...board.pins], sourceMap);
+  const minified = minifiedOut.code;
   const code = makeEspruinoSafe(minified);
   const finalViolations = checkEspruinoCompat(code, imageName);
   if (finalViolations.length) throw compatError(opts.kind, finalViolations);
@@ -197,9 +206,16 @@ export async function buildFirmware(opts: BuildFirmwareOptions): Promise<BuildRe
         finalBytes: bytes,
       },
       modules: sources.map((f) => displayPath(root, f)),
+      ...(minifiedOut.map
+        ? { moduleBytes: sortedDesc(bytesPerSource(minified, minifiedOut.map)) }
+        : {}),
       pins,
     },
   };
+}
+
+function sortedDesc(r: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(r).sort((x, y) => y[1] - x[1]));
 }
 
 function findBoardOrFail(name: string): Board {

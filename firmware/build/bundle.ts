@@ -24,6 +24,8 @@ export interface BundleOutput {
   map: string;
   /** Bundled source files, absolute paths. */
   inputs: string[];
+  /** Bytes each input contributes to the (unminified) bundle, by absolute path. */
+  inputBytes: Record<string, number>;
 }
 
 export class BundleError extends Error {
@@ -114,10 +116,13 @@ export async function bundleApp(input: BundleInput): Promise<BundleOutput> {
       `${displayPath(input.root, input.entry)}: an app entry must not export anything (it exports ${exported.join(", ")})`,
     ]);
   }
-  const inputs = Object.keys(result.metafile?.inputs ?? {}).map((p) =>
-    p.startsWith("/") ? p : `${input.root}/${p}`,
-  );
-  return { code, map, inputs };
+  const abs = (p: string) => (p.startsWith("/") ? p : `${input.root}/${p}`);
+  const inputs = Object.keys(result.metafile?.inputs ?? {}).map(abs);
+  const inputBytes: Record<string, number> = {};
+  for (const out of Object.values(result.metafile?.outputs ?? {})) {
+    for (const [p, v] of Object.entries(out.inputs)) inputBytes[abs(p)] = v.bytesInOutput;
+  }
+  return { code, map, inputs, inputBytes };
 }
 
 /** Repository-relative name for messages. */

@@ -12,7 +12,18 @@
  * drop out of images for boards with a native SHA-256.
  */
 const PURE_FUNCS = ["makeHmacSha256"];
-export async function minifyEs5(code: string, reserved: readonly string[]): Promise<string> {
+export interface Minified {
+  code: string;
+  /** Source map of `code` (v3 JSON) when an input map was given. */
+  map?: string;
+}
+
+/** `inputMap` (the input's map to its sources) asks for a map of the output to those sources. */
+export async function minifyEs5(
+  code: string,
+  reserved: readonly string[],
+  inputMap?: string,
+): Promise<Minified> {
   const { minify } = await import("terser");
   const out = await minify(code, {
     ecma: 5,
@@ -37,7 +48,9 @@ export async function minifyEs5(code: string, reserved: readonly string[]): Prom
     },
     mangle: { toplevel: true, reserved: [...reserved] },
     format: { ecma: 5, ascii_only: true, comments: false, semicolons: true },
+    ...(inputMap ? { sourceMap: { content: inputMap } } : {}),
   });
   if (out.code === undefined) throw new Error("terser produced no output");
-  return out.code;
+  const map = typeof out.map === "string" ? out.map : undefined;
+  return map ? { code: out.code, map } : { code: out.code };
 }

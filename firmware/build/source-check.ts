@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { SourceMapConsumer } from "source-map-js";
+import { SourceMapConsumer, SourceMapGenerator } from "source-map-js";
 import { displayPath } from "./bundle.js";
 import { type CompatViolation, checkEspruinoCompat } from "./compat-check.js";
 import { downlevelToEs5 } from "./downlevel.js";
@@ -35,6 +35,56 @@ function original(
     }
   }
   return undefined;
+}
+
+/** The map from ES5 bundle to sources: TypeScript's map (ES5 -> bundle) applied over esbuild's. */
+export function composeMaps(es5Map: string, bundleMap: string, root: string): string {
+  const gen = SourceMapGenerator.fromSourceMap(new SourceMapConsumer(JSON.parse(es5Map)));
+  const bundle = new SourceMapConsumer(JSON.parse(bundleMap));
+  const es5Sources = (JSON.parse(es5Map) as { sources: string[] }).sources;
+  gen.applySourceMap(bundle, es5Sources[0]);
+  const composed = JSON.parse(gen.toString()) as { sources: string[] };
+  // What esbuild's map does not cover is the build's own text (constants prelude, wrapper).
+  composed.sources = composed.sources.map((s) =>
+    s === es5Sources[0]
+      ? "(build prelude)"
+      : displayPath(root, s.startsWith("/") ? s : `${root}/${s}`),
+  );
+  return JSON.stringify(composed);
+}
+
+/**
+ * Bytes of `code` per source file, from its source map: each mapping segment
+ * runs to the next one on its line. Unmapped text counts as "(generated)".
+ */
+export function bytesPerSource(code: string, map: string): Record<string, number> {
+  const c = new SourceMapConsumer(JSON.parse(map));
+  const lines = code.split("\n");
+  const segments: { line: number; column: number; source: string }[] = [];
+  c.eachMapping(
+    (m) => {
+      segments.push({
+        line: m.generatedLine,
+        column: m.generatedColumn,
+        source: m.source ?? "(generated)",
+      });
+    },
+    undefined,
+    SourceMapConsumer.GENERATED_ORDER,
+  );
+  const out: Record<string, number> = {};
+  let counted = 0;
+  segments.forEach((s, i) => {
+    const next = segments[i + 1];
+    const end =
+      next && next.line === s.line ? next.column : (lines[s.line - 1]?.length ?? s.column);
+    const n = Math.max(0, end - s.column);
+    out[s.source] = (out[s.source] ?? 0) + n;
+    counted += n;
+  });
+  const rest = code.length - counted;
+  if (rest > 0) out["(generated)"] = (out["(generated)"] ?? 0) + rest;
+  return out;
 }
 
 /** Checks one source module (TypeScript or JS) through its own ES5 transpile. */
