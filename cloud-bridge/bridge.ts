@@ -27,7 +27,8 @@ import {
   directoryFromSites,
   type GatewayDirectory,
 } from "./ingest/decode.js";
-import { SharedSubscriber } from "./ingest/shared-subscriber.js";
+import { PeerWatch, parsePresence } from "./ingest/peer-watch.js";
+import { presencePayload, SharedSubscriber } from "./ingest/shared-subscriber.js";
 import { LiveConnection } from "./live/live-connection.js";
 import { LiveState } from "./live/live-state.js";
 import type { AlarmView } from "./live/views.js";
@@ -59,6 +60,9 @@ export class CloudBridge {
   private readonly sink: PointSink;
   private readonly writer: BatchingWriter;
   private readonly shared: SharedSubscriber;
+  private readonly presencePrefix: string;
+  private readonly peers: PeerWatch;
+  private readonly adoptions = new Set<SharedSubscriber>();
   private readonly liveConn: LiveConnection;
   private readonly sender: WebhookSender;
   private readonly notifier: AlarmNotifier;
@@ -90,18 +94,28 @@ export class CloudBridge {
     });
     this.sink = opts.sink ?? new InfluxSink(config.influx, this.log.child("influx"));
     this.writer = new BatchingWriter(this.sink, config.influx, m, this.log.child("writer"));
+    // Outside haitang/v1: the gateways' tree stays theirs.
+    this.presencePrefix = `haitang-bridge/v1/${config.mqtt.shareGroup}/instances/`;
     this.shared = new SharedSubscriber(
       config.mqtt,
       this.clientId,
       (topic, payload, done) => this.onShared(topic, payload, done),
       this.log.child("ingest"),
       m,
+      { presenceTopic: this.presencePrefix + this.clientId },
     );
     this.liveConn = new LiveConnection(
       config.mqtt,
       `${this.clientId}-live-${randomBytes(3).toString("hex")}`,
       (topic, payload) => this.onLive(topic, payload),
       this.log.child("live"),
+      config.mqtt.adoptCrashedPeersAfterS > 0 ? [`${this.presencePrefix}+`] : [],
+    );
+    this.peers = new PeerWatch(
+      this.clientId,
+      config.mqtt.adoptCrashedPeersAfterS * 1000,
+      (peer) => this.adopt(peer),
+      this.log.child("peers"),
     );
     this.sender = new WebhookSender(this.log.child("webhook"), m, this.now, (hook, d, r, at) =>
       this.delivered(hook, d, r, at),
@@ -189,6 +203,7 @@ export class CloudBridge {
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    this.peers.stop();
     // Leave the share group after writing and acknowledging what arrived.
     await this.shared.stop(() => this.writer.flush(), 10_000);
     this.writer.stop();
@@ -205,6 +220,8 @@ export class CloudBridge {
   async abort(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    this.peers.stop();
+    for (const a of this.adoptions) a.abort();
     this.shared.abort();
     this.liveConn.abort();
     this.writer.stop();
@@ -287,7 +304,46 @@ export class CloudBridge {
     }
   }
 
+  /** Takes over a crashed peer's session: writes what it holds, then ends it. */
+  private async adopt(peer: string): Promise<boolean> {
+    const sub = new SharedSubscriber(
+      this.config.mqtt,
+      peer,
+      (topic, payload, done) => this.onShared(topic, payload, done),
+      this.log.child("adopt"),
+      this.metrics,
+      { adopting: true },
+    );
+    this.adoptions.add(sub);
+    try {
+      await sub.start();
+      const ended = await sub.stop(() => this.writer.flush(), 60_000);
+      if (ended) {
+        this.metrics
+          .counter(
+            "haitang_bridge_sessions_adopted_total",
+            "Crashed peers' sessions drained and ended",
+          )
+          .inc();
+        await this.liveConn.publish(
+          this.presencePrefix + peer,
+          presencePayload(peer, "adopted", this.now(), this.clientId),
+          true,
+        );
+      }
+      return ended;
+    } finally {
+      this.adoptions.delete(sub);
+    }
+  }
+
   private onLive(topic: string, payload: Buffer) {
+    if (topic.startsWith(this.presencePrefix)) {
+      const p = parsePresence(payload);
+      if (p && topic === this.presencePrefix + p.instance)
+        this.peers.onPresence(p.instance, p.state);
+      return;
+    }
     const r = decodeUplink(topic, payload, this.directory, this.config.mqtt.maxPayloadBytes);
     if (!r.ok) return; // counted on the shared path
     this.applyLive(r.msg);

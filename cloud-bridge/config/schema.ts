@@ -31,6 +31,7 @@ export const bridgeConfigSchema = {
         receiveMaximum: { type: "integer", minimum: 1, maximum: 65535, default: 5000 },
         maxPayloadBytes: { type: "integer", minimum: 256, default: 65536 },
         reconnectPeriodMs: { type: "integer", minimum: 10, default: 1000 },
+        adoptCrashedPeersAfterS: { type: "number", minimum: 0, default: 30 },
         tls: {
           type: "object",
           additionalProperties: false,

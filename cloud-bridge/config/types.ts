@@ -25,6 +25,11 @@ export interface MqttConfig {
   receiveMaximum: number;
   maxPayloadBytes: number;
   reconnectPeriodMs: number;
+  /**
+   * A peer instance whose presence says "crashed" for this long has its
+   * session drained and ended by a survivor (0: never; wait for it to return).
+   */
+  adoptCrashedPeersAfterS: number;
   tls?: TlsConfig;
 }
 

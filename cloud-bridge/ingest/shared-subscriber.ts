@@ -23,6 +23,28 @@ export type MessageHandler = (topic: string, payload: Buffer, done: () => void) 
 
 type SendPacket = (packet: Record<string, unknown>, cb?: (err?: Error) => void) => void;
 
+export interface SharedSubscriberOptions {
+  /**
+   * Taking over a crashed peer's session (its client id): never reconnect
+   * (that would kick the peer when it returns), never subscribe anew, no
+   * presence of its own.
+   */
+  adopting?: boolean;
+  /** Retained presence topic: "up" after connecting, "stopped" on stop, "crashed" as the will. */
+  presenceTopic?: string;
+}
+
+export type PresenceState = "up" | "stopped" | "crashed" | "adopted";
+
+export function presencePayload(
+  instance: string,
+  state: PresenceState,
+  ts: number,
+  by?: string,
+): string {
+  return JSON.stringify({ instance, state, ts, ...(by ? { by } : {}) });
+}
+
 export class SharedSubscriber {
   private client: MqttClient | undefined;
   private sequencer: AckSequencer | undefined;
@@ -36,6 +58,7 @@ export class SharedSubscriber {
     private readonly handler: MessageHandler,
     private readonly log: Logger,
     metrics: MetricsRegistry,
+    private readonly opts: SharedSubscriberOptions = {},
   ) {
     this.received = metrics.counter(
       "haitang_bridge_messages_received_total",
@@ -46,6 +69,7 @@ export class SharedSubscriber {
       "haitang_bridge_unacked_on_disconnect_total",
       "Messages left unacknowledged when the connection dropped (the broker resends them)",
     );
+    if (opts.adopting) return;
     metrics.gaugeFn(
       "haitang_bridge_unacked_messages",
       "Messages received and not yet acknowledged",
@@ -61,6 +85,14 @@ export class SharedSubscriber {
     return this.client?.connected ?? false;
   }
 
+  get unacked(): number {
+    return this.sequencer?.pending ?? 0;
+  }
+
+  /** True once a connection of this subscriber closed (an adoption that lost its session). */
+  private connectionLost = false;
+  private localReceived = 0;
+
   start(): Promise<void> {
     const opts = mqttOptions(this.cfg, this.clientId);
     opts.clean = false;
@@ -68,6 +100,16 @@ export class SharedSubscriber {
       sessionExpiryInterval: this.cfg.sessionExpiryS,
       receiveMaximum: this.cfg.receiveMaximum,
     };
+    const presence = this.opts.presenceTopic;
+    if (this.opts.adopting) opts.reconnectPeriod = 0;
+    else if (presence) {
+      opts.will = {
+        topic: presence,
+        payload: Buffer.from(presencePayload(this.clientId, "crashed", Date.now())),
+        qos: 1,
+        retain: true,
+      };
+    }
     opts.customHandleAcks = (topic, message, packet, cb) => {
       this.deliver(topic, message, packet);
       cb(0);
@@ -88,10 +130,12 @@ export class SharedSubscriber {
     client.on("message", (topic, payload, packet) => {
       if (packet.qos === 0) {
         this.received.inc({ qos: "0" });
+        this.localReceived++;
         this.handler(topic, payload, () => {});
       }
     });
     client.on("close", () => {
+      this.connectionLost = true;
       const dropped = this.sequencer?.reset() ?? 0;
       if (dropped > 0) {
         this.resets.inc({}, dropped);
@@ -108,7 +152,18 @@ export class SharedSubscriber {
           clientId: this.clientId,
           sessionPresent: connack.sessionPresent,
         });
-        if (!connack.sessionPresent) {
+        if (presence && !this.opts.adopting) {
+          client.publish(presence, presencePayload(this.clientId, "up", Date.now()), {
+            qos: 1,
+            retain: true,
+          });
+        }
+        if (!connack.sessionPresent && this.opts.adopting) {
+          if (first) {
+            first = false;
+            resolve();
+          }
+        } else if (!connack.sessionPresent) {
           client.subscribe(this.topicFilter, { qos: 1 }, (err) => {
             if (err) this.log.error("subscribe failed", { error: err.message });
             if (first) {
@@ -134,6 +189,7 @@ export class SharedSubscriber {
   private deliver(topic: string, payload: Buffer, packet: IPublishPacket) {
     const seq = this.sequencer!;
     const slot = seq.register(packet.messageId ?? 0);
+    this.localReceived++;
     this.received.inc({ qos: String(packet.qos) });
     try {
       this.handler(topic, payload, () => seq.complete(slot));
@@ -156,9 +212,10 @@ export class SharedSubscriber {
    * If the drain times out the session is kept, and with it the unacknowledged
    * messages, for the next start with the same client id.
    */
-  async stop(flush: () => Promise<void> = async () => {}, timeoutMs = 10_000): Promise<void> {
+  async stop(flush: () => Promise<void> = async () => {}, timeoutMs = 10_000): Promise<boolean> {
     const c = this.client;
-    if (!c) return;
+    if (!c) return false;
+    this.connectionLost = false;
     const deadline = Date.now() + timeoutMs;
     let drained = false;
     if (c.connected) {
@@ -170,7 +227,7 @@ export class SharedSubscriber {
             flush(),
             new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now()))),
           ]);
-          const received = this.received.get({ qos: "1" }) + this.received.get({ qos: "0" });
+          const received = this.localReceived;
           if ((this.sequencer?.pending ?? 0) === 0 && received === lastReceived) {
             drained = true;
             break;
@@ -183,14 +240,32 @@ export class SharedSubscriber {
       }
     }
     this.client = undefined;
-    if (drained) {
+    if (drained && !this.connectionLost && c.connected) {
+      const presence = this.opts.presenceTopic;
+      if (presence && !this.opts.adopting) {
+        await c.publishAsync(presence, presencePayload(this.clientId, "stopped", Date.now()), {
+          qos: 1,
+          retain: true,
+        });
+      }
       await c.endAsync(false, { properties: { sessionExpiryInterval: 0 } });
-    } else {
-      this.log.warn("stopping with messages in flight; the session keeps them", {
-        pending: this.sequencer?.pending ?? 0,
-      });
-      await c.endAsync(false);
+      return true;
     }
+    this.log.warn("stopping with messages in flight; the session keeps them", {
+      pending: this.sequencer?.pending ?? 0,
+    });
+    const presence = this.opts.presenceTopic;
+    if (presence && !this.opts.adopting && c.connected) {
+      // Gone with a session that holds messages: peers may adopt it, as after a crash.
+      await c
+        .publishAsync(presence, presencePayload(this.clientId, "crashed", Date.now()), {
+          qos: 1,
+          retain: true,
+        })
+        .catch(() => undefined);
+    }
+    await c.endAsync(false);
+    return false;
   }
 
   /** Drops the connection without DISCONNECT, as a crash would (tests). */

@@ -20,6 +20,8 @@ export class LiveConnection {
     private readonly clientId: string,
     private readonly onMessage: (topic: string, payload: Buffer) => void,
     private readonly log: Logger,
+    /** More topic filters to hear (e.g. bridge instances' presence). */
+    private readonly extraFilters: string[] = [],
   ) {}
 
   get connected(): boolean {
@@ -45,7 +47,7 @@ export class LiveConnection {
     return new Promise((resolve, reject) => {
       let first = true;
       client.on("connect", () => {
-        client.subscribe(filters.all, { qos: 0 }, (err) => {
+        client.subscribe([filters.all, ...this.extraFilters], { qos: 0 }, (err) => {
           if (err) this.log.error("subscribe failed", { error: err.message });
           if (first) {
             first = false;
@@ -57,10 +59,10 @@ export class LiveConnection {
     });
   }
 
-  async publish(topic: string, payload: string): Promise<void> {
+  async publish(topic: string, payload: string, retain = false): Promise<void> {
     const c = this.client;
     if (!c) throw new Error("not started");
-    await c.publishAsync(topic, payload, { qos: 1 });
+    await c.publishAsync(topic, payload, { qos: 1, retain });
   }
 
   async stop(): Promise<void> {

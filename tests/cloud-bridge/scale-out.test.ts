@@ -27,9 +27,14 @@ let vm: VictoriaMetrics;
 let gw: MqttClient;
 const running: CloudBridge[] = [];
 
-async function start(instance: string, extra: Record<string, unknown> = {}) {
+async function start(
+  instance: string,
+  extra: Record<string, unknown> = {},
+  mqttExtra: Record<string, unknown> = {},
+) {
   const cfg = testConfig({ mqttUrl: broker.url, vmUrl: vm.url, instance });
   Object.assign(cfg.influx, extra);
+  Object.assign(cfg.mqtt, mqttExtra);
   const { bridge } = makeBridge(cfg);
   await bridge.start();
   running.push(bridge);
@@ -122,5 +127,35 @@ describe("cloud-bridge scale-out", () => {
     expect(
       a2.metrics.value("haitang_bridge_messages_received_total", { qos: "1" }),
     ).toBeGreaterThanOrEqual(held);
+  });
+
+  it("drains and ends a crashed instance's session from a survivor when it does not return", async () => {
+    const fast = { adoptCrashedPeersAfterS: 0.2 };
+    const a = await start("adopt-a", { flushIntervalMs: 60_000, batchSize: 100_000 }, fast);
+    const b = await start("adopt-b", {}, fast);
+    const n = 300;
+    const t0 = Date.now() - 10_800_000;
+    await publishRun("00000003", 0, n / 2, t0);
+    await waitFor(
+      () => (a.metrics.value("haitang_bridge_unacked_messages") > 0 ? true : undefined),
+      "adopt-a holding messages",
+    );
+    await a.abort();
+    await publishRun("00000003", n / 2, n, t0);
+    const ts = await waitFor(async () => {
+      const t = await timestampsOf("00000003");
+      return new Set(t).size >= n ? t : undefined;
+    }, `${n} distinct points without adopt-a`);
+    expect(new Set(ts).size).toBe(n);
+    await waitFor(
+      () => (b.metrics.value("haitang_bridge_sessions_adopted_total") === 1 ? true : undefined),
+      "adoption recorded",
+    );
+    // The ended session takes no more of the stream: later messages all reach B.
+    await publishRun("00000003", n, n + 20, t0);
+    await waitFor(
+      async () => (new Set(await timestampsOf("00000003")).size >= n + 20 ? true : undefined),
+      "later messages",
+    );
   });
 });
