@@ -37,11 +37,14 @@ describe("the board table", () => {
     expect(getBoard("ESP32").pins).toContain("D39");
   });
 
-  it("keeps battery kinds on boards that deep-sleep and 12-port chargers on boards with the pins", () => {
+  it("keeps battery kinds on boards that deep-sleep, chargers on boards with the pins and a native SHA-256", () => {
     for (const name of BOARD_NAMES) {
       const b = getBoard(name);
       if (b.kinds.includes("smoke")) expect(b.deepSleep).toBe(true);
-      if (b.kinds.includes("charger")) expect(b.pins.length).toBeGreaterThanOrEqual(12 * 2 + 1);
+      if (b.kinds.includes("charger")) {
+        expect(b.pins.length).toBeGreaterThanOrEqual(12 * 2 + 1);
+        expect(b.nativeSha256).toBe(true);
+      }
     }
   });
 

@@ -77,10 +77,11 @@ const BOARDS: Record<BoardName, Board> = {
       "BTN1",
     ],
     analogPins: [...STM32F1_F4_ADC, ...range("C", 0, 5)],
-    kinds: ["smoke", "charger", "guardian"],
+    kinds: ["smoke", "guardian"],
     kindNotes:
-      "Many pins and 16 ADC channels (a 12-port charger fits); deep sleep for battery devices. " +
-      "No native SHA-256: the plain-JS one is bundled (about 2 KB more, slower MACs).",
+      "Deep sleep for battery devices. No native SHA-256: the plain-JS one is bundled (about " +
+      "1.4 KB more) and each MAC takes the interpreter seconds, which delays a detector's alarm " +
+      "frame but would stall a charger's 50 ms short-circuit sampling: no chargers.",
   },
   PICO: {
     name: "PICO",
