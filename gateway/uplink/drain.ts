@@ -29,6 +29,8 @@ export interface DrainConnection {
   window: number;
   closed: boolean;
   onClose: Promise<void>;
+  /** The SUBACK for request/+ arrived. */
+  subscribed?: boolean;
   /** Set when the connection was ended because the broker refused a publish. */
   refused?: boolean;
 }

@@ -135,6 +135,11 @@ export class UplinkClient {
     await this.draining;
   }
 
+  /** Subscribed to request/+ on the current connection (commands reach the gateway). */
+  commandsReady(): boolean {
+    return this.state() === "connected" && this.conn?.subscribed === true;
+  }
+
   state(): "connected" | "disconnected" {
     return this.conn && !this.conn.closed && this.conn.client.connected
       ? "connected"
@@ -217,7 +222,10 @@ export class UplinkClient {
         qos: 1,
         retain: true,
       });
-      client.subscribe(filters.requests(o.site, o.gateway), { qos: 1 });
+      // Clean session: commands sent while the gateway was away are not kept (the sender retries).
+      client.subscribe(filters.requests(o.site, o.gateway), { qos: 1 }, (err) => {
+        if (!err && !conn.closed) conn.subscribed = true;
+      });
       this.publishHealth();
       const drainer = new Drainer(
         {

@@ -328,7 +328,7 @@ describe("UplinkClient against Mosquitto", () => {
       },
     });
     up.start();
-    await connected(up);
+    await waitFor(() => (up.commandsReady() ? true : undefined), "the subscription to requests");
     const send = async (cmd: string, body: unknown, correlation?: string) => {
       const props = correlation
         ? { properties: { correlationData: Buffer.from(correlation) } }
