@@ -270,6 +270,25 @@ describe("haitang flash: virtual board, Espruino toolchain, real gateway", () =>
     });
   });
 
+  it("makes a detector that missed its self-test command listen again", async () => {
+    const board = await rig.addBoard({ kind: "smoke" });
+    const gateway = rig.client();
+    let dropped = 0;
+    // The first command is lost on the way (as a radio loses one).
+    const lossy = Object.assign(Object.create(gateway) as GatewayApi, {
+      requestSelfTest: async (id: number) => {
+        if (dropped++ === 0) return;
+        await gateway.requestSelfTest(id);
+      },
+    });
+    const d = deps(lossy);
+    const req = { ...request("smoke", pico, board.consolePath), selfTestRoundMs: 2500 };
+    const { report } = await flashDevice(req, d);
+    expect(report.selfTest?.result).toBe("passed");
+    expect(dropped).toBe(2);
+    expect(d.progress.lines.join("\n")).toContain("restarting the device so it listens again");
+  });
+
   it("replaces a detector: the new hardware takes over its place once it has passed its self-test", async () => {
     expect(smokeId).not.toBe(0);
     const board = await rig.addBoard({ kind: "smoke" });

@@ -20,7 +20,7 @@ import { deviceIdHex } from "../protocol/uplink.js";
 import { type BoardSession, openBoardSession } from "./board-session.js";
 import { type CommissioningReport, saveReport } from "./commissioning-report.js";
 import { FlashError } from "./flash-error.js";
-import type { GatewayApi, GatewayDevice } from "./gateway-api.js";
+import type { AcceptedFrame, GatewayApi, GatewayDevice } from "./gateway-api.js";
 import { type DeviceIdentity, newIdentity } from "./identity.js";
 import { deviceConfigFor, type InstallConfig } from "./install-config.js";
 import type { ProgressSink } from "./progress.js";
@@ -60,6 +60,8 @@ export interface FlashRequest {
   boardAnswerTimeoutMs?: number;
   firstFrameTimeoutMs?: number;
   selfTestTimeoutMs?: number;
+  /** One self-test attempt; after it the device is restarted so it listens again (ms). */
+  selfTestRoundMs?: number;
   installer?: string;
 }
 
@@ -79,6 +81,8 @@ export interface FlashResult {
 }
 
 const STEPS = 8;
+/** How long one self-test attempt may take before the device is made to send again. */
+const SELF_TEST_ROUND_MS = 8000;
 
 export async function flashDevice(req: FlashRequest, deps: FlashDeps): Promise<FlashResult> {
   const now = deps.now ?? Date.now;
@@ -358,10 +362,19 @@ async function firstFrameAndSelfTest(
         (firstFrame.rssi !== undefined ? ` at ${firstFrame.rssi} dBm` : ""),
     );
     const testMs = req.selfTestTimeoutMs ?? 60_000;
-    const verdictFrame = await watch.next(
-      (f) => selfTestVerdict(req.kind, f) !== undefined,
-      testMs,
-    );
+    const isVerdict = (f: AcceptedFrame) => selfTestVerdict(req.kind, f) !== undefined;
+    const deadline = Date.now() + testMs;
+    const roundMs = req.selfTestRoundMs ?? SELF_TEST_ROUND_MS;
+    let verdictFrame = await watch.next(isVerdict, Math.min(testMs, roundMs));
+    // A sleepy device hears the queued command only in the short window after it
+    // sends; if that window was missed, make it send again.
+    while (!verdictFrame && Date.now() < deadline) {
+      p.info("no self-test result yet: restarting the device so it listens again");
+      await deps.gateway.requestSelfTest(deviceId);
+      await session.restartProgram();
+      const left = deadline - Date.now();
+      verdictFrame = await watch.next(isVerdict, Math.max(0, Math.min(left, roundMs)));
+    }
     if (!verdictFrame) {
       throw new FlashError(
         "self-test-failed",
