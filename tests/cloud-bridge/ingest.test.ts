@@ -173,4 +173,43 @@ describe("cloud-bridge ingest", () => {
     const text = m.render();
     expect(text).toContain('haitang_bridge_rejected_total{reason="unknown-gateway"}');
   });
+
+  it("rebuilds devices and alarms from the database when an instance starts", async () => {
+    await waitFor(
+      () => (bridge.metrics.value("haitang_bridge_unacked_messages") === 0 ? true : undefined),
+      "all written",
+    );
+    await vm.flush();
+    const cfg = testConfig({
+      mqttUrl: broker.url,
+      vmUrl: vm.url,
+      instance: "rebuilt",
+      extra: { rebuild: { fromHistory: true, lookbackHours: 24 } },
+    });
+    const { bridge: fresh } = makeBridge(cfg);
+    await fresh.start();
+    try {
+      const smoke = fresh.live.devices(SITE_A, Date.now()).find((d) => d.deviceId === "00005a0c");
+      expect(smoke).toMatchObject({
+        gateway: "gw-a1",
+        kind: "smoke",
+        batteryMv: 2950,
+        rssiDbm: -67,
+        firmware: "1.2.3",
+        lastSeen: T0 + 1,
+      });
+      const a = fresh.live.alarm(SITE_A, "al-1");
+      expect(a).toMatchObject({
+        kind: "port-overload",
+        severity: "major",
+        active: true,
+        port: 2,
+        raisedAt: T0 + 2,
+        seq: 103,
+      });
+      expect(a?.timeline.map((t) => t.what)).toEqual(["raised"]);
+    } finally {
+      await fresh.stop();
+    }
+  });
 });
