@@ -48,8 +48,19 @@ export class ActionRunner {
 
   constructor(private readonly deps: ActionDeps) {}
 
+  /**
+   * Downlinks first: sounding a building or cutting a port must not wait for
+   * the alarm store's commit (an fsync) of the same rule's alarm.
+   */
   run(actions: readonly Action[], now: number): void {
-    for (const a of actions) {
+    const ordered =
+      actions.length > 1
+        ? [
+            ...actions.filter((a) => a.type === "downlink"),
+            ...actions.filter((a) => a.type !== "downlink"),
+          ]
+        : actions;
+    for (const a of ordered) {
       try {
         this.one(a, now);
       } catch (err) {
