@@ -30,7 +30,6 @@ async function once(): Promise<{ p50: number; p99: number; max: number }> {
   const b = await startBenchGateway({
     chargers: 50,
     detectors: 2000,
-    tuning: { commitIntervalMs: 30 },
     onDownlink: (_d, type) => {
       if (type === "sound" && waiting) {
         latencies.push(performance.now() - waiting.due);
