@@ -4,9 +4,11 @@
  * pseudo-terminal): sign in with the install password, read the devices,
  * approve a pending device, read a commissioning report and the health page.
  */
+import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { memoryLogger } from "../../common/log.js";
+import { repoRoot } from "../../common/paths.js";
 import type { PtyPair } from "../../common/services.js";
 import { hashInstallPassword, verifyInstallPassword } from "../../gateway/config/index.js";
 import { InstallAuth } from "../../gateway/http/auth.js";
@@ -16,7 +18,14 @@ import { framed, keyOf, statusMsg } from "../../gateway/testing/frames.js";
 import { PtyDevice } from "../../gateway/testing/pty-device.js";
 import { testSite } from "../../gateway/testing/site.js";
 import { createPtyPair, freePort, tmpDir, waitFor } from "../support/services.js";
-import { launchBrowser, newContext, screenshot, watchErrors } from "./support/browser.js";
+import {
+  launchBrowser,
+  moduleFiles,
+  newContext,
+  preloadedModules,
+  screenshot,
+  watchErrors,
+} from "./support/browser.js";
 
 const PASSWORD = "安装-pass-2025";
 const KNOWN = 0x00c0ffee;
@@ -198,6 +207,11 @@ describe("installer page on the gateway (/ui/)", () => {
     await screenshot(p, "installer-health-phone-zh");
     await phone.close();
     expect(phoneErrors).toEqual([]);
+  });
+
+  it("preloads every module of the page, so they load in one round", async () => {
+    const html = await (await fetch(`${base}/ui/`)).text();
+    expect(preloadedModules(html)).toEqual(moduleFiles(join(repoRoot(), "gateway", "web")));
   });
 
   it("raised no script error in the page", () => {

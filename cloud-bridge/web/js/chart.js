@@ -7,7 +7,7 @@ import { svg } from "./dom.js";
 /** @typedef {[number, number]} Point */
 
 /**
- * Round tick values covering [min, max] with about `count` steps (1, 2, 5 × 10^n).
+ * Round tick values from min up to at least max, about `count` steps of 1, 2 or 5 × 10^n.
  * @param {number} min
  * @param {number} max
  * @param {number} count
@@ -20,8 +20,10 @@ export function niceTicks(min, max, count) {
   const norm = raw / mag;
   const step = (norm <= 1 ? 1 : norm <= 2 ? 2 : norm <= 5 ? 5 : 10) * mag;
   const ticks = [];
-  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) {
+  // The last tick is the first one at or above `max`, so the scale covers every value.
+  for (let v = Math.ceil(min / step) * step; ; v += step) {
     ticks.push(Math.round(v / step) * step);
+    if (v >= max - step * 1e-9) break;
   }
   return ticks;
 }

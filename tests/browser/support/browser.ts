@@ -3,7 +3,7 @@
  * one per test file, plus helpers: screenshots under test-output/screenshots/
  * and a record of page errors so a test can fail on any uncaught script error.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { repoRoot } from "../../../common/paths.js";
@@ -78,4 +78,23 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = join(screenshotDir(), `${name}.png`);
   await page.screenshot({ path, fullPage: true, animations: "disabled" });
   return path;
+}
+
+/** Every ES module file under `webRoot`/js, as the page refers to it ("js/views/x.js"). */
+export function moduleFiles(webRoot: string): string[] {
+  const out: string[] = [];
+  const walk = (rel: string) => {
+    for (const e of readdirSync(join(webRoot, rel), { withFileTypes: true })) {
+      const path = `${rel}/${e.name}`;
+      if (e.isDirectory()) walk(path);
+      else if (e.name.endsWith(".js")) out.push(path);
+    }
+  };
+  walk("js");
+  return out.sort();
+}
+
+/** The hrefs of <link rel="modulepreload"> in an HTML page. */
+export function preloadedModules(html: string): string[] {
+  return [...html.matchAll(/<link rel="modulepreload" href="([^"]+)"/g)].map((m) => m[1]!).sort();
 }

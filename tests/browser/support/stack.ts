@@ -12,7 +12,6 @@ import { memoryLogger } from "../../../common/log.js";
 import { repoRoot } from "../../../common/paths.js";
 import type { PtyPair } from "../../../common/services.js";
 import { InstallAuth } from "../../../gateway/http/auth.js";
-import { keyToHex } from "../../../gateway/registry/keys.js";
 import { GatewayService } from "../../../gateway/service.js";
 import { framed, keyOf } from "../../../gateway/testing/frames.js";
 import { PtyDevice } from "../../../gateway/testing/pty-device.js";
