@@ -247,7 +247,9 @@ export class CloudBridge {
       ]);
       for (const d of devices)
         if (this.config.sites[d.site]) this.live.seedDevice(d.site, d.device);
-      for (const a of alarms) if (this.config.sites[a.site]) this.live.seedAlarm(a);
+      const known = alarms.filter((a) => this.config.sites[a.site]);
+      for (const a of known) this.live.seedAlarm(a);
+      this.notifier.watchRebuilt(known, now);
       this.log.info("state rebuilt from history", {
         devices: devices.length,
         alarms: alarms.length,

@@ -89,6 +89,29 @@ export class AlarmNotifier {
     await this.send(targets, key, fields, undefined);
   }
 
+  /**
+   * Watches alarms rebuilt from the database after a restart, so escalation
+   * continues: levels already due count as sent (the instance that owned the
+   * alarm before sent them, or they were missed while nobody ran); later levels
+   * are sent. Another instance may watch the same alarm: receivers drop the
+   * copy by its idempotency key.
+   */
+  watchRebuilt(alarms: AlarmView[], now: number): void {
+    if (this.cfg.escalation.levels.length === 0) return;
+    for (const a of alarms) {
+      if (!a.active || a.acknowledged) continue;
+      const due = dueEscalationLevel(a, this.cfg.escalation, 0, now);
+      const sentLevel = Math.max(a.level, due);
+      if (escalationFinished(a, this.cfg.escalation, sentLevel)) continue;
+      this.owned.set(`${a.site}/${a.alarmId}`, {
+        site: a.site,
+        alarmId: a.alarmId,
+        sentLevel,
+        since: now,
+      });
+    }
+  }
+
   /** Escalates what is due; call every `escalation.checkIntervalS`. */
   async tick(now: number): Promise<void> {
     const sends: Promise<void>[] = [];

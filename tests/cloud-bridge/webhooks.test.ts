@@ -47,6 +47,7 @@ let receiver: Server;
 let bridge: CloudBridge;
 let gw: MqttClient;
 let clock = Date.now();
+let cfgExtra: Record<string, unknown> = {};
 const calls: Call[] = [];
 /** Per idempotency key: how many attempts to fail with 500 before accepting. */
 const failFirst = new Map<string, number>();
@@ -84,39 +85,38 @@ beforeAll(async () => {
   await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", () => r()));
   const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
   const retry = { initialBackoffMs: 20, maxBackoffMs: 100, maxAttempts: 5 };
-  const cfg = testConfig({
-    mqttUrl: broker.url,
-    vmUrl: vm.url,
-    extra: {
-      webhooks: [
-        { name: "duty", url: `${url}/duty`, secret: SECRETS.duty, minSeverity: "major", ...retry },
-        {
-          name: "maint",
-          url: `${url}/maint`,
-          secret: SECRETS.maint,
-          sites: [SITE_B],
-          transitions: ["raised"],
-          ...retry,
-        },
-        {
-          name: "manager",
-          url: `${url}/manager`,
-          secret: SECRETS.manager,
-          escalationOnly: true,
-          ...retry,
-        },
-      ],
-      escalation: {
-        minSeverity: "major",
-        checkIntervalS: 3600,
-        levels: [
-          { afterS: 60, webhooks: ["manager"] },
-          { afterS: 300, webhooks: ["manager", "duty"] },
-        ],
+  cfgExtra = {
+    webhooks: [
+      { name: "duty", url: `${url}/duty`, secret: SECRETS.duty, minSeverity: "major", ...retry },
+      {
+        name: "maint",
+        url: `${url}/maint`,
+        secret: SECRETS.maint,
+        sites: [SITE_B],
+        transitions: ["raised"],
+        ...retry,
       },
+      {
+        name: "manager",
+        url: `${url}/manager`,
+        secret: SECRETS.manager,
+        escalationOnly: true,
+        ...retry,
+      },
+    ],
+    escalation: {
+      minSeverity: "major",
+      checkIntervalS: 3600,
+      levels: [
+        { afterS: 60, webhooks: ["manager"] },
+        { afterS: 300, webhooks: ["manager", "duty"] },
+      ],
     },
-  });
-  bridge = makeBridge(cfg, () => clock).bridge;
+  };
+  bridge = makeBridge(
+    testConfig({ mqttUrl: broker.url, vmUrl: vm.url, extra: cfgExtra }),
+    () => clock,
+  ).bridge;
   await bridge.start();
   gw = await gatewayClient(broker.url);
 });
@@ -300,5 +300,40 @@ describe("alarm webhooks", () => {
     expect(
       callsFor("w-8", "manager").map((c) => (c.body.escalation as { level: number }).level),
     ).toEqual([1]);
+  });
+
+  it("keeps escalating after a restart, from the alarms rebuilt out of the database", async () => {
+    const t0 = clock;
+    await publishAlarm(
+      gw,
+      alarm({ site: SITE_A, gateway: "gw-a1", alarmId: "w-9", seq: seq++, ts: t0 }),
+    );
+    await waitFor(() => (callsFor("w-9").length >= 1 ? true : undefined), "w-9 raised");
+    await waitFor(
+      () => (bridge.metrics.value("haitang_bridge_unacked_messages") === 0 ? true : undefined),
+      "written",
+    );
+    await vm.flush();
+    let clock2 = t0 + 61_000;
+    const cfg = testConfig({
+      mqttUrl: broker.url,
+      vmUrl: vm.url,
+      instance: "restarted",
+      extra: { ...cfgExtra, rebuild: { fromHistory: true } },
+    });
+    const { bridge: restarted } = makeBridge(cfg, () => clock2);
+    await restarted.start();
+    try {
+      // Level 1 was already due when it started: not sent again; level 2 is.
+      await restarted.escalateNow();
+      expect(callsFor("w-9", "manager")).toEqual([]);
+      clock2 = t0 + 301_000;
+      await restarted.escalateNow();
+      expect(
+        callsFor("w-9", "manager").map((c) => (c.body.escalation as { level: number }).level),
+      ).toEqual([2]);
+    } finally {
+      await restarted.stop();
+    }
   });
 });
