@@ -8,6 +8,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { Ajv, type ValidateFunction } from "ajv";
 import { type CommandName, type CommandRequest, canonicalCommand } from "../../protocol/uplink.js";
+import { MemoryTransactionStore, type TransactionStore } from "./transaction-store.js";
 
 export const COMMAND_MAX_SKEW_MS = 5 * 60_000;
 /** Transactions remembered at once; beyond, commands are refused until old ones age out. */
@@ -68,10 +69,13 @@ export type RejectReason =
   | "bad-payload";
 
 export class CommandVerifier {
-  private readonly seen = new Map<string, number>();
   private readonly payloadCheck: Record<string, ValidateFunction>;
+  private lastForgetAt = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly key: Uint8Array | undefined) {
+  constructor(
+    private readonly key: Uint8Array | undefined,
+    private readonly seen: TransactionStore = new MemoryTransactionStore(),
+  ) {
     const ajv = new Ajv({ allErrors: false, strict: true });
     this.payloadCheck = Object.fromEntries(
       Object.entries(COMMANDS).map(([name, schema]) => [name, ajv.compile(schema)]),
@@ -177,10 +181,10 @@ export class CommandVerifier {
         topicCommand,
       );
     }
-    if (this.seen.size >= MAX_REMEMBERED_TRANSACTIONS) {
+    if (this.seen.size() >= MAX_REMEMBERED_TRANSACTIONS) {
       return this.reject("busy", "busy: too many commands in 5 minutes", transaction, topicCommand);
     }
-    this.seen.set(transaction, req.issuedAt);
+    this.seen.add(transaction, req.issuedAt);
     const check = this.payloadCheck[topicCommand]!;
     if (!check(req.payload)) {
       const e = check.errors?.[0];
@@ -195,11 +199,11 @@ export class CommandVerifier {
     return { ok: true, request: req };
   }
 
-  /** Transactions whose issuedAt is out of the window are rejected as stale anyway. */
+  /** Transactions issued before the window are rejected as stale anyway (checked once a minute). */
   private forgetOld(now: number): void {
-    for (const [t, issuedAt] of this.seen) {
-      if (Math.abs(issuedAt - now) > COMMAND_MAX_SKEW_MS) this.seen.delete(t);
-    }
+    if (now - this.lastForgetAt < 60_000) return;
+    this.lastForgetAt = now;
+    this.seen.forgetIssuedBefore(now - COMMAND_MAX_SKEW_MS);
   }
 
   private reject(

@@ -9,7 +9,12 @@ import type { SiteConfig } from "../config/site-config.js";
 import type { UplinkOptions } from "./uplink-client.js";
 
 export type UplinkDeps = Pick<UplinkOptions, "outbox"> &
-  Partial<Pick<UplinkOptions, "handlers" | "health" | "logger" | "version" | "clock" | "random">>;
+  Partial<
+    Pick<
+      UplinkOptions,
+      "handlers" | "health" | "logger" | "version" | "clock" | "random" | "transactions"
+    >
+  >;
 
 export type UplinkConfigResult =
   | { ok: true; options: UplinkOptions }

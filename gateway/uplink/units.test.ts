@@ -4,12 +4,14 @@ import { afterAll, describe, expect, it } from "vitest";
 import { tmpDir } from "../../tests/support/services.js";
 import { MemoryOutbox } from "../outbox/memory-outbox.js";
 import { siteFrom } from "../rules/testing.js";
+import { openGatewayDatabase } from "../storage/database.js";
 import type { OutboxEntry } from "../types.js";
 import { reconnectDelayMs } from "./backoff.js";
 import { CommandVerifier, signCommand } from "./command-verifier.js";
 import { removable } from "./drain.js";
 import { uplinkOptionsFromConfig } from "./from-config.js";
 import { isHistorical, stampPayload } from "./stamp.js";
+import { SqliteTransactionStore } from "./transaction-store.js";
 
 const entry = (
   seq: number,
@@ -68,6 +70,9 @@ describe("removable after PUBACKs", () => {
     expect(removable([], [e1!])).toEqual([]);
   });
 });
+
+const dir = tmpDir("haitang-upunit-");
+afterAll(() => dir.remove());
 
 describe("CommandVerifier", () => {
   const key = new Uint8Array(16).fill(7);
@@ -147,6 +152,27 @@ describe("CommandVerifier", () => {
     expect(verifier.verify("ack-alarm", ack(), now).ok).toBe(true);
   });
 
+  it("remembers used transactions across a restart with the SQLite store", () => {
+    const path = join(dir.path, "tx.db");
+    const db1 = openGatewayDatabase(path);
+    expect(
+      new CommandVerifier(key, new SqliteTransactionStore(db1)).verify("ack-alarm", ack(), now).ok,
+    ).toBe(true);
+    db1.close();
+    const db2 = openGatewayDatabase(path);
+    const after = new CommandVerifier(key, new SqliteTransactionStore(db2));
+    expect(after.verify("ack-alarm", ack(), now + 60_000)).toMatchObject({
+      ok: false,
+      reason: "replayed",
+    });
+    // Once out of the window it is stale anyway, and forgotten.
+    expect(after.verify("ack-alarm", ack(), now + 400_000)).toMatchObject({
+      ok: false,
+      reason: "stale",
+    });
+    db2.close();
+  });
+
   it("refuses every command without a command key", () => {
     expect(new CommandVerifier(undefined).verify("ack-alarm", ack(), now)).toMatchObject({
       ok: false,
@@ -156,9 +182,6 @@ describe("CommandVerifier", () => {
 });
 
 describe("uplink options from the site config", () => {
-  const dir = tmpDir("haitang-upcfg-");
-  afterAll(() => dir.remove());
-
   it("reads the password, command key and TLS files", () => {
     mkdirSync(join(dir.path, "s"), { recursive: true });
     writeFileSync(join(dir.path, "s", "pw"), "secret\n");

@@ -22,6 +22,7 @@ import { reconnectDelayMs } from "./backoff.js";
 import { CommandVerifier } from "./command-verifier.js";
 import { CommandDispatcher, type CommandHandlers, type CommandStats } from "./commands.js";
 import { type DrainConnection, Drainer, type DrainStats } from "./drain.js";
+import type { TransactionStore } from "./transaction-store.js";
 
 export type HealthSource = () => Omit<GatewayHealth, "v" | "site" | "gateway" | "ts" | "uplink">;
 
@@ -44,6 +45,8 @@ export interface UplinkOptions {
   /** Site command key; without it every command is refused. */
   commandKey?: Uint8Array;
   handlers?: CommandHandlers;
+  /** Used command transactions; give a SqliteTransactionStore so a restart does not reopen replays. */
+  transactions?: TransactionStore;
   health?: HealthSource;
   healthIntervalMs?: number;
   reconnect?: { minMs: number; maxMs: number };
@@ -97,7 +100,7 @@ export class UplinkClient {
     this.opts = opts;
     this.clock = opts.clock ?? Date.now;
     this.commands = new CommandDispatcher({
-      verifier: new CommandVerifier(opts.commandKey),
+      verifier: new CommandVerifier(opts.commandKey, opts.transactions),
       handlers: opts.handlers ?? {},
       stats: this.stats,
       ...(opts.logger ? { logger: opts.logger } : {}),
