@@ -14,6 +14,7 @@ import {
 } from "../support/services.js";
 import {
   alarm,
+  api,
   chargerTelemetry,
   gatewayClient,
   makeBridge,
@@ -41,7 +42,7 @@ afterAll(async () => {
   await Promise.all([broker?.stop(), vm?.stop()]);
 });
 
-describe("cloud-bridge with the database down", () => {
+describe("cloud-bridge through outages", () => {
   it("holds acknowledgements while the database is down and loses nothing when it returns", async () => {
     const t0 = Date.now() - 600_000;
     await publishEnvelope(gw, chargerTelemetry(SITE_A, "gw-a1", "0000aaaa", 1, t0, [1]));
@@ -82,5 +83,33 @@ describe("cloud-bridge with the database down", () => {
     expect(ts.size).toBe(n + 1);
     expect(await vm.exportSeries('alarm_level{alarm_id="outage-1"}')).toHaveLength(1);
     expect(m.value("haitang_bridge_write_backoff_ms")).toBe(0);
+  });
+
+  it("reconnects and subscribes again after the broker restarts without its sessions", async () => {
+    const t0 = Date.now() - 300_000;
+    await broker.stop();
+    await waitFor(
+      () => (bridge.metrics.value("haitang_bridge_unacked_messages") === 0 ? true : undefined),
+      "idle",
+    );
+    await broker.start();
+    // The broker lost every session (no persistence): the bridge must subscribe anew.
+    await waitFor(
+      async () => {
+        const probe = await gatewayClient(broker.url);
+        await publishEnvelope(probe, chargerTelemetry(SITE_A, "gw-a1", "0000bbbb", 1, t0, [5]));
+        await probe.endAsync();
+        await vm.flush();
+        return (await vm.exportSeries('charger_port_power_w{device="0000bbbb"}')).length > 0
+          ? true
+          : undefined;
+      },
+      "a point written after the broker restart",
+      30_000,
+    );
+    expect((await api(bridge.httpPort, "/healthz", undefined)).body).toMatchObject({
+      ok: true,
+      mqtt: "connected",
+    });
   });
 });
