@@ -5,10 +5,19 @@
  * fleet API, SSE) -> the page. Nothing is mocked but the charger hardware.
  */
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { repoRoot } from "../../common/paths.js";
 import { waitFor } from "../support/services.js";
-import { launchBrowser, newContext, screenshot, watchErrors } from "./support/browser.js";
+import {
+  launchBrowser,
+  moduleFiles,
+  newContext,
+  preloadedModules,
+  screenshot,
+  watchErrors,
+} from "./support/browser.js";
 import {
   CHARGER,
   RIVER,
@@ -203,6 +212,11 @@ describe("property firm dashboard (cloud bridge)", () => {
     await screenshot(p, "dashboard-alarms-phone-zh");
     await phone.close();
     expect(phoneErrors).toEqual([]);
+  });
+
+  it("preloads every module of the page, so they load in one round", async () => {
+    const html = await (await fetch(`${stack.baseUrl}/`)).text();
+    expect(preloadedModules(html)).toEqual(moduleFiles(join(repoRoot(), "cloud-bridge", "web")));
   });
 
   it("raised no script error in the page", () => {
