@@ -16,7 +16,6 @@ import { GatewayService } from "../../../gateway/service.js";
 import { framed, keyOf } from "../../../gateway/testing/frames.js";
 import { PtyDevice } from "../../../gateway/testing/pty-device.js";
 import { testSite } from "../../../gateway/testing/site.js";
-import { UplinkClient } from "../../../gateway/uplink/index.js";
 import {
   CHARGER_EVENT_CUT,
   CHARGER_EVENT_RESTORED,
@@ -82,7 +81,6 @@ export class SiteGateway {
     readonly gateway: GatewayService,
     private readonly pty: PtyPair,
     private readonly device: PtyDevice,
-    private readonly uplink: UplinkClient | undefined,
   ) {}
 
   static async start(spec: SiteSpec, cloudUrl: string, dir: string): Promise<SiteGateway> {
@@ -110,31 +108,10 @@ export class SiteGateway {
       shed: "shed-a",
       location: "Shed A (north gate)",
     });
-    // Until the service runs its own uplink for `cloud:`, attach gw-rules' UplinkClient to
-    // the service's outbox and alarm store, as the service will.
-    let uplink: UplinkClient | undefined;
-    if (gateway.health().uplinkState === "disabled") {
-      uplink = new UplinkClient({
-        url: cloudUrl,
-        site: spec.site,
-        gateway: spec.gateway,
-        outbox: parts.outbox,
-        commandKey: new Uint8Array(Buffer.from(spec.commandKey, "hex")),
-        handlers: {
-          "ack-alarm": (p) => {
-            const r = parts.alarms.ack(p.alarmId, p.by, p.comment, Date.now());
-            return r.ok ? { ok: true } : { ok: false, error: r.error };
-          },
-        },
-        reconnect: { minMs: 100, maxMs: 1000 },
-        pollMs: 10,
-        version: "test",
-      });
-      uplink.start();
-    }
+    if (gateway.health().uplinkState === "disabled") throw new Error("the gateway has no uplink");
     const device = await PtyDevice.open(pty.devicePath, new Map([[CHARGER, CHARGER_KEY]]));
     await waitFor(() => (gateway.health().receivers.every((r) => r.up) ? true : undefined), "rx");
-    return new SiteGateway(spec, gateway, pty, device, uplink);
+    return new SiteGateway(spec, gateway, pty, device);
   }
 
   /** Sends one signed frame from the charger, as its RS-485 link would deliver it. */
@@ -182,7 +159,6 @@ export class SiteGateway {
   }
 
   async stop(): Promise<void> {
-    await this.uplink?.stop();
     await this.device.close();
     await this.gateway.stop();
     await this.pty.close();
