@@ -60,6 +60,23 @@ describe("aggregate rule (shed total power)", () => {
     expect(summary(h.tick(at(4)))).toContain(`relay 0000c001:0 off reason ${REASON_SHED_TOTAL}`);
   });
 
+  it("clears the alarm on the board it was raised on, even when that board has gone quiet", () => {
+    const h = harness(
+      siteFrom(`sheds: [{ id: s1, limitW: 3000 }]
+rules:
+  - { id: total, kind: aggregate, hysteresisW: 200, durationS: 0, staleS: 30, cut: none }
+`),
+      [boardA, boardB],
+    );
+    h.send(boardA, telemetry(25, [1000]), at(0));
+    expect(summary(h.send(boardB, telemetry(25, [2500]), at(1)))).toEqual([
+      "raise shed-overload major 0000c001",
+    ]);
+    expect(summary(h.send(boardB, telemetry(25, [1000]), at(40)))).toEqual([
+      "clear shed-overload 0000c001",
+    ]);
+  });
+
   it("ignores a peak shorter than the duration and readings gone stale", () => {
     const h = harness(site, [boardA]);
     h.send(boardA, telemetry(25, [2000, 1200]), at(0));

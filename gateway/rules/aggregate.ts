@@ -32,6 +32,8 @@ interface ShedTrack {
   ports: Map<string, PortLoad>;
   overSince?: number;
   active: boolean;
+  /** The device the alarm was raised on (cleared on the same one). */
+  alarmDevice?: number;
   cutPending?: { key: string; at: number };
 }
 
@@ -67,7 +69,13 @@ function evaluate(
     t.active = false;
     delete t.overSince;
     delete t.cutPending;
-    out.push({ type: "clear-alarm", kind: rule.alarm, deviceId: owner, rule: rule.id });
+    out.push({
+      type: "clear-alarm",
+      kind: rule.alarm,
+      deviceId: t.alarmDevice ?? owner,
+      rule: rule.id,
+    });
+    delete t.alarmDevice;
     return;
   }
   if (total <= limit) {
@@ -85,6 +93,7 @@ function evaluate(
   const evidence = `shed ${shed} total ${num(total)} W over the ${num(limit)} W limit for ${num((now - t.overSince) / 1000)} s${cut}`;
   if (!t.active) {
     t.active = true;
+    t.alarmDevice = owner;
     out.push({
       type: "raise-alarm",
       kind: rule.alarm,
