@@ -21,17 +21,13 @@ import { CommandClient } from "./commands/command-client.js";
 import type { BridgeConfig, WebhookConfig } from "./config/types.js";
 import type { HistoryStore } from "./history/history-store.js";
 import { VictoriaMetricsHistory } from "./history/victoria-metrics.js";
-import {
-  type Decoded,
-  decodeUplink,
-  directoryFromSites,
-  type GatewayDirectory,
-} from "./ingest/decode.js";
+import { decodeUplink, directoryFromSites, type GatewayDirectory } from "./ingest/decode.js";
 import { PeerWatch, parsePresence } from "./ingest/peer-watch.js";
+import { RejectLog } from "./ingest/reject-log.js";
 import { presencePayload, SharedSubscriber } from "./ingest/shared-subscriber.js";
 import { LiveConnection } from "./live/live-connection.js";
+import { applyLive, publicAlarm } from "./live/live-feed.js";
 import { LiveState } from "./live/live-state.js";
-import type { AlarmView } from "./live/views.js";
 import { MetricsRegistry } from "./metrics/registry.js";
 import { BatchingWriter } from "./storage/batching-writer.js";
 import { InfluxSink, type PointSink } from "./storage/influx-sink.js";
@@ -43,11 +39,6 @@ export interface BridgeOptions {
   /** Replaces the InfluxDB sink (benchmarks measuring the bridge alone). */
   sink?: PointSink;
   history?: HistoryStore;
-}
-
-function publicAlarm(a: AlarmView): Omit<AlarmView, "seq"> {
-  const { seq: _seq, ...rest } = a;
-  return rest;
 }
 
 export class CloudBridge {
@@ -70,12 +61,8 @@ export class CloudBridge {
   private readonly history: HistoryStore;
   private readonly sse: SseHub;
   private readonly api: ApiServer;
-  private readonly rejected;
   private readonly accepted;
-  private readonly logBudget = new Map<
-    string,
-    { windowStart: number; logged: number; suppressed: number }
-  >();
+  private readonly rejections: RejectLog;
   private timers: NodeJS.Timeout[] = [];
 
   constructor(
@@ -134,10 +121,7 @@ export class CloudBridge {
     this.history =
       opts.history ?? new VictoriaMetricsHistory(config.history.url, config.history.timeoutMs);
     this.sse = new SseHub(this.log.child("sse"), m);
-    this.rejected = m.counter(
-      "haitang_bridge_rejected_total",
-      "Uplinks rejected (and acknowledged), by reason",
-    );
+    this.rejections = new RejectLog(this.log.child("ingest"), m);
     this.accepted = m.counter("haitang_bridge_accepted_total", "Uplinks accepted, by kind");
     const ctx: ApiContext = {
       config,
@@ -265,8 +249,7 @@ export class CloudBridge {
   private onShared(topic: string, payload: Buffer, done: () => void) {
     const r = decodeUplink(topic, payload, this.directory, this.config.mqtt.maxPayloadBytes);
     if (!r.ok) {
-      this.rejected.inc({ reason: r.reason });
-      this.logRejected(topic, r.reason, r.detail);
+      this.rejections.reject(topic, r.reason, r.detail, this.now());
       done();
       return;
     }
@@ -287,23 +270,6 @@ export class CloudBridge {
       one();
     });
     this.writer.enqueue(points.text, points.count, one);
-  }
-
-  private logRejected(topic: string, reason: string, detail: string) {
-    const now = this.now();
-    let b = this.logBudget.get(reason);
-    if (!b || now - b.windowStart > 10_000) {
-      if (b && b.suppressed > 0)
-        this.log.warn("uplink rejections not logged", { reason, suppressed: b.suppressed });
-      b = { windowStart: now, logged: 0, suppressed: 0 };
-      this.logBudget.set(reason, b);
-    }
-    if (b.logged < 20) {
-      b.logged++;
-      this.log.warn("uplink rejected", { topic, reason, detail });
-    } else {
-      b.suppressed++;
-    }
   }
 
   /** Takes over a crashed peer's session: writes what it holds, then ends it. */
@@ -348,43 +314,7 @@ export class CloudBridge {
     }
     const r = decodeUplink(topic, payload, this.directory, this.config.mqtt.maxPayloadBytes);
     if (!r.ok) return; // counted on the shared path
-    this.applyLive(r.msg);
-  }
-
-  private applyLive(msg: Decoded) {
-    switch (msg.kind) {
-      case "status": {
-        const v = this.live.applyStatus(msg.status);
-        if (v) {
-          const { health: _h, ...rest } = v;
-          this.sse.broadcast(v.site, "gateway", rest);
-        }
-        return;
-      }
-      case "health":
-        this.live.applyHealth(msg.health);
-        return;
-      case "device": {
-        const env = msg.envelope;
-        this.live.applyEnvelope(env);
-        this.sse.broadcast(
-          env.site,
-          msg.topicKind === "telemetry" ? "telemetry" : "device-event",
-          env,
-        );
-        return;
-      }
-      case "alarm": {
-        const v = this.live.applyAlarm(msg.alarm);
-        if (v) this.sse.broadcast(v.site, "alarm", publicAlarm(v));
-        return;
-      }
-      case "response":
-        this.commands.onResponse(msg.response);
-        return;
-      case "request":
-        return;
-    }
+    applyLive(r.msg, this.live, this.sse, this.commands);
   }
 
   private delivered(hook: WebhookConfig, d: Delivery, r: AttemptResult, at: number) {
