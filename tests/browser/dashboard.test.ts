@@ -79,6 +79,11 @@ describe("property firm dashboard (cloud bridge)", () => {
     await expect.poll(() => site.getByTestId("gateways").textContent()).toBe("1 / 1");
     expect(await page.locator(`section[data-site="${RIVER.site}"]`).count()).toBe(0);
     await screenshot(page, "dashboard-sites");
+    await site.locator("h2 a").click();
+    const shedCard = page.locator(`a.shed-card[data-device="${SHED}"]`);
+    await shedCard.waitFor();
+    expect(await page.getByTestId("gateways").textContent()).toContain("online");
+    await screenshot(page, "dashboard-site");
   });
 
   it("shows a shed's ports against their limits and updates them live without a reload", async () => {

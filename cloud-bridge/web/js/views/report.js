@@ -2,7 +2,7 @@
  * A site's weekly report (overloads, cuts by reason, illegal-load incidents,
  * fire alarms, devices offline, low batteries) as printable HTML and as CSV.
  */
-import { getWeeklyReport } from "../api.js";
+import { getWeeklyReport, listSites } from "../api.js";
 import { downloadText, toCsv } from "../csv.js";
 import { h, replace } from "../dom.js";
 import { formatDate, formatDateTime } from "../format.js";
@@ -22,14 +22,18 @@ export function reportView(root, ctx) {
   /** @param {string} w */
   const link = (w) => `#/report/${encodeURIComponent(site)}?week=${w}`;
 
-  /** @param {WeeklyReport} r */
-  const show = (r) => {
+  /** @param {WeeklyReport} r @param {string} name */
+  const show = (r, name) => {
     replace(
       body,
       h(
         "div",
         { class: "title-row" },
-        h("h1", null, t("report.title", { site: r.site })),
+        h(
+          "h1",
+          null,
+          t("report.title", { site: name === r.site ? r.site : `${name} (${r.site})` }),
+        ),
         h(
           "span",
           { class: "no-print actions" },
@@ -75,8 +79,8 @@ export function reportView(root, ctx) {
   };
   const load = async () => {
     try {
-      const r = await getWeeklyReport(site, week);
-      if (!stopped) show(r);
+      const [r, sites] = await Promise.all([getWeeklyReport(site, week), listSites()]);
+      if (!stopped) show(r, sites.find((s) => s.site === site)?.name ?? r.site);
     } catch (err) {
       if (!stopped) showError(body, err, load);
     }

@@ -1,5 +1,5 @@
 /** One site: its gateways (online/offline), devices offline, and charging sheds with live totals. */
-import { listDevices, listGateways, listSheds } from "../api.js";
+import { listDevices, listGateways, listSheds, listSites } from "../api.js";
 import { h, replace } from "../dom.js";
 import { formatAgo, formatTemp } from "../format.js";
 import { t } from "../i18n.js";
@@ -20,11 +20,12 @@ export function siteView(root, ctx) {
   const offlineBox = h("div", { "data-testid": "offline-devices" });
   const shedsBox = h("div", { class: "grid", "data-testid": "sheds" });
   const q = encodeURIComponent(site);
+  const title = h("h1", null, t("site.title", { site }));
   root.append(
     h(
       "div",
       { class: "title-row" },
-      h("h1", null, t("site.title", { site })),
+      title,
       h("a", { class: "button", href: `#/alarms?site=${q}&state=active` }, t("site.alarms")),
       h("a", { class: "button", href: `#/report/${q}` }, t("sites.report")),
     ),
@@ -43,12 +44,15 @@ export function siteView(root, ctx) {
 
   const load = async () => {
     try {
-      const [gws, devices, shedList] = await Promise.all([
+      const [gws, devices, shedList, sites] = await Promise.all([
         listGateways(site),
         listDevices(site),
         listSheds(site),
+        listSites(),
       ]);
       if (stopped) return;
+      const name = sites.find((s) => s.site === site)?.name;
+      if (name && name !== site) title.textContent = t("site.title", { site: `${name} (${site})` });
       gateways = gws;
       sheds = shedList;
       showGateways();
