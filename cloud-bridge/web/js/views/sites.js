@@ -31,7 +31,7 @@ export function sitesView(root) {
   showLoading(list);
   void load();
   const refresh = debounce(load, 300);
-  const unsubs = [subscribe("alarm", refresh), subscribe("status", refresh)];
+  const unsubs = [subscribe("alarm", refresh), subscribe("gateway", refresh)];
   return () => {
     stopped = true;
     for (const u of unsubs) u();
