@@ -29,6 +29,9 @@ import {
 
 const SHED = CHARGER.toString(16).padStart(8, "0");
 
+/** Live updates cross several processes; give them time on a loaded CI machine. */
+const POLL = { timeout: 15_000, interval: 50 };
+
 describe("property firm dashboard (cloud bridge)", () => {
   let stack: Stack;
   let browser: Browser;
@@ -41,7 +44,9 @@ describe("property firm dashboard (cloud bridge)", () => {
     await p.locator("#token").fill(token);
     await p.locator("form.login button[type=submit]").click();
     await p.waitForURL(/#\/sites$/);
-    await expect.poll(() => p.getByTestId("live").getAttribute("class")).toContain("live-open");
+    await expect
+      .poll(() => p.getByTestId("live").getAttribute("class"), POLL)
+      .toContain("live-open");
   };
 
   beforeAll(async () => {
@@ -71,12 +76,12 @@ describe("property firm dashboard (cloud bridge)", () => {
     await page.locator("#token").fill("not-a-token");
     await page.locator("form.login button[type=submit]").click();
     await expect
-      .poll(() => page.getByTestId("login-error").textContent())
+      .poll(() => page.getByTestId("login-error").textContent(), POLL)
       .toBe("This token was not accepted.");
     await signIn(page, TOKEN_GARDEN);
     const site = page.locator(`section[data-site="hz-garden"]`);
     await site.waitFor();
-    await expect.poll(() => site.getByTestId("gateways").textContent()).toBe("1 / 1");
+    await expect.poll(() => site.getByTestId("gateways").textContent(), POLL).toBe("1 / 1");
     expect(await page.locator(`section[data-site="${RIVER.site}"]`).count()).toBe(0);
     await screenshot(page, "dashboard-sites");
     await site.locator("h2 a").click();
@@ -98,7 +103,7 @@ describe("property firm dashboard (cloud bridge)", () => {
       (globalThis as { stillTheSamePage?: boolean }).stillTheSamePage = true;
     });
     await stack.garden.send(stack.garden.telemetry([180, 0, 820, 90, 0, 0, 0, 0]));
-    await expect.poll(() => port3.getByTestId("port-power").textContent()).toContain("820 W");
+    await expect.poll(() => port3.getByTestId("port-power").textContent(), POLL).toContain("820 W");
     expect(
       await page.evaluate(() => (globalThis as { stillTheSamePage?: boolean }).stillTheSamePage),
     ).toBe(true);
@@ -122,10 +127,12 @@ describe("property firm dashboard (cloud bridge)", () => {
     await row.locator("textarea[name=comment]").fill("Guard on the way, charger unplugged");
     await screenshot(page, "dashboard-alarm-ack-form");
     await row.getByRole("button", { name: "Acknowledge" }).click();
-    await expect.poll(() => row.getByTestId("alarm-acked").textContent()).toBe("Acknowledged");
+    await expect
+      .poll(() => row.getByTestId("alarm-acked").textContent(), POLL)
+      .toBe("Acknowledged");
 
     await stack.garden.send(stack.garden.restoredEvent(2));
-    await expect.poll(() => row.getByTestId("alarm-active").textContent()).toBe("Cleared");
+    await expect.poll(() => row.getByTestId("alarm-active").textContent(), POLL).toBe("Cleared");
     await screenshot(page, "dashboard-alarm-cleared");
 
     await row.locator("a.alarm-title").click();
@@ -158,9 +165,13 @@ describe("property firm dashboard (cloud bridge)", () => {
     expect(await page.locator(`article[data-kind="port-overload"]`).count()).toBe(1);
 
     await page.goto(`${stack.baseUrl}/#/site/${RIVER.site}`);
-    await expect.poll(() => page.locator("[role=alert]").textContent()).toContain("forbidden");
+    await expect
+      .poll(() => page.locator("[role=alert]").textContent(), POLL)
+      .toContain("forbidden");
     await page.goto(`${stack.baseUrl}/#/shed/${RIVER.site}/${SHED}`);
-    await expect.poll(() => page.locator("[role=alert]").textContent()).toContain("forbidden");
+    await expect
+      .poll(() => page.locator("[role=alert]").textContent(), POLL)
+      .toContain("forbidden");
     await screenshot(page, "dashboard-other-site-forbidden");
   });
 
@@ -209,7 +220,7 @@ describe("property firm dashboard (cloud bridge)", () => {
     const river = p.locator(`section[data-site="${RIVER.site}"]`);
     await river.waitFor();
     // Riverside's overload is still active: one major alarm on its card.
-    await expect.poll(() => river.getByTestId("alarms").textContent()).toBe("重要 1");
+    await expect.poll(() => river.getByTestId("alarms").textContent(), POLL).toBe("重要 1");
     await screenshot(p, "dashboard-sites-phone-zh");
     await p.goto(`${stack.baseUrl}/#/shed/hz-garden/${SHED}`);
     await p.locator(`section[data-port="2"]`).waitFor();

@@ -35,6 +35,9 @@ const KEYS = new Map([
   [STRANGER, keyOf(22)],
 ]);
 
+/** Live updates cross several processes; give them time on a loaded CI machine. */
+const POLL = { timeout: 15_000, interval: 50 };
+
 describe("installer page on the gateway (/ui/)", () => {
   const dir = tmpDir("haitang-web-gw-");
   let pty: PtyPair;
@@ -126,12 +129,14 @@ describe("installer page on the gateway (/ui/)", () => {
     await page.goto(`${base}/ui/`);
     await page.locator("#password").fill("not-the-password");
     await page.getByRole("button", { name: "Sign in" }).click();
-    await expect.poll(() => page.getByTestId("login-error").textContent()).toBe("Wrong password.");
+    await expect
+      .poll(() => page.getByTestId("login-error").textContent(), POLL)
+      .toBe("Wrong password.");
     await screenshot(page, "installer-login-refused");
     await page.locator("#password").fill(PASSWORD);
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.waitForURL(/#\/devices$/);
-    await expect.poll(() => page.getByTestId("live").textContent()).toBe("Live");
+    await expect.poll(() => page.getByTestId("live").textContent(), POLL).toBe("Live");
   });
 
   it("lists commissioned devices with kind, location, last seen, battery, signal and firmware", async () => {
@@ -156,7 +161,7 @@ describe("installer page on the gateway (/ui/)", () => {
     await screenshot(page, "installer-pending-approve-form");
     await card.getByRole("button", { name: "Approve device" }).click();
     await expect
-      .poll(() => page.getByTestId("pending-message").textContent())
+      .poll(() => page.getByTestId("pending-message").textContent(), POLL)
       .toBe("Approved device 00beef01.");
     await page.getByTestId("no-pending").waitFor();
     const dev = await api("GET", `/api/devices/${STRANGER.toString(16).padStart(8, "0")}`);
