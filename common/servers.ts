@@ -84,6 +84,7 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
     `user ${userInfo().username}`,
     `listener ${port} 127.0.0.1`,
     "persistence false",
+    "set_tcp_nodelay true",
     "log_dest stderr",
     "log_type error",
     "log_type warning",
@@ -138,7 +139,17 @@ export interface VictoriaMetrics {
   flush(): Promise<void>;
 }
 
-export async function startVictoriaMetrics(): Promise<VictoriaMetrics> {
+export interface VictoriaMetricsOptions {
+  /**
+   * Collapse samples of one series with the same timestamp (what a redelivered
+   * message writes again). Off in tests, so a double write stays visible.
+   */
+  dedup?: boolean;
+}
+
+export async function startVictoriaMetrics(
+  opts: VictoriaMetricsOptions = {},
+): Promise<VictoriaMetrics> {
   const bin = requireBinary("victoria-metrics", "victoria-metrics");
   const dir = tmpDir("haitang-vm-");
   const port = await freePort();
@@ -154,6 +165,7 @@ export async function startVictoriaMetrics(): Promise<VictoriaMetrics> {
         "-retentionPeriod=100y",
         "-search.latencyOffset=0s",
         "-loggerLevel=ERROR",
+        ...(opts.dedup ? ["-dedup.minScrapeInterval=1ms"] : []),
       ],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
