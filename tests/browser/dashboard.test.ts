@@ -194,6 +194,15 @@ describe("property firm dashboard (cloud bridge)", () => {
   });
 
   it("prints the weekly report and downloads it as CSV", async () => {
+    // The report counts from the time-series database: wait until the overload is queryable.
+    await waitFor(async () => {
+      await stack.vm.flush();
+      const res = await fetch(`${stack.baseUrl}/api/sites/hz-garden/report`, {
+        headers: { authorization: `Bearer ${TOKEN_ALL}` },
+      });
+      const body = (await res.json()) as { overloads?: { port?: number } };
+      return (body.overloads?.port ?? 0) >= 1 ? true : undefined;
+    }, "the overload in the weekly report data");
     await page.goto(`${stack.baseUrl}/#/report/hz-garden`);
     const summary = page.getByTestId("summary");
     await summary.waitFor();
