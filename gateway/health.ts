@@ -98,6 +98,11 @@ export function buildMetrics(s: HealthSources, now: number): string {
     "Copies from other receivers merged into the first",
     c.merged,
   );
+  p.counter(
+    "haitang_gateway_retransmissions_total",
+    "Retries of an acked message (fresh counter, same payload): acked, stored once",
+    c.retransmissions,
+  );
   p.counter("haitang_gateway_acks_sent_total", "Signed acks sent after commit", c.acksSent);
   p.counter(
     "haitang_gateway_commit_failures_total",
@@ -175,10 +180,13 @@ export function buildMetrics(s: HealthSources, now: number): string {
   const d = s.downlinks;
   p.counter("haitang_gateway_downlinks_total", "Downlinks by outcome", [
     [{ outcome: "sent" }, d.sent],
+    [{ outcome: "resent" }, d.resent],
     [{ outcome: "queued" }, d.queued],
     [{ outcome: "delivered-from-queue" }, d.deliveredFromQueue],
+    [{ outcome: "confirmed" }, d.confirmed],
     [{ outcome: "expired" }, d.expired],
     [{ outcome: "overflow" }, d.overflow],
+    [{ outcome: "gave-up" }, d.gaveUp],
     [{ outcome: "link-down" }, d.linkDown],
   ]);
   p.gauge(

@@ -151,7 +151,7 @@ export class GatewayService {
       },
     });
     const commitBatch = db.transaction((batch: AcceptedWork[]) => {
-      outbox.append(batch.map((w) => toOutboxItem(w.message, id)));
+      outbox.append(batch.flatMap((w) => (w.message ? [toOutboxItem(w.message, id)] : [])));
       counterStore.save(batch.map((w) => w.window));
     });
     const links = new LinkTable();
@@ -368,6 +368,7 @@ export class GatewayService {
     parts.timers.push(
       setInterval(() => this.tick(), t.rulesTickMs ?? 1000),
       setInterval(() => this.flushSlowState(), 5_000),
+      setInterval(() => this.parts?.downlinks.tick(this.clock()), 100),
     );
     log.info("gateway started", {
       site: cfg.site,
@@ -452,6 +453,7 @@ export class GatewayService {
     const p = this.parts;
     if (!p) return;
     const dev = p.registry.get(m.deviceId);
+    if (m.msg.type === "command-ack") p.downlinks.commandAcked(m.deviceId, m.msg.ackedCounter);
     if (this.engine && this.ruleState && dev) {
       const r = this.engine.onMessage(this.ruleState, m, dev, now);
       this.ruleState = r.state;

@@ -14,6 +14,8 @@ export interface RecentFrame {
   committed: boolean;
   /** An ack is owed to the device once the frame is committed. */
   ackWanted: boolean;
+  /** Retransmissions (fresh counters, same message) to ack once this frame is committed. */
+  extraAcks?: Array<{ counter: number; receiver: string }>;
 }
 
 export class MergeWindow {

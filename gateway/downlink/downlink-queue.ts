@@ -1,10 +1,19 @@
 /**
- * Signed downlinks to devices. Mains devices get them at once on the link
- * that heard them last. Sleepy (battery) devices listen only briefly after
- * they send, so their downlinks wait here and leave in the listening window
- * right after the device's next uplink (deviceHeard). Fire and other sound
- * commands jump the queue; they are also tried at once, in case the device is
- * listening already. Queues are short and expire, so memory stays bounded.
+ * Signed downlinks to devices, sent on the link that heard the device last.
+ * A command is signed once; every resend is the same bytes (same counter), so
+ * a device that already acted only answers its command-ack again (firmware
+ * link layer). A command stays here until the device's command-ack names its
+ * counter, it expires, or it was sent too often.
+ *
+ * - Mains devices listen all the time: sent at once, resent a few times until
+ *   the command-ack arrives.
+ * - Sleepy (battery) devices listen for a window after each uplink and, for
+ *   detectors, on a schedule (listenEveryS). Their commands wait here and leave
+ *   in the window right after the device's next uplink (deviceHeard). Sound
+ *   commands (interlinked fire, hush, stop) jump the queue and are also resent
+ *   every repeatEveryMs (shorter than the listening window) for
+ *   urgentRepeatForMs, so one of them lands in a scheduled window.
+ * Queues are short and expire, so memory stays bounded.
  */
 import { encodeFrame } from "../../protocol/codec.js";
 import { frameBytes } from "../../protocol/framing.js";
@@ -25,24 +34,41 @@ interface Queued extends DownlinkRequest {
   queuedAt: number;
   /** Queue rank: sound commands first, then by priority, then age. */
   rank: number;
+  signed?: { counter: number; bytes: Uint8Array };
+  sends: number;
+  /** Resend the signed bytes every repeatEveryMs until then (urgent and mains commands). */
+  repeatUntil?: number;
+  nextRepeatAt?: number;
 }
 
 export type SendOutcome = "sent" | "queued" | "unknown-device" | "no-link";
 
 export interface DownlinkStats {
   sent: number;
+  resent: number;
   queued: number;
   deliveredFromQueue: number;
+  confirmed: number;
   expired: number;
   overflow: number;
+  gaveUp: number;
   linkDown: number;
 }
 
 export interface DownlinkQueueOptions {
-  /** Queued downlinks older than this are dropped (counted as expired). */
+  /** Commands older than this are dropped (counted as expired). */
   ttlMs?: number;
-  /** Most downlinks waiting for one device; the least urgent is dropped beyond it. */
+  /** Most commands waiting for one device; the least urgent is dropped beyond it. */
   perDeviceCap?: number;
+  /** Resend interval of urgent commands to sleepy devices: below their listening window. */
+  repeatEveryMs?: number;
+  /** How long urgent commands are resent: at least one listening schedule period. */
+  urgentRepeatForMs?: number;
+  /** Resend interval and count for mains devices until the command-ack arrives. */
+  mainsRepeatEveryMs?: number;
+  mainsMaxSends?: number;
+  /** A command sent this often without a command-ack is given up. */
+  maxSends?: number;
 }
 
 export interface DownlinkDeps {
@@ -50,7 +76,7 @@ export interface DownlinkDeps {
   counters: DownlinkCounterStore;
   links: LinkTable;
   hmac: HmacFn;
-  /** Called for each downlink that left (live events, latency benchmarks). */
+  /** Called for the first transmission of each downlink (live events, latency benchmarks). */
   onSent?(deviceId: number, msg: DownlinkMsg, linkId: string, counter: number): void;
 }
 
@@ -61,42 +87,89 @@ function rankOf(r: DownlinkRequest): number {
 export class DownlinkQueue {
   readonly stats: DownlinkStats = {
     sent: 0,
+    resent: 0,
     queued: 0,
     deliveredFromQueue: 0,
+    confirmed: 0,
     expired: 0,
     overflow: 0,
+    gaveUp: 0,
     linkDown: 0,
   };
   private readonly deps: DownlinkDeps;
-  private readonly ttlMs: number;
-  private readonly cap: number;
+  private readonly o: Required<DownlinkQueueOptions>;
   private readonly queues = new Map<number, Queued[]>();
+  /** Devices with commands on a resend schedule (tick looks only at these). */
+  private readonly repeating = new Set<number>();
 
   constructor(deps: DownlinkDeps, opts: DownlinkQueueOptions = {}) {
     this.deps = deps;
-    this.ttlMs = opts.ttlMs ?? 15 * 60_000;
-    this.cap = opts.perDeviceCap ?? 16;
+    this.o = {
+      ttlMs: 15 * 60_000,
+      perDeviceCap: 16,
+      repeatEveryMs: 800,
+      urgentRepeatForMs: 8_000,
+      mainsRepeatEveryMs: 2_000,
+      mainsMaxSends: 3,
+      maxSends: 30,
+      ...opts,
+    };
   }
 
-  /** Sends or queues a downlink for a device. */
+  /** Sends or queues a command for a device. */
   send(deviceId: number, req: DownlinkRequest, now: number): SendOutcome {
     const dev = this.deps.lookup(deviceId);
     if (dev?.status !== "active") return "unknown-device";
     const linkId = dev.lastReceiver;
-    if (!dev.sleepy && linkId !== undefined && this.transmit(dev, req.msg, linkId)) return "sent";
-    if (dev.sleepy && req.msg.type === "sound" && linkId !== undefined) {
-      // Best effort now; the queued copy is the one that counts.
-      this.transmit(dev, req.msg, linkId);
+    const item = this.enqueue(deviceId, req, now);
+    if (!item) return "queued";
+    if (linkId === undefined) return "no-link";
+    if (!dev.sleepy) {
+      item.repeatUntil = now + this.o.mainsRepeatEveryMs * (this.o.mainsMaxSends - 1);
+      item.nextRepeatAt = now + this.o.mainsRepeatEveryMs;
+      this.repeating.add(deviceId);
+      return this.transmit(dev, item, linkId) ? "sent" : "queued";
     }
-    this.enqueue(deviceId, req, now);
-    return linkId === undefined ? "no-link" : "queued";
+    if (req.msg.type === "sound") {
+      // Best effort now (it may be listening); resent until it lands in a listening window.
+      item.repeatUntil = now + this.o.urgentRepeatForMs;
+      item.nextRepeatAt = now + this.o.repeatEveryMs;
+      this.repeating.add(deviceId);
+      this.transmit(dev, item, linkId);
+    }
+    return "queued";
   }
 
-  /** Signs and sends a TYPE_ACK for `ackedCounter` on `receiver` at once. */
+  /** Signs and sends a TYPE_ACK for `ackedCounter` on `receiver` at once (acks are never queued). */
   ack(deviceId: number, ackedCounter: number, receiver: string): boolean {
     const dev = this.deps.lookup(deviceId);
     if (!dev) return false;
-    return this.transmit(dev, { type: "ack", ackedCounter }, receiver);
+    const link = this.deps.links.get(receiver);
+    if (!link?.isUp()) {
+      this.stats.linkDown++;
+      return false;
+    }
+    const counter = this.deps.counters.take(deviceId);
+    const bytes = frameBytes(
+      encodeFrame(
+        { deviceId, counter, flags: 0, msg: { type: "ack", ackedCounter } },
+        dev.key,
+        this.deps.hmac,
+      ),
+    );
+    return link.send(deviceId, bytes);
+  }
+
+  /** The device confirmed the command sent with `counter`. */
+  commandAcked(deviceId: number, counter: number): boolean {
+    const q = this.queues.get(deviceId);
+    if (!q) return false;
+    const i = q.findIndex((it) => it.signed?.counter === counter);
+    if (i < 0) return false;
+    q.splice(i, 1);
+    this.stats.confirmed++;
+    if (q.length === 0) this.queues.delete(deviceId);
+    return true;
   }
 
   /** The device just sent on `receiver`: it listens now, so deliver what waits for it. */
@@ -108,32 +181,68 @@ export class DownlinkQueue {
       this.queues.delete(deviceId);
       return 0;
     }
-    this.queues.delete(deviceId);
     let n = 0;
-    const keep: Queued[] = [];
-    for (const item of q) {
-      if (now - item.queuedAt > this.ttlMs) {
+    for (const item of [...q]) {
+      if (now - item.queuedAt > this.o.ttlMs) {
+        this.remove(deviceId, item);
         this.stats.expired++;
         continue;
       }
-      if (this.transmit(dev, item.msg, receiver)) {
+      const first = item.signed === undefined;
+      if (this.transmit(dev, item, receiver)) {
         n++;
-        this.stats.deliveredFromQueue++;
-      } else keep.push(item);
+        if (first) this.stats.deliveredFromQueue++;
+      }
     }
-    if (keep.length > 0) this.queues.set(deviceId, keep);
     return n;
   }
 
-  /** Downlinks waiting for one device (or every device), most urgent first. */
-  pending(
-    deviceId?: number,
-  ): Array<{ deviceId: number; msg: DownlinkMsg; reason: string; queuedAt: number }> {
+  /** Resends scheduled commands and gives up on old ones; call every ~100 ms. */
+  tick(now: number): void {
+    for (const id of [...this.repeating]) {
+      const q = this.queues.get(id);
+      const dev = this.deps.lookup(id);
+      let still = false;
+      for (const item of q ? [...q] : []) {
+        if (item.repeatUntil === undefined || item.nextRepeatAt === undefined) continue;
+        if (now > item.repeatUntil) {
+          delete item.repeatUntil;
+          delete item.nextRepeatAt;
+          // Mains devices always listen: no command-ack after the resends means it did not get through.
+          if (dev && !dev.sleepy) {
+            this.remove(id, item);
+            this.stats.gaveUp++;
+          }
+          continue;
+        }
+        still = true;
+        if (now < item.nextRepeatAt) continue;
+        item.nextRepeatAt = now + (dev?.sleepy ? this.o.repeatEveryMs : this.o.mainsRepeatEveryMs);
+        if (dev?.lastReceiver !== undefined) this.transmit(dev, item, dev.lastReceiver);
+      }
+      if (!still) this.repeating.delete(id);
+    }
+  }
+
+  /** Commands waiting for one device (or every device), most urgent first. */
+  pending(deviceId?: number): Array<{
+    deviceId: number;
+    msg: DownlinkMsg;
+    reason: string;
+    queuedAt: number;
+    sends: number;
+  }> {
     const out = [];
     for (const [id, q] of this.queues) {
       if (deviceId !== undefined && id !== deviceId) continue;
       for (const it of q)
-        out.push({ deviceId: id, msg: it.msg, reason: it.reason, queuedAt: it.queuedAt });
+        out.push({
+          deviceId: id,
+          msg: it.msg,
+          reason: it.reason,
+          queuedAt: it.queuedAt,
+          sends: it.sends,
+        });
     }
     return out;
   }
@@ -144,14 +253,25 @@ export class DownlinkQueue {
     return n;
   }
 
-  /** Drops expired entries (call from a slow timer). */
+  /** Drops expired commands (call from a slow timer). */
   expire(now: number): void {
     for (const [id, q] of this.queues) {
-      const keep = q.filter((it) => now - it.queuedAt <= this.ttlMs);
-      this.stats.expired += q.length - keep.length;
-      if (keep.length === 0) this.queues.delete(id);
-      else this.queues.set(id, keep);
+      for (const it of [...q]) {
+        if (now - it.queuedAt > this.o.ttlMs) {
+          this.remove(id, it);
+          this.stats.expired++;
+        }
+      }
     }
+  }
+
+  /** Moves waiting commands (not yet signed) to replacement hardware. */
+  move(fromId: number, toId: number): void {
+    const q = this.queues.get(fromId);
+    if (!q) return;
+    this.queues.delete(fromId);
+    const unsigned = q.filter((it) => it.signed === undefined);
+    if (unsigned.length) this.queues.set(toId, [...(this.queues.get(toId) ?? []), ...unsigned]);
   }
 
   /** Reserves downlink counters for a newly registered device ahead of its first ack. */
@@ -159,44 +279,55 @@ export class DownlinkQueue {
     this.deps.counters.ensure(deviceId);
   }
 
-  /** Moves waiting downlinks to replacement hardware. */
-  move(fromId: number, toId: number): void {
-    const q = this.queues.get(fromId);
-    if (!q) return;
-    this.queues.delete(fromId);
-    this.queues.set(toId, [...(this.queues.get(toId) ?? []), ...q]);
-  }
-
-  private enqueue(deviceId: number, req: DownlinkRequest, now: number): void {
+  private enqueue(deviceId: number, req: DownlinkRequest, now: number): Queued | undefined {
     const q = this.queues.get(deviceId) ?? [];
-    // One pending sound command per device: a newer one (fire -> hush -> stop) replaces it.
-    const filtered = req.msg.type === "sound" ? q.filter((it) => it.msg.type !== "sound") : q;
-    filtered.push({ ...req, queuedAt: now, rank: rankOf(req) });
-    filtered.sort((a, b) => a.rank - b.rank || a.queuedAt - b.queuedAt);
-    while (filtered.length > this.cap) {
-      filtered.pop();
+    // One sound command per device: a newer one (fire -> hush -> stop) replaces it.
+    const kept = req.msg.type === "sound" ? q.filter((it) => it.msg.type !== "sound") : q;
+    const item: Queued = { ...req, queuedAt: now, rank: rankOf(req), sends: 0 };
+    kept.push(item);
+    kept.sort((a, b) => a.rank - b.rank || a.queuedAt - b.queuedAt);
+    while (kept.length > this.o.perDeviceCap) {
+      kept.pop();
       this.stats.overflow++;
     }
-    this.queues.set(deviceId, filtered);
+    this.queues.set(deviceId, kept);
     this.stats.queued++;
+    return kept.includes(item) ? item : undefined;
   }
 
-  private transmit(dev: RegisteredDevice, msg: DownlinkMsg, linkId: string): boolean {
+  private remove(deviceId: number, item: Queued): void {
+    const q = this.queues.get(deviceId);
+    if (!q) return;
+    const i = q.indexOf(item);
+    if (i >= 0) q.splice(i, 1);
+    if (q.length === 0) this.queues.delete(deviceId);
+  }
+
+  private transmit(dev: RegisteredDevice, item: Queued, linkId: string): boolean {
     const link = this.deps.links.get(linkId);
     if (!link?.isUp()) {
       this.stats.linkDown++;
       return false;
     }
-    const counter = this.deps.counters.take(dev.deviceId);
-    const bytes = frameBytes(
-      encodeFrame({ deviceId: dev.deviceId, counter, flags: 0, msg }, dev.key, this.deps.hmac),
-    );
-    if (!link.send(dev.deviceId, bytes)) {
+    if (item.sends >= this.o.maxSends) {
+      this.remove(dev.deviceId, item);
+      this.stats.gaveUp++;
+      return false;
+    }
+    if (!item.signed) {
+      const counter = this.deps.counters.take(dev.deviceId);
+      const frame = { deviceId: dev.deviceId, counter, flags: 0, msg: item.msg };
+      item.signed = { counter, bytes: frameBytes(encodeFrame(frame, dev.key, this.deps.hmac)) };
+    }
+    if (!link.send(dev.deviceId, item.signed.bytes)) {
       this.stats.linkDown++;
       return false;
     }
-    this.stats.sent++;
-    this.deps.onSent?.(dev.deviceId, msg, linkId, counter);
+    item.sends++;
+    if (item.sends === 1) {
+      this.stats.sent++;
+      this.deps.onSent?.(dev.deviceId, item.msg, linkId, item.signed.counter);
+    } else this.stats.resent++;
     return true;
   }
 }

@@ -50,7 +50,7 @@ describe("Pipeline", () => {
       scheduler: clock,
       intervalMs: 4,
       commit: db.transaction((batch: AcceptedWork[]) => {
-        outbox.append(batch.map((w) => toOutboxItem(w.message, ID)));
+        outbox.append(batch.flatMap((w) => (w.message ? [toOutboxItem(w.message, ID)] : [])));
         store.save(batch.map((w) => w.window));
       }),
     });
@@ -172,6 +172,37 @@ describe("Pipeline", () => {
     expect(outbox.depth()).toBe(1);
   });
 
+  it("acks a retry sent with a fresh counter and the same payload, without storing or ruling on it again", () => {
+    pipeline.handleFrame(frame(20, smokeAlarmMsg(4), ACK), { receiver: "serial:a" }, clock.now());
+    clock.advance(1);
+    // firmware retries: new counter, FLAG_RETRANSMISSION, same eventId and payload
+    pipeline.handleFrame(
+      frame(21, smokeAlarmMsg(4), ACK | 0x2),
+      { receiver: "serial:b" },
+      clock.now(),
+    );
+    expect(acks).toHaveLength(0);
+    clock.advance(100);
+    expect(outbox.depth()).toBe(1);
+    expect(accepted).toHaveLength(1);
+    expect(acks.map((a) => a.counter).sort()).toEqual([20, 21]);
+    expect(counters.retransmissions).toBe(1);
+    // the retry's counter is used now: sent again it is a duplicate
+    pipeline.handleFrame(
+      frame(21, smokeAlarmMsg(4), ACK | 0x2),
+      { receiver: "serial:b" },
+      clock.now(),
+    );
+    expect(counters.dropped.duplicate).toBe(2);
+    // a retry of a different message is a new message
+    pipeline.handleFrame(
+      frame(22, smokeAlarmMsg(5), ACK | 0x2),
+      { receiver: "serial:b" },
+      clock.now(),
+    );
+    expect(accepted).toHaveLength(2);
+  });
+
   it("rate-limits a flooding device without touching the others", () => {
     build({ perSecond: 1, burst: 5 });
     registry.register({ deviceId: 0x42, kind: "charger", key: keyOf(2) }, clock.now());
@@ -209,7 +240,7 @@ describe("Pipeline", () => {
       scheduler: clock,
       commit: (batch) => {
         if (fail) throw new Error("disk I/O error");
-        outbox.append(batch.map((w) => toOutboxItem(w.message, ID)));
+        outbox.append(batch.flatMap((w) => (w.message ? [toOutboxItem(w.message, ID)] : [])));
       },
     });
     pipeline.handleFrame(frame(9, smokeAlarmMsg(), ACK), { receiver: "serial:a" }, clock.now());

@@ -5,7 +5,13 @@
  * deps. Each exit is counted in StageCounters.
  */
 import { decodeFrame, verifyFrame } from "../../protocol/codec.js";
-import { FLAG_ACK_REQUESTED, OFFSET_TYPE } from "../../protocol/constants.js";
+import {
+  FLAG_ACK_REQUESTED,
+  FLAG_RETRANSMISSION,
+  HEADER_LENGTH,
+  MAC_LENGTH,
+  OFFSET_TYPE,
+} from "../../protocol/constants.js";
 import type { HmacFn } from "../../protocol/hmac.js";
 import type { ReceiverReading } from "../../protocol/uplink.js";
 import type { CounterTable, DeviceWindow } from "../dedup/counter-table.js";
@@ -16,9 +22,13 @@ import type { AcceptedMessage, DropReason } from "../types.js";
 import type { RateLimiter } from "./rate-limit.js";
 import type { StageCounters } from "./stage-counters.js";
 
-/** What one accepted frame asks the commit to write: its message and the window that admitted it. */
+/**
+ * What one accepted frame asks the commit to write: its message and the window
+ * that admitted it. A retransmission of a message already accepted brings only
+ * its window (its counter must stay used after a restart).
+ */
 export interface AcceptedWork {
-  message: AcceptedMessage;
+  message?: AcceptedMessage;
   window: DeviceWindow;
 }
 
@@ -53,18 +63,32 @@ export interface PipelineOptions {
   holdCap?: number;
   /** Retry delay when a commit fails (the frame is not acked until it commits). */
   commitRetryMs?: number;
+  /** A retransmission later than this after the original is treated as a new message. */
+  retransmitWindowMs?: number;
+  /** Devices whose last acked message is remembered for retransmission matching. */
+  retransmitCap?: number;
 }
 
 interface Held {
+  /** The accepted frame, or for a retransmission the original it repeats. */
   recent: RecentFrame;
   window: DeviceWindow;
   releaseAt: number;
+  /** Set for a retransmission: only its window is written, then its own counter is acked. */
+  retry?: { counter: number; receiver: string };
+}
+
+interface LastAcked {
+  sig: string;
+  recent: RecentFrame;
 }
 
 export class Pipeline {
   private readonly deps: PipelineDeps;
   private readonly opts: Required<PipelineOptions>;
   private readonly recent: MergeWindow;
+  /** Per device, the last message that asked for an ack: its retries carry fresh counters. */
+  private readonly lastAcked = new Map<number, LastAcked>();
   private held: Held[] = [];
   private heldHead = 0;
   /** Frames whose commit failed, in their original order; they go before everything held. */
@@ -79,6 +103,8 @@ export class Pipeline {
       recentCap: 8_192,
       holdCap: 20_000,
       commitRetryMs: 1_000,
+      retransmitWindowMs: 15 * 60_000,
+      retransmitCap: 4096,
       ...opts,
     };
     this.recent = new MergeWindow(this.opts.recentKeepMs, this.opts.recentCap);
@@ -157,6 +183,31 @@ export class Pipeline {
       c.drop("rate-limited");
       return;
     }
+    const sig = ackRequested ? signature(bytes) : "";
+    if (ackRequested && (frame.flags & FLAG_RETRANSMISSION) !== 0) {
+      // The device retries an unacknowledged message with a fresh counter and the same payload
+      // (firmware link layer): one message, so no second entry and no second rule run.
+      const prev = this.lastAcked.get(frame.deviceId);
+      if (
+        prev &&
+        prev.sig === sig &&
+        now - prev.recent.acceptedAt <= this.opts.retransmitWindowMs
+      ) {
+        const window = d.windows.accept(frame.deviceId, frame.counter);
+        c.drop("duplicate");
+        c.retransmissions++;
+        MergeWindow.merge(prev.recent, reading);
+        d.noteHeard(frame.deviceId, reading, now);
+        this.heard(frame.deviceId, reading.receiver, now);
+        this.hold({
+          recent: prev.recent,
+          window,
+          releaseAt: now,
+          retry: { counter: frame.counter, receiver: reading.receiver },
+        });
+        return;
+      }
+    }
     const window = d.windows.accept(frame.deviceId, frame.counter);
     const accepted: AcceptedMessage = {
       deviceId: frame.deviceId,
@@ -176,6 +227,7 @@ export class Pipeline {
       ackWanted: ackRequested,
     };
     this.recent.add(recent, now);
+    if (ackRequested) this.rememberAcked(frame.deviceId, { sig, recent });
     c.accepted++;
     d.noteHeard(frame.deviceId, reading, now, "batteryMv" in msg ? msg.batteryMv : undefined);
     try {
@@ -250,8 +302,20 @@ export class Pipeline {
     if (next && now !== Number.POSITIVE_INFINITY) this.arm(next.releaseAt);
   }
 
+  private rememberAcked(deviceId: number, l: LastAcked): void {
+    this.lastAcked.delete(deviceId);
+    this.lastAcked.set(deviceId, l);
+    if (this.lastAcked.size > this.opts.retransmitCap) {
+      const oldest = this.lastAcked.keys().next().value as number;
+      this.lastAcked.delete(oldest);
+    }
+  }
+
   private submit(h: Held): void {
-    this.deps.commit({ message: h.recent.msg, window: h.window }, (err) => {
+    const work: AcceptedWork = h.retry
+      ? { window: h.window }
+      : { message: h.recent.msg, window: h.window };
+    this.deps.commit(work, (err) => {
       if (err) {
         // Not durable, so not acked. Retry before anything newer, keeping the order in which
         // counters were accepted (a stored window never claims an uncommitted frame).
@@ -261,14 +325,22 @@ export class Pipeline {
         this.arm(at);
         return;
       }
-      h.recent.committed = true;
-      if (h.recent.ackWanted) {
-        h.recent.ackWanted = false;
-        this.sendAck(
-          h.recent.msg.deviceId,
-          h.recent.msg.counter,
-          bestReceiver(h.recent.msg.receivers),
-        );
+      const r = h.recent;
+      const dev = r.msg.deviceId;
+      if (h.retry) {
+        // Its counter is durable; the ack waits for the original message's commit.
+        if (r.committed) this.sendAck(dev, h.retry.counter, h.retry.receiver);
+        else r.extraAcks = [...(r.extraAcks ?? []), h.retry];
+        return;
+      }
+      r.committed = true;
+      if (r.ackWanted) {
+        r.ackWanted = false;
+        this.sendAck(dev, r.msg.counter, bestReceiver(r.msg.receivers));
+      }
+      if (r.extraAcks) {
+        for (const x of r.extraAcks) this.sendAck(dev, x.counter, x.receiver);
+        delete r.extraAcks;
       }
     });
   }
@@ -297,6 +369,14 @@ export class Pipeline {
       this.deps.counters.hookErrors++;
     }
   }
+}
+
+/** Type code and payload of a frame (what a retransmission repeats), as text. */
+function signature(bytes: Uint8Array): string {
+  return (
+    Buffer.from(bytes.subarray(HEADER_LENGTH, bytes.length - MAC_LENGTH)).toString("hex") +
+    String(bytes[OFFSET_TYPE])
+  );
 }
 
 /** The receiver with the strongest signal (the first one when none reports RSSI). */

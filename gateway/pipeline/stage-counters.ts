@@ -27,6 +27,8 @@ export class StageCounters {
   accepted = 0;
   /** Duplicates that were copies from another receiver, merged into the first copy. */
   merged = 0;
+  /** Retries of an acked message (fresh counter, same payload): acked, not stored again. */
+  retransmissions = 0;
   acksSent = 0;
   commitFailures = 0;
   hookErrors = 0;
@@ -55,6 +57,7 @@ export class StageCounters {
       received: this.received,
       accepted: this.accepted,
       merged: this.merged,
+      retransmissions: this.retransmissions,
       acksSent: this.acksSent,
       commitFailures: this.commitFailures,
       hookErrors: this.hookErrors,
