@@ -150,19 +150,28 @@ describe("property firm dashboard (cloud bridge)", () => {
 
   it("never shows another site to a token limited to one", async () => {
     // Riverside's charger overloads too; the garden token's open alarm list must not show it.
+    // A property-firm page (every site) is open beside it and must see the alarm arrive.
+    const firmCtx = await newContext(browser, { lang: "en" });
+    const firm = await firmCtx.newPage();
+    await signIn(firm, TOKEN_ALL);
+    await firm.goto(`${stack.baseUrl}/#/alarms`);
+    await firm.getByTestId("alarms").waitFor();
     await page.goto(`${stack.baseUrl}/#/alarms`);
     await page.getByTestId("alarms").waitFor();
     await stack.river.send(stack.river.telemetry([1400, 0, 0, 0], [0]));
     await stack.river.send(stack.river.cutEvent(0, 1400));
-    const riverAlarm = await waitFor(async () => {
-      const res = await fetch(`${stack.baseUrl}/api/sites/${RIVER.site}/alarms`, {
-        headers: { authorization: `Bearer ${TOKEN_ALL}` },
-      });
-      const body = (await res.json()) as { alarms: Array<{ alarmId: string }> };
-      return body.alarms[0];
-    }, "the riverside alarm in the bridge");
-    expect(await page.locator(`[data-alarm-id="${riverAlarm.alarmId}"]`).count()).toBe(0);
-    expect(await page.locator(`article[data-kind="port-overload"]`).count()).toBe(1);
+    const riverRow = firm.locator("article.alarm", { hasText: RIVER.site });
+    await riverRow.waitFor();
+    const riverAlarmId = await riverRow.getAttribute("data-alarm-id");
+    expect(riverAlarmId).toBeTruthy();
+    // A later garden alarm reaches the garden page: its stream is ordered, so had the riverside
+    // alarm been sent to it, it would be on the page by now.
+    await stack.garden.send(stack.garden.cutEvent(4, 1200));
+    await page.locator(`article[data-kind="port-overload"]`, { hasText: "port 5" }).waitFor();
+    expect(await page.locator(`[data-alarm-id="${riverAlarmId}"]`).count()).toBe(0);
+    expect(await page.locator("article.alarm", { hasText: RIVER.site }).count()).toBe(0);
+    await stack.garden.send(stack.garden.restoredEvent(4));
+    await firmCtx.close();
 
     await page.goto(`${stack.baseUrl}/#/site/${RIVER.site}`);
     await expect
