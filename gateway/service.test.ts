@@ -321,6 +321,24 @@ describe("GatewayService (two socat receivers, embedded Aedes, HTTP API)", () =>
     expect(transitions.map((t) => t.transition)).toEqual(["raised", "acknowledged"]);
   });
 
+  it("deletes a registration with DELETE, after which its frames are unknown again", async () => {
+    const id = 0x00c0ff09;
+    const key = keyOf(44);
+    await api("POST", "/api/devices", {
+      id: id.toString(16),
+      kind: "guardian",
+      key: keyToHex(key),
+    });
+    expect((await api("DELETE", "/api/devices/00c0ff09")).status).toBe(200);
+    expect((await api("GET", "/api/devices/00c0ff09")).status).toBe(404);
+    expect((await api("DELETE", "/api/devices/00c0ff09")).status).toBe(404);
+    await devA.write(framed(id, 1, statusMsg(), key));
+    await waitFor(async () => {
+      const p = (await api("GET", "/api/pending")).body.pending as Array<{ id: string }>;
+      return p.some((x) => x.id === "00c0ff09") ? true : undefined;
+    }, "removed device on the pending list");
+  });
+
   it("reports health: receivers, outbox depth and oldest age, counters", async () => {
     const h = (await api("GET", "/api/health", undefined, {} as typeof auth)).body;
     expect(h.receivers.map((r: { id: string }) => r.id)).toEqual([
