@@ -4,6 +4,9 @@
  * JSON Schema: firmware/build/device-config.schema.json (validated before a build).
  */
 
+/** Listening schedule of battery smoke detectors when the device config names none. */
+export const DEFAULT_LISTEN_EVERY_S = 5;
+
 export type DeviceKind = "smoke" | "charger" | "guardian";
 
 export interface SmokeThresholds {
@@ -47,6 +50,13 @@ export interface DeviceConfig {
   heartbeatS: number;
   /** Milliseconds the radio listens after each uplink (battery devices). */
   listenWindowMs: number;
+  /**
+   * Battery smoke detectors also open the radio for listenWindowMs every this
+   * many seconds, so an interlinked fire command from the gateway reaches them
+   * between uplinks. Default DEFAULT_LISTEN_EVERY_S; ignored by mains devices
+   * (listenWindowMs 0) and by the guardian.
+   */
+  listenEveryS?: number;
   link: { type: "uart"; baud: number };
   /** Board pin name per role, e.g. { smoke: "A0", relay0: "B3" }. */
   pins: { [role: string]: string };

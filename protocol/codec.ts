@@ -51,6 +51,31 @@ export function typeCode(msg: Msg): number {
   return isDownlinkMsg(msg) ? downlinkTypeCode(msg) : uplinkTypeCode(msg);
 }
 
+/**
+ * Header + payload + MAC for a frame of message type `code`. Firmware calls it
+ * with a payload from one of the per-type encoders (payload-uplink.ts), so its
+ * image holds no encoder it does not use.
+ */
+export function sealFrameBytes(
+  deviceId: number,
+  counter: number,
+  flags: number,
+  code: number,
+  payload: Uint8Array,
+  key: Uint8Array,
+  hmac: HmacFn,
+): Uint8Array {
+  const out = new Uint8Array(HEADER_LENGTH + payload.length + MAC_LENGTH);
+  out[OFFSET_VERSION_FLAGS] = ((PROTOCOL_VERSION & 0xf) << 4) | (flags & 0xf);
+  out[OFFSET_TYPE] = code;
+  writeU32(out, OFFSET_DEVICE_ID, deviceId >>> 0);
+  writeU32(out, OFFSET_COUNTER, counter >>> 0);
+  out.set(payload, HEADER_LENGTH);
+  const signedLen = HEADER_LENGTH + payload.length;
+  out.set(computeMac(hmac, key, out.subarray(0, signedLen)), signedLen);
+  return out;
+}
+
 function sealFrame(
   frame: Frame,
   code: number,
@@ -58,15 +83,7 @@ function sealFrame(
   key: Uint8Array,
   hmac: HmacFn,
 ): Uint8Array {
-  const out = new Uint8Array(HEADER_LENGTH + payload.length + MAC_LENGTH);
-  out[OFFSET_VERSION_FLAGS] = ((PROTOCOL_VERSION & 0xf) << 4) | (frame.flags & 0xf);
-  out[OFFSET_TYPE] = code;
-  writeU32(out, OFFSET_DEVICE_ID, frame.deviceId >>> 0);
-  writeU32(out, OFFSET_COUNTER, frame.counter >>> 0);
-  out.set(payload, HEADER_LENGTH);
-  const signedLen = HEADER_LENGTH + payload.length;
-  out.set(computeMac(hmac, key, out.subarray(0, signedLen)), signedLen);
-  return out;
+  return sealFrameBytes(frame.deviceId, frame.counter, frame.flags, code, payload, key, hmac);
 }
 
 /** Encodes and signs an uplink frame (what a device sends). */

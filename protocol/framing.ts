@@ -56,91 +56,100 @@ export type FrameHandler = (frame: Uint8Array) => void;
 const MAX_BODY = MAX_FRAME_LENGTH + CRC_LENGTH;
 const MIN_BODY = MIN_FRAME_LENGTH + CRC_LENGTH;
 
+export interface FrameReader {
+  readonly stats: DeframerStats;
+  /** Bytes in any chunking; calls the handler once per good frame. */
+  push(chunk: Uint8Array): void;
+}
+
 /**
  * Reassembles frames from arbitrary chunks. It resynchronises on the next FLAG
  * after garbage, a bad CRC, a bad escape or an oversize run, and counts each.
+ * A closure rather than a class: on Espruino the minifier can then shorten
+ * every name of its state, and program text is memory.
  */
-export class Deframer {
-  readonly stats: DeframerStats;
-  private buf: Uint8Array;
-  private len: number;
-  private inFrame: boolean;
-  private escaped: boolean;
-  private discarding: boolean;
-  private readonly onFrame: FrameHandler;
+export function createDeframer(onFrame: FrameHandler): FrameReader {
+  const stats: DeframerStats = { frames: 0, garbageBytes: 0, badCrc: 0, oversize: 0, badEscape: 0 };
+  const buf = new Uint8Array(MAX_BODY);
+  let len = 0;
+  let inFrame = false;
+  let escaped = false;
+  let discarding = false;
 
-  constructor(onFrame: FrameHandler) {
-    this.onFrame = onFrame;
-    this.stats = { frames: 0, garbageBytes: 0, badCrc: 0, oversize: 0, badEscape: 0 };
-    this.buf = new Uint8Array(MAX_BODY);
-    this.len = 0;
-    this.inFrame = false;
-    this.escaped = false;
-    this.discarding = false;
-  }
-
-  push(chunk: Uint8Array): void {
-    for (let i = 0; i < chunk.length; i++) this.pushByte(chunk[i] as number);
-  }
-
-  private pushByte(b: number): void {
-    if (b === FRAME_FLAG) {
-      if (this.inFrame && !this.discarding) this.finish();
-      this.inFrame = true;
-      this.discarding = false;
-      this.escaped = false;
-      this.len = 0;
-      return;
-    }
-    if (!this.inFrame) {
-      this.stats.garbageBytes++;
-      return;
-    }
-    if (this.discarding) return;
-    if (this.escaped) {
-      this.escaped = false;
-      const v = b ^ FRAME_ESCAPE_XOR;
-      if (v !== FRAME_FLAG && v !== FRAME_ESCAPE) {
-        this.stats.badEscape++;
-        this.discarding = true;
-        return;
-      }
-      this.append(v);
-      return;
-    }
-    if (b === FRAME_ESCAPE) {
-      this.escaped = true;
-      return;
-    }
-    this.append(b);
-  }
-
-  private append(v: number): void {
-    if (this.len >= MAX_BODY) {
-      this.stats.oversize++;
-      this.discarding = true;
-      return;
-    }
-    this.buf[this.len++] = v;
-  }
-
-  private finish(): void {
-    const n = this.len;
-    this.len = 0;
+  function finish(): void {
+    const n = len;
+    len = 0;
     if (n === 0) return; // back-to-back flags: idle line
     if (n < MIN_BODY) {
-      this.stats.garbageBytes += n;
+      stats.garbageBytes += n;
       return;
     }
-    const expected = ((this.buf[n - 2] as number) << 8) | (this.buf[n - 1] as number);
-    if (crc16(this.buf, 0, n - CRC_LENGTH) !== expected) {
-      this.stats.badCrc++;
+    const expected = ((buf[n - 2] as number) << 8) | (buf[n - 1] as number);
+    if (crc16(buf, 0, n - CRC_LENGTH) !== expected) {
+      stats.badCrc++;
       return;
     }
     const frame = new Uint8Array(n - CRC_LENGTH);
-    for (let i = 0; i < frame.length; i++) frame[i] = this.buf[i] as number;
-    this.stats.frames++;
-    this.onFrame(frame);
+    for (let i = 0; i < frame.length; i++) frame[i] = buf[i] as number;
+    stats.frames++;
+    onFrame(frame);
+  }
+
+  function pushByte(b: number): void {
+    if (b === FRAME_FLAG) {
+      if (inFrame && !discarding) finish();
+      inFrame = true;
+      discarding = false;
+      escaped = false;
+      len = 0;
+      return;
+    }
+    if (!inFrame) {
+      stats.garbageBytes++;
+      return;
+    }
+    if (discarding) return;
+    let v = b;
+    if (escaped) {
+      escaped = false;
+      v = b ^ FRAME_ESCAPE_XOR;
+      if (v !== FRAME_FLAG && v !== FRAME_ESCAPE) {
+        stats.badEscape++;
+        discarding = true;
+        return;
+      }
+    } else if (b === FRAME_ESCAPE) {
+      escaped = true;
+      return;
+    }
+    if (len >= MAX_BODY) {
+      stats.oversize++;
+      discarding = true;
+      return;
+    }
+    buf[len++] = v;
+  }
+
+  return {
+    stats: stats,
+    push: function (chunk) {
+      for (let i = 0; i < chunk.length; i++) pushByte(chunk[i] as number);
+    },
+  };
+}
+
+/** The deframer as a class (gateway, simulator and tests construct it with `new`). */
+export class Deframer implements FrameReader {
+  readonly stats: DeframerStats;
+  private readonly reader: FrameReader;
+
+  constructor(onFrame: FrameHandler) {
+    this.reader = createDeframer(onFrame);
+    this.stats = this.reader.stats;
+  }
+
+  push(chunk: Uint8Array): void {
+    this.reader.push(chunk);
   }
 }
 

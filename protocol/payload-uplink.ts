@@ -41,71 +41,153 @@ function portBytes(n: number): number {
   return Math.ceil((n * 28) / 8);
 }
 
-export function encodeUplinkPayload(msg: UplinkMsg): Uint8Array {
-  let p: Uint8Array;
-  switch (msg.type) {
-    case "status":
-      p = new Uint8Array(11);
-      p[0] = msg.deviceKind & 0xff;
-      writeU16(p, 1, clampUint(msg.batteryMv, 0xffff));
-      p[3] = msg.fwMajor & 0xff;
-      p[4] = msg.fwMinor & 0xff;
-      p[5] = msg.fwPatch & 0xff;
-      writeU32(p, 6, clampUint(msg.uptimeS, 0xffffffff));
-      p[10] = msg.resetCause & 0xff;
-      return p;
-    case "smoke-event":
-      p = new Uint8Array(7);
-      p[0] = msg.event & 0xff;
-      writeU16(p, 1, clampUint(msg.smokeLevel, 0xffff));
-      writeU16(p, 3, clampUint(msg.batteryMv, 0xffff));
-      writeU16(p, 5, msg.eventId & 0xffff);
-      return p;
-    case "charger-telemetry":
-      return encodeTelemetry(msg.tempDeciC, msg.ports);
-    case "charger-event":
-      p = new Uint8Array(11);
-      p[0] = msg.port & 0xff;
-      p[1] = msg.event & 0xff;
-      p[2] = msg.reason & 0xff;
-      writeU16(p, 3, clampUint(msg.powerW, 0xffff));
-      writeU16(p, 5, clampInt(msg.tempDeciC, -32768, 32767) & 0xffff);
-      writeU32(p, 7, clampUint(msg.sessionS, 0xffffffff));
-      return p;
-    case "guardian-activity":
-      p = new Uint8Array(8);
-      writeU16(p, 0, clampUint(msg.doorOpens, 0xffff));
-      writeU16(p, 2, clampUint(msg.motionCount, 0xffff));
-      writeU16(p, 4, clampUint(msg.idleS, 0xffff));
-      writeU16(p, 6, clampUint(msg.batteryMv, 0xffff));
-      return p;
-    case "command-ack":
-      p = new Uint8Array(5);
-      writeU32(p, 0, msg.ackedCounter >>> 0);
-      p[4] = msg.result & 0xff;
-      return p;
-  }
+/*
+ * One encoder per uplink type, with positional arguments: a firmware image
+ * imports only the ones it sends, and builds no message object (program text
+ * is memory on Espruino). encodeUplinkPayload below is the same encoders
+ * behind the message catalogue, for the gateway, the simulator and tests.
+ */
+
+export function statusPayload(
+  deviceKind: number,
+  batteryMv: number,
+  fwMajor: number,
+  fwMinor: number,
+  fwPatch: number,
+  uptimeS: number,
+  resetCause: number,
+): Uint8Array {
+  const p = new Uint8Array(11);
+  p[0] = deviceKind & 0xff;
+  writeU16(p, 1, clampUint(batteryMv, 0xffff));
+  p[3] = fwMajor & 0xff;
+  p[4] = fwMinor & 0xff;
+  p[5] = fwPatch & 0xff;
+  writeU32(p, 6, clampUint(uptimeS, 0xffffffff));
+  p[10] = resetCause & 0xff;
+  return p;
+}
+
+export function smokeEventPayload(
+  event: number,
+  smokeLevel: number,
+  batteryMv: number,
+  eventId: number,
+): Uint8Array {
+  const p = new Uint8Array(7);
+  p[0] = event & 0xff;
+  writeU16(p, 1, clampUint(smokeLevel, 0xffff));
+  writeU16(p, 3, clampUint(batteryMv, 0xffff));
+  writeU16(p, 5, eventId & 0xffff);
+  return p;
+}
+
+export function chargerEventPayload(
+  port: number,
+  event: number,
+  reason: number,
+  powerW: number,
+  tempDeciC: number,
+  sessionS: number,
+): Uint8Array {
+  const p = new Uint8Array(11);
+  p[0] = port & 0xff;
+  p[1] = event & 0xff;
+  p[2] = reason & 0xff;
+  writeU16(p, 3, clampUint(powerW, 0xffff));
+  writeU16(p, 5, clampInt(tempDeciC, -32768, 32767) & 0xffff);
+  writeU32(p, 7, clampUint(sessionS, 0xffffffff));
+  return p;
+}
+
+export function guardianActivityPayload(
+  doorOpens: number,
+  motionCount: number,
+  idleS: number,
+  batteryMv: number,
+): Uint8Array {
+  const p = new Uint8Array(8);
+  writeU16(p, 0, clampUint(doorOpens, 0xffff));
+  writeU16(p, 2, clampUint(motionCount, 0xffff));
+  writeU16(p, 4, clampUint(idleS, 0xffff));
+  writeU16(p, 6, clampUint(batteryMv, 0xffff));
+  return p;
+}
+
+export function commandAckPayload(ackedCounter: number, result: number): Uint8Array {
+  const p = new Uint8Array(5);
+  writeU32(p, 0, ackedCounter >>> 0);
+  p[4] = result & 0xff;
+  return p;
 }
 
 /**
  * Telemetry payload: u16 [portCount:4 | relayMask:12], i16 tempDeciC, then per
  * port 28 bits [power:12 | energy:12 | state:4], most significant bit first.
+ * Port i is (powerW[i], energyWh[i], state[i]); relay i is on when bit i of
+ * relayMask is set. At most MAX_PORTS ports (the length of powerW).
  */
-function encodeTelemetry(tempDeciC: number, ports: PortReading[]): Uint8Array {
-  const n = Math.min(ports.length, MAX_PORTS);
+export function chargerTelemetryPayload(
+  tempDeciC: number,
+  powerW: number[],
+  energyWh: number[],
+  state: number[],
+  relayMask: number,
+): Uint8Array {
+  const n = Math.min(powerW.length, MAX_PORTS);
   const p = new Uint8Array(4 + portBytes(n));
-  let relayMask = 0;
-  for (let i = 0; i < n; i++) if (ports[i]!.relayOn) relayMask |= 1 << i;
-  writeU16(p, 0, ((n & 0xf) << 12) | relayMask);
+  writeU16(p, 0, ((n & 0xf) << 12) | (relayMask & ((1 << n) - 1)));
   writeU16(p, 2, clampInt(tempDeciC, -32768, 32767) & 0xffff);
   let bit = 32;
   for (let i = 0; i < n; i++) {
-    const port = ports[i]!;
-    bit = putBits(p, bit, clampUint(port.powerW, MAX_PORT_POWER_W), 12);
-    bit = putBits(p, bit, clampUint(port.energyWh, MAX_PORT_ENERGY_WH), 12);
-    bit = putBits(p, bit, port.state & 0xf, 4);
+    bit = putBits(p, bit, clampUint(powerW[i] as number, MAX_PORT_POWER_W), 12);
+    bit = putBits(p, bit, clampUint(energyWh[i] as number, MAX_PORT_ENERGY_WH), 12);
+    bit = putBits(p, bit, (state[i] as number) & 0xf, 4);
   }
   return p;
+}
+
+export function encodeUplinkPayload(msg: UplinkMsg): Uint8Array {
+  switch (msg.type) {
+    case "status":
+      return statusPayload(
+        msg.deviceKind,
+        msg.batteryMv,
+        msg.fwMajor,
+        msg.fwMinor,
+        msg.fwPatch,
+        msg.uptimeS,
+        msg.resetCause,
+      );
+    case "smoke-event":
+      return smokeEventPayload(msg.event, msg.smokeLevel, msg.batteryMv, msg.eventId);
+    case "charger-telemetry": {
+      const ports = msg.ports;
+      let relayMask = 0;
+      for (let i = 0; i < ports.length && i < MAX_PORTS; i++)
+        if (ports[i]!.relayOn) relayMask |= 1 << i;
+      return chargerTelemetryPayload(
+        msg.tempDeciC,
+        ports.map((x) => x.powerW),
+        ports.map((x) => x.energyWh),
+        ports.map((x) => x.state),
+        relayMask,
+      );
+    }
+    case "charger-event":
+      return chargerEventPayload(
+        msg.port,
+        msg.event,
+        msg.reason,
+        msg.powerW,
+        msg.tempDeciC,
+        msg.sessionS,
+      );
+    case "guardian-activity":
+      return guardianActivityPayload(msg.doorOpens, msg.motionCount, msg.idleS, msg.batteryMv);
+    case "command-ack":
+      return commandAckPayload(msg.ackedCounter, msg.result);
+  }
 }
 
 function putBits(buf: Uint8Array, bit: number, value: number, width: number): number {

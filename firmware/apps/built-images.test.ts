@@ -311,8 +311,9 @@ describe("built smoke detector image", () => {
 
   it("retries an alarm with back-off until the gateway's signed ack, listening all through the alarm", () => {
     const d = detector();
-    d.sandbox.advance(20000);
-    expect(d.sandbox.deepSleep).toBe(true); // asleep between samples
+    d.sandbox.advance(22000);
+    // Asleep between samples (and outside the scheduled windows, every 5 s for 1.5 s).
+    expect(d.sandbox.deepSleep).toBe(true);
     d.sandbox.setAnalog("A0", 0.3); // 6 %/m
     d.sandbox.advance(60000);
     expect(d.sandbox.deepSleep).toBe(false); // sounding: the receiver stays on

@@ -18,12 +18,11 @@ const SAMPLE_WITH_COMPARATOR_MS = 200;
 const WATCHDOG_S = 5;
 
 function main(): void {
-  const cfg = HAITANG_DEVICE;
   // The build-time thresholds object becomes the live settings (config updates change it).
-  const settings = cfg.charger as ChargerSettings;
-  settings.heartbeatS = cfg.heartbeatS;
+  const settings = HAITANG_DEVICE.charger as ChargerSettings;
+  settings.heartbeatS = HAITANG_DEVICE.heartbeatS;
   let dev: ShedCharger;
-  const b = boot(DEVICE_KIND_CHARGER, settings, CHARGER_BACKOFF_MAX_MS, function (msg, now) {
+  const b = boot(DEVICE_KIND_CHARGER, settings, CHARGER_BACKOFF_MAX_MS, 0, function (msg, now) {
     return dev.command(msg, now);
   });
   const hal = b.hal;

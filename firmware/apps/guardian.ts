@@ -10,13 +10,12 @@ import { boot } from "./boot.js";
 const GUARDIAN_BACKOFF_MAX_MS = 300000;
 
 function main(): void {
-  const cfg = HAITANG_DEVICE;
   // The build-time thresholds object becomes the live settings (config updates change it).
-  const settings = cfg.guardian as GuardianSettings;
-  settings.heartbeatS = cfg.heartbeatS;
-  settings.listenWindowMs = cfg.listenWindowMs;
+  const settings = HAITANG_DEVICE.guardian as GuardianSettings;
+  settings.heartbeatS = HAITANG_DEVICE.heartbeatS;
+  settings.listenWindowMs = HAITANG_DEVICE.listenWindowMs;
   let dev: GuardianSensor;
-  const b = boot(DEVICE_KIND_GUARDIAN, settings, GUARDIAN_BACKOFF_MAX_MS, function (msg, now) {
+  const b = boot(DEVICE_KIND_GUARDIAN, settings, GUARDIAN_BACKOFF_MAX_MS, 0, function (msg, now) {
     return dev.command(msg, now);
   });
   const hal = b.hal;

@@ -1,5 +1,6 @@
 /** Smoke detector image: battery powered, deep sleep between samples. */
 import { DEVICE_KIND_SMOKE } from "../../protocol/constants.js";
+import { DEFAULT_LISTEN_EVERY_S } from "../device-config.js";
 import {
   createSmokeDetector,
   type SmokeDetector,
@@ -11,15 +12,21 @@ import { boot } from "./boot.js";
 const SMOKE_BACKOFF_MAX_MS = 300000;
 
 function main(): void {
-  const cfg = HAITANG_DEVICE;
   // The build-time thresholds object becomes the live settings (config updates change it).
-  const settings = cfg.smoke as SmokeSettings;
-  settings.heartbeatS = cfg.heartbeatS;
-  settings.listenWindowMs = cfg.listenWindowMs;
+  const settings = HAITANG_DEVICE.smoke as SmokeSettings;
+  settings.heartbeatS = HAITANG_DEVICE.heartbeatS;
+  settings.listenWindowMs = HAITANG_DEVICE.listenWindowMs;
   let dev: SmokeDetector;
-  const b = boot(DEVICE_KIND_SMOKE, settings, SMOKE_BACKOFF_MAX_MS, function (msg, now) {
-    return dev.command(msg, now);
-  });
+  const every = HAITANG_DEVICE.listenEveryS;
+  const b = boot(
+    DEVICE_KIND_SMOKE,
+    settings,
+    SMOKE_BACKOFF_MAX_MS,
+    (every === undefined ? DEFAULT_LISTEN_EVERY_S : every) * 1000,
+    function (msg, now) {
+      return dev.command(msg, now);
+    },
+  );
   const hal = b.hal;
   dev = createSmokeDetector(hal, b.link, b.id, settings);
   // Sleep between samples; the link wakes the UART for each listening window,

@@ -6,7 +6,7 @@
  * an object literal naming the board's Pin globals (`{smoke: A0}`).
  */
 import { relative } from "node:path";
-import type { DeviceConfig } from "../device-config.js";
+import { DEFAULT_LISTEN_EVERY_S, type DeviceConfig } from "../device-config.js";
 import type { Board } from "./boards.js";
 
 export interface BundleInput {
@@ -44,6 +44,9 @@ const IDENT = /^[A-Za-z_$][\w$]*$/;
 
 export function constantsPrelude(input: Omit<BundleInput, "entry" | "root">): string {
   const { $schema: _drop, ...device } = input.device as DeviceConfig & { $schema?: string };
+  // Optional fields are written out with their default, so an app reads only fields that
+  // exist: terser then splits HAITANG_DEVICE into the few values an image uses.
+  if (device.listenEveryS === undefined) device.listenEveryS = DEFAULT_LISTEN_EVERY_S;
   const pins = input.pins
     .map((p) => `${IDENT.test(p.role) ? p.role : JSON.stringify(p.role)}: ${p.pin}`)
     .join(", ");

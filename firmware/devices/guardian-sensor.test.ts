@@ -23,7 +23,14 @@ function guardian(reportIntervalS = 900, heartbeatS = 3600) {
   const gw = new FakeGateway(ID, KEY, nodeHmac);
   const link = createLink(
     hal,
-    { deviceId: ID, key: KEY, listenWindowMs: 0, backoffBaseMs: 1000, backoffMaxMs: 60000 },
+    {
+      deviceId: ID,
+      key: KEY,
+      listen: settings,
+      listenEveryMs: 0,
+      backoffBaseMs: 1000,
+      backoffMaxMs: 60000,
+    },
     (msg, now) => dev.command(msg, now),
   );
   link.start();

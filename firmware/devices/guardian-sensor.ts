@@ -14,12 +14,14 @@ import {
   CONFIG_LISTEN_WINDOW_MS,
   CONFIG_TELEMETRY_S,
   SOUND_SELF_TEST,
+  TYPE_GUARDIAN_ACTIVITY,
 } from "../../protocol/constants.js";
 import type { DownlinkMsg } from "../../protocol/messages.js";
+import { guardianActivityPayload } from "../../protocol/payload-uplink.js";
 import type { Hal } from "../hal/hal.js";
 import { applyConfig, type ConfigFields } from "./config-update.js";
 import type { Link } from "./link.js";
-import { batteryMv, type Identity, statusMsg } from "./status.js";
+import { batteryMv, type Identity, sendStatus } from "./status.js";
 
 export interface GuardianSettings {
   reportIntervalS: number;
@@ -61,13 +63,13 @@ export function createGuardianSensor(
   function report(nowMs: number): void {
     nextReportMs = nowMs + s.reportIntervalS * 1000;
     link.send(
-      {
-        type: "guardian-activity",
-        doorOpens: doorOpens,
-        motionCount: motionCount,
-        idleS: Math.floor((nowMs - lastActivityMs) / 1000),
-        batteryMv: batteryMv(hal),
-      },
+      TYPE_GUARDIAN_ACTIVITY,
+      guardianActivityPayload(
+        doorOpens,
+        motionCount,
+        Math.floor((nowMs - lastActivityMs) / 1000),
+        batteryMv(hal),
+      ),
       false,
       nowMs,
     );
@@ -77,7 +79,7 @@ export function createGuardianSensor(
 
   function heartbeat(nowMs: number): void {
     nextHeartbeatMs = nowMs + s.heartbeatS * 1000;
-    link.send(statusMsg(id, batteryMv(hal), nowMs), false, nowMs);
+    sendStatus(hal, link, id, nowMs);
   }
 
   function activity(door: boolean, nowMs: number): void {
@@ -109,11 +111,8 @@ export function createGuardianSensor(
       return Math.max(Math.min(nextReportMs, nextHeartbeatMs) - nowMs, 10);
     },
     command: function (msg, nowMs) {
-      if (msg.type === "config") {
-        const r = applyConfig(hal, msg.entries, CONFIG_FIELDS, s);
-        link.setListenWindowMs(s.listenWindowMs);
-        return r;
-      }
+      // The link reads listenWindowMs from these settings: an update applies at once.
+      if (msg.type === "config") return applyConfig(hal, msg.entries, CONFIG_FIELDS, s);
       if (msg.type === "time-sync") return COMMAND_RESULT_OK;
       if (msg.type === "sound" && msg.mode === SOUND_SELF_TEST) {
         heartbeat(nowMs);

@@ -12,9 +12,30 @@ import {
 } from "../../protocol/constants.js";
 import { frameBytes } from "../../protocol/framing.js";
 import type { DownlinkMsg, Frame, Msg, UplinkMsg } from "../../protocol/messages.js";
+import { encodeUplinkPayload, uplinkTypeCode } from "../../protocol/payload-uplink.js";
 import { FakeGateway } from "../hal/fake-gateway.js";
 import { FakeHal } from "../hal/fake-hal.js";
-import { COUNTER_BLOCK, COUNTER_FILE, createLink, type Link, MAX_PENDING } from "./link.js";
+import {
+  COUNTER_BLOCK,
+  COUNTER_FILE,
+  createLink,
+  type Link,
+  MAX_PENDING,
+  STAT_ACKED,
+  STAT_BAD_MAC,
+  STAT_DROPPED,
+  STAT_DUPLICATE,
+  STAT_NOT_LISTENING,
+  STAT_OTHER_DEVICE,
+  STAT_REPLAYED,
+  STAT_SCHEDULED_WINDOWS,
+  STAT_WRONG_DIRECTION,
+} from "./link.js";
+
+/** Sends a catalogue message the way a device does: its type code and encoded payload. */
+function sendMsg(link: Link, msg: UplinkMsg, ack: boolean, nowMs: number): number {
+  return link.send(uplinkTypeCode(msg), encodeUplinkPayload(msg), ack, nowMs);
+}
 
 const nodeHmac = (key: Uint8Array, data: Uint8Array) =>
   new Uint8Array(createHmac("sha256", key).update(data).digest());
@@ -38,7 +59,9 @@ interface Rig {
   frames(): Frame[];
 }
 
-function rig(opts: { files?: { [k: string]: string }; listenWindowMs?: number } = {}): Rig {
+function rig(
+  opts: { files?: { [k: string]: string }; listenWindowMs?: number; listenEveryMs?: number } = {},
+): Rig {
   const hal = new FakeHal([], opts.files);
   const commands: DownlinkMsg[] = [];
   const link = createLink(
@@ -46,7 +69,8 @@ function rig(opts: { files?: { [k: string]: string }; listenWindowMs?: number } 
     {
       deviceId: DEVICE_ID,
       key: KEY,
-      listenWindowMs: opts.listenWindowMs ?? 0,
+      listen: { listenWindowMs: opts.listenWindowMs ?? 0 },
+      listenEveryMs: opts.listenEveryMs ?? 0,
       backoffBaseMs: 1000,
       backoffMaxMs: 16000,
     },
@@ -68,7 +92,7 @@ describe("uplink counters", () => {
       const r = rig({ files });
       // Boot 1 crosses a block boundary; the others reboot mid-block.
       const n = boot === 1 ? COUNTER_BLOCK + 10 : 5;
-      for (let i = 0; i < n; i++) r.link.send(alarm, false, 0);
+      for (let i = 0; i < n; i++) sendMsg(r.link, alarm, false, 0);
       for (const f of r.frames()) {
         expect(seen.has(f.counter)).toBe(false);
         seen.add(f.counter);
@@ -80,7 +104,7 @@ describe("uplink counters", () => {
   it("reserves the next block in storage before using its first counter", () => {
     const r = rig();
     expect(r.hal.files[COUNTER_FILE]).toBe(String(COUNTER_BLOCK));
-    for (let i = 0; i < COUNTER_BLOCK + 1; i++) r.link.send(alarm, false, 0);
+    for (let i = 0; i < COUNTER_BLOCK + 1; i++) sendMsg(r.link, alarm, false, 0);
     const last = r.frames().pop()!;
     expect(last.counter).toBe(COUNTER_BLOCK);
     expect(Number(r.hal.files[COUNTER_FILE])).toBeGreaterThan(last.counter);
@@ -96,7 +120,7 @@ describe("uplink counters", () => {
 describe("ack-requested retries", () => {
   it("retries with exponential back-off until the gateway acks, then stops", () => {
     const r = rig();
-    const first = r.link.send(alarm, true, 0);
+    const first = sendMsg(r.link, alarm, true, 0);
     expect(r.frames()).toHaveLength(1);
     const times: number[] = [];
     const frames: Frame[] = [];
@@ -118,14 +142,14 @@ describe("ack-requested retries", () => {
     // Ack the second retry's counter: the message is settled.
     r.hal.inject(r.gw.ack(frames[1]!.counter));
     expect(r.link.pendingCount()).toBe(0);
-    expect(r.link.stats.acked).toBe(1);
+    expect(r.link.stats[STAT_ACKED]).toBe(1);
     r.hal.advance(120000);
     expect(r.frames()).toEqual([]);
   });
 
   it("sends the first attempt with ack requested and no retransmission flag", () => {
     const r = rig();
-    r.link.send(alarm, true, 0);
+    sendMsg(r.link, alarm, true, 0);
     const [f] = r.frames();
     expect(f!.flags).toBe(FLAG_ACK_REQUESTED);
   });
@@ -134,7 +158,7 @@ describe("ack-requested retries", () => {
     const gaps = (random: number) => {
       const r = rig();
       r.hal.setRandom(random);
-      r.link.send(alarm, true, 0);
+      sendMsg(r.link, alarm, true, 0);
       r.hal.takeSent();
       const at: number[] = [];
       for (let t = 0; t < 200000; t += 50) {
@@ -153,7 +177,7 @@ describe("ack-requested retries", () => {
 
   it("keeps acks of unrelated counters from settling a message", () => {
     const r = rig();
-    const c = r.link.send(alarm, true, 0);
+    const c = sendMsg(r.link, alarm, true, 0);
     r.hal.inject(r.gw.ack(c + 100));
     expect(r.link.pendingCount()).toBe(1);
     r.hal.inject(r.gw.ack(c));
@@ -162,9 +186,9 @@ describe("ack-requested retries", () => {
 
   it("drops the oldest unacknowledged message beyond the limit, and counts it", () => {
     const r = rig();
-    for (let i = 0; i < MAX_PENDING + 2; i++) r.link.send({ ...alarm, eventId: i }, true, 0);
+    for (let i = 0; i < MAX_PENDING + 2; i++) sendMsg(r.link, { ...alarm, eventId: i }, true, 0);
     expect(r.link.pendingCount()).toBe(MAX_PENDING);
-    expect(r.link.stats.dropped).toBe(2);
+    expect(r.link.stats[STAT_DROPPED]).toBe(2);
   });
 });
 
@@ -183,7 +207,7 @@ describe("downlink verification", () => {
     const r = rig();
     r.hal.inject(r.gw.downlink(fire, 5, OTHER_KEY));
     expect(r.commands).toEqual([]);
-    expect(r.link.stats.badMac).toBe(1);
+    expect(r.link.stats[STAT_BAD_MAC]).toBe(1);
     expect(r.frames()).toEqual([]);
   });
 
@@ -197,7 +221,7 @@ describe("downlink verification", () => {
     bytes.fill(0, bytes.length - MAC_LENGTH);
     r.hal.inject(frameBytes(bytes));
     expect(r.commands).toEqual([]);
-    expect(r.link.stats.badMac).toBe(1);
+    expect(r.link.stats[STAT_BAD_MAC]).toBe(1);
   });
 
   it("obeys a command once when it is replayed, and re-acks the repeat", () => {
@@ -206,7 +230,7 @@ describe("downlink verification", () => {
     r.hal.inject(wire);
     r.hal.inject(wire);
     expect(r.commands).toHaveLength(1);
-    expect(r.link.stats.duplicate).toBe(1);
+    expect(r.link.stats[STAT_DUPLICATE]).toBe(1);
     const acks = r.frames().filter((f) => f.msg.type === "command-ack");
     expect(acks).toHaveLength(2);
   });
@@ -217,7 +241,7 @@ describe("downlink verification", () => {
     r.hal.inject(r.gw.downlink(fire, 200));
     r.hal.inject(old);
     expect(r.commands).toHaveLength(1);
-    expect(r.link.stats.replayed).toBe(1);
+    expect(r.link.stats[STAT_REPLAYED]).toBe(1);
   });
 
   it("rejects a replay of a command accepted before a reboot", () => {
@@ -229,7 +253,7 @@ describe("downlink verification", () => {
     const b = rig({ files });
     b.hal.inject(wire);
     expect(b.commands).toEqual([]);
-    expect(b.link.stats.duplicate + b.link.stats.replayed).toBe(1);
+    expect(b.link.stats[STAT_DUPLICATE]! + b.link.stats[STAT_REPLAYED]!).toBe(1);
     b.hal.inject(b.gw.downlink(fire, 8));
     expect(b.commands).toHaveLength(1);
   });
@@ -245,8 +269,8 @@ describe("downlink verification", () => {
     );
     r.hal.inject(new Uint8Array([1, 2, 3, 0x7e, 9, 9, 9, 0x7e]));
     expect(r.commands).toEqual([]);
-    expect(r.link.stats.otherDevice).toBe(1);
-    expect(r.link.stats.wrongDirection).toBe(1);
+    expect(r.link.stats[STAT_OTHER_DEVICE]).toBe(1);
+    expect(r.link.stats[STAT_WRONG_DIRECTION]).toBe(1);
     expect(r.link.framing.garbageBytes).toBeGreaterThan(0);
   });
 
@@ -257,10 +281,38 @@ describe("downlink verification", () => {
     expect(r.commands).toEqual([fire]);
   });
 
+  it("opens a window every listenEveryMs while asleep, and hears a command only inside it", () => {
+    const r = rig({ listenWindowMs: 300, listenEveryMs: 5000 });
+    r.hal.deepSleep(true);
+    r.hal.advance(4900);
+    expect(r.hal.sleepAllowed).toBe(true);
+    r.hal.inject(r.gw.downlink(fire, 3));
+    expect(r.commands).toHaveLength(0);
+    r.hal.advance(200); // 5100: the first scheduled window is open
+    expect(r.hal.sleepAllowed).toBe(false);
+    r.hal.inject(r.gw.downlink(fire, 4));
+    expect(r.commands).toHaveLength(1);
+    expect(r.frames().map((f) => f.msg.type)).toEqual(["command-ack"]);
+    r.hal.advance(600); // past both the scheduled window and the one after the command-ack
+    expect(r.hal.sleepAllowed).toBe(true);
+    r.hal.advance(4300); // 10000: the second window
+    expect(r.hal.sleepAllowed).toBe(false);
+    expect(r.link.stats[STAT_SCHEDULED_WINDOWS]).toBe(2);
+    expect(r.link.stats[STAT_NOT_LISTENING]).toBe(1);
+  });
+
+  it("has no schedule on a mains device (always listening)", () => {
+    const r = rig({ listenWindowMs: 0, listenEveryMs: 5000 });
+    r.hal.advance(20000);
+    expect(r.link.stats[STAT_SCHEDULED_WINDOWS]).toBe(0);
+    r.hal.inject(r.gw.downlink(fire, 3));
+    expect(r.commands).toHaveLength(1);
+  });
+
   it("hears downlinks only inside the listening window of a sleepy device", () => {
     const r = rig({ listenWindowMs: 500 });
     r.hal.deepSleep(true);
-    r.link.send(alarm, false, 0);
+    sendMsg(r.link, alarm, false, 0);
     expect(r.hal.sleepAllowed).toBe(false);
     r.hal.advance(200);
     r.hal.inject(r.gw.downlink(fire, 3));
@@ -269,7 +321,7 @@ describe("downlink verification", () => {
     expect(r.hal.sleepAllowed).toBe(true);
     r.hal.inject(r.gw.downlink(fire, 4));
     expect(r.commands).toHaveLength(1);
-    expect(r.link.stats.notListening).toBe(1);
+    expect(r.link.stats[STAT_NOT_LISTENING]).toBe(1);
   });
 });
 
@@ -291,7 +343,8 @@ describe("golden vectors", () => {
       {
         deviceId: v.decoded.deviceId,
         key,
-        listenWindowMs: 0,
+        listen: {},
+        listenEveryMs: 0,
         backoffBaseMs: 1000,
         backoffMaxMs: 1000,
       },
@@ -319,7 +372,7 @@ describe("golden vectors", () => {
       if (v.decoded.flags & FLAG_RETRANSMISSION) continue;
       it(`sends the golden vector "${v.name}" byte for byte`, () => {
         const { hal, link } = mk(v);
-        link.send(v.decoded.msg as UplinkMsg, (v.decoded.flags & FLAG_ACK_REQUESTED) !== 0, 0);
+        sendMsg(link, v.decoded.msg as UplinkMsg, (v.decoded.flags & FLAG_ACK_REQUESTED) !== 0, 0);
         expect(toHex(hal.sent[0]!)).toBe(v.wireHex);
       });
     } else if (type !== "ack") {
@@ -332,10 +385,10 @@ describe("golden vectors", () => {
       it(`settles a pending message with the golden ack "${v.name}"`, () => {
         const acked = (v.decoded.msg as { ackedCounter: number }).ackedCounter;
         const { hal, link } = mk({ ...v, decoded: { ...v.decoded, counter: acked } });
-        expect(link.send(alarm, true, 0)).toBe(acked);
+        expect(sendMsg(link, alarm, true, 0)).toBe(acked);
         hal.inject(fromHex(v.wireHex)!);
         expect(link.pendingCount()).toBe(0);
-        expect(link.stats.acked).toBe(1);
+        expect(link.stats[STAT_ACKED]).toBe(1);
       });
     }
   }
@@ -346,7 +399,7 @@ describe("golden vectors", () => {
     )!;
     const alarmVec = golden.vectors.find((x) => x.name === "smoke alarm with ack requested")!;
     const { hal, link } = mk(alarmVec);
-    link.send(alarmVec.decoded.msg as UplinkMsg, true, 0);
+    sendMsg(link, alarmVec.decoded.msg as UplinkMsg, true, 0);
     expect(toHex(hal.sent[0]!)).toBe(alarmVec.wireHex);
     hal.inject(fromHex(ack.wireHex)!);
     expect(link.pendingCount()).toBe(0);

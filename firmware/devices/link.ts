@@ -2,23 +2,31 @@
  * The device end of the wire protocol, shared by every kind:
  * - uplink counters that are never reused, even across reboots: blocks of
  *   COUNTER_BLOCK are reserved in Storage before use (protocol reserveCounterBlock);
- * - encode + MAC + frame, and retries of "ack requested" frames with
+ * - seal (header + MAC) + frame, and retries of "ack requested" frames with
  *   exponential back-off and jitter until the gateway's TYPE_ACK arrives. Each
  *   retry is a new frame with a fresh counter and FLAG_RETRANSMISSION (a reused
  *   counter would be dropped by the gateway's counter window as a duplicate);
  *   the payload, and so a smoke event's eventId, stays the same, and an ack of
  *   any attempt's counter settles the message;
- * - a listening window after each uplink for sleepy devices (deep sleep is
- *   off while it is open: a sleeping UART hears nothing);
+ * - listening windows for sleepy devices (deep sleep is off while one is open:
+ *   a sleeping UART hears nothing): one after each uplink, and, with
+ *   listenEveryMs, one every listenEveryMs so an urgent command (interlinked
+ *   fire) gets through between uplinks;
  * - downlink checks in order: framing/CRC, decode, device id, direction,
  *   listening, MAC under the device key, downlink counter window (persisted,
  *   so a reboot does not re-open old commands). Every rejection is counted;
  *   accepted commands are answered with a command-ack uplink.
- * Written as a closure, not a class: on Espruino the minifier can then shorten
- * every private name, and program text is memory.
+ * Devices send payloads made by protocol/payload-uplink.ts's per-type
+ * encoders, so an image holds only the encoders its kind uses. Written as a
+ * closure, not a class, with counters in an array: on Espruino the minifier
+ * can then shorten every private name, and program text is memory.
  */
-import { decodeDownlinkFrame, encodeUplinkFrame, verifyFrame } from "../../protocol/codec.js";
-import { FLAG_ACK_REQUESTED, FLAG_RETRANSMISSION } from "../../protocol/constants.js";
+import { decodeDownlinkFrame, sealFrameBytes, verifyFrame } from "../../protocol/codec.js";
+import {
+  FLAG_ACK_REQUESTED,
+  FLAG_RETRANSMISSION,
+  TYPE_COMMAND_ACK,
+} from "../../protocol/constants.js";
 import {
   acceptCounter,
   type CounterWindow,
@@ -26,9 +34,10 @@ import {
   emptyWindow,
   reserveCounterBlock,
 } from "../../protocol/counter-window.js";
-import { Deframer, type DeframerStats, frameBytes } from "../../protocol/framing.js";
+import { createDeframer, type DeframerStats, frameBytes } from "../../protocol/framing.js";
 import { makeHmacSha256 } from "../../protocol/hmac.js";
-import type { DownlinkMsg, UplinkMsg } from "../../protocol/messages.js";
+import type { DownlinkMsg } from "../../protocol/messages.js";
+import { commandAckPayload } from "../../protocol/payload-uplink.js";
 import type { Hal } from "../hal/hal.js";
 
 /** Storage file holding the first uplink counter not yet reserved. */
@@ -41,11 +50,40 @@ export const MAX_PENDING = 6;
 /** Counters remembered per pending message (an ack names one of them). */
 const MAX_ATTEMPT_COUNTERS = 8;
 
+/** Indexes of Link.stats. */
+export const STAT_SENT = 0;
+export const STAT_RETRIES = 1;
+export const STAT_ACKED = 2;
+/** Unacknowledged messages given up because MAX_PENDING newer ones waited. */
+export const STAT_DROPPED = 3;
+export const STAT_MALFORMED = 4;
+export const STAT_OTHER_DEVICE = 5;
+export const STAT_WRONG_DIRECTION = 6;
+export const STAT_NOT_LISTENING = 7;
+/** Unsigned or forged downlinks. */
+export const STAT_BAD_MAC = 8;
+export const STAT_REPLAYED = 9;
+export const STAT_DUPLICATE = 10;
+export const STAT_COMMANDS = 11;
+/** Listening windows opened by the schedule (listenEveryMs). */
+export const STAT_SCHEDULED_WINDOWS = 12;
+const STAT_COUNT = 13;
+
+/** Read at each use, so a config update of listenWindowMs applies at once. */
+export interface ListenSettings {
+  /** Listening window after each uplink and at each scheduled wake-up; absent or 0 = always listening (mains). */
+  listenWindowMs?: number;
+}
+
 export interface LinkOptions {
   deviceId: number;
   key: Uint8Array;
-  /** Listening window after each uplink; 0 = always listening (mains devices). */
-  listenWindowMs: number;
+  listen: ListenSettings;
+  /**
+   * A sleepy device also opens a listening window every this many ms (0 = only
+   * after its uplinks), so the gateway's repeated urgent commands reach it.
+   */
+  listenEveryMs: number;
   /** First retry after about this long; doubles per attempt up to backoffMaxMs. */
   backoffBaseMs: number;
   backoffMaxMs: number;
@@ -54,37 +92,20 @@ export interface LinkOptions {
 /** Handles a verified command; returns a COMMAND_RESULT_* code. */
 export type CommandHandler = (msg: DownlinkMsg, nowMs: number) => number;
 
-export interface LinkStats {
-  sent: number;
-  retries: number;
-  acked: number;
-  /** Unacknowledged messages given up because MAX_PENDING newer ones waited. */
-  dropped: number;
-  malformed: number;
-  otherDevice: number;
-  wrongDirection: number;
-  notListening: number;
-  /** Unsigned or forged downlinks. */
-  badMac: number;
-  replayed: number;
-  duplicate: number;
-  commands: number;
-}
-
 export interface Link {
-  readonly stats: LinkStats;
+  /** Counters, indexed by STAT_*. */
+  readonly stats: number[];
   readonly framing: DeframerStats;
-  /** Reserves a counter block, restores the downlink window, starts listening. */
+  /** Reserves a counter block, restores the downlink window, starts listening (and the schedule). */
   start(): void;
   /** True when no counter had ever been reserved: the first boot after flashing. */
   firstBoot(): boolean;
-  /** Sends an uplink; with `ackRequested` it is retried until acknowledged. Returns its counter. */
-  send(msg: UplinkMsg, ackRequested: boolean, nowMs: number): number;
-  /** Bytes from the link, in any chunking. */
-  receive(bytes: Uint8Array, nowMs: number): void;
-  /** Retransmits what is due (a timer calls it; tests may too). */
-  poll(nowMs: number): void;
-  listening(nowMs: number): boolean;
+  /**
+   * Sends an uplink of message type `code` (TYPE_*) with `payload` from a
+   * protocol encoder; with `ackRequested` it is retried until acknowledged.
+   * Returns its counter.
+   */
+  send(code: number, payload: Uint8Array, ackRequested: boolean, nowMs: number): number;
   /**
    * Keeps the receiver on (and deep sleep off) while `on`, e.g. while a
    * detector sounds: the buzzer draws far more than the radio, and a hush or
@@ -93,11 +114,12 @@ export interface Link {
   holdOpen(on: boolean): void;
   nextCounter(): number;
   pendingCount(): number;
-  setListenWindowMs(ms: number): void;
 }
 
 interface Pending {
-  msg: UplinkMsg;
+  code: number;
+  payload: Uint8Array;
+  /** Counters of every attempt (an ack of any of them settles it). */
   counters: number[];
   attempt: number;
   dueMs: number;
@@ -105,20 +127,8 @@ interface Pending {
 
 export function createLink(hal: Hal, opts: LinkOptions, onCommand: CommandHandler): Link {
   const hmac = makeHmacSha256(hal.sha256);
-  const stats: LinkStats = {
-    sent: 0,
-    retries: 0,
-    acked: 0,
-    dropped: 0,
-    malformed: 0,
-    otherDevice: 0,
-    wrongDirection: 0,
-    notListening: 0,
-    badMac: 0,
-    replayed: 0,
-    duplicate: 0,
-    commands: 0,
-  };
+  const stats: number[] = [];
+  for (let i = 0; i < STAT_COUNT; i++) stats.push(0);
   const pending: Pending[] = [];
   let next = 0;
   let reservedUpTo = 0;
@@ -131,8 +141,23 @@ export function createLink(hal: Hal, opts: LinkOptions, onCommand: CommandHandle
   let lastCommandCounter = -1;
   let lastCommandResult = 0;
 
+  function windowMs(): number {
+    return opts.listen.listenWindowMs || 0;
+  }
+
   function listening(nowMs: number): boolean {
-    return opts.listenWindowMs <= 0 || held || nowMs <= listenUntilMs;
+    return windowMs() <= 0 || held || nowMs <= listenUntilMs;
+  }
+
+  /** Opens the receiver for one window from now (sleepy devices); deep sleep resumes after it. */
+  function openWindow(nowMs: number): void {
+    const w = windowMs();
+    if (w <= 0) return;
+    if (nowMs + w > listenUntilMs) listenUntilMs = nowMs + w;
+    hal.deepSleep(false);
+    hal.after(w + 1, function () {
+      if (!listening(hal.nowMs())) hal.deepSleep(true);
+    });
   }
 
   function backoffMs(attempt: number): number {
@@ -141,29 +166,17 @@ export function createLink(hal: Hal, opts: LinkOptions, onCommand: CommandHandle
     return Math.round(base * (0.75 + 0.5 * hal.random()));
   }
 
-  function transmit(msg: UplinkMsg, flags: number, nowMs: number): number {
+  function transmit(code: number, payload: Uint8Array, flags: number, nowMs: number): number {
     if (next >= reservedUpTo) {
       reservedUpTo = next + COUNTER_BLOCK;
       hal.save(COUNTER_FILE, String(reservedUpTo));
     }
     const counter = next++;
     hal.send(
-      frameBytes(
-        encodeUplinkFrame(
-          { deviceId: opts.deviceId, counter: counter, flags: flags, msg: msg },
-          opts.key,
-          hmac,
-        ),
-      ),
+      frameBytes(sealFrameBytes(opts.deviceId, counter, flags, code, payload, opts.key, hmac)),
     );
-    stats.sent++;
-    if (opts.listenWindowMs > 0) {
-      listenUntilMs = nowMs + opts.listenWindowMs;
-      hal.deepSleep(false);
-      hal.after(opts.listenWindowMs + 1, function () {
-        if (!listening(hal.nowMs())) hal.deepSleep(true);
-      });
-    }
+    stats[STAT_SENT]!++;
+    openWindow(nowMs);
     return counter;
   }
 
@@ -182,86 +195,85 @@ export function createLink(hal: Hal, opts: LinkOptions, onCommand: CommandHandle
     });
   }
 
+  /** Retransmits what is due. */
   function poll(nowMs: number): void {
     for (let i = 0; i < pending.length; i++) {
       const p = pending[i]!;
       if (p.dueMs > nowMs) continue;
       p.attempt++;
-      stats.retries++;
-      p.counters.push(transmit(p.msg, FLAG_ACK_REQUESTED | FLAG_RETRANSMISSION, nowMs));
+      stats[STAT_RETRIES]!++;
+      p.counters.push(transmit(p.code, p.payload, FLAG_ACK_REQUESTED | FLAG_RETRANSMISSION, nowMs));
       if (p.counters.length > MAX_ATTEMPT_COUNTERS) p.counters.shift();
       p.dueMs = nowMs + backoffMs(p.attempt);
     }
     schedule(nowMs);
   }
 
-  function send(msg: UplinkMsg, ackRequested: boolean, nowMs: number): number {
-    const counter = transmit(msg, ackRequested ? FLAG_ACK_REQUESTED : 0, nowMs);
+  function send(code: number, payload: Uint8Array, ackRequested: boolean, nowMs: number): number {
+    const counter = transmit(code, payload, ackRequested ? FLAG_ACK_REQUESTED : 0, nowMs);
     if (ackRequested) {
       if (pending.length >= MAX_PENDING) {
         pending.shift();
-        stats.dropped++;
+        stats[STAT_DROPPED]!++;
       }
-      pending.push({ msg: msg, counters: [counter], attempt: 0, dueMs: nowMs + backoffMs(0) });
+      pending.push({
+        code: code,
+        payload: payload,
+        counters: [counter],
+        attempt: 0,
+        dueMs: nowMs + backoffMs(0),
+      });
       schedule(nowMs);
     }
     return counter;
   }
 
   function commandAck(counter: number, result: number, nowMs: number): void {
-    send({ type: "command-ack", ackedCounter: counter, result: result }, false, nowMs);
+    send(TYPE_COMMAND_ACK, commandAckPayload(counter, result), false, nowMs);
+  }
+
+  /** The STAT_* a downlink frame is rejected under, or -1 when it is a fresh, verified frame. */
+  function reject(bytes: Uint8Array, r: ReturnType<typeof decodeDownlinkFrame>): number {
+    if (!r.ok) {
+      // Uplink frames of other devices share the radio channel; they decode as "unknown-type" here.
+      if (r.reason === "unknown-type" && bytes.length > 1 && ((bytes[1] as number) & 0x80) === 0)
+        return r.deviceId === opts.deviceId ? STAT_WRONG_DIRECTION : STAT_OTHER_DEVICE;
+      return STAT_MALFORMED;
+    }
+    // A shared radio channel carries other devices' frames.
+    if (r.frame.deviceId !== opts.deviceId) return STAT_OTHER_DEVICE;
+    if (!listening(rxNowMs)) return STAT_NOT_LISTENING;
+    if (!verifyFrame(bytes, opts.key, hmac)) return STAT_BAD_MAC;
+    const verdict = checkCounter(rxWindow, r.frame.counter);
+    return verdict === "replay" ? STAT_REPLAYED : verdict === "duplicate" ? STAT_DUPLICATE : -1;
   }
 
   function onFrame(bytes: Uint8Array): void {
     const now = rxNowMs;
     const r = decodeDownlinkFrame(bytes);
-    if (!r.ok) {
-      // Uplink frames of other devices share the radio channel; they decode as "unknown-type" here.
-      if (r.reason === "unknown-type" && bytes.length > 1 && ((bytes[1] as number) & 0x80) === 0) {
-        if (r.deviceId === opts.deviceId) stats.wrongDirection++;
-        else stats.otherDevice++;
-      } else {
-        stats.malformed++;
-      }
-      return;
-    }
-    const f = r.frame;
-    if (f.deviceId !== opts.deviceId) {
-      stats.otherDevice++; // a shared radio channel carries other devices' frames
-      return;
-    }
-    if (!listening(now)) {
-      stats.notListening++;
-      return;
-    }
-    if (!verifyFrame(bytes, opts.key, hmac)) {
-      stats.badMac++;
-      return;
-    }
-    const verdict = checkCounter(rxWindow, f.counter);
-    if (verdict === "replay") {
-      stats.replayed++;
-      return;
-    }
-    if (verdict === "duplicate") {
-      stats.duplicate++;
+    const why = reject(bytes, r);
+    if (why >= 0) {
+      stats[why]!++;
       // The gateway repeats a command whose command-ack it missed: answer again, do not act again.
-      if (f.counter === lastCommandCounter) commandAck(f.counter, lastCommandResult, now);
+      if (why === STAT_DUPLICATE && r.ok && r.frame.counter === lastCommandCounter)
+        commandAck(lastCommandCounter, lastCommandResult, now);
       return;
     }
+    if (!r.ok) return;
+    const f = r.frame;
     rxWindow = acceptCounter(rxWindow, f.counter);
     const msg = f.msg as DownlinkMsg;
     if (msg.type === "ack") {
       for (let i = 0; i < pending.length; i++) {
         if (pending[i]!.counters.indexOf(msg.ackedCounter) >= 0) {
           pending.splice(i, 1);
-          stats.acked++;
+          stats[STAT_ACKED]!++;
           break;
         }
       }
       return;
     }
-    stats.commands++;
+    stats[STAT_COMMANDS]!++;
     // Persist before acting: a reboot must not make this command acceptable again.
     hal.save(DOWNLINK_FILE, String(rxWindow.highest));
     lastCommandResult = onCommand(msg, now);
@@ -270,7 +282,7 @@ export function createLink(hal: Hal, opts: LinkOptions, onCommand: CommandHandle
   }
 
   // Espruino does not hoist: only now is onFrame defined.
-  const deframer = new Deframer(onFrame);
+  const deframer = createDeframer(onFrame);
   return {
     stats: stats,
     framing: deframer.stats,
@@ -289,17 +301,17 @@ export function createLink(hal: Hal, opts: LinkOptions, onCommand: CommandHandle
         rxNowMs = hal.nowMs();
         deframer.push(bytes);
       });
+      if (opts.listenEveryMs > 0)
+        hal.every(opts.listenEveryMs, function () {
+          if (windowMs() <= 0) return;
+          stats[STAT_SCHEDULED_WINDOWS]!++;
+          openWindow(hal.nowMs());
+        });
     },
     firstBoot: function () {
       return fresh;
     },
     send: send,
-    receive: function (bytes, nowMs) {
-      rxNowMs = nowMs;
-      deframer.push(bytes);
-    },
-    poll: poll,
-    listening: listening,
     holdOpen: function (on) {
       if (on === held) return;
       held = on;
@@ -310,9 +322,6 @@ export function createLink(hal: Hal, opts: LinkOptions, onCommand: CommandHandle
     },
     pendingCount: function () {
       return pending.length;
-    },
-    setListenWindowMs: function (ms) {
-      opts.listenWindowMs = ms;
     },
   };
 }

@@ -46,7 +46,7 @@ import type {
 } from "../../protocol/messages.js";
 import { FakeGateway } from "../hal/fake-gateway.js";
 import { FakeHal } from "../hal/fake-hal.js";
-import { createLink } from "./link.js";
+import { createLink, STAT_BAD_MAC, STAT_DUPLICATE, STAT_REPLAYED } from "./link.js";
 import { type ChargerSettings, createShedCharger, PORT_FULL_SCALE_W } from "./shed-charger.js";
 import { ntcFraction } from "./shed-temperature.js";
 
@@ -104,7 +104,14 @@ function charger(o: Opts = {}) {
   const gw = new FakeGateway(ID, KEY, nodeHmac);
   const link = createLink(
     hal,
-    { deviceId: ID, key: KEY, listenWindowMs: 0, backoffBaseMs: 1000, backoffMaxMs: 60000 },
+    {
+      deviceId: ID,
+      key: KEY,
+      listen: {},
+      listenEveryMs: 0,
+      backoffBaseMs: 1000,
+      backoffMaxMs: 60000,
+    },
     (msg, now) => dev.command(msg, now),
   );
   link.start();
@@ -451,8 +458,8 @@ describe("shed charger: reports and commands", () => {
     bytes.fill(0, bytes.length - MAC_LENGTH);
     c.hal.inject(frameBytes(bytes));
     expect(c.hal.outputs.relay0).toBe(true);
-    expect(c.link.stats.badMac).toBe(1);
-    expect(c.link.stats.duplicate + c.link.stats.replayed).toBe(1);
+    expect(c.link.stats[STAT_BAD_MAC]).toBe(1);
+    expect(c.link.stats[STAT_DUPLICATE]! + c.link.stats[STAT_REPLAYED]!).toBe(1);
   });
 
   it("applies a config update to its limits", () => {

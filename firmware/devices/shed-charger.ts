@@ -56,13 +56,16 @@ import {
   REASON_SHORT_CIRCUIT,
   REASON_TIME_LIMIT,
   SOUND_SELF_TEST,
+  TYPE_CHARGER_EVENT,
+  TYPE_CHARGER_TELEMETRY,
 } from "../../protocol/constants.js";
-import type { DownlinkMsg, PortReading } from "../../protocol/messages.js";
+import type { DownlinkMsg } from "../../protocol/messages.js";
+import { chargerEventPayload, chargerTelemetryPayload } from "../../protocol/payload-uplink.js";
 import type { Hal } from "../hal/hal.js";
 import { applyConfig, type ConfigFields } from "./config-update.js";
 import type { Link } from "./link.js";
 import { createShedTemperature, type ShedTemperature } from "./shed-temperature.js";
-import { type Identity, statusMsg } from "./status.js";
+import { type Identity, sendStatus } from "./status.js";
 
 export const PORT_FULL_SCALE_W = 4095;
 export const UNPLUGGED_W = 2;
@@ -193,17 +196,16 @@ export function createShedCharger(
     ack: boolean,
     startMs: number,
   ): void {
-    const one = port !== PORT_ALL;
     link.send(
-      {
-        type: "charger-event",
-        port: port,
-        event: ev,
-        reason: reason,
-        powerW: one ? powerW[port]! : 0,
-        tempDeciC: temp.deciC,
-        sessionS: startMs >= 0 ? (nowMs - startMs) / 1000 : 0,
-      },
+      TYPE_CHARGER_EVENT,
+      chargerEventPayload(
+        port,
+        ev,
+        reason,
+        port !== PORT_ALL ? powerW[port]! : 0,
+        temp.deciC,
+        startMs >= 0 ? (nowMs - startMs) / 1000 : 0,
+      ),
       ack,
       nowMs,
     );
@@ -230,20 +232,19 @@ export function createShedCharger(
   }
 
   function telemetry(nowMs: number): void {
-    const ports: PortReading[] = [];
-    for (let i = 0; i < n; i++)
-      ports.push({
-        powerW: powerW[i]!,
-        energyWh: energyWh[i]!,
-        state: state[i]!,
-        relayOn: relayOn(state[i]!),
-      });
-    link.send({ type: "charger-telemetry", tempDeciC: temp.deciC, ports: ports }, false, nowMs);
+    let relays = 0;
+    for (let i = 0; i < n; i++) if (relayOn(state[i]!)) relays |= 1 << i;
+    link.send(
+      TYPE_CHARGER_TELEMETRY,
+      chargerTelemetryPayload(temp.deciC, powerW, energyWh, state, relays),
+      false,
+      nowMs,
+    );
   }
 
   function heartbeat(nowMs: number): void {
     nextHeartbeatMs = nowMs + s.heartbeatS * 1000;
-    link.send(statusMsg(id, 0, nowMs), false, nowMs);
+    sendStatus(hal, link, id, nowMs);
   }
 
   function temperature(nowMs: number): void {

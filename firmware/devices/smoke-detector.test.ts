@@ -49,6 +49,7 @@ function detector(
   over: Partial<SmokeSettings> = {},
   files: { [k: string]: string } = {},
   autoAck = true,
+  listenEveryMs = 0,
 ) {
   const hal = new FakeHal(["smoke", "battery", "buzzer", "test", "tamper"], files);
   hal.analogs.smoke = 40 / SMOKE_FULL_SCALE; // clean air: a small chamber baseline
@@ -68,9 +69,18 @@ function detector(
   const gw = new FakeGateway(ID, KEY, nodeHmac);
   const link = createLink(
     hal,
-    { deviceId: ID, key: KEY, listenWindowMs: 0, backoffBaseMs: 1000, backoffMaxMs: 300000 },
+    {
+      deviceId: ID,
+      key: KEY,
+      listen: settings,
+      listenEveryMs: listenEveryMs,
+      backoffBaseMs: 1000,
+      backoffMaxMs: 300000,
+    },
     (msg, now) => dev.command(msg, now),
   );
+  // As the app does: sleep between samples, allowed before the first uplink.
+  if (settings.listenWindowMs > 0) hal.deepSleep(true);
   link.start();
   const dev = createSmokeDetector(
     hal,
@@ -366,5 +376,102 @@ describe("smoke detector: interlink", () => {
     const at = d.hal.timeMs;
     d.hal.advance(4000);
     expect(d.tones(at).length).toBeGreaterThan(0);
+  });
+});
+
+describe("smoke detector: listening schedule (interlink to a sleeping detector)", () => {
+  const LISTEN_EVERY_MS = 5000;
+  const WINDOW_MS = 1500;
+  /** A sound frame of about 29 bytes at 9600 baud. */
+  const FRAME_MS = 30;
+  /** The gateway's repeat interval for urgent downlinks (gateway/downlink): min(every / 2, window - frame). */
+  const REPEAT_MS = Math.min(LISTEN_EVERY_MS / 2, WINDOW_MS - FRAME_MS);
+  const fire: DownlinkMsg = {
+    type: "sound",
+    mode: SOUND_FIRE,
+    durationS: 0,
+    sourceDeviceId: 0xabc,
+  };
+
+  /**
+   * The gateway's side: the same signed frame sent every REPEAT_MS until the
+   * command-ack for its counter comes back. A sleeping UART hears nothing, so
+   * a copy arrives only when the receiver is on from its first to its last byte.
+   * Returns when the device heard it (ms after the first send), or -1.
+   */
+  function repeatUntilAcked(d: ReturnType<typeof detector>, limitMs: number) {
+    const counter = d.gw.counter;
+    const wire = d.gw.downlink(fire);
+    const t0 = d.hal.timeMs;
+    while (d.hal.timeMs - t0 < limitMs) {
+      const awakeAtStart = !d.hal.sleepAllowed;
+      d.hal.advance(FRAME_MS);
+      if (awakeAtStart && !d.hal.sleepAllowed) d.hal.inject(wire);
+      const acked = d.take().some((f) => {
+        const m = f.msg;
+        return m.type === "command-ack" && m.ackedCounter === counter;
+      });
+      if (acked) return d.hal.timeMs - t0;
+      d.hal.advance(REPEAT_MS - FRAME_MS);
+    }
+    return -1;
+  }
+
+  it("hears a repeated fire command within listenEveryS while asleep between samples, sounds and acks it", () => {
+    const d = detector({ listenWindowMs: WINDOW_MS }, {}, true, LISTEN_EVERY_MS);
+    d.hal.advance(12000);
+    d.take();
+    expect(d.hal.sleepAllowed).toBe(true); // asleep: past the 10 s window, before the 15 s one
+    const heardMs = repeatUntilAcked(d, 60000);
+    expect(heardMs).toBeGreaterThanOrEqual(0);
+    expect(heardMs).toBeLessThanOrEqual(LISTEN_EVERY_MS + FRAME_MS);
+    expect(d.hal.outputs.buzzer).toBe(true);
+    d.hal.advance(4000);
+    expect(d.tones().filter((t) => t === 500).length).toBeGreaterThanOrEqual(3);
+    // Sounding keeps the receiver on: a stop gets through at once.
+    expect(d.hal.sleepAllowed).toBe(false);
+    d.command({ type: "sound", mode: SOUND_STOP, durationS: 0, sourceDeviceId: 0 });
+    d.hal.advance(2000);
+    expect(d.hal.outputs.buzzer).toBe(false);
+    // Back to sleeping between windows (the hold ends at the next sample, within sampleIntervalS).
+    let slept = false;
+    for (let t = 0; t < 10000 + LISTEN_EVERY_MS; t += 10) {
+      d.hal.advance(10);
+      slept = slept || d.hal.sleepAllowed;
+    }
+    expect(slept).toBe(true);
+  });
+
+  it("hears it whatever the phase of the gateway's repeats against its windows", () => {
+    for (let startMs = 10000; startMs < 15000; startMs += 370) {
+      const d = detector({ listenWindowMs: WINDOW_MS }, {}, true, LISTEN_EVERY_MS);
+      d.hal.advance(startMs);
+      d.take();
+      const heardMs = repeatUntilAcked(d, 30000);
+      expect(heardMs).toBeGreaterThanOrEqual(0);
+      expect(heardMs).toBeLessThanOrEqual(LISTEN_EVERY_MS + FRAME_MS);
+    }
+  });
+
+  it("without the schedule hears nothing between its uplinks", () => {
+    const d = detector({ listenWindowMs: WINDOW_MS }, {}, true, 0);
+    d.hal.advance(12000);
+    d.take();
+    expect(repeatUntilAcked(d, 60000)).toBe(-1);
+    expect(d.hal.outputs.buzzer).not.toBe(true);
+  });
+
+  it("sleeps outside its windows: awake about listenWindowMs of every listenEveryS", () => {
+    const d = detector({ listenWindowMs: WINDOW_MS }, {}, true, LISTEN_EVERY_MS);
+    d.hal.advance(20000);
+    d.take();
+    let awakeMs = 0;
+    for (let t = 0; t < 60000; t += 10) {
+      d.hal.advance(10);
+      if (!d.hal.sleepAllowed) awakeMs += 10;
+    }
+    // 12 windows of 1.5 s in a minute (samples and heartbeats add no uplink here).
+    expect(awakeMs).toBeGreaterThanOrEqual(12 * WINDOW_MS - 120);
+    expect(awakeMs).toBeLessThanOrEqual(12 * (WINDOW_MS + 20));
   });
 });

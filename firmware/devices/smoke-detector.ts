@@ -27,8 +27,10 @@ import {
   SOUND_LOCATE,
   SOUND_SELF_TEST,
   SOUND_STOP,
+  TYPE_SMOKE_EVENT,
 } from "../../protocol/constants.js";
 import type { DownlinkMsg } from "../../protocol/messages.js";
+import { smokeEventPayload } from "../../protocol/payload-uplink.js";
 import type { Hal } from "../hal/hal.js";
 import { applyConfig, type ConfigFields } from "./config-update.js";
 import type { Link } from "./link.js";
@@ -39,7 +41,7 @@ import {
   PATTERN_FIRE,
   PATTERN_LOCATE,
 } from "./sounder.js";
-import { batteryMv, type Identity, statusMsg } from "./status.js";
+import { batteryMv, type Identity, sendStatus } from "./status.js";
 
 /** 1.0 of the chamber ADC is 20 %/m obscuration = 2,000 hundredths of %/m. */
 export const SMOKE_FULL_SCALE = 2000;
@@ -126,13 +128,8 @@ export function createSmokeDetector(
    */
   function event(code: number, nowMs: number): void {
     link.send(
-      {
-        type: "smoke-event",
-        event: code,
-        smokeLevel: level,
-        batteryMv: batteryMv(hal),
-        eventId: link.nextCounter() & 0xffff,
-      },
+      TYPE_SMOKE_EVENT,
+      smokeEventPayload(code, level, batteryMv(hal), link.nextCounter()),
       true,
       nowMs,
     );
@@ -195,7 +192,7 @@ export function createSmokeDetector(
     ageS += Math.floor((nowMs - ageSavedMs) / 1000);
     ageSavedMs = nowMs;
     hal.save(AGE_FILE, String(ageS));
-    link.send(statusMsg(id, batteryMv(hal), nowMs), false, nowMs);
+    sendStatus(hal, link, id, nowMs);
     if (ageS >= END_OF_LIFE_S) {
       endOfLife = true;
       event(SMOKE_END_OF_LIFE, nowMs);
@@ -272,11 +269,8 @@ export function createSmokeDetector(
     tamper: tamper,
 
     command: function (msg, nowMs) {
-      if (msg.type === "config") {
-        const r = applyConfig(hal, msg.entries, CONFIG_FIELDS, s);
-        link.setListenWindowMs(s.listenWindowMs);
-        return r;
-      }
+      // The link reads listenWindowMs from these settings: an update applies at once.
+      if (msg.type === "config") return applyConfig(hal, msg.entries, CONFIG_FIELDS, s);
       if (msg.type === "time-sync") return COMMAND_RESULT_OK;
       if (msg.type !== "sound") return COMMAND_RESULT_REJECTED;
       const m = msg.mode;

@@ -1,6 +1,8 @@
 /** Helpers every device kind shares: the status (heartbeat) frame and battery voltage. */
-import type { StatusMsg } from "../../protocol/messages.js";
+import { TYPE_STATUS } from "../../protocol/constants.js";
+import { statusPayload } from "../../protocol/payload-uplink.js";
 import type { Hal } from "../hal/hal.js";
+import type { Link } from "./link.js";
 
 /** Battery input: 3.3 V reference behind a 1:2 divider, so 1.0 of the ADC is 6,600 mV. */
 export const BATTERY_FULL_SCALE_MV = 6600;
@@ -19,16 +21,21 @@ export interface Identity {
   resetCause: number;
 }
 
-export function statusMsg(id: Identity, batteryMvNow: number, nowMs: number): StatusMsg {
+/** Sends a status frame (no ack): kind, battery (0 without a "battery" pin), version, uptime, reset cause. */
+export function sendStatus(hal: Hal, link: Link, id: Identity, nowMs: number): void {
   const v = id.firmwareVersion.split(".");
-  return {
-    type: "status",
-    deviceKind: id.deviceKind,
-    batteryMv: batteryMvNow,
-    fwMajor: parseInt(v[0] || "0", 10),
-    fwMinor: parseInt(v[1] || "0", 10),
-    fwPatch: parseInt(v[2] || "0", 10),
-    uptimeS: Math.floor(nowMs / 1000),
-    resetCause: id.resetCause,
-  };
+  link.send(
+    TYPE_STATUS,
+    statusPayload(
+      id.deviceKind,
+      batteryMv(hal),
+      +v[0]! | 0,
+      +v[1]! | 0,
+      +v[2]! | 0,
+      Math.floor(nowMs / 1000),
+      id.resetCause,
+    ),
+    false,
+    nowMs,
+  );
 }

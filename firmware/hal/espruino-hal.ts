@@ -17,15 +17,18 @@ function nativeSha256(data: Uint8Array): Uint8Array {
   return new Uint8Array(require("crypto").SHA256(data));
 }
 
-/** Where the console goes: USB where the board has it, Bluetooth on Puck.js, nowhere on ESP boards. */
-function consoleDevice(board: string): string | null {
-  if (board.indexOf("PUCK") >= 0) return "Bluetooth";
-  if (board.indexOf("ESP") >= 0) return null;
-  return "USB";
+/**
+ * Where the console goes: USB where the board has it, Bluetooth on Puck.js,
+ * nowhere on ESP boards. The build defines HAITANG_BOARD.name, so this folds
+ * to one string in the image.
+ */
+function consoleDevice(): string | null {
+  const b = HAITANG_BOARD.name;
+  return b === "PUCKJS" ? "Bluetooth" : b === "ESP8266" || b === "ESP32" ? null : "USB";
 }
 
 export function createEspruinoHal(baud: number): Hal {
-  E.setConsole(consoleDevice(HAITANG_BOARD.name), { force: true });
+  E.setConsole(consoleDevice(), { force: true });
   const serialOpts: { rx?: Pin; tx?: Pin } = {};
   if (HAITANG_PINS.rx !== undefined) serialOpts.rx = HAITANG_PINS.rx;
   if (HAITANG_PINS.tx !== undefined) serialOpts.tx = HAITANG_PINS.tx;
