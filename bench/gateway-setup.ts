@@ -14,7 +14,7 @@ import { GatewayService, type GatewayTuning } from "../gateway/service.js";
 import { framed, keyOf } from "../gateway/testing/frames.js";
 import { testSite } from "../gateway/testing/site.js";
 import { SMOKE_ALARM } from "../protocol/constants.js";
-import type { Msg } from "../protocol/messages.js";
+import type { Msg, UplinkMsg } from "../protocol/messages.js";
 import type { DeviceKindName } from "../protocol/uplink.js";
 
 export interface BenchDevice {
@@ -97,7 +97,7 @@ export async function startBenchGateway(opts: {
   };
 }
 
-export function telemetryMsg(i: number): Msg {
+export function telemetryMsg(i: number): UplinkMsg {
   return {
     type: "charger-telemetry",
     tempDeciC: 250 + (i % 30),
@@ -110,7 +110,7 @@ export function telemetryMsg(i: number): Msg {
   };
 }
 
-export function statusMsgFor(i: number): Msg {
+export function statusMsgFor(i: number): UplinkMsg {
   return {
     type: "status",
     deviceKind: 2,
@@ -123,7 +123,7 @@ export function statusMsgFor(i: number): Msg {
   };
 }
 
-export function smokeAlarm(eventId: number): Msg {
+export function smokeAlarm(eventId: number): UplinkMsg {
   return { type: "smoke-event", event: SMOKE_ALARM, smokeLevel: 900, batteryMv: 2900, eventId };
 }
 
