@@ -339,6 +339,18 @@ describe("GatewayService (two socat receivers, embedded Aedes, HTTP API)", () =>
     }, "removed device on the pending list");
   });
 
+  it("raises a security alarm on a burst of forged frames", async () => {
+    for (let c = 500; c < 510; c++) await devB.write(framed(SMOKE, c, statusMsg(), keyOf(98)));
+    const alarm = await waitFor(async () => {
+      const a = (await api("GET", "/api/alarms?active=true&device=00c0ffee")).body.alarms as Array<{
+        kind: string;
+        evidence?: string;
+      }>;
+      return a.find((x) => x.kind === "security");
+    }, "security alarm");
+    expect(alarm.evidence).toContain("bad-mac");
+  });
+
   it("reports health: receivers, outbox depth and oldest age, counters", async () => {
     const h = (await api("GET", "/api/health", undefined, {} as typeof auth)).body;
     expect(h.receivers.map((r: { id: string }) => r.id)).toEqual([

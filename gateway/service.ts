@@ -38,6 +38,7 @@ import { SqliteOutbox } from "./outbox/sqlite-outbox.js";
 import { toOutboxItem } from "./pipeline/envelope.js";
 import { type AcceptedWork, Pipeline } from "./pipeline/pipeline.js";
 import { RateLimiter, type RateLimitOptions } from "./pipeline/rate-limit.js";
+import { RejectBurst } from "./pipeline/reject-burst.js";
 import { StageCounters } from "./pipeline/stage-counters.js";
 import { DeviceAdmin } from "./registry/device-admin.js";
 import { nodeHmac } from "./registry/keys.js";
@@ -103,6 +104,7 @@ interface Parts {
   http: GatewayHttpServer;
   admin: DeviceAdmin;
   actions: ActionRunner;
+  rejects: RejectBurst;
   alarms: AlarmStore;
   notifier: Notifier;
   uplink: UplinkClient | undefined;
@@ -192,6 +194,8 @@ export class GatewayService {
       log: log.child("actions"),
     });
     const limiter = new RateLimiter(t.rateLimit ?? DEFAULT_RATE_LIMIT);
+    // 10 forged or replayed frames of one device within a minute: a security alarm.
+    const rejects = new RejectBurst({ threshold: 10, windowS: 60, quietS: 600 });
     const pipeline = new Pipeline(
       {
         lookup: (d) => registry.get(d),
@@ -213,6 +217,7 @@ export class GatewayService {
         ack: (d, c, r) => {
           downlinks.ack(d, c, r);
         },
+        onRejected: (d, reason, n) => actions.run(rejects.note(d, reason, n), n),
         scheduler: {
           setTimeout: (fn, ms) => setTimeout(fn, ms),
           clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
@@ -323,6 +328,7 @@ export class GatewayService {
       sse,
       admin,
       actions,
+      rejects,
       alarms,
       notifier,
       uplink,
@@ -472,6 +478,7 @@ export class GatewayService {
     this.ruleState = r.state;
     this.ruleFailures(r.failures);
     p.actions.run(r.actions, now);
+    p.actions.run(p.rejects.tick(now), now);
     try {
       for (const t of p.alarms.tick(now)) {
         p.sse.publish("alarm", t);
