@@ -321,6 +321,21 @@ describe("GatewayService (two socat receivers, embedded Aedes, HTTP API)", () =>
     expect(transitions.map((t) => t.transition)).toEqual(["raised", "acknowledged"]);
   });
 
+  it("moves placement and active alarms to replacement hardware", async () => {
+    const r = await api("POST", "/api/devices/00c0ff03/replace", { newId: "00c0ff33" });
+    expect(r.status).toBe(200);
+    expect(r.body.key).toMatch(/^[0-9a-f]{32}$/);
+    expect(r.body.device).toMatchObject({
+      id: "00c0ff33",
+      building: "b1",
+      location: "201",
+      historyId: "dev-00c0ff03",
+    });
+    const moved = (await api("GET", "/api/alarms?active=true&device=00c0ff33")).body.alarms;
+    expect(moved.map((a: { kind: string }) => a.kind)).toEqual(["fire"]);
+    expect((await api("GET", "/api/alarms?active=true&device=00c0ff03")).body.alarms).toEqual([]);
+  });
+
   it("deletes a registration with DELETE, after which its frames are unknown again", async () => {
     const id = 0x00c0ff09;
     const key = keyOf(44);

@@ -270,7 +270,7 @@ export class GatewayService {
       windows,
       counterStore,
       downlinks,
-      alarms: undefined,
+      alarms,
       clock: this.clock,
     });
     registry.onChange((c) => sse.publish("device", { ...c, deviceId: deviceIdHex(c.deviceId) }));

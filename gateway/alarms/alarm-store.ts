@@ -289,6 +289,28 @@ export class AlarmStore {
     return out;
   }
 
+  /**
+   * Hardware replacement (gw-core's DeviceAdmin.replace): the logical device's
+   * active alarms now belong to the new hardware id, so its frames clear them.
+   * Returns how many moved.
+   */
+  moveDevice(fromId: number, toId: number, now: number): number {
+    this.requireLoaded();
+    let moved = 0;
+    this.db.transaction(() => {
+      for (const [key, r] of [...this.active]) {
+        if (r.device_id !== fromId) continue;
+        this.db
+          .prepare("UPDATE alarms SET device_id = ?, updated_at = ? WHERE id = ?")
+          .run(toId, now, r.id);
+        this.active.delete(key);
+        this.active.set(keyOf(toId, r.port, r.kind), { ...r, device_id: toId, updated_at: now });
+        moved++;
+      }
+    })();
+    return moved;
+  }
+
   get(alarmId: string): AlarmRecord | undefined {
     const r = this.db.prepare("SELECT * FROM alarms WHERE alarm_id = ?").get(alarmId) as
       | AlarmRow
