@@ -11,11 +11,12 @@ const USAGE = `usage:
       the built firmware; prints a summary; exit 0 when every expectation held.
   haitang sim validate FILE...
       Checks scenario files against the schema and their references; runs nothing.
-  haitang sim fleet --devices N [--serial PATH | --gateway-mqtt URL] [--duration 60s]   (not implemented yet)
-                    [--kinds smoke,charger,guardian] [--seed N] [--site-config OUT.json]
+  haitang sim fleet --devices N [--gateway-mqtt URL | --serial PATH... | --pty NAME...]
+                    [--duration D] [--kinds smoke,charger,guardian] [--seed N]
+                    [--site-config OUT.yaml] [--incidents] [--firmware]
       Real time: N devices at their normal reporting rates against a running
-      gateway (load tests, demos). --site-config writes the devices (ids, keys)
-      for the gateway's site file first.`;
+      gateway (load tests, demos). --site-config writes the gateway's site file
+      (devices with ids and keys) first. \`haitang sim fleet --help\` for all options.`;
 
 export async function run(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;

@@ -4,6 +4,7 @@
  * Times are the runtime's own clock: milliseconds since it was created
  * (a reboot keeps the clock running).
  */
+import type { DeviceConfig } from "../../firmware/device-config.js";
 
 export interface FirmwareRuntime {
   /** Runtime clock milliseconds since creation. */
@@ -39,5 +40,12 @@ export interface FirmwareCallbacks {
 export type FirmwareRuntimeFactory = (
   code: string,
   callbacks: FirmwareCallbacks,
-  opts: { board: string; seed: number; name?: string; storage?: Record<string, string> },
+  opts: {
+    board: string;
+    seed: number;
+    name?: string;
+    storage?: Record<string, string>;
+    /** The device's build configuration (the native runtime runs the app with it). */
+    config?: DeviceConfig;
+  },
 ) => FirmwareRuntime;

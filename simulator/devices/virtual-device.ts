@@ -118,8 +118,14 @@ export class VirtualDevice {
           }),
       },
       this.storagePreload
-        ? { board: "PICO", seed: this.seed, name: this.name, storage: this.storagePreload }
-        : { board: "PICO", seed: this.seed, name: this.name },
+        ? {
+            board: "PICO",
+            seed: this.seed,
+            name: this.name,
+            config: this.config,
+            storage: this.storagePreload,
+          }
+        : { board: "PICO", seed: this.seed, name: this.name, config: this.config },
     );
     for (const i of initial) this.pins.digital(i.role, i.high);
     this.model.drive(atMs, this.pins);
