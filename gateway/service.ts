@@ -38,7 +38,6 @@ import { SqliteOutbox } from "./outbox/sqlite-outbox.js";
 import { toOutboxItem } from "./pipeline/envelope.js";
 import { type AcceptedWork, Pipeline } from "./pipeline/pipeline.js";
 import { RateLimiter, type RateLimitOptions } from "./pipeline/rate-limit.js";
-import { RejectBurst } from "./pipeline/reject-burst.js";
 import { StageCounters } from "./pipeline/stage-counters.js";
 import { DeviceAdmin } from "./registry/device-admin.js";
 import { nodeHmac } from "./registry/keys.js";
@@ -48,7 +47,7 @@ import { ReportStore } from "./reports/report-store.js";
 import { createRuleEngine, type RuleEngine, type RuleState } from "./rules/index.js";
 import { syncStaticDevices } from "./static-devices.js";
 import { type GatewayDatabase, openGatewayDatabase } from "./storage/database.js";
-import type { AcceptedMessage } from "./types.js";
+import type { AcceptedMessage, DropReason } from "./types.js";
 import { createCommandHandlers, UplinkClient, uplinkOptionsFromConfig } from "./uplink/index.js";
 
 export interface GatewayTuning {
@@ -104,7 +103,6 @@ interface Parts {
   http: GatewayHttpServer;
   admin: DeviceAdmin;
   actions: ActionRunner;
-  rejects: RejectBurst;
   alarms: AlarmStore;
   notifier: Notifier;
   uplink: UplinkClient | undefined;
@@ -194,8 +192,6 @@ export class GatewayService {
       log: log.child("actions"),
     });
     const limiter = new RateLimiter(t.rateLimit ?? DEFAULT_RATE_LIMIT);
-    // 10 forged or replayed frames of one device within a minute: a security alarm.
-    const rejects = new RejectBurst({ threshold: 10, windowS: 60, quietS: 600 });
     const pipeline = new Pipeline(
       {
         lookup: (d) => registry.get(d),
@@ -217,7 +213,7 @@ export class GatewayService {
         ack: (d, c, r) => {
           downlinks.ack(d, c, r);
         },
-        onRejected: (d, reason, n) => actions.run(rejects.note(d, reason, n), n),
+        onRejected: (d, reason, n) => this.rejected(d, reason, n),
         scheduler: {
           setTimeout: (fn, ms) => setTimeout(fn, ms),
           clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
@@ -328,7 +324,6 @@ export class GatewayService {
       sse,
       admin,
       actions,
-      rejects,
       alarms,
       notifier,
       uplink,
@@ -470,6 +465,16 @@ export class GatewayService {
     if (p.sse.hasClients()) p.sse.publish("accepted", { ...m, deviceId: deviceIdHex(m.deviceId) });
   }
 
+  /** A forged or replayed frame of a known device id: the security rules count bursts. */
+  private rejected(deviceId: number, reason: DropReason, now: number): void {
+    const p = this.parts;
+    if (!p || !this.engine || !this.ruleState) return;
+    const r = this.engine.onRejected(this.ruleState, deviceId, reason, now);
+    this.ruleState = r.state;
+    this.ruleFailures(r.failures);
+    p.actions.run(r.actions, now);
+  }
+
   private tick(): void {
     const p = this.parts;
     if (!p || !this.engine || !this.ruleState) return;
@@ -478,7 +483,6 @@ export class GatewayService {
     this.ruleState = r.state;
     this.ruleFailures(r.failures);
     p.actions.run(r.actions, now);
-    p.actions.run(p.rejects.tick(now), now);
     try {
       for (const t of p.alarms.tick(now)) {
         p.sse.publish("alarm", t);
