@@ -4,6 +4,8 @@
  * state, merge window); (2) the de-duplication state (counter windows) of
  * 100,000 devices on its own. Prints per-run numbers and medians.
  */
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { CounterTable } from "../gateway/dedup/counter-table.js";
@@ -27,8 +29,11 @@ function settle(): NodeJS.MemoryUsage {
   return process.memoryUsage();
 }
 
-async function gatewayRss(): Promise<{ rssMB: number; heapMB: number }> {
-  const b = await startBenchGateway({ chargers: 500, detectors: 9500 });
+async function gatewayRss(devices: number): Promise<{ rssMB: number; heapMB: number }> {
+  const b = await startBenchGateway({
+    chargers: Math.round(devices * 0.05),
+    detectors: devices - Math.round(devices * 0.05),
+  });
   const reading = { receiver: "mqtt" };
   for (const d of b.devices) {
     const f = nextFrame(d, d.kind === "charger" ? telemetryMsg(d.id) : statusMsgFor(d.id));
@@ -65,24 +70,45 @@ function dedupState(devices: number): {
   return { bytesPerDevice: used / devices, totalMB: used / MB, limiterMB: limUsed / MB };
 }
 
+/** Each gateway measurement runs in a fresh process: RSS never shrinks after a previous run. */
+function inChild(devices: number): { rssMB: number; heapMB: number } {
+  const r = spawnSync(
+    process.execPath,
+    [fileURLToPath(import.meta.url), "--child", String(devices)],
+    {
+      encoding: "utf8",
+    },
+  );
+  if (r.status !== 0) throw new Error(`child failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split("\n").pop()!) as { rssMB: number; heapMB: number };
+}
+
+if (process.argv[2] === "--child") {
+  console.log(JSON.stringify(await gatewayRss(Number(process.argv[3]))));
+  process.exit(0);
+}
+
+const base: number[] = [];
 const rss: number[] = [];
 const heap: number[] = [];
 const dedup: number[] = [];
 const limiter: number[] = [];
 for (let i = 0; i < RUNS; i++) {
-  const g = await gatewayRss();
+  const empty = inChild(0);
+  const g = inChild(10_000);
   const d = dedupState(100_000);
+  base.push(empty.rssMB);
   rss.push(g.rssMB);
   heap.push(g.heapMB);
   dedup.push(d.totalMB);
   limiter.push(d.limiterMB);
   console.log(
-    `run: gateway with 10,000 devices RSS ${g.rssMB.toFixed(1)} MB (heap ${g.heapMB.toFixed(1)} MB); ` +
+    `run: gateway RSS ${empty.rssMB.toFixed(1)} MB with no devices, ${g.rssMB.toFixed(1)} MB with 10,000 devices heard (heap ${g.heapMB.toFixed(1)} MB); ` +
       `de-dup state for 100,000 devices ${d.totalMB.toFixed(2)} MB (${d.bytesPerDevice.toFixed(1)} B/device); ` +
       `rate-limit state ${d.limiterMB.toFixed(2)} MB`,
   );
 }
 console.log(
-  `gateway-memory: median RSS ${median(rss).toFixed(1)} MB with 10,000 devices (heap ${median(heap).toFixed(1)} MB); ` +
+  `gateway-memory: median RSS ${median(rss).toFixed(1)} MB with 10,000 devices (${median(base).toFixed(1)} MB with none, heap ${median(heap).toFixed(1)} MB); ` +
     `median de-dup state ${median(dedup).toFixed(2)} MB for 100,000 devices (rate-limit state ${median(limiter).toFixed(2)} MB)`,
 );
