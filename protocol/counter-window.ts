@@ -33,10 +33,11 @@ export function checkCounter(w: CounterWindow, counter: number): CounterVerdict 
 
 /** Returns the window after accepting `counter` (call only after checkCounter said "ok"). */
 export function acceptCounter(w: CounterWindow, counter: number): CounterWindow {
-  if (counter > w.highest) {
-    const shift = w.highest < 0 ? WINDOW_SIZE : counter - w.highest;
-    let lo = w.maskLo;
-    let hi = w.maskHi;
+  let highest = w.highest;
+  let lo = w.maskLo;
+  let hi = w.maskHi;
+  if (counter > highest) {
+    const shift = highest < 0 ? WINDOW_SIZE : counter - highest;
     if (shift >= WINDOW_SIZE) {
       lo = 0;
       hi = 0;
@@ -47,16 +48,14 @@ export function acceptCounter(w: CounterWindow, counter: number): CounterWindow 
       hi = (hi << shift) | (lo >>> (32 - shift));
       lo = lo << shift;
     }
-    return { highest: counter, maskLo: (lo | 1) >>> 0, maskHi: hi >>> 0 };
+    highest = counter;
+    lo |= 1;
+  } else {
+    const age = highest - counter;
+    if (age < 32) lo |= 1 << age;
+    else hi |= 1 << (age - 32);
   }
-  const age = w.highest - counter;
-  if (age < 32)
-    return { highest: w.highest, maskLo: (w.maskLo | (1 << age)) >>> 0, maskHi: w.maskHi };
-  return {
-    highest: w.highest,
-    maskLo: w.maskLo,
-    maskHi: (w.maskHi | (1 << (age - 32))) >>> 0,
-  };
+  return { highest: highest, maskLo: lo >>> 0, maskHi: hi >>> 0 };
 }
 
 /**

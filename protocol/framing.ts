@@ -16,29 +16,15 @@ import { crc16 } from "./crc16.js";
 
 export function frameBytes(frame: Uint8Array): Uint8Array {
   const crc = crc16(frame);
-  const body = new Uint8Array(frame.length + CRC_LENGTH);
-  body.set(frame, 0);
-  body[frame.length] = (crc >>> 8) & 0xff;
-  body[frame.length + 1] = crc & 0xff;
-  let extra = 0;
-  for (let i = 0; i < body.length; i++) {
-    const b = body[i] as number;
-    if (b === FRAME_FLAG || b === FRAME_ESCAPE) extra++;
+  const n = frame.length;
+  const out: number[] = [FRAME_FLAG];
+  for (let i = 0; i < n + CRC_LENGTH; i++) {
+    const b = i < n ? (frame[i] as number) : i === n ? crc >>> 8 : crc & 0xff;
+    if (b === FRAME_FLAG || b === FRAME_ESCAPE) out.push(FRAME_ESCAPE, b ^ FRAME_ESCAPE_XOR);
+    else out.push(b);
   }
-  const out = new Uint8Array(body.length + extra + 2);
-  let o = 0;
-  out[o++] = FRAME_FLAG;
-  for (let i = 0; i < body.length; i++) {
-    const b = body[i] as number;
-    if (b === FRAME_FLAG || b === FRAME_ESCAPE) {
-      out[o++] = FRAME_ESCAPE;
-      out[o++] = b ^ FRAME_ESCAPE_XOR;
-    } else {
-      out[o++] = b;
-    }
-  }
-  out[o] = FRAME_FLAG;
-  return out;
+  out.push(FRAME_FLAG);
+  return new Uint8Array(out);
 }
 
 export interface DeframerStats {

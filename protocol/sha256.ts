@@ -7,11 +7,20 @@
 export type Sha256Fn = (data: Uint8Array) => Uint8Array;
 
 let K: Uint32Array | undefined;
+/** Initial hash value: first 32 bits of the fractional parts of the square roots of the first 8 primes. */
+let H0: Uint32Array | undefined;
+
+/** First 32 bits of the fractional part of x. */
+function frac32(x: number): number {
+  return Math.floor((x - Math.floor(x)) * 4294967296) >>> 0;
+}
 
 function roundConstants(): Uint32Array {
   if (K) return K;
-  // First 32 bits of the fractional parts of the cube roots of the first 64 primes (FIPS 180-4 4.2.2).
+  // First 32 bits of the fractional parts of the cube roots of the first 64 primes (FIPS 180-4 4.2.2),
+  // and of the square roots of the first 8 (4.2.2, 5.3.3): computed, so no table of literals.
   const k = new Uint32Array(64);
+  const h = new Uint32Array(8);
   let n = 0;
   let candidate = 2;
   while (n < 64) {
@@ -23,37 +32,32 @@ function roundConstants(): Uint32Array {
       }
     }
     if (prime) {
-      const root = candidate ** (1 / 3);
-      k[n] = Math.floor((root - Math.floor(root)) * 4294967296) >>> 0;
-      n++;
+      if (n < 8) h[n] = frac32(Math.sqrt(candidate));
+      k[n++] = frac32(candidate ** (1 / 3));
     }
     candidate++;
   }
+  H0 = h;
   K = k;
   return k;
 }
 
 export function sha256(data: Uint8Array): Uint8Array {
   const k = roundConstants();
-  const h = new Uint32Array([
-    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
-  ]);
+  const h = new Uint32Array(H0 as Uint32Array);
   const len = data.length;
   const blocks = Math.ceil((len + 9) / 64);
   const padded = new Uint8Array(blocks * 64);
   padded.set(data, 0);
   padded[len] = 0x80;
+  // Message length in bits, big-endian in the last 8 bytes (the high word only above 512 MB).
   const bitLenHi = Math.floor(len / 0x20000000);
   const bitLenLo = (len * 8) >>> 0;
   const end = padded.length;
-  padded[end - 8] = (bitLenHi >>> 24) & 0xff;
-  padded[end - 7] = (bitLenHi >>> 16) & 0xff;
-  padded[end - 6] = (bitLenHi >>> 8) & 0xff;
-  padded[end - 5] = bitLenHi & 0xff;
-  padded[end - 4] = (bitLenLo >>> 24) & 0xff;
-  padded[end - 3] = (bitLenLo >>> 16) & 0xff;
-  padded[end - 2] = (bitLenLo >>> 8) & 0xff;
-  padded[end - 1] = bitLenLo & 0xff;
+  for (let i = 0; i < 4; i++) {
+    padded[end - 8 + i] = (bitLenHi >>> (24 - 8 * i)) & 0xff;
+    padded[end - 4 + i] = (bitLenLo >>> (24 - 8 * i)) & 0xff;
+  }
 
   const w = new Uint32Array(64);
   for (let b = 0; b < blocks; b++) {
@@ -98,22 +102,10 @@ export function sha256(data: Uint8Array): Uint8Array {
       bb = a;
       a = (t1 + t2) >>> 0;
     }
-    h[0] = ((h[0] as number) + a) >>> 0;
-    h[1] = ((h[1] as number) + bb) >>> 0;
-    h[2] = ((h[2] as number) + c) >>> 0;
-    h[3] = ((h[3] as number) + d) >>> 0;
-    h[4] = ((h[4] as number) + e) >>> 0;
-    h[5] = ((h[5] as number) + f) >>> 0;
-    h[6] = ((h[6] as number) + g) >>> 0;
-    h[7] = ((h[7] as number) + hh) >>> 0;
+    const v = [a, bb, c, d, e, f, g, hh];
+    for (let i = 0; i < 8; i++) h[i] = ((h[i] as number) + (v[i] as number)) >>> 0;
   }
   const out = new Uint8Array(32);
-  for (let i = 0; i < 8; i++) {
-    const v = h[i] as number;
-    out[i * 4] = (v >>> 24) & 0xff;
-    out[i * 4 + 1] = (v >>> 16) & 0xff;
-    out[i * 4 + 2] = (v >>> 8) & 0xff;
-    out[i * 4 + 3] = v & 0xff;
-  }
+  for (let i = 0; i < 32; i++) out[i] = ((h[i >> 2] as number) >>> (24 - 8 * (i & 3))) & 0xff;
   return out;
 }

@@ -4,7 +4,6 @@
  * HAITANG_DEVICE is only ever read field by field (never aliased or passed
  * on): the minifier then keeps just the fields an image reads.
  */
-import { fromHex } from "../../protocol/bytes.js";
 import { RESET_FLASHED, RESET_POWER_ON } from "../../protocol/constants.js";
 import { loadConfigOverrides } from "../devices/config-update.js";
 import {
@@ -23,13 +22,18 @@ export interface Boot {
   id: Identity;
 }
 
-/** Retries: first after about 1 s, doubling up to the cap (battery devices keep it longer). */
-const BACKOFF_BASE_MS = 1000;
+/** The key from its 32 hex digits (the build's schema checks the form). */
+function keyBytes(hex: string): Uint8Array {
+  const k = new Uint8Array(16);
+  for (let i = 0; i < 16; i++) k[i] = parseInt(hex.substr(i * 2, 2), 16);
+  return k;
+}
 
 /**
  * `settings` gets the stored config overrides; the link reads its
  * listenWindowMs (absent = 0 = always listening, mains) at each use.
  * `listenEveryMs` > 0 adds the listening schedule of sleepy detectors.
+ * Retries back off from about 1 s to `backoffMaxMs` (battery devices keep it longer).
  */
 export function boot(
   deviceKind: number,
@@ -42,14 +46,11 @@ export function boot(
   loadConfigOverrides(hal, settings);
   const link = createLink(
     hal,
-    {
-      deviceId: HAITANG_DEVICE.deviceId,
-      key: fromHex(HAITANG_DEVICE.key)!,
-      listen: settings as ListenSettings,
-      listenEveryMs: listenEveryMs,
-      backoffBaseMs: BACKOFF_BASE_MS,
-      backoffMaxMs: backoffMaxMs,
-    },
+    HAITANG_DEVICE.deviceId,
+    keyBytes(HAITANG_DEVICE.key),
+    settings as ListenSettings,
+    listenEveryMs,
+    backoffMaxMs,
     onCommand,
   );
   link.start();

@@ -21,18 +21,7 @@ function guardian(reportIntervalS = 900, heartbeatS = 3600) {
   hal.digitals.motion = false;
   const settings = { reportIntervalS, heartbeatS, listenWindowMs: 0 };
   const gw = new FakeGateway(ID, KEY, nodeHmac);
-  const link = createLink(
-    hal,
-    {
-      deviceId: ID,
-      key: KEY,
-      listen: settings,
-      listenEveryMs: 0,
-      backoffBaseMs: 1000,
-      backoffMaxMs: 60000,
-    },
-    (msg, now) => dev.command(msg, now),
-  );
+  const link = createLink(hal, ID, KEY, settings, 0, 60000, (msg, now) => dev.command(msg, now));
   link.start();
   const dev = createGuardianSensor(
     hal,

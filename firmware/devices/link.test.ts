@@ -66,14 +66,11 @@ function rig(
   const commands: DownlinkMsg[] = [];
   const link = createLink(
     hal,
-    {
-      deviceId: DEVICE_ID,
-      key: KEY,
-      listen: { listenWindowMs: opts.listenWindowMs ?? 0 },
-      listenEveryMs: opts.listenEveryMs ?? 0,
-      backoffBaseMs: 1000,
-      backoffMaxMs: 16000,
-    },
+    DEVICE_ID,
+    KEY,
+    { listenWindowMs: opts.listenWindowMs ?? 0 },
+    opts.listenEveryMs ?? 0,
+    16000,
     (msg) => {
       commands.push(msg);
       return COMMAND_RESULT_OK;
@@ -338,21 +335,10 @@ describe("golden vectors", () => {
   const mk = (v: Vector) => {
     const hal = new FakeHal([], { [COUNTER_FILE]: String(v.decoded.counter) });
     const got: DownlinkMsg[] = [];
-    const link = createLink(
-      hal,
-      {
-        deviceId: v.decoded.deviceId,
-        key,
-        listen: {},
-        listenEveryMs: 0,
-        backoffBaseMs: 1000,
-        backoffMaxMs: 1000,
-      },
-      (m) => {
-        got.push(m);
-        return 0;
-      },
-    );
+    const link = createLink(hal, v.decoded.deviceId, key, {}, 0, 1000, (m) => {
+      got.push(m);
+      return 0;
+    });
     link.start();
     return { hal, link, got };
   };

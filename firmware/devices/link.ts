@@ -75,19 +75,8 @@ export interface ListenSettings {
   listenWindowMs?: number;
 }
 
-export interface LinkOptions {
-  deviceId: number;
-  key: Uint8Array;
-  listen: ListenSettings;
-  /**
-   * A sleepy device also opens a listening window every this many ms (0 = only
-   * after its uplinks), so the gateway's repeated urgent commands reach it.
-   */
-  listenEveryMs: number;
-  /** First retry after about this long; doubles per attempt up to backoffMaxMs. */
-  backoffBaseMs: number;
-  backoffMaxMs: number;
-}
+/** First retry after about this long; doubles per attempt up to the link's backoffMaxMs. */
+export const BACKOFF_BASE_MS = 1000;
 
 /** Handles a verified command; returns a COMMAND_RESULT_* code. */
 export type CommandHandler = (msg: DownlinkMsg, nowMs: number) => number;
@@ -125,7 +114,21 @@ interface Pending {
   dueMs: number;
 }
 
-export function createLink(hal: Hal, opts: LinkOptions, onCommand: CommandHandler): Link {
+/**
+ * `listen` is read at each use (listenWindowMs: see ListenSettings). With
+ * `listenEveryMs` > 0 a sleepy device also opens a listening window every that
+ * many ms (0 = only after its uplinks), so the gateway's repeated urgent
+ * commands reach it. Retries back off from BACKOFF_BASE_MS to `backoffMaxMs`.
+ */
+export function createLink(
+  hal: Hal,
+  deviceId: number,
+  key: Uint8Array,
+  listen: ListenSettings,
+  listenEveryMs: number,
+  backoffMaxMs: number,
+  onCommand: CommandHandler,
+): Link {
   const hmac = makeHmacSha256(hal.sha256);
   const stats: number[] = [];
   for (let i = 0; i < STAT_COUNT; i++) stats.push(0);
@@ -142,7 +145,7 @@ export function createLink(hal: Hal, opts: LinkOptions, onCommand: CommandHandle
   let lastCommandResult = 0;
 
   function windowMs(): number {
-    return opts.listen.listenWindowMs || 0;
+    return listen.listenWindowMs || 0;
   }
 
   function listening(nowMs: number): boolean {
@@ -161,7 +164,7 @@ export function createLink(hal: Hal, opts: LinkOptions, onCommand: CommandHandle
   }
 
   function backoffMs(attempt: number): number {
-    const base = Math.min(opts.backoffBaseMs * 2 ** attempt, opts.backoffMaxMs);
+    const base = Math.min(BACKOFF_BASE_MS * 2 ** attempt, backoffMaxMs);
     // +-25 % jitter, so detectors that alarmed together do not retry together.
     return Math.round(base * (0.75 + 0.5 * hal.random()));
   }
@@ -172,9 +175,7 @@ export function createLink(hal: Hal, opts: LinkOptions, onCommand: CommandHandle
       hal.save(COUNTER_FILE, String(reservedUpTo));
     }
     const counter = next++;
-    hal.send(
-      frameBytes(sealFrameBytes(opts.deviceId, counter, flags, code, payload, opts.key, hmac)),
-    );
+    hal.send(frameBytes(sealFrameBytes(deviceId, counter, flags, code, payload, key, hmac)));
     stats[STAT_SENT]!++;
     openWindow(nowMs);
     return counter;
@@ -237,13 +238,13 @@ export function createLink(hal: Hal, opts: LinkOptions, onCommand: CommandHandle
     if (!r.ok) {
       // Uplink frames of other devices share the radio channel; they decode as "unknown-type" here.
       if (r.reason === "unknown-type" && bytes.length > 1 && ((bytes[1] as number) & 0x80) === 0)
-        return r.deviceId === opts.deviceId ? STAT_WRONG_DIRECTION : STAT_OTHER_DEVICE;
+        return r.deviceId === deviceId ? STAT_WRONG_DIRECTION : STAT_OTHER_DEVICE;
       return STAT_MALFORMED;
     }
     // A shared radio channel carries other devices' frames.
-    if (r.frame.deviceId !== opts.deviceId) return STAT_OTHER_DEVICE;
+    if (r.frame.deviceId !== deviceId) return STAT_OTHER_DEVICE;
     if (!listening(rxNowMs)) return STAT_NOT_LISTENING;
-    if (!verifyFrame(bytes, opts.key, hmac)) return STAT_BAD_MAC;
+    if (!verifyFrame(bytes, key, hmac)) return STAT_BAD_MAC;
     const verdict = checkCounter(rxWindow, r.frame.counter);
     return verdict === "replay" ? STAT_REPLAYED : verdict === "duplicate" ? STAT_DUPLICATE : -1;
   }
@@ -301,8 +302,8 @@ export function createLink(hal: Hal, opts: LinkOptions, onCommand: CommandHandle
         rxNowMs = hal.nowMs();
         deframer.push(bytes);
       });
-      if (opts.listenEveryMs > 0)
-        hal.every(opts.listenEveryMs, function () {
+      if (listenEveryMs > 0)
+        hal.every(listenEveryMs, function () {
           if (windowMs() <= 0) return;
           stats[STAT_SCHEDULED_WINDOWS]!++;
           openWindow(hal.nowMs());

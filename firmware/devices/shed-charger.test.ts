@@ -102,18 +102,7 @@ function charger(o: Opts = {}) {
   physics();
   hal.every(10, physics);
   const gw = new FakeGateway(ID, KEY, nodeHmac);
-  const link = createLink(
-    hal,
-    {
-      deviceId: ID,
-      key: KEY,
-      listen: {},
-      listenEveryMs: 0,
-      backoffBaseMs: 1000,
-      backoffMaxMs: 60000,
-    },
-    (msg, now) => dev.command(msg, now),
-  );
+  const link = createLink(hal, ID, KEY, {}, 0, 60000, (msg, now) => dev.command(msg, now));
   link.start();
   const dev = createShedCharger(
     hal,

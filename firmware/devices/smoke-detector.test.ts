@@ -67,17 +67,8 @@ function detector(
     ...over,
   };
   const gw = new FakeGateway(ID, KEY, nodeHmac);
-  const link = createLink(
-    hal,
-    {
-      deviceId: ID,
-      key: KEY,
-      listen: settings,
-      listenEveryMs: listenEveryMs,
-      backoffBaseMs: 1000,
-      backoffMaxMs: 300000,
-    },
-    (msg, now) => dev.command(msg, now),
+  const link = createLink(hal, ID, KEY, settings, listenEveryMs, 300000, (msg, now) =>
+    dev.command(msg, now),
   );
   // As the app does: sleep between samples, allowed before the first uplink.
   if (settings.listenWindowMs > 0) hal.deepSleep(true);
