@@ -20,6 +20,8 @@ export interface AcceptedMessage {
   /** Site-level placement, from the registry. */
   building?: string;
   location?: string;
+  /** Shed id of a charger, from the registry. */
+  shed?: string;
 }
 
 export interface DeviceRecord {

@@ -48,6 +48,15 @@ export interface UplinkEnvelope<
   /** True when the message was delivered from a backlog after an uplink outage. */
   historical: boolean;
   receivers: ReceiverReading[];
+  /**
+   * Where the device is, from the gateway's registry (site config `devices[]`),
+   * each present only when known: the building id, the charging shed id
+   * (chargers; one shed may hold several chargers, site config `sheds[]`) and
+   * the place inside the building or site, e.g. "2-201".
+   */
+  building?: string;
+  shed?: string;
+  location?: string;
   body: B;
 }
 

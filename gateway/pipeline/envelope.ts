@@ -59,6 +59,9 @@ export function toOutboxItem(m: AcceptedMessage, id: SiteIdentity): OutboxItem {
     receivers: m.receivers,
     body: m.msg,
   };
+  if (m.building !== undefined) envelope.building = m.building;
+  if (m.shed !== undefined) envelope.shed = m.shed;
+  if (m.location !== undefined) envelope.location = m.location;
   return {
     priority: messagePriority(m.msg),
     topic: isEventTopic(m.msg)

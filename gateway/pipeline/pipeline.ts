@@ -220,6 +220,7 @@ export class Pipeline {
     };
     if (dev.building !== undefined) accepted.building = dev.building;
     if (dev.location !== undefined) accepted.location = dev.location;
+    if (dev.shed !== undefined) accepted.shed = dev.shed;
     const recent: RecentFrame = {
       msg: accepted,
       acceptedAt: now,
