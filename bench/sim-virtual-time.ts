@@ -2,17 +2,25 @@
  * Virtual-time speed: a 100-device compound (80 detectors on two radio
  * receivers, 10 shed chargers on two RS-485 buses, 10 guardians on Wi-Fi)
  * for 24 simulated hours against the real gateway service, with the built
- * firmware in the sandbox. Prints wall seconds (median of runs) and frames.
- *   npm run build && node dist/bench/sim-virtual-time.js [runs]
+ * firmware in the sandbox with real pseudo-terminals (how the scenario
+ * library runs), with in-memory serial lines (transport in-process), and with
+ * the firmware apps run natively (runtime native). Prints wall seconds
+ * (median of runs) per mode.
+ *   npm run build && node dist/bench/sim-virtual-time.js [runs=3]
+ *     [modes=sandbox/pty,sandbox/in-process,native/in-process] [hours=24]
  */
 
-import { sandboxRuntime } from "../simulator/devices/sandbox-runtime.js";
+import { firmwareSource, inProcessGateway } from "../simulator/run-files.js";
 import { ImageCache } from "../simulator/runner/firmware-source.js";
-import { InProcessGateway } from "../simulator/runner/gateway-driver.js";
 import { runScenario } from "../simulator/runner/scenario-runner.js";
 import { validateScenario } from "../simulator/scenario/load-scenario.js";
 
 const runs = Number(process.argv[2] ?? 3);
+/** runtime/transport pairs, e.g. sandbox/pty (the library's way), sandbox/in-process, native/in-process. */
+const modes = (process.argv[3] ?? "sandbox/pty,sandbox/in-process,native/in-process")
+  .split(",")
+  .map((m) => m.split("/") as ["sandbox" | "native", "pty" | "in-process"]);
+const hours = Number(process.argv[4] ?? 24);
 const flats = Array.from({ length: 40 }, (_, i) => String(101 + i));
 const devices: Record<string, unknown>[] = [];
 for (let i = 0; i < 80; i++)
@@ -54,26 +62,35 @@ const raw = {
 };
 const loaded = validateScenario(raw, "bench");
 if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
+if (hours !== 24) loaded.scenario.durationMs = hours * 3_600_000; // profiling runs
 const images = new ImageCache();
 // Build the images once before timing (a build is a one-off cost, not simulation).
-await runScenario({ ...loaded.scenario, durationMs: 1000 }, opts());
-const walls: number[] = [];
-for (let i = 0; i < runs; i++) {
-  const r = await runScenario(loaded.scenario, opts());
-  walls.push(r.wallS);
-  process.stdout.write(
-    `run ${i + 1}: ${r.wallS.toFixed(1)} s wall for 24 h simulated, verdict ${r.cases.every((c) => c.pass) && !r.error ? "PASS" : "FAIL"}${r.error ? ` (${r.error.split("\n")[0]})` : ""}\n`,
-  );
+await runScenario({ ...loaded.scenario, durationMs: 1000 }, opts("sandbox", "in-process"));
+const medians: string[] = [];
+for (const [runtime, transport] of modes) {
+  const walls: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const r = await runScenario(loaded.scenario, opts(runtime, transport));
+    walls.push(r.wallS);
+    process.stdout.write(
+      `${runtime}/${transport} run ${i + 1}: ${r.wallS.toFixed(1)} s wall for ${hours} h simulated, verdict ${r.cases.every((c) => c.pass) && !r.error ? "PASS" : "FAIL"}${r.error ? ` (${r.error.split("\n")[0]})` : ""}\n`,
+    );
+  }
+  walls.sort((a, b) => a - b);
+  medians.push(`${runtime}/${transport} ${walls[Math.floor(walls.length / 2)]!.toFixed(1)} s`);
 }
-walls.sort((a, b) => a - b);
 process.stdout.write(
-  `sim-virtual-time: 100 devices, 24 h simulated: median ${walls[Math.floor(walls.length / 2)]!.toFixed(1)} s wall (${runs} runs)\n`,
+  `sim-virtual-time: 100 devices, ${hours} h simulated: median wall ${medians.join(", ")} (${runs} runs each)\n`,
 );
 process.exit(0);
 
-function opts(): Parameters<typeof runScenario>[1] {
+function opts(
+  runtime: "sandbox" | "native",
+  transport: "pty" | "in-process",
+): Parameters<typeof runScenario>[1] {
   return {
-    firmware: { imageFor: (c, b) => images.imageFor(c, b), runtime: sandboxRuntime },
-    gateway: (io) => new InProcessGateway({ readBack: io.readBack, onAlarm: io.onAlarm }),
+    firmware: firmwareSource(runtime, images),
+    gateway: inProcessGateway,
+    transport,
   };
 }

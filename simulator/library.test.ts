@@ -38,6 +38,17 @@ describe("scenario library", () => {
   }
 });
 
+describe("other ways to run the library", () => {
+  it("passes a scenario over in-memory serial lines with the firmware apps run natively", {
+    timeout: 120_000,
+  }, async () => {
+    const file = library.find((f) => f.includes("07-port-overload"))!;
+    const [r] = await runFiles([file], { transport: "in-process", runtime: "native" });
+    if (!scenarioPassed(r!)) throw new Error(summaryText([r!]));
+    expect(r!.cases.length).toBeGreaterThan(0);
+  });
+});
+
 describe("verdicts that can fail", () => {
   let result: ScenarioResult | undefined;
   it("fails a scenario whose expectation is deliberately wrong, and says which", {

@@ -7,8 +7,12 @@ import { parseArgs } from "node:util";
 
 const USAGE = `usage:
   haitang sim run FILE... [--junit OUT.xml] [--trace OUT.jsonl] [--seed N]
+                  [--transport pty|in-process] [--runtime sandbox|native]
       Runs each scenario in virtual time against the real gateway service and
       the built firmware; prints a summary; exit 0 when every expectation held.
+      --transport in-process: serial lines in memory instead of pseudo-terminals;
+      --runtime native: the firmware apps run natively instead of the built
+      images in the sandbox (same frames; for long runs). Defaults: pty, sandbox.
   haitang sim validate FILE...
       Checks scenario files against the schema and their references; runs nothing.
   haitang sim fleet --devices N [--gateway-mqtt URL | --serial PATH... | --pty NAME...]
@@ -42,6 +46,8 @@ async function runCmd(argv: string[]): Promise<number> {
       junit: { type: "string" },
       trace: { type: "string" },
       seed: { type: "string" },
+      transport: { type: "string" },
+      runtime: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -51,6 +57,18 @@ async function runCmd(argv: string[]): Promise<number> {
   }
   if (positionals.length === 0) {
     process.stderr.write("haitang sim run: give at least one scenario file\n");
+    return 2;
+  }
+  if (values.transport !== undefined && !["pty", "in-process"].includes(values.transport)) {
+    process.stderr.write(
+      `haitang sim run: --transport is pty or in-process, got '${values.transport}'\n`,
+    );
+    return 2;
+  }
+  if (values.runtime !== undefined && !["sandbox", "native"].includes(values.runtime)) {
+    process.stderr.write(
+      `haitang sim run: --runtime is sandbox or native, got '${values.runtime}'\n`,
+    );
     return 2;
   }
   const seed = values.seed === undefined ? undefined : Number(values.seed);
@@ -70,6 +88,8 @@ async function runCmd(argv: string[]): Promise<number> {
   };
   if (seed !== undefined) opts.seed = seed;
   if (values.trace) opts.tracePath = values.trace;
+  if (values.transport) opts.transport = values.transport as "pty" | "in-process";
+  if (values.runtime) opts.runtime = values.runtime as "sandbox" | "native";
   const results = await runFiles(positionals, opts);
   process.stdout.write("\n" + summaryText(results) + "\n");
   if (values.junit) {

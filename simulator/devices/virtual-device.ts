@@ -41,6 +41,8 @@ export class VirtualDevice {
   private cursorMs = 0;
   /** Last digital level written per pin, to avoid re-triggering watches. */
   private readonly digitalLevels = new Map<string, boolean>();
+  /** Last analog level given per role (a new runtime starts from 0 on every pin). */
+  private readonly analogLevels = new Map<string, number>();
 
   constructor(opts: {
     name: string;
@@ -66,8 +68,12 @@ export class VirtualDevice {
     const pinOf = (role: string) => opts.config.pins[role];
     this.pins = {
       analog: (role, v) => {
+        // Most inputs hold still between samples (an idle port, the shed's temperature).
+        if (this.analogLevels.get(role) === v || !this.runtime) return;
         const pin = pinOf(role);
-        if (pin && this.runtime) this.runtime.setAnalog(pin, v);
+        if (!pin) return;
+        this.analogLevels.set(role, v);
+        this.runtime.setAnalog(pin, v);
       },
       digital: (role, high) => {
         const pin = pinOf(role);
@@ -103,6 +109,7 @@ export class VirtualDevice {
     this.bootAtMs = atMs;
     this.cursorMs = atMs;
     this.digitalLevels.clear();
+    this.analogLevels.clear();
     this.runtime = this.factory(
       this.code,
       {

@@ -1,17 +1,15 @@
 /**
- * The cloud side of a run: a Mosquitto broker the gateway uplinks to (stopped
- * and started by the timeline to cut the internet), and an observer that
- * subscribes to the whole topic tree and writes what arrives into the trace.
- * The broker keeps sessions across a restart (persistence on) and the
- * observer's session is persistent, so nothing published is missed.
+ * The cloud side of a run: a real Mosquitto (common/servers.ts
+ * startMosquitto) as the cloud broker, reached by the gateway through a
+ * link that the timeline can cut (the compound's internet going down: live
+ * connections drop, new ones are refused until it is restored), and an
+ * observer, connected to the broker directly, that subscribes to the whole
+ * topic tree and writes what arrives into the trace. The broker itself stays
+ * up, so the observer misses nothing while the gateway is cut off.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
-import { tmpdir, userInfo } from "node:os";
-import { join } from "node:path";
+import { connect, createServer, type Server, type Socket } from "node:net";
 import mqtt, { type MqttClient } from "mqtt";
-import { freePort, requireBinary } from "../../common/services.js";
+import { type Mosquitto, startMosquitto } from "../../common/servers.js";
 import { parseTopic, TOPIC_ROOT } from "../../protocol/uplink.js";
 
 export interface CloudMessage {
@@ -21,87 +19,87 @@ export interface CloudMessage {
 }
 
 export class CloudBroker {
-  port = 0;
-  private proc: ChildProcess | undefined;
-  private dir = "";
-  private out = "";
+  private mosq: Mosquitto | undefined;
+  private server: Server | undefined;
+  private readonly live = new Set<Socket>();
+  private linkPort = 0;
+  /** False while the gateway's link to the cloud is cut. */
+  up = true;
 
+  /** Where the gateway connects: through the cuttable link. */
   get url(): string {
-    return `mqtt://127.0.0.1:${this.port}`;
+    return `mqtt://127.0.0.1:${this.linkPort}`;
+  }
+
+  /** The broker itself (the observer's side). */
+  get brokerUrl(): string {
+    if (!this.mosq) throw new Error("the cloud broker is not started");
+    return this.mosq.url;
+  }
+
+  get port(): number {
+    return this.mosq?.port ?? 0;
   }
 
   async start(): Promise<void> {
-    if (!this.dir) {
-      this.dir = mkdtempSync(join(tmpdir(), "haitang-sim-cloud-"));
-      this.port = await freePort();
-      writeFileSync(
-        join(this.dir, "mosquitto.conf"),
-        [
-          `user ${userInfo().username}`,
-          `listener ${this.port} 127.0.0.1`,
-          "allow_anonymous true",
-          "persistence true",
-          `persistence_location ${this.dir}/`,
-          "log_dest stderr",
-          "log_type error",
-          "max_queued_messages 100000",
-          "",
-        ].join("\n"),
-      );
-    }
-    const bin = requireBinary("mosquitto", "mosquitto");
-    this.out = "";
-    const proc = spawn(bin, ["-c", join(this.dir, "mosquitto.conf")], {
-      stdio: ["ignore", "ignore", "pipe"],
+    const mosq = await startMosquitto();
+    this.mosq = mosq;
+    const server = createServer((client) => {
+      if (!this.up) {
+        client.destroy();
+        return;
+      }
+      const upstream = connect(mosq.port, "127.0.0.1");
+      client.setNoDelay(true);
+      upstream.setNoDelay(true);
+      this.live.add(client);
+      this.live.add(upstream);
+      const end = () => {
+        client.destroy();
+        upstream.destroy();
+        this.live.delete(client);
+        this.live.delete(upstream);
+      };
+      client.pipe(upstream);
+      upstream.pipe(client);
+      for (const s of [client, upstream]) {
+        s.on("close", end);
+        s.on("error", end);
+      }
     });
-    proc.stderr?.on("data", (d: Buffer) => {
-      this.out += d.toString();
-    });
-    this.proc = proc;
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      if (proc.exitCode !== null) throw new Error(`mosquitto exited: ${this.out}`);
-      if (await canConnect(this.port)) return;
-      if (Date.now() > deadline)
-        throw new Error(`mosquitto did not listen on ${this.port}: ${this.out}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const addr = server.address();
+    this.linkPort = typeof addr === "object" && addr ? addr.port : 0;
+    this.server = server;
   }
 
-  async stop(): Promise<void> {
-    const p = this.proc;
-    this.proc = undefined;
-    if (!p || p.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      p.once("exit", () => resolve());
-      p.kill("SIGTERM");
-    });
+  /** The internet goes down: the gateway's connections drop and it cannot reconnect. */
+  cut(): void {
+    this.up = false;
+    for (const s of this.live) s.destroy();
+    this.live.clear();
   }
 
-  get running(): boolean {
-    return this.proc !== undefined;
+  restore(): void {
+    this.up = true;
   }
 
   async dispose(): Promise<void> {
-    await this.stop();
-    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+    this.cut();
+    const server = this.server;
+    this.server = undefined;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await this.mosq?.stop();
   }
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(port, "127.0.0.1");
-    s.once("connect", () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once("error", () => resolve(false));
-  });
 }
 
 export class CloudObserver {
   received = 0;
   private client: MqttClient | undefined;
+  private readonly waiters: {
+    pred: (m: CloudMessage) => boolean;
+    done: (m: CloudMessage) => void;
+  }[] = [];
   private readonly onMessage: (m: CloudMessage) => void;
 
   constructor(onMessage: (m: CloudMessage) => void) {
@@ -109,12 +107,7 @@ export class CloudObserver {
   }
 
   async connect(url: string, clientId: string): Promise<void> {
-    const client = mqtt.connect(url, {
-      clientId,
-      clean: false,
-      reconnectPeriod: 50,
-      protocolVersion: 5,
-    });
+    const client = mqtt.connect(url, { clientId, reconnectPeriod: 50, protocolVersion: 5 });
     this.client = client;
     client.on("message", (topic, payload) => {
       const parsed = parseTopic(topic);
@@ -129,10 +122,28 @@ export class CloudObserver {
       const m: CloudMessage = { kind: parsed.kind, payload: body };
       if ("deviceId" in parsed) m.deviceId = parsed.deviceId;
       this.onMessage(m);
+      for (const w of [...this.waiters]) if (w.pred(m)) w.done(m);
     });
     client.on("error", () => {});
     await new Promise<void>((resolve) => client.once("connect", () => resolve()));
     await client.subscribeAsync(`${TOPIC_ROOT}/#`, { qos: 1 });
+  }
+
+  /** The next message matching `pred`, or undefined after `timeoutMs` (real time). */
+  next(pred: (m: CloudMessage) => boolean, timeoutMs: number): Promise<CloudMessage | undefined> {
+    return new Promise((resolve) => {
+      const w = {
+        pred,
+        done: (m: CloudMessage | undefined) => {
+          clearTimeout(timer);
+          const i = this.waiters.indexOf(w);
+          if (i >= 0) this.waiters.splice(i, 1);
+          resolve(m);
+        },
+      };
+      const timer = setTimeout(() => w.done(undefined), timeoutMs);
+      this.waiters.push(w);
+    });
   }
 
   /** Publishes an operator command (request topic). */

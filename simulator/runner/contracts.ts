@@ -22,6 +22,8 @@ export interface GatewayDriver {
   counters(): Promise<Record<string, number>>;
   /** Outbox depth, to wait for the uplink to drain at the end. */
   outboxDepth(): Promise<number>;
+  /** True while the gateway is subscribed to operator commands on the cloud broker. */
+  commandsReady(): boolean;
 }
 
 export interface FirmwareSource {

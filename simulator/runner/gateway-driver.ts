@@ -8,6 +8,7 @@
 import { createLogger, type Logger } from "../../common/log.js";
 import { formatConfigErrors, loadSiteConfig } from "../../gateway/config/load.js";
 import { InstallAuth } from "../../gateway/http/auth.js";
+import type { SerialBinding } from "../../gateway/ingest/serial-receiver.js";
 import { GatewayService } from "../../gateway/service.js";
 import type { AlarmTransition } from "../../protocol/uplink.js";
 import type { Clock, TimerHandle } from "../time/virtual-clock.js";
@@ -25,6 +26,8 @@ export interface InProcessGatewayOptions {
   tickMs?: number;
   /** Every alarm transition the gateway makes (raised, cleared, escalated...). */
   onAlarm?(t: AlarmTransition): void;
+  /** Serial binding (default: the real one, bindings-cpp); in-memory lines for transport in-process. */
+  serialBinding?: SerialBinding;
 }
 
 export class InProcessGateway implements GatewayDriver {
@@ -63,6 +66,7 @@ export class InProcessGateway implements GatewayDriver {
       auth: new InstallAuth(() => false),
       clock: () => clock.now(),
       tuning: { rulesTickMs: NEVER_MS },
+      ...(this.opts.serialBinding ? { serialBinding: this.opts.serialBinding } : {}),
     });
     await svc.start();
     // Every alarm transition the service makes, as it makes it (for the trace).
@@ -155,6 +159,11 @@ export class InProcessGateway implements GatewayDriver {
     if (!svc) return {};
     const h = svc.health() as { counters?: Record<string, number> };
     return { ...(h.counters ?? {}) };
+  }
+
+  commandsReady(): boolean {
+    const svc = this.svc;
+    return svc ? (svc.running().uplink?.commandsReady() ?? false) : false;
   }
 
   /** Entries waiting for the cloud; 0 when the service has no uplink to drain them. */

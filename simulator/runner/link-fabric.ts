@@ -110,7 +110,7 @@ export class LinkFabric {
       const target = dev ?? this.byId.get(deviceId);
       if (!target) return;
       this.clock.at(atMs + WIFI_LATENCY_MS, () => {
-        this.traceToGateway("wifi", framed, true, deviceId);
+        this.traceToGateway("wifi", framed, false, deviceId);
         if (this.side.gatewayUp()) this.side.publishWifi(target, framed);
       });
     }

@@ -6,11 +6,12 @@
  * do not depend on how fast the machine is.
  */
 import type { WriteStream } from "node:fs";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createPtyPair, freePort, type PtyPair } from "../../common/services.js";
 import { AGE_FILE } from "../../firmware/devices/smoke-detector.js";
+import type { SerialBinding } from "../../gateway/ingest/serial-receiver.js";
 import { fromHex } from "../../protocol/bytes.js";
 import { type AlarmTransition, deviceIdHex } from "../../protocol/uplink.js";
 import { ChargerModel } from "../devices/charger-model.js";
@@ -26,10 +27,12 @@ import { Trace } from "../report/trace.js";
 import { parseDurationMs } from "../scenario/duration.js";
 import type { Scenario } from "../scenario/load-scenario.js";
 import { VirtualClock } from "../time/virtual-clock.js";
+import { WakeHeap } from "../time/wake-heap.js";
 import { evaluate } from "../verdict/expectations.js";
 import { CloudBroker, type CloudMessage, CloudObserver } from "./cloud.js";
 import type { FirmwareSource, GatewayDriver } from "./contracts.js";
 import { LinkFabric } from "./link-fabric.js";
+import { MemorySerialLines } from "./memory-serial.js";
 import { SerialEndpoint } from "./serial-endpoint.js";
 import { planDevices, siteConfigFor } from "./site-build.js";
 import { type ActionContext, runStep } from "./timeline-actions.js";
@@ -39,6 +42,14 @@ import { WifiEndpoint } from "./wifi-endpoint.js";
 export interface GatewayIo {
   readBack(): Map<string, number>;
   onAlarm(t: AlarmTransition): void;
+  /** With transport in-process: the binding that opens the in-memory serial lines. */
+  serialBinding?: SerialBinding;
+}
+
+/** The simulator's end of a serial line (a pty endpoint or an in-memory line). */
+interface SerialSide {
+  write(bytes: Uint8Array): void;
+  readonly bytesRead: number;
 }
 
 export interface RunOptions {
@@ -48,9 +59,13 @@ export interface RunOptions {
   traceFile?: WriteStream;
   /** Overrides the scenario's seed. */
   seed?: number;
+  /** Overrides the scenario's serial transport (pty by default). */
+  transport?: "pty" | "in-process";
 }
 
 const ROUTINE_CHUNK_MS = 3_600_000;
+/** Real time a command may take to be answered by the gateway. */
+const COMMAND_WAIT_MS = 5000;
 const debug = process.env.HAITANG_SIM_DEBUG === "1";
 const SITE = "sim";
 const GATEWAY = "gw1";
@@ -105,16 +120,33 @@ async function runInner(
   const planned = planDevices(sc);
   const dir = mkdtempSync(join(tmpdir(), "haitang-sim-"));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  // The gateway's database in memory-backed storage when the machine has it: its
+  // settings are the real ones (WAL, synchronous FULL), only the fsyncs cost nothing.
+  const dbDir = memoryBackedDir();
+  cleanups.push(() => rmSync(dbDir, { recursive: true, force: true }));
 
-  // Real pseudo-terminals: one per radio receiver and per RS-485 bus.
+  // One serial line per radio receiver and per RS-485 bus: real pseudo-terminals, or
+  // lines in memory behind a serialport binding (transport: in-process).
   const portIds = [
     ...(sc.site.receivers ?? []).map((r) => r.id),
     ...(sc.site.buses ?? []).map((b) => b.id),
   ];
+  const inProcess = (opts.transport ?? sc.transport ?? "pty") === "in-process";
+  let toFabric: (portId: string, frame: Uint8Array) => void = () => {};
+  const lines = inProcess ? new MemorySerialLines() : undefined;
+  const serial = new Map<string, SerialSide>();
+  const serialPaths = new Map<string, string>();
   const ptys = new Map<string, PtyPair>();
   for (const id of portIds) {
+    if (lines) {
+      const line = lines.add(`sim-memory:${id}`, (frame) => toFabric(id, frame));
+      serial.set(id, line);
+      serialPaths.set(id, line.path);
+      continue;
+    }
     const pair = await createPtyPair(dir, id);
     ptys.set(id, pair);
+    serialPaths.set(id, pair.hostPath);
     cleanups.push(() => pair.close());
   }
 
@@ -124,24 +156,24 @@ async function runInner(
   cleanups.push(() => cloud.dispose());
   const nameByHex = new Map(planned.map((p) => [deviceIdHex(p.config.deviceId), p.name]));
   const observer = new CloudObserver((m) => recordCloud(m));
-  await observer.connect(cloud.url, `sim-observer-${cloud.port}`);
+  await observer.connect(cloud.brokerUrl, `sim-observer-${cloud.port}`);
   cleanups.push(() => observer.close());
 
   const commandKeyHex = deriveKeyHex("command", sc.seed, ":site");
   const siteConfig = siteConfigFor(sc, planned, {
-    serialPaths: new Map([...ptys].map(([id, p]) => [id, p.hostPath])),
+    serialPaths,
     mqttPort: await freePort(),
     httpPort: await freePort(),
     cloudUrl: cloud.url,
-    databasePath: join(dir, "gateway.db"),
+    databasePath: join(dbDir, "gateway.db"),
     commandKeyHex,
   });
   const mqttUrl = `mqtt://127.0.0.1:${(siteConfig.mqtt as { port: number }).port}`;
-  const serial = new Map<string, SerialEndpoint>();
   const io: GatewayIo = {
     readBack: () => new Map([...serial].map(([id, ep]) => [id, ep.bytesRead])),
     onAlarm: (t) => recordAlarm("gateway", t as unknown as Record<string, unknown>),
   };
+  if (lines) io.serialBinding = lines.binding;
   let gateway = opts.gateway(io);
   await gateway.start(siteConfig, clock);
   cleanups.push(() => gateway.stop());
@@ -245,6 +277,7 @@ async function runInner(
   }
 
   // Serial endpoints: the simulator's side of each pty.
+  toFabric = (id, frame) => fabric.fromGateway(id, frame);
   for (const [id, pair] of ptys) {
     const ep = new SerialEndpoint(pair.devicePath, (frame) => fabric.fromGateway(id, frame));
     await ep.open();
@@ -295,19 +328,13 @@ async function runInner(
     }
   }
 
-  const wakeAt = new Map<VirtualDevice, number>();
+  lap("devices");
+  // Each device's next timer, apart from the event queue (devices wake far more often).
+  const wakes = new WakeHeap<VirtualDevice>();
   function scheduleWake(dev: VirtualDevice): void {
     const w = dev.nextWakeMs();
-    if (w === undefined) return;
-    const cur = wakeAt.get(dev);
-    if (cur !== undefined && cur <= w && cur >= clock.nowMs) return;
-    wakeAt.set(dev, w);
-    clock.at(w, () => {
-      if (wakeAt.get(dev) !== w) return;
-      wakeAt.delete(dev);
-      dev.advanceTo(clock.nowMs);
-      scheduleWake(dev);
-    });
+    if (w === undefined) wakes.delete(dev);
+    else wakes.set(dev, Math.max(w, clock.nowMs));
   }
   const scheduleInput = (dev: VirtualDevice, atMs: number, role: string, high: boolean) => {
     clock.at(atMs, () => {
@@ -354,13 +381,13 @@ async function runInner(
     powerOn,
     pending: [],
     cloudDown: async () => {
-      await cloud.stop();
-      trace.add({ t: clock.nowMs, src: "cloud", event: "broker-stopped" });
+      cloud.cut();
+      trace.add({ t: clock.nowMs, src: "cloud", event: "link-cut" });
     },
     cloudUp: async () => {
-      if (cloud.running) return;
-      await cloud.start();
-      trace.add({ t: clock.nowMs, src: "cloud", event: "broker-started" });
+      if (cloud.up) return;
+      cloud.restore();
+      trace.add({ t: clock.nowMs, src: "cloud", event: "link-restored" });
     },
     gatewayStop: async () => {
       await settle();
@@ -374,7 +401,20 @@ async function runInner(
       await gateway.start(siteConfig, clock);
       trace.add({ t: clock.nowMs, src: "gateway", event: "started" });
     },
-    publishCommand: (topic, payload) => observer.publish(topic, payload),
+    publishCommand: async (topic, payload, transaction) => {
+      // The gateway must be listening for commands; then virtual time waits for its answer.
+      const deadline = Date.now() + COMMAND_WAIT_MS;
+      while (!gateway.commandsReady() && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 10));
+      const answered = observer.next(
+        (m) => m.kind === "response" && m.payload.transaction === transaction,
+        COMMAND_WAIT_MS,
+      );
+      await observer.publish(topic, payload);
+      if (!(await answered))
+        trace.add({ t: clock.nowMs, src: "sim", event: "command-unanswered", transaction });
+      dirty = true; // what the command made the gateway send is read before time moves on
+    },
     commandKey: fromHex(commandKeyHex)!,
     site: SITE,
     gateway: GATEWAY,
@@ -394,19 +434,31 @@ async function runInner(
   }
 
   // The main loop: run everything due at the next instant, then let the gateway catch up.
+  // Instants that gave the gateway nothing to do follow each other without a turn of the
+  // event loop (most instants are a device sampling its sensors).
   let spins = 0;
   let settles = 0;
   const loopStart = performance.now();
   if (debug) process.stderr.write(`[sim] set-up done\n`);
   for (;;) {
-    const next = clock.nextAtMs();
-    if (next === undefined || next > sc.durationMs) break;
-    clock.runUntil(next);
+    const nextEvent = clock.nextAtMs() ?? Number.POSITIVE_INFINITY;
+    const nextWake = wakes.peekMs() ?? Number.POSITIVE_INFINITY;
+    const next = Math.min(nextEvent, nextWake);
+    if (next > sc.durationMs) break;
+    if (nextWake < nextEvent) {
+      // A device's own timer, before anything else happens: run just that device.
+      const { key: dev } = wakes.pop()!;
+      clock.runUntil(nextWake);
+      dev.advanceTo(nextWake);
+      scheduleWake(dev);
+    } else clock.runUntil(next);
     if (ctx.pending.length > 0) await Promise.all(ctx.pending.splice(0));
-    if (dirty) settles++;
-    await settle();
-    if (++spins % 256 === 0) await new Promise((r) => setImmediate(r));
-    if (debug && spins % 5000 === 0)
+    if (dirty || inflight.length > 0) {
+      if (dirty) settles++;
+      await settle();
+    }
+    if (++spins % 2048 === 0) await new Promise((r) => setImmediate(r));
+    if (debug && spins % 50_000 === 0)
       process.stderr.write(`[sim] t=${clock.nowMs} spins=${spins}\n`);
   }
   clock.runUntil(sc.durationMs);
@@ -418,11 +470,13 @@ async function runInner(
   for (const dev of devices.values()) dev.advanceTo(sc.durationMs);
 
   // Let the uplink drain (bounded), then take the gateway's counters.
-  if (gateway.running && cloud.running) {
+  if (gateway.running && cloud.up) {
+    lap(`loop done, outbox ${await gateway.outboxDepth()}`);
     const deadline = Date.now() + 15_000;
     while (Date.now() < deadline && (await gateway.outboxDepth()) > 0)
       await new Promise((r) => setTimeout(r, 20));
     await new Promise((r) => setTimeout(r, 100));
+    lap(`drained, outbox ${await gateway.outboxDepth()}`);
   }
   if (gateway.running)
     trace.add({
@@ -431,6 +485,16 @@ async function runInner(
       event: "counters",
       counters: await gateway.counters(),
     });
+}
+
+/** A fresh folder on /dev/shm (tmpfs) when there is one, else in the temp folder. */
+function memoryBackedDir(): string {
+  try {
+    if (existsSync("/dev/shm")) return mkdtempSync("/dev/shm/haitang-sim-db-");
+  } catch {
+    // not writable: fall back
+  }
+  return mkdtempSync(join(tmpdir(), "haitang-sim-db-"));
 }
 
 /** Virtual epoch ms of the local midnight at or before `epochMs`. */

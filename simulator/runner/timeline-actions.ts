@@ -32,8 +32,11 @@ export interface ActionContext {
   cloudUp(): Promise<void>;
   gatewayStop(): Promise<void>;
   gatewayStart(): Promise<void>;
-  /** Publishes an operator command on the cloud broker. */
-  publishCommand(topic: string, payload: string): Promise<void>;
+  /**
+   * Publishes an operator command on the cloud broker and resolves once the
+   * gateway has answered it (virtual time waits: the command acts at its instant).
+   */
+  publishCommand(topic: string, payload: string, transaction: string): Promise<void>;
   commandKey: Uint8Array;
   /** Promises started by delayed steps; the runner awaits them before time moves on. */
   pending: Promise<void>[];
@@ -212,6 +215,7 @@ function command(
   return ctx.publishCommand(
     topics.request(ctx.site, ctx.gateway, name),
     JSON.stringify({ ...req, signature }),
+    req.transaction,
   );
 }
 

@@ -95,24 +95,30 @@ const TELEMETRY_TYPES = new Set(["status", "charger-telemetry", "guardian-activi
 function evaluateOne(ctx: Ctx, kind: string, a: Args): CaseResult {
   const dev = a.device as string | undefined;
   switch (kind) {
-    case "alarm":
+    case "alarm": {
+      const raised = new Set(alarms(ctx, "raised", a));
       return within(
         ctx,
         a,
-        (r) => alarms(ctx, "raised", a).includes(r),
+        (r) => raised.has(r),
         `${who(a)} alarm raised`,
         (r) => r.at as number,
       );
-    case "alarm-cleared":
+    }
+    case "alarm-cleared": {
+      const cleared = new Set(alarms(ctx, "cleared", a));
       return within(
         ctx,
         a,
-        (r) => alarms(ctx, "cleared", a).includes(r),
+        (r) => cleared.has(r),
         `${who(a)} alarm cleared`,
         (r) => r.at as number,
       );
-    case "no-alarm":
-      return none(ctx, a, (r) => alarms(ctx, "raised", a).includes(r), `${who(a)} alarm`);
+    }
+    case "no-alarm": {
+      const raised = new Set(alarms(ctx, "raised", a));
+      return none(ctx, a, (r) => raised.has(r), `${who(a)} alarm`);
+    }
     case "cloud-alarms": {
       const { startMs, what: since } = from(ctx, a);
       const raised = alarms(ctx, "raised", a, "cloud").filter((r) => (r.at as number) >= startMs);
