@@ -24,6 +24,7 @@ import {
 } from "./device-config-check.js";
 import { downlevelToEs5 } from "./downlevel.js";
 import { makeEspruinoSafe } from "./espruino-transform.js";
+import { propertiesToMangle } from "./mangled-properties.js";
 import { minifyEs5 } from "./minify.js";
 import { bytesPerSource, checkBundle, checkModuleSource, composeMaps } from "./source-check.js";
 
@@ -173,7 +174,12 @@ export async function buildFirmware(opts: BuildFirmwareOptions): Promise<BuildRe
   if (violations.length) throw compatError(opts.kind, violations);
 
   const sourceMap = opts.measureModules ? composeMaps(es5.map, bundle.map, root) : undefined;
-  const minifiedOut = await minifyEs5(es5.code, ["E", ...board.pins], sourceMap);
+  const minifiedOut = await minifyEs5(
+    es5.code,
+    ["E", ...board.pins],
+    sourceMap,
+    propertiesToMangle(es5.code),
+  );
   const minified = minifiedOut.code;
   const code = makeEspruinoSafe(minified);
   const finalViolations = checkEspruinoCompat(code, imageName);

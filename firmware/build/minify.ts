@@ -18,11 +18,15 @@ export interface Minified {
   map?: string;
 }
 
-/** `inputMap` (the input's map to its sources) asks for a map of the output to those sources. */
+/**
+ * `inputMap` (the input's map to its sources) asks for a map of the output to those sources.
+ * `properties`: property names to shorten too (mangled-properties.ts).
+ */
 export async function minifyEs5(
   code: string,
   reserved: readonly string[],
   inputMap?: string,
+  properties: readonly string[] = [],
 ): Promise<Minified> {
   const { minify } = await import("terser");
   const out = await minify(code, {
@@ -46,7 +50,17 @@ export async function minifyEs5(
       keep_fargs: true,
       pure_funcs: PURE_FUNCS,
     },
-    mangle: { toplevel: true, reserved: [...reserved] },
+    mangle: {
+      toplevel: true,
+      reserved: [...reserved],
+      ...(properties.length
+        ? {
+            // Exactly the listed names: `builtins` lifts terser's own list of DOM names
+            // (send, start, type...), which never applies to an Espruino image.
+            properties: { regex: new RegExp(`^(?:${properties.join("|")})$`), builtins: true },
+          }
+        : {}),
+    },
     format: { ecma: 5, ascii_only: true, comments: false, semicolons: true },
     ...(inputMap ? { sourceMap: { content: inputMap } } : {}),
   });

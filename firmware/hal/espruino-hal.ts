@@ -87,11 +87,8 @@ export function createEspruinoHal(baud: number): Hal {
       storage.write(name, data);
     },
     sha256: HAITANG_BOARD.nativeSha256 ? nativeSha256 : sha256,
-    random: function () {
-      return Math.random();
-    },
-    deepSleep: function (on) {
-      setDeepSleep(on);
-    },
+    // Espruino's own functions, not wrapped: they ignore `this`.
+    random: Math.random,
+    deepSleep: setDeepSleep,
   };
 }
