@@ -4,7 +4,7 @@ import type { Severity } from "../../protocol/uplink.js";
 import { CommandTimeout } from "../commands/command-client.js";
 import type { Role } from "../config/types.js";
 import { type Aggregation, HISTORY_METRICS, type HistoryMetric } from "../history/history-store.js";
-import { SEVERITY_RANK } from "../live/views.js";
+import { SEVERITY_RANK, type ShedView } from "../live/views.js";
 import { type Principal, TokenAuth } from "./auth.js";
 import type { ApiContext } from "./context.js";
 import { HttpError, numberParam, readJson, sendJson, timeParam } from "./http-util.js";
@@ -24,6 +24,20 @@ export interface Route {
   pattern: RegExp;
   role: Role;
   handler(a: RouteArgs): Promise<void> | void;
+}
+
+/** HAZARDS.md: the shed total a 40 A supply carries, when the config names no limit. */
+export const DEFAULT_SHED_LIMIT_W = 8700;
+
+/** A shed with its configured name and limits: sites.<site>.sheds.<id>, then sites.<site>.limits. */
+function shedWithConfig(ctx: ApiContext, site: string, shed: ShedView) {
+  const sc = ctx.config.sites[site];
+  const cfg = sc?.sheds?.[shed.shed];
+  const limits = {
+    ...sc?.limits,
+    shedLimitW: cfg?.limitW ?? sc?.limits?.shedLimitW ?? DEFAULT_SHED_LIMIT_W,
+  };
+  return { ...shed, ...(cfg?.name !== undefined ? { name: cfg.name } : {}), limits };
 }
 
 const SITE = "(?<site>[A-Za-z0-9][A-Za-z0-9_.-]*)";
@@ -157,9 +171,10 @@ export const routes: Route[] = [
     role: "viewer",
     handler: ({ ctx, res, params }) =>
       sendJson(res, 200, {
-        sheds: ctx.live
-          .sheds(params.site!)
-          .map(({ ports, ...s }) => ({ ...s, ports: ports.length })),
+        sheds: ctx.live.sheds(params.site!).map((shed) => {
+          const { ports, chargers, ...s } = shedWithConfig(ctx, params.site!, shed);
+          return { ...s, ports: ports.length, chargers: chargers.map((c) => c.deviceId) };
+        }),
       }),
   },
   {
@@ -169,7 +184,7 @@ export const routes: Route[] = [
     handler: ({ ctx, res, params }) => {
       const shed = ctx.live.shed(params.site!, decodeURIComponent(params.id!));
       if (!shed) throw new HttpError(404, "not found");
-      sendJson(res, 200, { ...shed, limits: ctx.config.sites[params.site!]?.limits ?? {} });
+      sendJson(res, 200, shedWithConfig(ctx, params.site!, shed));
     },
   },
   {

@@ -31,6 +31,19 @@ describe("cloud.yaml", () => {
     expect(r.config.webhooks[0]!.maxAttempts).toBe(8);
     expect(r.config.history.url).toBe("http://victoriametrics.internal:8428");
     expect(r.config.sites["hz-riverside"]!.utcOffsetMinutes).toBe(0);
+    expect(r.config.sites["hz-garden"]!.sheds).toEqual({
+      "shed-a": { name: "North shed", limitW: 12000 },
+    });
+  });
+
+  it("checks a site's sheds", () => {
+    const c = minimal();
+    (c.sites.s1 as Record<string, unknown>).sheds = { "shed-a": { limitW: 0, colour: "red" } };
+    const r = parseConfig(c, {});
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors).toContain("/sites/s1/sheds/shed-a/limitW: must be > 0 (value: 0)");
+    expect(r.errors).toContain('/sites/s1/sheds/shed-a: unknown property "colour"');
   });
 
   it("names a missing environment variable", () => {

@@ -128,6 +128,18 @@ export const bridgeConfigSchema = {
               overTempC: { type: "number" },
             },
           },
+          sheds: {
+            type: "object",
+            propertyNames: { type: "string", minLength: 1, maxLength: 128 },
+            additionalProperties: {
+              type: "object",
+              additionalProperties: false,
+              properties: {
+                name: { type: "string" },
+                limitW: { type: "number", exclusiveMinimum: 0 },
+              },
+            },
+          },
         },
       },
     },

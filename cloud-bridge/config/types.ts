@@ -83,6 +83,16 @@ export interface SiteConfig {
   /** Local time of the compound, for weekly report boundaries (e.g. 480 for China). */
   utcOffsetMinutes: number;
   limits?: SiteLimits;
+  /**
+   * Charging sheds by the id the gateways send in the envelope's `shed` (the
+   * gateway site config's `sheds[].id`): a display name and the shed's limit.
+   */
+  sheds?: Record<string, ShedConfig>;
+}
+
+export interface ShedConfig {
+  name?: string;
+  limitW?: number;
 }
 
 export interface WebhookConfig {

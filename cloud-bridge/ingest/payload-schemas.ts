@@ -53,6 +53,9 @@ export const uplinkEnvelopeSchema = {
         properties: { receiver: str, rssi: { type: "number" } },
       },
     },
+    building: { type: "string", maxLength: 256 },
+    shed: { type: "string", minLength: 1, maxLength: 128 },
+    location: { type: "string", maxLength: 256 },
     body: {
       type: "object",
       required: ["type"],

@@ -5,6 +5,7 @@
  * and seeded from the time-series database at start; never the source of
  * truth. Time is passed in.
  */
+import type { ChargerTelemetryMsg } from "../../protocol/messages.js";
 import type {
   AlarmTransition,
   GatewayHealth,
@@ -12,7 +13,7 @@ import type {
   Severity,
   UplinkEnvelope,
 } from "../../protocol/uplink.js";
-import { portStateName } from "../storage/code-names.js";
+import { ShedBook } from "./shed-book.js";
 import {
   type AlarmView,
   type DeviceView,
@@ -31,7 +32,7 @@ export interface LiveStateOptions {
 interface SiteState {
   gateways: Map<string, GatewayView>;
   devices: Map<string, DeviceView>;
-  sheds: Map<string, ShedView>;
+  sheds: ShedBook;
   alarms: Map<string, AlarmView>;
 }
 
@@ -50,7 +51,7 @@ export class LiveState {
   private site(id: string): SiteState {
     let s = this.sites.get(id);
     if (!s) {
-      s = { gateways: new Map(), devices: new Map(), sheds: new Map(), alarms: new Map() };
+      s = { gateways: new Map(), devices: new Map(), sheds: new ShedBook(), alarms: new Map() };
       this.sites.set(id, s);
     }
     return s;
@@ -113,35 +114,13 @@ export class LiveState {
       const b = env.body;
       if ("batteryMv" in b) view.batteryMv = b.batteryMv;
       if (b.type === "status") view.firmware = `${b.fwMajor}.${b.fwMinor}.${b.fwPatch}`;
+      if (env.building !== undefined) view.building = env.building;
+      if (env.shed !== undefined) view.shed = env.shed;
+      if (env.location !== undefined) view.location = env.location;
       s.devices.set(env.deviceId, view);
     }
-    const b = env.body;
-    if (b.type !== "charger-telemetry") return undefined;
-    const cur = s.sheds.get(env.deviceId);
-    if (cur && cur.ts > env.ts) return undefined;
-    let total = 0;
-    const ports = b.ports.map((p, i) => {
-      total += p.powerW;
-      return {
-        port: i,
-        powerW: p.powerW,
-        energyWh: p.energyWh,
-        state: portStateName(p.state),
-        stateCode: p.state,
-        relayOn: p.relayOn,
-      };
-    });
-    const shed: ShedView = {
-      shed: env.deviceId,
-      gateway: env.gateway,
-      ts: env.ts,
-      historical: env.historical,
-      tempC: b.tempDeciC / 10,
-      totalPowerW: total,
-      ports,
-    };
-    s.sheds.set(env.deviceId, shed);
-    return shed;
+    if (env.body.type !== "charger-telemetry") return undefined;
+    return s.sheds.apply(env as UplinkEnvelope<ChargerTelemetryMsg>);
   }
 
   /**
@@ -188,6 +167,8 @@ export class LiveState {
       const v = a[k] ?? cur?.[k];
       if (v !== undefined) (view as unknown as Record<string, unknown>)[k] = v;
     }
+    const building = this.site(a.site).devices.get(a.deviceId)?.building ?? cur?.building;
+    if (building !== undefined) view.building = building;
     this.pushTimeline(view, entry);
     alarms.set(a.alarmId, view);
     return view;
@@ -254,9 +235,7 @@ export class LiveState {
   }
 
   sheds(site: string): ShedView[] {
-    return [...(this.sites.get(site)?.sheds.values() ?? [])].sort((a, b) =>
-      a.shed.localeCompare(b.shed),
-    );
+    return this.sites.get(site)?.sheds.list() ?? [];
   }
 
   shed(site: string, shed: string): ShedView | undefined {

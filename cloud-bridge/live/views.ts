@@ -26,10 +26,18 @@ export interface DeviceView {
   rssiDbm?: number;
   receivers?: number;
   firmware?: string;
+  /** Placement from the gateway's registry (UplinkEnvelope), when known. */
+  building?: string;
+  shed?: string;
+  location?: string;
 }
 
 export interface PortView {
+  /** Index within the shed: the ports of its chargers numbered on, chargers in device-id order. */
   port: number;
+  /** The charger this port belongs to and its index on that charger. */
+  deviceId: string;
+  devicePort: number;
   powerW: number;
   energyWh: number;
   state: string;
@@ -37,6 +45,25 @@ export interface PortView {
   relayOn: boolean;
 }
 
+/** One charger board of a shed, from its last telemetry. */
+export interface ChargerView {
+  deviceId: string;
+  gateway: string;
+  ts: number;
+  historical: boolean;
+  tempC: number;
+  totalPowerW: number;
+  /** Number of ports. */
+  ports: number;
+  location?: string;
+}
+
+/**
+ * A charging shed: the envelope's `shed` id, or the charger's device id when
+ * the gateway did not send one. Totals sum every charger's ports; the
+ * temperature is the hottest charger's; ts, gateway and historical are those
+ * of the newest telemetry.
+ */
 export interface ShedView {
   shed: string;
   gateway: string;
@@ -44,6 +71,10 @@ export interface ShedView {
   historical: boolean;
   tempC: number;
   totalPowerW: number;
+  building?: string;
+  /** The chargers' location when they all share one. */
+  location?: string;
+  chargers: ChargerView[];
   ports: PortView[];
 }
 
@@ -77,6 +108,8 @@ export interface AlarmView {
   level: number;
   evidence?: string;
   location?: string;
+  /** The device's building, from its envelopes, when known. */
+  building?: string;
   lastTransition: AlarmTransitionKind;
   updatedAt: number;
   historical: boolean;

@@ -280,6 +280,8 @@ describe("fleet API views", () => {
     });
     expect((r.body.ports as unknown[])[2]).toEqual({
       port: 2,
+      deviceId: "0000c0de",
+      devicePort: 2,
       powerW: 1050,
       energyWh: 105,
       state: "charging",

@@ -1,0 +1,195 @@
+/**
+ * Sheds by placement: two chargers that the gateway places in one shed are one
+ * shed view with every port and the summed total, against the shed's limit
+ * from the bridge config; a charger without placement stays a shed of its own.
+ * Devices and alarms carry the placement. Real Mosquitto and VictoriaMetrics.
+ */
+import type { MqttClient } from "mqtt";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CloudBridge } from "../../cloud-bridge/bridge.js";
+import type { UplinkEnvelope } from "../../protocol/uplink.js";
+import {
+  type Mosquitto,
+  startMosquitto,
+  startVictoriaMetrics,
+  type VictoriaMetrics,
+  waitFor,
+} from "../support/services.js";
+import {
+  alarm,
+  api,
+  chargerTelemetry,
+  gatewayClient,
+  KEY_A,
+  KEY_B,
+  makeBridge,
+  publishAlarm,
+  publishEnvelope,
+  SITE_A,
+  SITE_B,
+  smokeStatus,
+  testConfig,
+  VIEWER_A,
+} from "./support.js";
+
+let broker: Mosquitto;
+let vm: VictoriaMetrics;
+let bridge: CloudBridge;
+let gw: MqttClient;
+let port: number;
+const now = Date.now();
+
+function placed(env: UplinkEnvelope, shed: string | undefined, location: string): UplinkEnvelope {
+  return { ...env, building: "b1", location, ...(shed ? { shed } : {}) };
+}
+
+beforeAll(async () => {
+  [broker, vm] = await Promise.all([startMosquitto(), startVictoriaMetrics()]);
+  gw = await gatewayClient(broker.url);
+  const config = testConfig({
+    mqttUrl: broker.url,
+    vmUrl: vm.url,
+    extra: {
+      sites: {
+        [SITE_A]: {
+          name: "Garden",
+          commandKey: KEY_A,
+          gateways: ["gw-a1"],
+          limits: { portLimitW: 1100 },
+          sheds: { "shed-north": { name: "North shed", limitW: 12000 } },
+        },
+        [SITE_B]: { commandKey: KEY_B, gateways: ["gw-b1"] },
+      },
+    },
+  });
+  bridge = makeBridge(config).bridge;
+  await bridge.start();
+  port = bridge.httpPort;
+  await publishEnvelope(
+    gw,
+    placed(
+      chargerTelemetry(SITE_A, "gw-a1", "0000c0d2", 1, now - 3000, [300, 700]),
+      "shed-north",
+      "yard",
+    ),
+  );
+  await publishEnvelope(
+    gw,
+    placed(
+      chargerTelemetry(SITE_A, "gw-a1", "0000c0d1", 2, now - 2000, [100, 0, 1000]),
+      "shed-north",
+      "yard",
+    ),
+  );
+  await publishEnvelope(gw, chargerTelemetry(SITE_A, "gw-a1", "0000c0d9", 3, now - 2000, [50]));
+  await publishEnvelope(
+    gw,
+    placed(smokeStatus(SITE_A, "gw-a1", "00005a0c", 4, now - 1000, 2950), undefined, "2-201"),
+  );
+  await publishAlarm(
+    gw,
+    alarm({
+      site: SITE_A,
+      gateway: "gw-a1",
+      alarmId: "al-fire",
+      seq: 5,
+      ts: now - 500,
+      kind: "fire",
+      severity: "critical",
+      deviceId: "00005a0c",
+      location: "b1/2-201",
+    }),
+  );
+  await waitFor(
+    () =>
+      bridge.live.shed(SITE_A, "shed-north")?.chargers.length === 2 &&
+      bridge.live.shed(SITE_A, "0000c0d9") &&
+      bridge.live.alarm(SITE_A, "al-fire"),
+    "live state",
+  );
+});
+
+afterAll(async () => {
+  await gw?.endAsync();
+  await bridge?.stop();
+  await Promise.all([broker?.stop(), vm?.stop()]);
+});
+
+describe("sheds by placement", () => {
+  it("groups two chargers of one shed into one view with every port and the summed total", async () => {
+    const r = await api(port, `/api/sites/${SITE_A}/sheds/shed-north`, VIEWER_A);
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({
+      shed: "shed-north",
+      name: "North shed",
+      building: "b1",
+      location: "yard",
+      totalPowerW: 2100,
+      ts: now - 2000,
+      limits: { portLimitW: 1100, shedLimitW: 12000 },
+    });
+    expect((r.body.chargers as Array<{ deviceId: string }>).map((c) => c.deviceId)).toEqual([
+      "0000c0d1",
+      "0000c0d2",
+    ]);
+    const ports = r.body.ports as Array<Record<string, unknown>>;
+    expect(ports.map((p) => [p.port, p.deviceId, p.devicePort, p.powerW])).toEqual([
+      [0, "0000c0d1", 0, 100],
+      [1, "0000c0d1", 1, 0],
+      [2, "0000c0d1", 2, 1000],
+      [3, "0000c0d2", 0, 300],
+      [4, "0000c0d2", 1, 700],
+    ]);
+  });
+
+  it("keeps a charger without placement as its own shed at the default limit", async () => {
+    const list = await api(port, `/api/sites/${SITE_A}/sheds`, VIEWER_A);
+    expect(list.body.sheds).toEqual([
+      expect.objectContaining({ shed: "0000c0d9", ports: 1, chargers: ["0000c0d9"] }),
+      expect.objectContaining({
+        shed: "shed-north",
+        name: "North shed",
+        ports: 5,
+        totalPowerW: 2100,
+        chargers: ["0000c0d1", "0000c0d2"],
+      }),
+    ]);
+    const alone = await api(port, `/api/sites/${SITE_A}/sheds/0000c0d9`, VIEWER_A);
+    expect(alone.body).toMatchObject({ shed: "0000c0d9", totalPowerW: 50 });
+    expect((alone.body.limits as Record<string, unknown>).shedLimitW).toBe(8700);
+    expect(alone.body.name).toBeUndefined();
+  });
+
+  it("moves a charger to the shed its newer telemetry names", async () => {
+    await publishEnvelope(
+      gw,
+      placed(
+        chargerTelemetry(SITE_A, "gw-a1", "0000c0d9", 6, now - 100, [40]),
+        "shed-north",
+        "yard",
+      ),
+    );
+    await waitFor(
+      () => (bridge.live.shed(SITE_A, "shed-north")?.chargers.length === 3 ? true : undefined),
+      "charger moved",
+    );
+    expect(bridge.live.shed(SITE_A, "0000c0d9")).toBeUndefined();
+    expect(bridge.live.shed(SITE_A, "shed-north")?.totalPowerW).toBe(2140);
+  });
+
+  it("lists devices and alarms with their placement", async () => {
+    const devices = (await api(port, `/api/sites/${SITE_A}/devices`, VIEWER_A)).body
+      .devices as Array<Record<string, unknown>>;
+    expect(devices.find((d) => d.deviceId === "00005a0c")).toMatchObject({
+      building: "b1",
+      location: "2-201",
+    });
+    expect(devices.find((d) => d.deviceId === "0000c0d1")).toMatchObject({
+      building: "b1",
+      shed: "shed-north",
+      location: "yard",
+    });
+    const fire = await api(port, `/api/sites/${SITE_A}/alarms/al-fire`, VIEWER_A);
+    expect(fire.body).toMatchObject({ location: "b1/2-201", building: "b1" });
+  });
+});
