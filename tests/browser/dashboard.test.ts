@@ -21,13 +21,18 @@ import {
 import {
   CHARGER,
   RIVER,
+  SHED_ID,
+  SHED_LOCATION,
+  SHED_NAME,
   type Stack,
   startStack,
   TOKEN_ALL,
   TOKEN_GARDEN,
 } from "./support/stack.js";
 
-const SHED = CHARGER.toString(16).padStart(8, "0");
+/** Sheds are grouped by the placement the gateway sends; the charger's history is by device id. */
+const SHED = SHED_ID;
+const CHARGER_ID = CHARGER.toString(16).padStart(8, "0");
 
 /** Live updates cross several processes; give them time on a loaded CI machine. */
 const POLL = { timeout: 15_000, interval: 50 };
@@ -85,8 +90,9 @@ describe("property firm dashboard (cloud bridge)", () => {
     expect(await page.locator(`section[data-site="${RIVER.site}"]`).count()).toBe(0);
     await screenshot(page, "dashboard-sites");
     await site.locator("h2 a").click();
-    const shedCard = page.locator(`a.shed-card[data-device="${SHED}"]`);
+    const shedCard = page.locator(`a.shed-card[data-shed="${SHED}"]`);
     await shedCard.waitFor();
+    expect(await shedCard.locator("h3").textContent()).toBe(`${SHED_NAME} (${SHED})`);
     expect(await page.getByTestId("gateways").textContent()).toContain("online");
     await screenshot(page, "dashboard-site");
   });
@@ -95,10 +101,15 @@ describe("property firm dashboard (cloud bridge)", () => {
     await page.goto(`${stack.baseUrl}/#/shed/hz-garden/${SHED}`);
     const port3 = page.locator(`section[data-port="2"]`);
     await port3.waitFor();
+    expect(await page.getByTestId("shed-title").textContent()).toBe(`${SHED_NAME} (${SHED})`);
+    expect(await page.getByTestId("where").textContent()).toContain(SHED_LOCATION);
+    expect(await port3.getAttribute("data-device")).toBe(CHARGER_ID);
     expect(await port3.getByTestId("port-state").textContent()).toBe("Charging");
     expect(await port3.getByTestId("port-power").textContent()).toContain("640 W");
     expect(await port3.getByTestId("port-power").textContent()).toContain("limit 1,100 W");
     expect(await page.getByTestId("total").getAttribute("aria-valuenow")).toBe("910");
+    // The shed's own limit from the cloud config, not the 8,700 W default.
+    expect(await page.getByTestId("total").getAttribute("aria-valuemax")).toBe("9000");
     await page.evaluate(() => {
       (globalThis as { stillTheSamePage?: boolean }).stillTheSamePage = true;
     });
@@ -121,6 +132,7 @@ describe("property firm dashboard (cloud bridge)", () => {
     expect(await row.getByTestId("alarm-active").textContent()).toBe("Active");
     expect(await row.getByTestId("alarm-acked").textContent()).toBe("Not acknowledged");
     expect(await row.textContent()).toContain("port 3");
+    expect(await row.textContent()).toContain(SHED_LOCATION);
     await screenshot(page, "dashboard-alarm-raised");
 
     await row.getByTestId("ack").click();
@@ -188,7 +200,7 @@ describe("property firm dashboard (cloud bridge)", () => {
     await waitFor(async () => {
       await stack.vm.flush();
       const res = await fetch(
-        `${stack.baseUrl}/api/sites/hz-garden/history?device=${SHED}&port=2&metric=power_w`,
+        `${stack.baseUrl}/api/sites/hz-garden/history?device=${CHARGER_ID}&port=2&metric=power_w`,
         { headers: { authorization: `Bearer ${TOKEN_ALL}` } },
       );
       const body = (await res.json()) as { series: Array<{ points: unknown[] }> };
@@ -242,7 +254,8 @@ describe("property firm dashboard (cloud bridge)", () => {
     await screenshot(p, "dashboard-sites-phone-zh");
     await p.goto(`${stack.baseUrl}/#/shed/hz-garden/${SHED}`);
     await p.locator(`section[data-port="2"]`).waitFor();
-    expect(await p.locator("h1").textContent()).toContain("充电棚");
+    expect(await p.locator("h1").textContent()).toBe(`${SHED_NAME}（${SHED}）`);
+    expect(await p.locator(".shed-summary h2").textContent()).toBe("棚总功率");
     await screenshot(p, "dashboard-shed-phone-zh");
     await p.goto(`${stack.baseUrl}/#/alarms`);
     await p.locator("article.alarm").first().waitFor();

@@ -15,13 +15,22 @@ import { arr, num, obj, optNum, optStr, str } from "./narrow.js";
  *   alarms: Record<Severity, number>,
  * }} SiteSummary
  * @typedef {{ gateway: string, online: boolean, lastSeen: number | undefined, version: string | undefined }} GatewayInfo
- * @typedef {{ port: number, powerW: number, limitW: number, state: number, relayOn: boolean, energyWh: number | undefined }} PortLive
  * @typedef {{
- *   site: string, gateway: string, deviceId: string, name: string,
+ *   port: number, deviceId: string, devicePort: number,
+ *   powerW: number, limitW: number, state: number, relayOn: boolean, energyWh: number | undefined,
+ * }} PortLive `port` numbers the shed's ports on across its chargers; deviceId/devicePort name the charger's own port
+ * @typedef {{ deviceId: string, ts: number | undefined, tempC: number | undefined }} ChargerLive
+ * @typedef {{
+ *   site: string, gateway: string, shed: string, name: string | undefined,
+ *   building: string | undefined, location: string | undefined, chargers: ChargerLive[],
  *   ports: PortLive[], totalW: number, shedLimitW: number,
  *   tempC: number | undefined, tempLimitC: number | undefined, ts: number | undefined,
  * }} ShedLive
- * @typedef {{ deviceId: string, gateway: string, kind: string, online: boolean, lastSeen: number | undefined, batteryMv: number | undefined, rssiDbm: number | undefined }} DeviceInfo
+ * @typedef {{
+ *   deviceId: string, gateway: string, kind: string, online: boolean, lastSeen: number | undefined,
+ *   batteryMv: number | undefined, rssiDbm: number | undefined,
+ *   building: string | undefined, location: string | undefined, shed: string | undefined,
+ * }} DeviceInfo
  * @typedef {{ transition: string, ts: number, by: string | undefined, comment: string | undefined, detail: string | undefined }} TimelineEntry
  * @typedef {AlarmTransition & { timeline: TimelineEntry[], updatedAt: number }} Alarm
  * @typedef {[number, number]} Point
@@ -100,6 +109,9 @@ export function toDevice(raw) {
     lastSeen: optNum(r.lastSeen),
     batteryMv: optNum(r.batteryMv),
     rssiDbm: optNum(r.rssiDbm),
+    building: optStr(r.building),
+    location: optStr(r.location),
+    shed: optStr(r.shed),
   };
 }
 
@@ -115,7 +127,8 @@ function portStateCode(p) {
 }
 
 /**
- * A shed from GET /sheds/:shed, or from a stream envelope's charger-telemetry body.
+ * A shed from GET /sheds/:shed (several chargers), or one charger's stream
+ * envelope (its charger-telemetry body with deviceId, gateway, ts, shed).
  * @param {unknown} raw
  * @param {{ site: string, portLimitW?: number, shedLimitW?: number, tempLimitC?: number | undefined }} ctx
  * @returns {ShedLive}
@@ -124,10 +137,13 @@ export function toShed(raw, ctx) {
   const r = obj(raw);
   const limits = obj(r.limits);
   const portLimitW = num(limits.portLimitW, ctx.portLimitW ?? DEFAULT_PORT_LIMIT_W);
+  const shed = str(r.shed ?? r.deviceId);
   const ports = arr(r.ports).map((raw, i) => {
     const p = obj(raw);
     return {
       port: num(p.port, i),
+      deviceId: str(p.deviceId ?? r.deviceId, shed),
+      devicePort: num(p.devicePort, num(p.port, i)),
       powerW: num(p.powerW),
       limitW: portLimitW,
       state: portStateCode(p),
@@ -136,19 +152,28 @@ export function toShed(raw, ctx) {
     };
   });
   const tempDeciC = optNum(r.tempDeciC);
-  const deviceId = str(r.shed ?? r.deviceId);
+  const tempC = optNum(r.tempC) ?? (tempDeciC === undefined ? undefined : tempDeciC / 10);
+  const chargers = Array.isArray(r.chargers)
+    ? r.chargers.map((c) => {
+        const o = obj(c);
+        return { deviceId: str(o.deviceId, str(c)), ts: optNum(o.ts), tempC: optNum(o.tempC) };
+      })
+    : [{ deviceId: str(r.deviceId, shed), ts: optNum(r.ts), tempC }];
   return {
     site: ctx.site,
     gateway: str(r.gateway),
-    deviceId,
-    name: str(r.name ?? r.location, deviceId),
+    shed,
+    name: optStr(r.name),
+    building: optStr(r.building),
+    location: optStr(r.location),
+    chargers,
     ports,
     totalW: num(
       r.totalPowerW,
       ports.reduce((s, p) => s + p.powerW, 0),
     ),
     shedLimitW: num(limits.shedLimitW, ctx.shedLimitW ?? DEFAULT_SHED_LIMIT_W),
-    tempC: optNum(r.tempC) ?? (tempDeciC === undefined ? undefined : tempDeciC / 10),
+    tempC,
     tempLimitC: optNum(limits.overTempC) ?? ctx.tempLimitC,
     ts: optNum(r.ts),
   };

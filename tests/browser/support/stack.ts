@@ -60,6 +60,10 @@ export const TOKEN_ALL = "property-firm-all-sites-0003";
 export const PASSWORD = "install-secret";
 /** The charger of each site's shed. */
 export const CHARGER = 0x00c4a001;
+/** The shed the gateways place it in, and the garden shed's name in the bridge config. */
+export const SHED_ID = "shed-a";
+export const SHED_NAME = "North gate shed";
+export const SHED_LOCATION = "Shed A (north gate)";
 const CHARGER_KEY = keyOf(41);
 
 const RULES = `
@@ -105,8 +109,8 @@ export class SiteGateway {
       deviceId: CHARGER,
       kind: "charger",
       key: CHARGER_KEY,
-      shed: "shed-a",
-      location: "Shed A (north gate)",
+      shed: SHED_ID,
+      location: SHED_LOCATION,
     });
     if (gateway.health().uplinkState === "disabled") throw new Error("the gateway has no uplink");
     const device = await PtyDevice.open(pty.devicePath, new Map([[CHARGER, CHARGER_KEY]]));
@@ -205,6 +209,10 @@ export async function startStack(): Promise<Stack> {
             commandKey: s.commandKey,
             gateways: [s.gateway],
             limits: { portLimitW: 1100, shedLimitW: 8700, overTempC: 65 },
+            // The garden's shed has a name in the cloud config; riverside's is shown by its id.
+            ...(s.site === GARDEN.site
+              ? { sheds: { [SHED_ID]: { name: SHED_NAME, limitW: 9000 } } }
+              : {}),
           },
         ]),
       ),

@@ -42,6 +42,9 @@ export default {
   "site.devicesOffline": "Devices offline",
 
   "shed.title": "Shed {name}",
+  "shed.titleNamed": "{name} ({id})",
+  "shed.chargerPort": "Charger {id} / port {n}",
+  "shed.where": "Where: {where}",
   "shed.total": "Shed total",
   "shed.temperature": "Temperature",
   "shed.port": "Port {n}",

@@ -42,6 +42,9 @@ export default {
   "site.devicesOffline": "离线设备",
 
   "shed.title": "充电棚 {name}",
+  "shed.titleNamed": "{name}（{id}）",
+  "shed.chargerPort": "充电桩 {id} / {n} 号口",
+  "shed.where": "位置：{where}",
   "shed.total": "棚总功率",
   "shed.temperature": "温度",
   "shed.port": "{n} 号口",

@@ -3,6 +3,23 @@ import { h, replace } from "../dom.js";
 import { t, tDynamic } from "../i18n.js";
 
 /** @typedef {import("../models.js").Alarm} Alarm */
+/** @typedef {import("../models.js").ShedLive} ShedLive */
+
+/** A shed's title: its configured name with its id, else "Shed <id>". @param {ShedLive} s */
+export function shedTitle(s) {
+  return s.name
+    ? t("shed.titleNamed", { name: s.name, id: s.shed })
+    : t("shed.title", { name: s.shed });
+}
+
+/**
+ * Building and place of a device or shed, e.g. "b1 · 2-201"; undefined when unknown.
+ * @param {{ building?: string | undefined, location?: string | undefined }} p
+ */
+export function placeText(p) {
+  const parts = [p.building, p.location].filter((x) => x !== undefined && x !== "");
+  return parts.length ? parts.join(" · ") : undefined;
+}
 
 /** @param {HTMLElement} root */
 export function showLoading(root) {

@@ -1,17 +1,21 @@
-/** A shed's or one port's power over the last hours or days, drawn as an SVG chart. */
+/**
+ * A shed's or one port's power over the last hours or days, drawn as an SVG
+ * chart. `port` is the shed's port number (shed view); it is read from that
+ * port's charger. The whole shed of several chargers is the sum of theirs.
+ */
 import { getHistory, getShed } from "../api.js";
 import { lineChart } from "../chart.js";
 import { h, replace } from "../dom.js";
 import { formatDateTime, formatPower, formatTime } from "../format.js";
 import { t } from "../i18n.js";
-import { showError, showLoading } from "./common.js";
+import { shedTitle, showError, showLoading } from "./common.js";
 
 const RANGES_MS = { "6h": 6 * 3_600_000, "24h": 24 * 3_600_000, "7d": 7 * 86_400_000 };
 
 /** @type {import("../app.js").View} */
 export function historyView(root, ctx) {
   const site = ctx.params[0] ?? "";
-  const deviceId = ctx.params[1] ?? "";
+  const shedId = ctx.params[1] ?? "";
   const portText = ctx.query.get("port");
   const port = portText === null || portText === "" ? undefined : Number(portText);
   const rangeText = ctx.query.get("range") ?? "";
@@ -29,7 +33,7 @@ export function historyView(root, ctx) {
         "a",
         {
           class: "button",
-          href: `#/shed/${encodeURIComponent(site)}/${encodeURIComponent(deviceId)}`,
+          href: `#/shed/${encodeURIComponent(site)}/${encodeURIComponent(shedId)}`,
         },
         t("app.back"),
       ),
@@ -40,7 +44,7 @@ export function historyView(root, ctx) {
   let stopped = false;
   /** @param {number | undefined} p @param {string} r */
   const link = (p, r) =>
-    `#/history/${encodeURIComponent(site)}/${encodeURIComponent(deviceId)}?${new URLSearchParams({
+    `#/history/${encodeURIComponent(site)}/${encodeURIComponent(shedId)}?${new URLSearchParams({
       ...(p === undefined ? {} : { port: String(p) }),
       range: r,
     })}`;
@@ -49,10 +53,17 @@ export function historyView(root, ctx) {
     try {
       const to = Date.now();
       const from = to - RANGES_MS[rangeKey];
-      const [shed, points] = await Promise.all([
-        getShed(site, deviceId),
-        getHistory({ site, deviceId, port, from, to }),
-      ]);
+      const shed = await getShed(site, shedId);
+      const one = port === undefined ? undefined : shed.ports.find((p) => p.port === port);
+      const points = one
+        ? await getHistory({ site, deviceId: one.deviceId, port: one.devicePort, from, to })
+        : sumSeries(
+            await Promise.all(
+              shed.chargers.map((c) =>
+                getHistory({ site, deviceId: c.deviceId, port: undefined, from, to }),
+              ),
+            ),
+          );
       if (stopped) return;
       const select = h(
         "select",
@@ -72,7 +83,7 @@ export function historyView(root, ctx) {
       );
       replace(
         controls,
-        h("label", null, `${shed.name} `, select),
+        h("label", null, `${shedTitle(shed)} `, select),
         h(
           "span",
           { class: "segmented", role: "group", "aria-label": t("history.range") },
@@ -98,7 +109,7 @@ export function historyView(root, ctx) {
               from,
               to,
               limit,
-              label: `${shed.name} ${port === undefined ? t("history.shed") : t("history.port", { n: port + 1 })}`,
+              label: `${shedTitle(shed)} ${port === undefined ? t("history.shed") : t("history.port", { n: port + 1 })}`,
               formatY: formatPower,
               formatX: spanMs > 2 * 86_400_000 ? shortDate : formatTime,
             }),
@@ -125,6 +136,19 @@ export function historyView(root, ctx) {
   return () => {
     stopped = true;
   };
+}
+
+/**
+ * Point-wise sum of several chargers' series (same range and step, so the same timestamps).
+ * @param {Array<Array<[number, number]>>} series
+ * @returns {Array<[number, number]>}
+ */
+function sumSeries(series) {
+  if (series.length === 1) return series[0] ?? [];
+  /** @type {Map<number, number>} */
+  const byTime = new Map();
+  for (const s of series) for (const [at, v] of s) byTime.set(at, (byTime.get(at) ?? 0) + v);
+  return [...byTime.entries()].sort((a, b) => a[0] - b[0]);
 }
 
 /** @param {string} v */

@@ -2,6 +2,8 @@
  * A charging shed, live: each port's power against its limit and its state
  * (idle, charging, full, cut and why), the shed total against its limit, the
  * temperature. Telemetry from the stream updates it in place, without reloads.
+ * A shed of several chargers numbers their ports on (chargers in device-id
+ * order) and names each port's charger under it.
  */
 import { getShed } from "../api.js";
 import { h, replace } from "../dom.js";
@@ -10,39 +12,51 @@ import { t } from "../i18n.js";
 import { subscribe } from "../live.js";
 import { applyTelemetry } from "../shed-live.js";
 import { loadBar } from "./bars.js";
-import { portStateClass, portStateName, showError, showLoading } from "./common.js";
+import {
+  placeText,
+  portStateClass,
+  portStateName,
+  shedTitle,
+  showError,
+  showLoading,
+} from "./common.js";
 
 /** @typedef {import("../models.js").ShedLive} ShedLive */
 
 /** @type {import("../app.js").View} */
 export function shedView(root, ctx) {
   const site = ctx.params[0] ?? "";
-  const deviceId = ctx.params[1] ?? "";
+  const shedId = ctx.params[1] ?? "";
   const body = h("div", { "data-testid": "shed" });
   root.append(body);
   let stopped = false;
   /** @type {ShedLive | undefined} */
   let shed;
   const history = (/** @type {number | undefined} */ port) =>
-    `#/history/${encodeURIComponent(site)}/${encodeURIComponent(deviceId)}${port === undefined ? "" : `?port=${port}`}`;
+    `#/history/${encodeURIComponent(site)}/${encodeURIComponent(shedId)}${port === undefined ? "" : `?port=${port}`}`;
 
   const show = () => {
     if (!shed) return;
     const s = shed;
     const now = Date.now();
     const overTemp = s.tempLimitC !== undefined && s.tempC !== undefined && s.tempC >= s.tempLimitC;
+    const several = s.chargers.length > 1;
+    const where = placeText(s);
     replace(
       body,
       h(
         "div",
         { class: "title-row" },
-        h("h1", null, t("shed.title", { name: s.name })),
+        h("h1", { "data-testid": "shed-title" }, shedTitle(s)),
         h("a", { class: "button", href: `#/site/${encodeURIComponent(site)}` }, t("app.back")),
       ),
       h(
         "section",
         { class: "card shed-summary" },
         h("h2", null, t("shed.total")),
+        where
+          ? h("p", { class: "muted", "data-testid": "where" }, t("shed.where", { where }))
+          : null,
         loadBar({
           valueW: s.totalW,
           limitW: s.shedLimitW,
@@ -76,7 +90,11 @@ export function shedView(root, ctx) {
             s.ports.map((p) =>
               h(
                 "section",
-                { class: `card port port-${portStateClass(p.state)}`, "data-port": p.port },
+                {
+                  class: `card port port-${portStateClass(p.state)}`,
+                  "data-port": p.port,
+                  "data-device": p.deviceId,
+                },
                 h(
                   "div",
                   { class: "port-head" },
@@ -91,6 +109,13 @@ export function shedView(root, ctx) {
                     portStateName(p.state),
                   ),
                 ),
+                several
+                  ? h(
+                      "p",
+                      { class: "muted", "data-testid": "port-charger" },
+                      t("shed.chargerPort", { id: p.deviceId, n: p.devicePort + 1 }),
+                    )
+                  : null,
                 loadBar({
                   valueW: p.powerW,
                   limitW: p.limitW,
@@ -104,7 +129,7 @@ export function shedView(root, ctx) {
   };
   const load = async () => {
     try {
-      shed = await getShed(site, deviceId);
+      shed = await getShed(site, shedId);
       if (!stopped) show();
     } catch (err) {
       if (!stopped) showError(body, err, load);

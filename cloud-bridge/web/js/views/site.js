@@ -7,7 +7,15 @@ import { subscribe } from "../live.js";
 import { obj } from "../narrow.js";
 import { applyTelemetry } from "../shed-live.js";
 import { loadBar } from "./bars.js";
-import { kindName, portStateClass, portStateName, showError, showLoading } from "./common.js";
+import {
+  kindName,
+  placeText,
+  portStateClass,
+  portStateName,
+  shedTitle,
+  showError,
+  showLoading,
+} from "./common.js";
 
 /** @typedef {import("../models.js").ShedLive} ShedLive */
 /** @typedef {import("../models.js").GatewayInfo} GatewayInfo */
@@ -104,7 +112,9 @@ export function siteView(root, ctx) {
                 "li",
                 null,
                 h("code", null, d.deviceId),
-                ` ${kindName(d.kind)} · ${t("site.lastSeen", { when: formatAgo(d.lastSeen, now) })}`,
+                ` ${kindName(d.kind)} · `,
+                placeText(d) ? h("span", { "data-testid": "where" }, `${placeText(d)} · `) : null,
+                t("site.lastSeen", { when: formatAgo(d.lastSeen, now) }),
               ),
             ),
           ),
@@ -123,10 +133,12 @@ export function siteView(root, ctx) {
       "a",
       {
         class: "card shed-card",
-        href: `#/shed/${q}/${encodeURIComponent(s.deviceId)}`,
-        "data-device": s.deviceId,
+        href: `#/shed/${q}/${encodeURIComponent(s.shed)}`,
+        "data-device": s.shed,
+        "data-shed": s.shed,
       },
-      h("h3", null, t("shed.title", { name: s.name })),
+      h("h3", null, shedTitle(s)),
+      placeText(s) ? h("p", { class: "muted" }, placeText(s)) : null,
       loadBar({ valueW: s.totalW, limitW: s.shedLimitW, label: t("shed.total") }),
       h(
         "div",
