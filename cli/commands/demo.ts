@@ -186,7 +186,14 @@ async function startDemo(
     http: { host: "127.0.0.1", port: dashboardPort, webRoot: join(root, "cloud-bridge/web") },
     tokens: [{ name: "demo", token, sites: ["*"], role: "operator" }],
     sites: {
-      [siteId]: { name: "Haitang demo compound", commandKey, gateways: [gatewayId] },
+      [siteId]: {
+        name: "Haitang demo compound",
+        commandKey,
+        gateways: [gatewayId],
+        sheds: Object.fromEntries(
+          plan.sheds.map((s) => [s.id, { name: `Shed ${s.id}`, limitW: s.limitW ?? 8700 }]),
+        ),
+      },
     },
   });
   if (!bridgeConfig.ok) throw new Error(`demo bridge config: ${bridgeConfig.errors.join("; ")}`);
