@@ -20,6 +20,7 @@ import { SmokeModel } from "../devices/smoke-model.js";
 import { VirtualDevice } from "../devices/virtual-device.js";
 import { createRng } from "../physics/prng.js";
 import { CountingTrace } from "../report/counting-trace.js";
+import { localMidnightBefore } from "../runner/device-setup.js";
 import { ImageCache } from "../runner/firmware-source.js";
 import { formatDurationMs } from "../scenario/duration.js";
 import {
@@ -292,11 +293,4 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       await links.stop();
     },
   };
-}
-
-/** Epoch ms of the local midnight at or before `epochMs`. */
-function localMidnightBefore(epochMs: number, utcOffsetMin: number): number {
-  const day = 86_400_000;
-  const local = epochMs + utcOffsetMin * 60_000;
-  return local - (local % day) - utcOffsetMin * 60_000;
 }

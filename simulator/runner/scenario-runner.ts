@@ -6,7 +6,7 @@
  * do not depend on how fast the machine is.
  */
 import type { WriteStream } from "node:fs";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createPtyPair, freePort, type PtyPair } from "../../common/services.js";
@@ -14,27 +14,24 @@ import { AGE_FILE } from "../../firmware/devices/smoke-detector.js";
 import type { SerialBinding } from "../../gateway/ingest/serial-receiver.js";
 import { fromHex } from "../../protocol/bytes.js";
 import { type AlarmTransition, deviceIdHex } from "../../protocol/uplink.js";
-import { ChargerModel } from "../devices/charger-model.js";
 import { deriveKeyHex } from "../devices/device-config-for.js";
-import { GuardianModel } from "../devices/guardian-model.js";
 import type { DeviceModel } from "../devices/pins.js";
-import { SmokeModel } from "../devices/smoke-model.js";
 import { VirtualDevice } from "../devices/virtual-device.js";
-import { DEFAULT_RADIO } from "../links/radio-medium.js";
 import { createRng } from "../physics/prng.js";
 import type { ScenarioResult } from "../report/junit.js";
 import { Trace } from "../report/trace.js";
-import { parseDurationMs } from "../scenario/duration.js";
 import type { Scenario } from "../scenario/load-scenario.js";
 import { VirtualClock } from "../time/virtual-clock.js";
 import { WakeHeap } from "../time/wake-heap.js";
 import { evaluate } from "../verdict/expectations.js";
-import { CloudBroker, type CloudMessage, CloudObserver } from "./cloud.js";
+import { CloudBroker, CloudObserver } from "./cloud.js";
+import { CloudRecorder } from "./cloud-recorder.js";
 import type { FirmwareSource, GatewayDriver } from "./contracts.js";
+import { localMidnightBefore, memoryBackedDir, modelFor } from "./device-setup.js";
 import { LinkFabric } from "./link-fabric.js";
 import { MemorySerialLines } from "./memory-serial.js";
 import { SerialEndpoint } from "./serial-endpoint.js";
-import { planDevices, siteConfigFor } from "./site-build.js";
+import { linkSettingsFor, planDevices, siteConfigFor } from "./site-build.js";
 import { type ActionContext, runStep } from "./timeline-actions.js";
 import { WifiEndpoint } from "./wifi-endpoint.js";
 
@@ -155,7 +152,8 @@ async function runInner(
   await cloud.start();
   cleanups.push(() => cloud.dispose());
   const nameByHex = new Map(planned.map((p) => [deviceIdHex(p.config.deviceId), p.name]));
-  const observer = new CloudObserver((m) => recordCloud(m));
+  const recorder = new CloudRecorder(trace, clock, nameByHex, sc.startEpochMs);
+  const observer = new CloudObserver((m) => recorder.message(m));
   await observer.connect(cloud.brokerUrl, `sim-observer-${cloud.port}`);
   cleanups.push(() => observer.close());
 
@@ -171,7 +169,7 @@ async function runInner(
   const mqttUrl = `mqtt://127.0.0.1:${(siteConfig.mqtt as { port: number }).port}`;
   const io: GatewayIo = {
     readBack: () => new Map([...serial].map(([id, ep]) => [id, ep.bytesRead])),
-    onAlarm: (t) => recordAlarm("gateway", t as unknown as Record<string, unknown>),
+    onAlarm: (t) => recorder.alarm("gateway", t as unknown as Record<string, unknown>),
   };
   if (lines) io.serialBinding = lines.binding;
   let gateway = opts.gateway(io);
@@ -189,31 +187,7 @@ async function runInner(
   const inflight: Promise<void>[] = [];
 
   const fabric = new LinkFabric({
-    receivers: (sc.site.receivers ?? []).map((r) => {
-      const spec: { id: string; lossRate: number; hears?: Set<number> } = {
-        id: r.id,
-        lossRate: r.loss ?? 0,
-      };
-      if (r.hears)
-        spec.hears = new Set(
-          r.hears.map((h) => planned.find((p) => p.name === h)?.config.deviceId ?? -1),
-        );
-      return spec;
-    }),
-    buses: (sc.site.buses ?? []).map((b) => ({ id: b.id, baud: b.baud ?? 9600 })),
-    radio: {
-      latencyMs:
-        sc.site.radio?.latency !== undefined
-          ? parseDurationMs(sc.site.radio.latency)
-          : DEFAULT_RADIO.latencyMs,
-      jitterMs:
-        sc.site.radio?.jitter !== undefined
-          ? parseDurationMs(sc.site.radio.jitter)
-          : DEFAULT_RADIO.jitterMs,
-      duplicateRate: sc.site.radio?.duplicate ?? 0,
-      reorderRate: sc.site.radio?.reorder ?? 0,
-      corruptRate: sc.site.radio?.corrupt ?? 0,
-    },
+    ...linkSettingsFor(sc, planned),
     clock,
     trace,
     rng: rng.fork("links"),
@@ -236,46 +210,6 @@ async function runInner(
     nameOf: (id) => byId.get(id)?.name,
   });
 
-  function recordAlarm(src: "gateway" | "cloud", p: Record<string, unknown>): void {
-    const atEpoch = (
-      p.transition === "cleared" ? p.clearedAt : p.transition === "raised" ? p.raisedAt : p.ts
-    ) as number | undefined;
-    trace.add({
-      t: clock.nowMs,
-      src,
-      event: "alarm",
-      device: nameByHex.get(String(p.deviceId)),
-      transition: p.transition,
-      kind: p.kind,
-      alarmId: p.alarmId,
-      port: p.port,
-      severity: p.severity,
-      evidence: p.evidence,
-      historical: p.historical,
-      at: (atEpoch ?? clock.now()) - sc.startEpochMs,
-    });
-  }
-
-  function recordCloud(m: CloudMessage): void {
-    const p = m.payload;
-    const base = { t: clock.nowMs, src: "cloud" as const };
-    if (m.kind === "alarm") {
-      recordAlarm("cloud", p);
-    } else if (m.kind === "telemetry" || m.kind === "event") {
-      trace.add({
-        ...base,
-        event: m.kind,
-        device: nameByHex.get(m.deviceId ?? ""),
-        counter: p.counter,
-        seq: p.seq,
-        historical: p.historical,
-        body: p.body,
-      });
-    } else if (m.kind === "status" || m.kind === "response") {
-      trace.add({ ...base, event: m.kind, payload: p });
-    }
-  }
-
   // Serial endpoints: the simulator's side of each pty.
   toFabric = (id, frame) => fabric.fromGateway(id, frame);
   for (const [id, pair] of ptys) {
@@ -286,21 +220,9 @@ async function runInner(
   }
 
   lap("serial endpoints");
-  const models = new Map<string, DeviceModel>();
   const startOfDay = localMidnightBefore(sc.startEpochMs, 480) - sc.startEpochMs;
   for (const p of planned) {
-    const mrng = rng.fork(`model:${p.name}`);
-    let model: DeviceModel;
-    if (p.config.kind === "smoke")
-      model = new SmokeModel(
-        mrng,
-        p.spec.battery?.startMv ?? 3000,
-        p.spec.battery?.drainMvPerDay ?? 0.5,
-      );
-    else if (p.config.kind === "charger")
-      model = new ChargerModel(mrng, p.config.charger?.ports ?? 4);
-    else model = new GuardianModel(mrng, startOfDay, p.spec.routine ?? {});
-    models.set(p.name, model);
+    const model = modelFor(p, rng.fork(`model:${p.name}`), startOfDay);
     const code = await opts.firmware.imageFor(p.config, "PICO");
     const dev = new VirtualDevice({
       name: p.name,
@@ -485,21 +407,4 @@ async function runInner(
       event: "counters",
       counters: await gateway.counters(),
     });
-}
-
-/** A fresh folder on /dev/shm (tmpfs) when there is one, else in the temp folder. */
-function memoryBackedDir(): string {
-  try {
-    if (existsSync("/dev/shm")) return mkdtempSync("/dev/shm/haitang-sim-db-");
-  } catch {
-    // not writable: fall back
-  }
-  return mkdtempSync(join(tmpdir(), "haitang-sim-db-"));
-}
-
-/** Virtual epoch ms of the local midnight at or before `epochMs`. */
-function localMidnightBefore(epochMs: number, utcOffsetMin: number): number {
-  const day = 86_400_000;
-  const local = epochMs + utcOffsetMin * 60_000;
-  return local - (local % day) - utcOffsetMin * 60_000;
 }

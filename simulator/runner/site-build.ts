@@ -1,12 +1,14 @@
 /**
  * From a scenario to the things that run: a build configuration per virtual
  * device (ids and keys from the seed) and the gateway's site configuration
- * (receivers and buses as serial ports, devices with their keys, placement).
+ * (receivers and buses as serial ports, devices with their keys, placement),
+ * and the link fabric's settings.
  */
 import type { DeviceConfig } from "../../firmware/device-config.js";
 import { standardRules } from "../../gateway/config/standard-rules.js";
 import { deviceIdHex } from "../../protocol/uplink.js";
 import { deriveDeviceId, deriveKeyHex, deviceConfigFor } from "../devices/device-config-for.js";
+import { DEFAULT_RADIO } from "../links/radio-medium.js";
 import { parseDurationMs } from "../scenario/duration.js";
 import type { Scenario } from "../scenario/load-scenario.js";
 import type { DeviceSpec } from "../scenario/types.js";
@@ -100,5 +102,33 @@ export function siteConfigFor(
       return out;
     }),
     rules,
+  };
+}
+
+/** The link fabric's receivers, buses and radio settings from the scenario's site. */
+export function linkSettingsFor(sc: Scenario, planned: PlannedDevice[]) {
+  const radio = sc.site.radio;
+  return {
+    receivers: (sc.site.receivers ?? []).map((r) => {
+      const spec: { id: string; lossRate: number; hears?: Set<number> } = {
+        id: r.id,
+        lossRate: r.loss ?? 0,
+      };
+      if (r.hears)
+        spec.hears = new Set(
+          r.hears.map((h) => planned.find((p) => p.name === h)?.config.deviceId ?? -1),
+        );
+      return spec;
+    }),
+    buses: (sc.site.buses ?? []).map((b) => ({ id: b.id, baud: b.baud ?? 9600 })),
+    radio: {
+      latencyMs:
+        radio?.latency !== undefined ? parseDurationMs(radio.latency) : DEFAULT_RADIO.latencyMs,
+      jitterMs:
+        radio?.jitter !== undefined ? parseDurationMs(radio.jitter) : DEFAULT_RADIO.jitterMs,
+      duplicateRate: radio?.duplicate ?? 0,
+      reorderRate: radio?.reorder ?? 0,
+      corruptRate: radio?.corrupt ?? 0,
+    },
   };
 }
