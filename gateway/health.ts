@@ -8,7 +8,7 @@ import { PromText } from "./http/prometheus.js";
 import type { OutboxStats } from "./outbox/cap.js";
 import type { GroupCommitterStats } from "./outbox/group-committer.js";
 import { DROP_REASONS, DROP_STAGE, type StageCounters } from "./pipeline/stage-counters.js";
-import type { Outbox } from "./types.js";
+import type { DrainableOutbox } from "./types.js";
 
 export interface ReceiverHealth {
   id: string;
@@ -27,7 +27,7 @@ export interface HealthSources {
   gateway: string;
   startedAt: number;
   uplink(): "connected" | "disconnected" | "disabled";
-  outbox: Outbox & { readonly stats: OutboxStats };
+  outbox: DrainableOutbox & { readonly stats: OutboxStats };
   outboxCapBytes: number;
   committer: GroupCommitterStats;
   counters: StageCounters;

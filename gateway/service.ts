@@ -5,8 +5,9 @@
  * reverse, committing what is held first.
  *
  *   serial receivers / MQTT ingest -> Pipeline -> rules (ActionRunner) ->
- *   GroupCommitter -> SqliteOutbox (+ counter windows, same transaction) ->
- *   ack via DownlinkQueue; the uplink drains the outbox to the cloud.
+ *   WorkerCommitter (a worker thread: outbox + counter windows + alarm rows,
+ *   one transaction) -> ack via DownlinkQueue on its answer; the uplink
+ *   drains the outbox (CommittedOutbox) to the cloud.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -33,9 +34,9 @@ import { EmbeddedMqttBroker } from "./ingest/mqtt-broker.js";
 import { ExternalMqttIngest } from "./ingest/mqtt-external.js";
 import { MqttPayloadHandler } from "./ingest/mqtt-payload.js";
 import { type SerialBinding, SerialReceiver } from "./ingest/serial-receiver.js";
-import { GroupCommitter } from "./outbox/group-committer.js";
+import { CommittedOutbox } from "./outbox/committed-outbox.js";
 import { SqliteOutbox } from "./outbox/sqlite-outbox.js";
-import { toOutboxItem } from "./pipeline/envelope.js";
+import { acceptedWorkOps } from "./pipeline/commit-ops.js";
 import { type AcceptedWork, Pipeline } from "./pipeline/pipeline.js";
 import { RateLimiter, type RateLimitOptions } from "./pipeline/rate-limit.js";
 import { StageCounters } from "./pipeline/stage-counters.js";
@@ -47,6 +48,8 @@ import { ReportStore } from "./reports/report-store.js";
 import { createRuleEngine, type RuleEngine, type RuleState } from "./rules/index.js";
 import { syncStaticDevices } from "./static-devices.js";
 import { type GatewayDatabase, openGatewayDatabase } from "./storage/database.js";
+import { WorkerCommitter } from "./storage/worker-committer.js";
+import type { WriteOp } from "./storage/write-ops.js";
 import type { AcceptedMessage, DropReason } from "./types.js";
 import { createCommandHandlers, UplinkClient, uplinkOptionsFromConfig } from "./uplink/index.js";
 
@@ -90,8 +93,8 @@ interface Parts {
   pending: PendingDevices;
   windows: CounterTable;
   counterStore: CounterStore;
-  outbox: SqliteOutbox;
-  committer: GroupCommitter<AcceptedWork>;
+  outbox: CommittedOutbox;
+  committer: WorkerCommitter<AcceptedWork>;
   pipeline: Pipeline;
   limiter: RateLimiter;
   links: LinkTable;
@@ -141,19 +144,24 @@ export class GatewayService {
     const counterStore = new CounterStore(db);
     counterStore.loadInto(windows);
     const capBytes = cfg.diskCapMB * 1024 * 1024;
-    const outbox = new SqliteOutbox(db, { capBytes });
     const id = { site: cfg.site, gateway: cfg.gateway };
-    const committer = new GroupCommitter<AcceptedWork>({
+    // Every frequent write goes to the committer's worker (its own connection): no fsync here.
+    const committer = new WorkerCommitter<AcceptedWork>({
+      path: cfg.database,
+      capBytes,
+      unsafeNoSync: t.unsafeNoSync ?? false,
       intervalMs: t.commitIntervalMs ?? 4,
-      commit: (batch: AcceptedWork[]) => {
-        commitBatch(batch);
-        this.parts?.uplink?.kick();
-      },
+      toOps: (batch) => acceptedWorkOps(batch, id),
+      onCommitted: () => this.parts?.uplink?.kick(),
+      log: log.child("commit"),
+      ...(cfg.database === ":memory:" ? { inline: db } : {}),
     });
-    const commitBatch = db.transaction((batch: AcceptedWork[]) => {
-      outbox.append(batch.flatMap((w) => (w.message ? [toOutboxItem(w.message, id)] : [])));
-      counterStore.save(batch.map((w) => w.window));
-    });
+    await committer.start();
+    const write = (ops: WriteOp[], what: string) =>
+      committer.write(ops, (err) => {
+        if (err) log.error("write failed", { what, error: err.message });
+      });
+    const outbox = new CommittedOutbox(new SqliteOutbox(db, { countTotals: false }), committer);
     const links = new LinkTable();
     const downlinkCounters = new DownlinkCounterStore(db);
     downlinkCounters.reserveAll(db);
@@ -169,7 +177,8 @@ export class GatewayService {
       site: cfg.site,
       gateway: cfg.gateway,
       escalation: cfg.escalation,
-      outbox,
+      writer: (ops, done) => committer.write(ops, done),
+      onWriteError: (err) => log.error("alarm write failed", { error: err.message }),
       locate: (d) => placementText(registry.get(d)),
     });
     alarms.load();
@@ -264,7 +273,14 @@ export class GatewayService {
       registry,
       pending,
       windows,
-      counterStore,
+      // after the windows the committer still holds for the device
+      counterStore: {
+        delete: (d) =>
+          write(
+            [{ kind: "run", sql: "DELETE FROM counter_windows WHERE device_id = ?", rows: [[d]] }],
+            "counter window",
+          ),
+      },
       downlinks,
       alarms,
       clock: this.clock,
@@ -301,6 +317,7 @@ export class GatewayService {
       ...(this.opts.version ? { version: this.opts.version } : {}),
     });
     if (!up.ok) {
+      await committer.close();
       db.close();
       throw new Error(`cloud uplink config: ${formatConfigErrors(up.errors)}`);
     }
@@ -343,6 +360,7 @@ export class GatewayService {
         alarms: {
           list: (f) => alarms.list(f),
           ack: ackAlarm,
+          durable: () => committer.durable(),
         },
         sse,
         health: (n) => buildHealth(this.healthSources(parts), n),
@@ -392,13 +410,13 @@ export class GatewayService {
     await p.mqtt?.stop().catch(() => {});
     p.pipeline.stop();
     p.pipeline.flushHeld();
-    p.committer.close();
     await p.notifier.drain();
     await p.uplink
       ?.stop()
       .catch((err) => this.log.warn("uplink stop failed", { error: String(err) }));
-    p.registry.flushSeen();
-    p.pending.flush();
+    p.registry.flushSeen((op) => p.committer.write([op]));
+    p.pending.flush((ops) => p.committer.write(ops));
+    await p.committer.close();
     p.db.close();
     this.log.info("gateway stopped");
   }
@@ -504,8 +522,11 @@ export class GatewayService {
     const p = this.parts;
     if (!p) return;
     try {
-      p.registry.flushSeen();
-      p.pending.flush();
+      const failed = (err?: Error) => {
+        if (err) this.log.error("state flush failed", { error: err.message });
+      };
+      p.registry.flushSeen((op) => p.committer.write([op], failed));
+      p.pending.flush((ops) => p.committer.write(ops, failed));
       p.downlinks.expire(this.clock());
     } catch (err) {
       this.log.error("state flush failed", { error: String(err) });

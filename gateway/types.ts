@@ -90,6 +90,12 @@ export interface Outbox {
   oldestAgeS(now: number): number;
 }
 
+/**
+ * What the uplink and the health report need of the outbox: draining and
+ * sizes. The gateway's appends go through the committer (WorkerCommitter).
+ */
+export type DrainableOutbox = Pick<Outbox, "peek" | "remove" | "depth" | "oldestAgeS">;
+
 /** A rule's decision. Rules never do I/O; the wiring carries actions out. */
 export type Action =
   | {

@@ -6,6 +6,12 @@
  * AlarmTransition and, when an outbox is given, appended to it (priority
  * alarm) in the same transaction as the state change: both or neither.
  * State survives a restart (the active alarms are reloaded by `load`).
+ *
+ * Changes are written at once on `db`, or, with a `writer` (the gateway's
+ * committer), as one group of the committer's next transaction, so a rule's
+ * alarm never waits for an fsync on the main thread. Alarm ids come from
+ * memory (the highest id ever used, read at load), and reads see the rows
+ * written but not yet committed.
  */
 import type {
   AlarmKind,
@@ -16,6 +22,7 @@ import type {
 import { deviceIdHex, topics } from "../../protocol/uplink.js";
 import type { EscalationPolicyConfig } from "../config/site-config.js";
 import type { GatewayDatabase } from "../storage/database.js";
+import { WriteExecutor, type WriteOp } from "../storage/write-ops.js";
 import { type Action, type Outbox, type OutboxItem, PRIORITY_ALARM } from "../types.js";
 import { dueLevel, policyFor } from "./escalation.js";
 import { type AlarmRow, migrateAlarms } from "./schema.js";
@@ -57,6 +64,14 @@ export interface AlarmStoreOptions {
   locate?: (deviceId: number) => string | undefined;
   /** Closed alarms (cleared and acknowledged) are deleted after this many days. Default 90. */
   retentionDays?: number;
+  /**
+   * Writes each change (alarm row and outbox entry: one group, one
+   * transaction) asynchronously; `done` reports the commit. Without it,
+   * changes are written on `db` (and `outbox`) before the call returns.
+   */
+  writer?: (ops: WriteOp[], done: (err?: Error) => void) => void;
+  /** A change the writer failed to commit (the in-memory state already has it). */
+  onWriteError?: (err: Error) => void;
 }
 
 export interface AlarmStoreStats {
@@ -67,6 +82,7 @@ export interface AlarmStoreStats {
   acknowledged: number;
   escalated: number;
   pruned: number;
+  writeFailures: number;
 }
 
 const NO_PORT = -1;
@@ -74,6 +90,57 @@ const PRUNE_EVERY_MS = 3_600_000;
 
 const keyOf = (deviceId: number, port: number | undefined, kind: string) =>
   `${deviceId}:${port ?? NO_PORT}:${kind}`;
+
+const COLUMNS = [
+  "id",
+  "alarm_id",
+  "kind",
+  "severity",
+  "device_id",
+  "port",
+  "rule",
+  "active",
+  "acknowledged",
+  "raised_at",
+  "cleared_at",
+  "acknowledged_at",
+  "acknowledged_by",
+  "comment",
+  "level",
+  "evidence",
+  "location",
+  "updated_at",
+] as const satisfies ReadonlyArray<keyof AlarmRow>;
+const INSERT_SQL = `INSERT INTO alarms (${COLUMNS.join(", ")}) VALUES (${COLUMNS.map(() => "?").join(", ")})`;
+/** Every field a transition can change, by id. */
+const UPDATE_SQL =
+  "UPDATE alarms SET device_id = ?, active = ?, acknowledged = ?, cleared_at = ?, acknowledged_at = ?, acknowledged_by = ?, comment = ?, level = ?, updated_at = ? WHERE id = ?";
+const PRUNE_WHERE = "active = 0 AND acknowledged = 1 AND updated_at < ?";
+
+function insertOp(r: AlarmRow): WriteOp {
+  return { kind: "run", sql: INSERT_SQL, rows: [COLUMNS.map((c) => r[c])] };
+}
+
+function updateOp(r: AlarmRow): WriteOp {
+  return {
+    kind: "run",
+    sql: UPDATE_SQL,
+    rows: [
+      [
+        r.device_id,
+        r.active,
+        r.acknowledged,
+        r.cleared_at,
+        r.acknowledged_at,
+        r.acknowledged_by,
+        r.comment,
+        r.level,
+        r.updated_at,
+        r.id,
+      ],
+    ],
+  };
+}
 
 export function toRecord(r: AlarmRow): AlarmRecord {
   const a: AlarmRecord = {
@@ -116,6 +183,7 @@ export class AlarmStore {
     acknowledged: 0,
     escalated: 0,
     pruned: 0,
+    writeFailures: 0,
   };
   private readonly db: GatewayDatabase;
   private readonly opts: AlarmStoreOptions;
@@ -124,6 +192,11 @@ export class AlarmStore {
   private readonly active = new Map<string, AlarmRow>();
   private lastPruneAt = Number.NEGATIVE_INFINITY;
   private loaded = false;
+  /** Highest alarm row id ever used (ids are never reused, even after a prune). */
+  private lastId = 0;
+  /** Rows handed to the writer and not yet committed, by alarm id: reads see them first. */
+  private readonly unsettled = new Map<string, AlarmRow>();
+  private local: WriteExecutor | undefined;
 
   constructor(db: GatewayDatabase, opts: AlarmStoreOptions) {
     this.db = db;
@@ -137,6 +210,12 @@ export class AlarmStore {
     this.active.clear();
     const rows = this.db.prepare("SELECT * FROM alarms WHERE active = 1").all() as AlarmRow[];
     for (const r of rows) this.active.set(keyOf(r.device_id, r.port, r.kind), r);
+    const ids = this.db
+      .prepare(
+        "SELECT MAX(COALESCE((SELECT MAX(id) FROM alarms), 0), COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'alarms'), 0)) AS id",
+      )
+      .get() as { id: number };
+    this.lastId = ids.id;
     this.loaded = true;
   }
 
@@ -168,31 +247,29 @@ export class AlarmStore {
       this.stats.repeats++;
       return undefined;
     }
-    const location = this.opts.locate?.(a.deviceId);
-    const row = this.db.transaction((): AlarmRow => {
-      const r = this.db
-        .prepare(
-          `INSERT INTO alarms (alarm_id, kind, severity, device_id, port, rule, active, acknowledged,
-             raised_at, level, evidence, location, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, 1, 0, ?, 0, ?, ?, ?) RETURNING *`,
-        )
-        .get(
-          `pending-${key}-${now}`,
-          a.kind,
-          a.severity,
-          a.deviceId,
-          a.port ?? NO_PORT,
-          a.rule,
-          now,
-          a.evidence ?? null,
-          location ?? null,
-          now,
-        ) as AlarmRow;
-      r.alarm_id = `${this.opts.gateway}-${r.id}`;
-      this.db.prepare("UPDATE alarms SET alarm_id = ? WHERE id = ?").run(r.alarm_id, r.id);
-      this.emit(r, "raised", now);
-      return r;
-    })();
+    const id = this.lastId + 1;
+    const row: AlarmRow = {
+      id,
+      alarm_id: `${this.opts.gateway}-${id}`,
+      kind: a.kind,
+      severity: a.severity,
+      device_id: a.deviceId,
+      port: a.port ?? NO_PORT,
+      rule: a.rule,
+      active: 1,
+      acknowledged: 0,
+      raised_at: now,
+      cleared_at: null,
+      acknowledged_at: null,
+      acknowledged_by: null,
+      comment: null,
+      level: 0,
+      evidence: a.evidence ?? null,
+      location: this.opts.locate?.(a.deviceId) ?? null,
+      updated_at: now,
+    };
+    this.persist([row], [insertOp(row), this.emit(row, "raised", now)]);
+    this.lastId = id;
     this.active.set(key, row);
     this.stats.raised++;
     return this.transition(row, "raised", now);
@@ -204,12 +281,7 @@ export class AlarmStore {
     const r = this.active.get(key);
     if (!r) return undefined;
     const next: AlarmRow = { ...r, active: 0, cleared_at: now, updated_at: now };
-    this.db.transaction(() => {
-      this.db
-        .prepare("UPDATE alarms SET active = 0, cleared_at = ?, updated_at = ? WHERE id = ?")
-        .run(now, now, r.id);
-      this.emit(next, "cleared", now);
-    })();
+    this.persist([next], [updateOp(next), this.emit(next, "cleared", now)]);
     this.active.delete(key);
     this.stats.cleared++;
     return this.transition(next, "cleared", now);
@@ -218,9 +290,7 @@ export class AlarmStore {
   ack(alarmId: string, by: string, comment: string | undefined, now: number): AckResult {
     this.requireLoaded();
     if (!by.trim()) return { ok: false, status: 400, error: "say who acknowledges (by)" };
-    const r = this.db.prepare("SELECT * FROM alarms WHERE alarm_id = ?").get(alarmId) as
-      | AlarmRow
-      | undefined;
+    const r = this.row(alarmId);
     if (!r) return { ok: false, status: 404, error: `no alarm ${alarmId}` };
     if (r.acknowledged === 1) {
       return {
@@ -237,15 +307,9 @@ export class AlarmStore {
       comment: comment ?? null,
       updated_at: now,
     };
-    this.db.transaction(() => {
-      this.db
-        .prepare(
-          "UPDATE alarms SET acknowledged = 1, acknowledged_at = ?, acknowledged_by = ?, comment = ?, updated_at = ? WHERE id = ?",
-        )
-        .run(now, by, comment ?? null, now, r.id);
-      this.emit(next, "acknowledged", now);
-    })();
-    if (next.active === 1) this.active.set(keyOf(r.device_id, r.port, r.kind), next);
+    this.persist([next], [updateOp(next), this.emit(next, "acknowledged", now)]);
+    const key = keyOf(r.device_id, r.port, r.kind);
+    if (next.active === 1 && this.active.get(key)?.id === r.id) this.active.set(key, next);
     this.stats.acknowledged++;
     return {
       ok: true,
@@ -269,16 +333,15 @@ export class AlarmStore {
       );
       if (due <= r.level) continue;
       let cur = r;
-      this.db.transaction(() => {
-        for (let level = r.level + 1; level <= due; level++) {
-          cur = { ...cur, level, updated_at: now };
-          this.db
-            .prepare("UPDATE alarms SET level = ?, updated_at = ? WHERE id = ?")
-            .run(level, now, r.id);
-          this.emit(cur, "escalated", now);
-          out.push(this.transition(cur, "escalated", now));
-        }
-      })();
+      const ops: WriteOp[] = [];
+      const transitions: AlarmTransition[] = [];
+      for (let level = r.level + 1; level <= due; level++) {
+        cur = { ...cur, level, updated_at: now };
+        ops.push(updateOp(cur), this.emit(cur, "escalated", now));
+        transitions.push(this.transition(cur, "escalated", now));
+      }
+      this.persist([cur], ops);
+      out.push(...transitions);
       this.active.set(key, cur);
       this.stats.escalated += due - r.level;
     }
@@ -296,25 +359,16 @@ export class AlarmStore {
    */
   moveDevice(fromId: number, toId: number, now: number): number {
     this.requireLoaded();
-    let moved = 0;
-    this.db.transaction(() => {
-      for (const [key, r] of [...this.active]) {
-        if (r.device_id !== fromId) continue;
-        this.db
-          .prepare("UPDATE alarms SET device_id = ?, updated_at = ? WHERE id = ?")
-          .run(toId, now, r.id);
-        this.active.delete(key);
-        this.active.set(keyOf(toId, r.port, r.kind), { ...r, device_id: toId, updated_at: now });
-        moved++;
-      }
-    })();
-    return moved;
+    const moving = [...this.active].filter(([, r]) => r.device_id === fromId);
+    const rows = moving.map(([, r]) => ({ ...r, device_id: toId, updated_at: now }));
+    if (rows.length > 0) this.persist(rows, rows.map(updateOp));
+    for (const [key] of moving) this.active.delete(key);
+    for (const r of rows) this.active.set(keyOf(toId, r.port, r.kind), r);
+    return rows.length;
   }
 
   get(alarmId: string): AlarmRecord | undefined {
-    const r = this.db.prepare("SELECT * FROM alarms WHERE alarm_id = ?").get(alarmId) as
-      | AlarmRow
-      | undefined;
+    const r = this.row(alarmId);
     return r ? toRecord(r) : undefined;
   }
 
@@ -338,15 +392,37 @@ export class AlarmStore {
     }
     const limit = Math.max(1, Math.min(filter.limit ?? 500, 10_000));
     const sql = `SELECT * FROM alarms ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ${limit}`;
-    return (this.db.prepare(sql).all(...args) as AlarmRow[]).map(toRecord);
+    const rows = this.db.prepare(sql).all(...args) as AlarmRow[];
+    if (this.unsettled.size === 0) return rows.map(toRecord);
+    // Rows not committed yet replace (or join) what the table says.
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    for (const u of this.unsettled.values()) {
+      const match =
+        (filter.active === undefined || u.active === (filter.active ? 1 : 0)) &&
+        (filter.acknowledged === undefined || u.acknowledged === (filter.acknowledged ? 1 : 0)) &&
+        (filter.deviceId === undefined || u.device_id === filter.deviceId);
+      if (match) byId.set(u.id, u);
+      else byId.delete(u.id);
+    }
+    return [...byId.values()]
+      .sort((a, b) => b.id - a.id)
+      .slice(0, limit)
+      .map(toRecord);
   }
 
   /** Deletes closed alarms (cleared and acknowledged) older than the retention. */
   prune(now: number): number {
     const cutoff = now - (this.opts.retentionDays ?? 90) * 86_400_000;
-    const n = this.db
-      .prepare("DELETE FROM alarms WHERE active = 0 AND acknowledged = 1 AND updated_at < ?")
-      .run(cutoff).changes;
+    const n = (
+      this.db.prepare(`SELECT COUNT(*) AS n FROM alarms WHERE ${PRUNE_WHERE}`).get(cutoff) as {
+        n: number;
+      }
+    ).n;
+    if (n === 0) return 0;
+    this.persist(
+      [],
+      [{ kind: "run", sql: `DELETE FROM alarms WHERE ${PRUNE_WHERE}`, rows: [[cutoff]] }],
+    );
     this.stats.pruned += n;
     return n;
   }
@@ -366,9 +442,40 @@ export class AlarmStore {
     return t;
   }
 
-  /** Inside the caller's transaction: the outbox entry commits with the state change. */
-  private emit(r: AlarmRow, kind: AlarmTransitionKind, now: number): void {
-    this.opts.outbox?.append([alarmOutboxItem(this.transition(r, kind, now))]);
+  /** The outbox entry of a change: written in the same group (transaction) as the row. */
+  private emit(r: AlarmRow, kind: AlarmTransitionKind, now: number): WriteOp {
+    return { kind: "append", items: [alarmOutboxItem(this.transition(r, kind, now))] };
+  }
+
+  /** Writes one change: its alarm rows and outbox entries together, or none of them. */
+  private persist(rows: AlarmRow[], ops: WriteOp[]): void {
+    const writer = this.opts.writer;
+    if (!writer) {
+      // Without an outbox (unit tests of other parts) only the alarm rows are written.
+      const own = this.opts.outbox ? ops : ops.filter((o) => o.kind !== "append");
+      this.local ??= new WriteExecutor(this.db, this.opts.outbox);
+      this.local.apply(own);
+      return;
+    }
+    for (const r of rows) this.unsettled.set(r.alarm_id, r);
+    writer(ops, (err) => {
+      for (const r of rows)
+        if (this.unsettled.get(r.alarm_id) === r) this.unsettled.delete(r.alarm_id);
+      if (err) {
+        this.stats.writeFailures++;
+        this.opts.onWriteError?.(err);
+      }
+    });
+  }
+
+  /** The newest state of an alarm: not yet committed, or in the table. */
+  private row(alarmId: string): AlarmRow | undefined {
+    return (
+      this.unsettled.get(alarmId) ??
+      (this.db.prepare("SELECT * FROM alarms WHERE alarm_id = ?").get(alarmId) as
+        | AlarmRow
+        | undefined)
+    );
   }
 
   private requireLoaded(): void {

@@ -55,6 +55,7 @@ export function siteRoutes(b: HttpBackend): Route[] {
           b.clock(),
         );
         if (!r.ok) throw new HttpStatusError(r.status, r.error);
+        await b.alarms.durable?.();
         return { alarm: r.alarm };
       },
     },

@@ -12,6 +12,8 @@ export type AckResult = { ok: true; alarm: unknown } | { ok: false; status: numb
 export interface AlarmsView {
   list(filter: { active?: boolean; deviceId?: number; limit?: number }): unknown[];
   ack(alarmId: string, by: string, comment: string | undefined, now: number): AckResult;
+  /** Resolves once every change made so far is committed (the ack is answered after it). */
+  durable?(): Promise<void>;
 }
 
 export interface HttpBackend {

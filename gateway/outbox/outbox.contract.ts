@@ -1,7 +1,8 @@
 /**
  * The contract every Outbox implementation passes (after MQTT.js
  * test/node/abstract_store.ts). Call it from a *.test.ts with a factory that
- * makes a fresh, empty outbox with the given cap.
+ * makes a fresh, empty outbox with the given cap (it may start a worker, so
+ * it may be async).
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { Outbox, OutboxItem, Priority } from "../types.js";
@@ -10,10 +11,10 @@ import type { OutboxCapOptions, OutboxStats } from "./cap.js";
 
 export interface OutboxUnderTest {
   outbox: Outbox & { readonly stats: OutboxStats };
-  close(): void;
+  close(): void | Promise<void>;
 }
 
-export type OutboxFactory = (cap: OutboxCapOptions) => OutboxUnderTest;
+export type OutboxFactory = (cap: OutboxCapOptions) => OutboxUnderTest | Promise<OutboxUnderTest>;
 
 function item(priority: Priority, key: string, n: number, createdAt = 1_000): OutboxItem {
   return { priority, key, topic: `t/${key}`, payload: JSON.stringify({ n }), createdAt };
@@ -26,18 +27,18 @@ function nOf(payload: string): number {
 export function outboxContract(name: string, factory: OutboxFactory): void {
   describe(`Outbox contract: ${name}`, () => {
     let open: OutboxUnderTest[] = [];
-    const make = (cap: OutboxCapOptions = {}) => {
-      const o = factory(cap);
+    const make = async (cap: OutboxCapOptions = {}) => {
+      const o = await factory(cap);
       open.push(o);
       return o.outbox;
     };
-    afterEach(() => {
-      for (const o of open) o.close();
+    afterEach(async () => {
+      for (const o of open) await o.close();
       open = [];
     });
 
-    it("assigns increasing sequence numbers and counts depth", () => {
-      const ob = make();
+    it("assigns increasing sequence numbers and counts depth", async () => {
+      const ob = await make();
       const a = ob.append([item(2, "a", 1), item(2, "a", 2)]);
       const b = ob.append([item(2, "b", 3)]);
       expect(a.map((e) => e.seq)[0]).toBeLessThan(a[1]!.seq);
@@ -46,15 +47,15 @@ export function outboxContract(name: string, factory: OutboxFactory): void {
       expect(a[0]).toMatchObject({ key: "a", topic: "t/a", priority: 2 });
     });
 
-    it("returns alarms before events before telemetry, oldest first within a priority", () => {
-      const ob = make();
+    it("returns alarms before events before telemetry, oldest first within a priority", async () => {
+      const ob = await make();
       ob.append([item(2, "t1", 1), item(1, "e1", 2), item(2, "t2", 3), item(0, "a1", 4)]);
       ob.append([item(1, "e2", 5), item(0, "a2", 6)]);
       expect(ob.peek(10).map((e) => nOf(e.payload))).toEqual([4, 6, 2, 5, 1, 3]);
     });
 
-    it("never returns two entries of one key out of order, even when a later one is an alarm", () => {
-      const ob = make();
+    it("never returns two entries of one key out of order, even when a later one is an alarm", async () => {
+      const ob = await make();
       ob.append([item(2, "dev1", 1), item(2, "dev2", 2), item(0, "dev1", 3), item(2, "dev1", 4)]);
       const order = ob.peek(10).map((e) => nOf(e.payload));
       expect(order).toEqual([1, 3, 2, 4]);
@@ -62,15 +63,15 @@ export function outboxContract(name: string, factory: OutboxFactory): void {
       expect(order.indexOf(3)).toBeLessThan(order.indexOf(4));
     });
 
-    it("respects the peek limit without breaking key order", () => {
-      const ob = make();
+    it("respects the peek limit without breaking key order", async () => {
+      const ob = await make();
       ob.append([item(2, "k", 1), item(2, "k", 2), item(0, "k", 3), item(0, "z", 4)]);
       expect(ob.peek(2).map((e) => nOf(e.payload))).toEqual([1, 2]);
       expect(ob.peek(0)).toEqual([]);
     });
 
-    it("peek does not remove; remove deletes only the given entries", () => {
-      const ob = make();
+    it("peek does not remove; remove deletes only the given entries", async () => {
+      const ob = await make();
       const es = ob.append([item(1, "a", 1), item(1, "b", 2), item(1, "c", 3)]);
       expect(ob.peek(10)).toHaveLength(3);
       ob.remove([es[1]!.seq, 999_999]);
@@ -78,8 +79,8 @@ export function outboxContract(name: string, factory: OutboxFactory): void {
       expect(ob.depth()).toBe(2);
     });
 
-    it("drains a key in order across successive peek/remove rounds", () => {
-      const ob = make();
+    it("drains a key in order across successive peek/remove rounds", async () => {
+      const ob = await make();
       for (let i = 0; i < 20; i++) ob.append([item(i % 3 === 0 ? 0 : 2, "k", i)]);
       const seen: number[] = [];
       for (;;) {
@@ -91,15 +92,15 @@ export function outboxContract(name: string, factory: OutboxFactory): void {
       expect(seen).toEqual([...Array(20).keys()]);
     });
 
-    it("reports the age of the oldest entry", () => {
-      const ob = make();
+    it("reports the age of the oldest entry", async () => {
+      const ob = await make();
       expect(ob.oldestAgeS(50_000)).toBe(0);
       ob.append([item(2, "a", 1, 10_000), item(0, "b", 2, 20_000)]);
       expect(ob.oldestAgeS(30_000)).toBe(20);
     });
 
-    it("over the disk cap, thins telemetry before dropping it, oldest first", () => {
-      const ob = make({ capBytes: 20_000 });
+    it("over the disk cap, thins telemetry before dropping it, oldest first", async () => {
+      const ob = await make({ capBytes: 20_000 });
       const tel = [];
       for (let i = 0; i < 400; i++) tel.push(item(PRIORITY_TELEMETRY, `dev${i % 4}`, i));
       for (const t of tel) ob.append([t]);
@@ -114,8 +115,8 @@ export function outboxContract(name: string, factory: OutboxFactory): void {
       expect(left.length).toBeLessThan(400);
     });
 
-    it("never drops alarms or events, even above the cap", () => {
-      const ob = make({ capBytes: 4_000 });
+    it("never drops alarms or events, even above the cap", async () => {
+      const ob = await make({ capBytes: 4_000 });
       const kept: number[] = [];
       for (let i = 0; i < 300; i++) {
         const p: Priority =

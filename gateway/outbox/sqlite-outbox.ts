@@ -35,6 +35,14 @@ function toEntry(r: DbRow): OutboxEntry {
   };
 }
 
+export interface SqliteOutboxOptions extends OutboxCapOptions {
+  /**
+   * Count depth and size at start (default true). A connection that only
+   * reads (the main thread, when the committer's worker writes) skips the scan.
+   */
+  countTotals?: boolean;
+}
+
 export class SqliteOutbox implements Outbox {
   readonly stats: OutboxStats = { bytes: 0, thinned: 0, dropped: 0, overCap: false };
   private readonly db: GatewayDatabase;
@@ -49,7 +57,7 @@ export class SqliteOutbox implements Outbox {
   private readonly appendTx: (items: OutboxItem[]) => OutboxEntry[];
   private rowCount: number;
 
-  constructor(db: GatewayDatabase, opts: OutboxCapOptions = {}) {
+  constructor(db: GatewayDatabase, opts: SqliteOutboxOptions = {}) {
     this.db = db;
     this.opts = opts;
     this.insert = db.prepare(
@@ -65,12 +73,8 @@ export class SqliteOutbox implements Outbox {
     this.del = db.prepare(`DELETE FROM outbox WHERE seq = ? RETURNING ${COST_SQL} AS cost`);
     this.count = db.prepare("SELECT COUNT(*) AS n FROM outbox");
     this.oldest = db.prepare("SELECT created_at FROM outbox ORDER BY seq LIMIT 1");
-    const totals = db.prepare(`SELECT COUNT(*) AS n, SUM(${COST_SQL}) AS b FROM outbox`).get() as {
-      n: number;
-      b: number | null;
-    };
-    this.rowCount = totals.n;
-    this.stats.bytes = totals.b ?? 0;
+    this.rowCount = 0;
+    if (opts.countTotals !== false) this.reloadTotals();
     this.appendTx = db.transaction((items: OutboxItem[]) => {
       const out: OutboxEntry[] = [];
       for (const it of items) {
@@ -123,6 +127,24 @@ export class SqliteOutbox implements Outbox {
 
   depth(): number {
     return this.rowCount;
+  }
+
+  /** How many of `seqs` are in the table. */
+  countPresent(seqs: readonly number[]): number {
+    if (seqs.length === 0) return 0;
+    const r = this.db
+      .prepare("SELECT COUNT(*) AS n FROM outbox WHERE seq IN (SELECT value FROM json_each(?))")
+      .get(JSON.stringify(seqs)) as { n: number };
+    return r.n;
+  }
+
+  /** Reads depth and size from the table (at start, and after a rolled-back transaction). */
+  reloadTotals(): void {
+    const totals = this.db
+      .prepare(`SELECT COUNT(*) AS n, SUM(${COST_SQL}) AS b FROM outbox`)
+      .get() as { n: number; b: number | null };
+    this.rowCount = totals.n;
+    this.stats.bytes = totals.b ?? 0;
   }
 
   /** Recounts from the table (the cached depth is exact unless another writer shares the table). */

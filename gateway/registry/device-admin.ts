@@ -27,7 +27,7 @@ export interface DeviceAdminDeps {
   registry: DeviceRegistry;
   pending: PendingDevices;
   windows: CounterTable;
-  counterStore: CounterStore;
+  counterStore: Pick<CounterStore, "delete">;
   downlinks: DownlinkQueue;
   alarms?: AlarmMover | undefined;
   clock(): number;

@@ -7,6 +7,7 @@
 import type { Statement } from "better-sqlite3";
 import { deviceIdHex } from "../../protocol/uplink.js";
 import type { GatewayDatabase } from "../storage/database.js";
+import type { SqlValue, WriteOp } from "../storage/write-ops.js";
 
 export interface PendingDevice {
   deviceId: number;
@@ -27,6 +28,13 @@ interface Row {
   type_code: number | null;
 }
 
+const UPSERT_SQL = `
+  INSERT INTO pending_devices (device_id, first_heard, last_heard, count, receivers, type_code)
+  VALUES (?, ?, ?, ?, ?, ?)
+  ON CONFLICT(device_id) DO UPDATE SET last_heard = excluded.last_heard, count = excluded.count,
+    receivers = excluded.receivers, type_code = excluded.type_code`;
+const DELETE_SQL = "DELETE FROM pending_devices WHERE device_id = ?";
+
 export class PendingDevices {
   private readonly db: GatewayDatabase;
   private readonly cap: number;
@@ -41,12 +49,8 @@ export class PendingDevices {
   constructor(db: GatewayDatabase, cap = 1000) {
     this.db = db;
     this.cap = cap;
-    this.upsert = db.prepare(`
-      INSERT INTO pending_devices (device_id, first_heard, last_heard, count, receivers, type_code)
-      VALUES (?, ?, ?, ?, ?, ?)
-      ON CONFLICT(device_id) DO UPDATE SET last_heard = excluded.last_heard, count = excluded.count,
-        receivers = excluded.receivers, type_code = excluded.type_code`);
-    this.del = db.prepare("DELETE FROM pending_devices WHERE device_id = ?");
+    this.upsert = db.prepare(UPSERT_SQL);
+    this.del = db.prepare(DELETE_SQL);
   }
 
   load(): void {
@@ -109,23 +113,33 @@ export class PendingDevices {
     this.removed.add(deviceId);
   }
 
-  flush(): void {
+  /** Writes the changes since the last flush; with `write`, hands them to it instead (the committer). */
+  flush(write?: (ops: WriteOp[]) => void): void {
     if (this.dirty.size === 0 && this.removed.size === 0) return;
-    this.db.transaction(() => {
-      for (const id of this.removed) this.del.run(id);
-      for (const id of this.dirty) {
-        const p = this.entries.get(id);
-        if (p)
-          this.upsert.run(
-            id,
-            p.firstHeard,
-            p.lastHeard,
-            p.count,
-            JSON.stringify(p.receivers),
-            p.typeCode ?? null,
-          );
-      }
-    })();
+    const removed: SqlValue[][] = [...this.removed].map((id) => [id]);
+    const upserts: SqlValue[][] = [];
+    for (const id of this.dirty) {
+      const p = this.entries.get(id);
+      if (p)
+        upserts.push([
+          id,
+          p.firstHeard,
+          p.lastHeard,
+          p.count,
+          JSON.stringify(p.receivers),
+          p.typeCode ?? null,
+        ]);
+    }
+    if (write)
+      write([
+        { kind: "run", sql: DELETE_SQL, rows: removed },
+        { kind: "run", sql: UPSERT_SQL, rows: upserts },
+      ]);
+    else
+      this.db.transaction(() => {
+        for (const r of removed) this.del.run(...r);
+        for (const r of upserts) this.upsert.run(...r);
+      })();
     this.dirty.clear();
     this.removed.clear();
   }

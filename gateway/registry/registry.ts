@@ -8,6 +8,7 @@
 import type { Statement } from "better-sqlite3";
 import { type DeviceKindName, deviceIdHex, type ReceiverReading } from "../../protocol/uplink.js";
 import type { GatewayDatabase } from "../storage/database.js";
+import type { SqlValue, WriteOp } from "../storage/write-ops.js";
 import type { DeviceRecord } from "../types.js";
 
 export interface RegisteredDevice extends DeviceRecord {
@@ -101,6 +102,9 @@ export function publicDevice(d: RegisteredDevice): Omit<RegisteredDevice, "key">
   return { id: deviceIdHex(d.deviceId), ...rest };
 }
 
+const SEEN_SQL =
+  "UPDATE devices SET last_seen = ?, last_rssi = ?, last_receiver = ?, battery_mv = ? WHERE device_id = ?";
+
 export class DeviceRegistry {
   private readonly db: GatewayDatabase;
   private readonly devices = new Map<number, RegisteredDevice>();
@@ -125,9 +129,7 @@ export class DeviceRegistry {
         replaced_by = excluded.replaced_by, last_seen = excluded.last_seen,
         last_rssi = excluded.last_rssi, last_receiver = excluded.last_receiver,
         battery_mv = excluded.battery_mv`);
-    this.seen = db.prepare(
-      "UPDATE devices SET last_seen = ?, last_rssi = ?, last_receiver = ?, battery_mv = ? WHERE device_id = ?",
-    );
+    this.seen = db.prepare(SEEN_SQL);
   }
 
   /** Reads every device into memory. */
@@ -277,25 +279,31 @@ export class DeviceRegistry {
     this.dirtySeen.add(deviceId);
   }
 
-  /** Writes last-heard details of devices heard since the previous flush, in one transaction. */
-  flushSeen(): number {
+  /**
+   * Writes last-heard details of devices heard since the previous flush, in
+   * one transaction; with `write`, hands them to it instead (the committer).
+   */
+  flushSeen(write?: (op: WriteOp) => void): number {
     if (this.dirtySeen.size === 0) return 0;
-    const ids = [...this.dirtySeen];
+    const rows: SqlValue[][] = [];
+    for (const id of this.dirtySeen) {
+      const d = this.devices.get(id);
+      if (d)
+        rows.push([
+          d.lastSeen ?? null,
+          d.lastRssi ?? null,
+          d.lastReceiver ?? null,
+          d.batteryMv ?? null,
+          id,
+        ]);
+    }
     this.dirtySeen.clear();
-    this.db.transaction(() => {
-      for (const id of ids) {
-        const d = this.devices.get(id);
-        if (d)
-          this.seen.run(
-            d.lastSeen ?? null,
-            d.lastRssi ?? null,
-            d.lastReceiver ?? null,
-            d.batteryMv ?? null,
-            id,
-          );
-      }
-    })();
-    return ids.length;
+    if (write) write({ kind: "run", sql: SEEN_SQL, rows });
+    else
+      this.db.transaction(() => {
+        for (const r of rows) this.seen.run(...r);
+      })();
+    return rows.length;
   }
 
   private require(deviceId: number): RegisteredDevice {

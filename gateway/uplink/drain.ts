@@ -11,7 +11,7 @@
  */
 import type { MqttClient } from "mqtt";
 import type { Logger } from "../../common/log.js";
-import type { Outbox, OutboxEntry } from "../types.js";
+import type { DrainableOutbox, OutboxEntry } from "../types.js";
 import { isHistorical, stampPayload } from "./stamp.js";
 
 export interface DrainStats {
@@ -36,7 +36,7 @@ export interface DrainConnection {
 }
 
 export interface DrainDeps {
-  outbox: Outbox;
+  outbox: DrainableOutbox;
   stats: DrainStats;
   logger?: Logger;
   running(): boolean;

@@ -17,7 +17,7 @@ import {
   parseTopic,
   topics,
 } from "../../protocol/uplink.js";
-import type { Outbox } from "../types.js";
+import type { DrainableOutbox } from "../types.js";
 import { reconnectDelayMs } from "./backoff.js";
 import { CommandVerifier } from "./command-verifier.js";
 import { CommandDispatcher, type CommandHandlers, type CommandStats } from "./commands.js";
@@ -30,7 +30,7 @@ export interface UplinkOptions {
   url: string;
   site: string;
   gateway: string;
-  outbox: Outbox;
+  outbox: DrainableOutbox;
   clientId?: string;
   username?: string;
   password?: string;

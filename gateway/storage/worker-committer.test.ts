@@ -1,0 +1,150 @@
+import { join } from "node:path";
+import type { Worker } from "node:worker_threads";
+import { afterEach, describe, expect, it } from "vitest";
+import { tmpDir, waitFor } from "../../tests/support/services.js";
+import { SqliteOutbox } from "../outbox/sqlite-outbox.js";
+import { PRIORITY_EVENT } from "../types.js";
+import { type GatewayDatabase, openGatewayDatabase } from "./database.js";
+import { WorkerCommitter } from "./worker-committer.js";
+import type { WriteOp } from "./write-ops.js";
+
+/** Test work: an outbox entry, or (bad) a statement that fails. */
+interface Work {
+  n: number;
+  bad?: boolean;
+}
+
+const toOps = (batch: Work[]): WriteOp[] =>
+  batch.map((w) =>
+    w.bad
+      ? { kind: "run", sql: "INSERT INTO no_such_table VALUES (?)", rows: [[w.n]] }
+      : {
+          kind: "append",
+          items: [
+            {
+              priority: PRIORITY_EVENT,
+              topic: "t",
+              key: "k",
+              payload: JSON.stringify({ n: w.n }),
+              createdAt: 1,
+            },
+          ],
+        },
+  );
+
+const stored = (db: GatewayDatabase) =>
+  new SqliteOutbox(db).peek(1000).map((e) => (JSON.parse(e.payload) as { n: number }).n);
+
+describe("WorkerCommitter", () => {
+  const cleanup: Array<() => Promise<void> | void> = [];
+  afterEach(async () => {
+    for (const c of cleanup.reverse()) await c();
+    cleanup.length = 0;
+  });
+
+  async function open(opts: { maxBatch?: number; memory?: boolean } = {}) {
+    const dir = tmpDir("haitang-committer-");
+    cleanup.push(() => dir.remove());
+    const path = opts.memory ? ":memory:" : join(dir.path, "gw.db");
+    const db = openGatewayDatabase(path);
+    cleanup.push(() => {
+      db.close();
+    });
+    const committer = new WorkerCommitter<Work>({
+      path,
+      toOps,
+      ...(opts.maxBatch !== undefined ? { maxBatch: opts.maxBatch } : {}),
+      ...(opts.memory ? { inline: db } : {}),
+    });
+    await committer.start();
+    cleanup.push(() => committer.close());
+    return { db, committer };
+  }
+
+  const submitted = (c: WorkerCommitter<Work>, w: Work) =>
+    new Promise<{ err?: Error }>((resolve) => {
+      c.submit(w, (err) => resolve(err ? { err } : {}));
+    });
+
+  it("calls back only after the batch is committed: the entry is on disk, seen from another connection", async () => {
+    const { db, committer } = await open();
+    let seenAtCallback: number[] | undefined;
+    const done = new Promise<void>((resolve) =>
+      committer.submit({ n: 1 }, (err) => {
+        expect(err).toBeUndefined();
+        seenAtCallback = stored(db);
+        resolve();
+      }),
+    );
+    expect(seenAtCallback).toBeUndefined();
+    await done;
+    expect(seenAtCallback).toEqual([1]);
+    expect(committer.stats.committed).toBe(1);
+    expect(committer.outbox.rows).toBe(1);
+  });
+
+  it("fails a failed write alone; the other writes of the same transaction commit", async () => {
+    const { db, committer } = await open();
+    const results: Array<string | undefined> = [];
+    const bad = new Promise<void>((resolve) =>
+      committer.write(toOps([{ n: 1, bad: true }]), (err) => {
+        results.push(err?.message);
+        resolve();
+      }),
+    );
+    const good = new Promise<void>((resolve) =>
+      committer.write(toOps([{ n: 2 }]), (err) => {
+        results.push(err?.message ?? "ok");
+        resolve();
+      }),
+    );
+    await Promise.all([bad, good]);
+    expect(results[0]).toMatch(/no_such_table/);
+    expect(results[1]).toBe("ok");
+    expect(stored(db)).toEqual([2]);
+  });
+
+  it("fails frame work queued behind a failed frame batch too, in order, and commits what comes later", async () => {
+    const { db, committer } = await open({ maxBatch: 1 });
+    const order: string[] = [];
+    const record = (n: number) => (err?: Error) => order.push(`${n}:${err ? "failed" : "ok"}`);
+    committer.submit({ n: 1, bad: true }, record(1)); // sent at once (batch of 1)
+    committer.submit({ n: 2 }, record(2)); // queued while 1 is in flight
+    committer.submit({ n: 3 }, record(3));
+    await committer.durable();
+    expect(order).toEqual(["1:failed", "2:failed", "3:failed"]);
+    expect(committer.stats.failed).toBe(3);
+    const r = await submitted(committer, { n: 4 });
+    expect(r.err).toBeUndefined();
+    expect(stored(db)).toEqual([4]);
+  });
+
+  it("flush() commits everything queued and runs the callbacks before it returns", async () => {
+    const { db, committer } = await open();
+    const acked: number[] = [];
+    for (let n = 1; n <= 5; n++) committer.submit({ n }, () => acked.push(n));
+    committer.flush();
+    expect(acked).toEqual([1, 2, 3, 4, 5]);
+    expect(stored(db)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it("commits on the main thread's connection for an in-memory database", async () => {
+    const { db, committer } = await open({ memory: true });
+    const r = await submitted(committer, { n: 9 });
+    expect(r.err).toBeUndefined();
+    expect(stored(db)).toEqual([9]);
+  });
+
+  it("replaces a worker that died, and commits later work on the new one", async () => {
+    const { db, committer } = await open();
+    const old = (committer as unknown as { worker: Worker }).worker;
+    await old.terminate();
+    const r = await submitted(committer, { n: 5 });
+    expect(r.err).toBeUndefined();
+    expect(stored(db)).toEqual([5]);
+    await waitFor(
+      () => ((committer as unknown as { worker: Worker }).worker !== old ? true : undefined),
+      "a new worker",
+    );
+  });
+});

@@ -1,0 +1,36 @@
+/** Messages between the committer (main thread) and its worker (commit-worker.ts). */
+import type { MessagePort } from "node:worker_threads";
+import type { OutboxStats } from "../outbox/cap.js";
+import type { GroupResult, WriteOp } from "./write-ops.js";
+
+export interface CommitWorkerData {
+  path: string;
+  capBytes?: number;
+  unsafeNoSync: boolean;
+  /** Answers come back on this port (the main thread can read it synchronously). */
+  port: MessagePort;
+  /** Int32 counter the worker bumps (and notifies) after each answer. */
+  signal: SharedArrayBuffer;
+}
+
+/** The outbox as the writer sees it after a commit. */
+export interface OutboxSnapshot extends OutboxStats {
+  rows: number;
+}
+
+export type CommitRequest =
+  /** Each group is applied in one savepoint of one transaction. */
+  { t: "commit"; id: number; groups: WriteOp[][] } | { t: "close" };
+
+export type WorkerAnswer =
+  | { t: "ready"; outbox: OutboxSnapshot }
+  | { t: "failed"; error: string }
+  /** results[i] is the outcome of groups[i] (error null: committed). */
+  | {
+      t: "done";
+      id: number;
+      results: GroupResult[];
+      commitError: string | null;
+      outbox: OutboxSnapshot;
+    }
+  | { t: "closed" };
