@@ -33,7 +33,7 @@ import type {
   SmokeEventMsg,
 } from "../../protocol/messages.js";
 import { type BuildResult, buildFirmware } from "../build/build.js";
-import type { DeviceConfig } from "../device-config.js";
+import { DEFAULT_LISTEN_EVERY_S, type DeviceConfig } from "../device-config.js";
 import { FakeGateway } from "../hal/fake-gateway.js";
 import { type FirmwareSandbox, loadFirmware } from "../sandbox/sandbox.js";
 
@@ -360,6 +360,46 @@ describe("built smoke detector image", () => {
     expect(d.sandbox.deepSleep).toBe(false);
     d.sandbox.advance(SMOKE.listenWindowMs + 100);
     expect(d.sandbox.deepSleep).toBe(true);
+  });
+
+  it("hears a repeated fire command while asleep between samples, within listenEveryS, and acks it", () => {
+    const d = detector();
+    d.sandbox.advance(22000); // past the boot window, between scheduled windows (every 5 s)
+    expect(d.sandbox.deepSleep).toBe(true);
+    // The gateway's side (gateway/downlink): one signed frame, resent every 800 ms until the
+    // command-ack names its counter. A sleeping UART hears nothing: a copy only arrives
+    // when the receiver is on from its first byte (t) to its last (t + frame time).
+    const counter = d.gw.counter;
+    const wire = d.gw.downlink({
+      type: "sound",
+      mode: SOUND_FIRE,
+      durationS: 0,
+      sourceDeviceId: 0x5d0000a2,
+    });
+    const frameMs = Math.ceil((wire.length * 10 * 1000) / SMOKE.link.baud);
+    const sentAt = d.sandbox.now();
+    let copies = 0;
+    let heardMs = -1;
+    while (d.sandbox.now() - sentAt < 60000 && heardMs < 0) {
+      copies++;
+      const awake = !d.sandbox.deepSleep;
+      d.sandbox.advance(frameMs);
+      if (awake && !d.sandbox.deepSleep) d.sandbox.serialInput(wire);
+      d.sandbox.advance(0);
+      if (lastAck(d)?.ackedCounter === counter) heardMs = d.sandbox.now() - sentAt;
+      else d.sandbox.advance(800 - frameMs);
+    }
+    expect(heardMs).toBeGreaterThan(0);
+    expect(heardMs).toBeLessThanOrEqual(DEFAULT_LISTEN_EVERY_S * 1000 + frameMs);
+    expect(copies).toBeGreaterThan(1); // the first copies found it asleep
+    expect(lastAck(d)?.result).toBe(COMMAND_RESULT_OK);
+    const buzzer: number[] = [];
+    d.sandbox.onPinWrite((pin, high) => {
+      if (pin === "B3" && high) buzzer.push(d.sandbox.now());
+    });
+    d.sandbox.advance(4000);
+    expect(buzzer.length).toBeGreaterThanOrEqual(3); // temporal-three fire pattern
+    expect(d.sandbox.errors).toEqual([]);
   });
 
   it("sounds for another flat's fire relayed by the gateway, and stops when told", () => {

@@ -11,8 +11,9 @@
  *   detectors, on a schedule (listenEveryS). Their commands wait here and leave
  *   in the window right after the device's next uplink (deviceHeard). Sound
  *   commands (interlinked fire, hush, stop) jump the queue and are also resent
- *   every repeatEveryMs (shorter than the listening window) for
- *   urgentRepeatForMs, so one of them lands in a scheduled window.
+ *   every repeatEveryMs (shorter than the listening window) until the
+ *   command-ack, for at most urgentRepeatForMs, so one of them lands in a
+ *   scheduled window.
  * Queues are short and expire, so memory stays bounded.
  */
 import { encodeFrame } from "../../protocol/codec.js";
@@ -39,6 +40,8 @@ interface Queued extends DownlinkRequest {
   /** Resend the signed bytes every repeatEveryMs until then (urgent and mains commands). */
   repeatUntil?: number;
   nextRepeatAt?: number;
+  /** Resends on a sleepy device's urgent schedule: bounded by urgentRepeatForMs, not maxSends. */
+  scheduledSends?: number;
 }
 
 export type SendOutcome = "sent" | "queued" | "unknown-device" | "no-link";
@@ -62,7 +65,11 @@ export interface DownlinkQueueOptions {
   perDeviceCap?: number;
   /** Resend interval of urgent commands to sleepy devices: below their listening window. */
   repeatEveryMs?: number;
-  /** How long urgent commands are resent: at least one listening schedule period. */
+  /**
+   * How long urgent commands are resent to a sleepy device when no command-ack
+   * comes (2 minutes: many listening periods, so a copy lost to the radio is
+   * not the last chance); then they wait for the window after its next uplink.
+   */
   urgentRepeatForMs?: number;
   /** Resend interval and count for mains devices until the command-ack arrives. */
   mainsRepeatEveryMs?: number;
@@ -108,7 +115,7 @@ export class DownlinkQueue {
       ttlMs: 15 * 60_000,
       perDeviceCap: 16,
       repeatEveryMs: 800,
-      urgentRepeatForMs: 8_000,
+      urgentRepeatForMs: 120_000,
       mainsRepeatEveryMs: 2_000,
       mainsMaxSends: 3,
       maxSends: 30,
@@ -189,6 +196,8 @@ export class DownlinkQueue {
         continue;
       }
       const first = item.signed === undefined;
+      // A mains device heard the first copy; its resends follow tick's schedule, not its uplinks.
+      if (!dev.sleepy && !first) continue;
       if (this.transmit(dev, item, receiver)) {
         n++;
         if (first) this.stats.deliveredFromQueue++;
@@ -218,7 +227,8 @@ export class DownlinkQueue {
         still = true;
         if (now < item.nextRepeatAt) continue;
         item.nextRepeatAt = now + (dev?.sleepy ? this.o.repeatEveryMs : this.o.mainsRepeatEveryMs);
-        if (dev?.lastReceiver !== undefined) this.transmit(dev, item, dev.lastReceiver);
+        if (dev?.lastReceiver !== undefined)
+          this.transmit(dev, item, dev.lastReceiver, dev.sleepy === true);
       }
       if (!still) this.repeating.delete(id);
     }
@@ -303,13 +313,19 @@ export class DownlinkQueue {
     if (q.length === 0) this.queues.delete(deviceId);
   }
 
-  private transmit(dev: RegisteredDevice, item: Queued, linkId: string): boolean {
+  /** `scheduled`: a resend on a sleepy device's urgent schedule (not counted against maxSends). */
+  private transmit(
+    dev: RegisteredDevice,
+    item: Queued,
+    linkId: string,
+    scheduled = false,
+  ): boolean {
     const link = this.deps.links.get(linkId);
     if (!link?.isUp()) {
       this.stats.linkDown++;
       return false;
     }
-    if (item.sends >= this.o.maxSends) {
+    if (!scheduled && item.sends - (item.scheduledSends ?? 0) >= this.o.maxSends) {
       this.remove(dev.deviceId, item);
       this.stats.gaveUp++;
       return false;
@@ -324,6 +340,7 @@ export class DownlinkQueue {
       return false;
     }
     item.sends++;
+    if (scheduled) item.scheduledSends = (item.scheduledSends ?? 0) + 1;
     if (item.sends === 1) {
       this.stats.sent++;
       this.deps.onSent?.(dev.deviceId, item.msg, linkId, item.signed.counter);
