@@ -41,7 +41,7 @@ import { type AcceptedWork, Pipeline } from "./pipeline/pipeline.js";
 import { RateLimiter, type RateLimitOptions } from "./pipeline/rate-limit.js";
 import { StageCounters } from "./pipeline/stage-counters.js";
 import { DeviceAdmin } from "./registry/device-admin.js";
-import { nodeHmac } from "./registry/keys.js";
+import { nodeHmac, nodeVerifyFrame } from "./registry/keys.js";
 import { PendingDevices } from "./registry/pending.js";
 import { DeviceRegistry } from "./registry/registry.js";
 import { ReportStore } from "./reports/report-store.js";
@@ -213,6 +213,7 @@ export class GatewayService {
         windows,
         limiter,
         hmac: nodeHmac,
+        verify: nodeVerifyFrame,
         counters,
         commit: (w, done) => committer.submit(w, done),
         onAccepted: (m, n) => this.accepted(m, n),

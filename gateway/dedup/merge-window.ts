@@ -10,6 +10,8 @@ import type { AcceptedMessage } from "../types.js";
 
 export interface RecentFrame {
   msg: AcceptedMessage;
+  /** The accepted frame's bytes (verified), for the committer. */
+  frame?: Uint8Array;
   acceptedAt: number;
   committed: boolean;
   /** An ack is owed to the device once the frame is committed. */
@@ -18,8 +20,17 @@ export interface RecentFrame {
   extraAcks?: Array<{ counter: number; receiver: string }>;
 }
 
+/**
+ * Entries are found by a number made of the device id and the low 16 bits of
+ * the counter (no string per frame); `get` checks the full counter. Only
+ * counters inside the 64-wide window are ever looked up, so two live entries
+ * of one device never share a number. Age order is a FIFO beside the map, so
+ * pruning never walks over deleted map slots.
+ */
 export class MergeWindow {
-  private readonly entries = new Map<string, RecentFrame>();
+  private readonly entries = new Map<number, RecentFrame>();
+  private fifo: RecentFrame[] = [];
+  private head = 0;
   private readonly keepMs: number;
   private readonly cap: number;
   private lastPruneAt = 0;
@@ -30,12 +41,13 @@ export class MergeWindow {
     this.cap = cap;
   }
 
-  static key(deviceId: number, counter: number): string {
-    return `${deviceId}:${counter}`;
+  static key(deviceId: number, counter: number): number {
+    return deviceId * 65536 + (counter & 0xffff);
   }
 
   add(f: RecentFrame, now: number): void {
     this.entries.set(MergeWindow.key(f.msg.deviceId, f.msg.counter), f);
+    this.fifo.push(f);
     // Pruning walks from the oldest entry; do it when over the cap or every 100 ms, not per frame.
     if (this.entries.size > this.cap || now - this.lastPruneAt >= 100) {
       this.lastPruneAt = now;
@@ -44,7 +56,8 @@ export class MergeWindow {
   }
 
   get(deviceId: number, counter: number): RecentFrame | undefined {
-    return this.entries.get(MergeWindow.key(deviceId, counter));
+    const f = this.entries.get(MergeWindow.key(deviceId, counter));
+    return f && f.msg.counter === counter && f.msg.deviceId === deviceId ? f : undefined;
   }
 
   size(): number {
@@ -64,13 +77,25 @@ export class MergeWindow {
   }
 
   private prune(now: number): void {
-    for (const [k, f] of this.entries) {
+    while (this.head < this.fifo.length) {
+      const f = this.fifo[this.head]!;
+      const key = MergeWindow.key(f.msg.deviceId, f.msg.counter);
+      if (this.entries.get(key) !== f) {
+        // replaced by a newer frame with the same number: nothing to delete
+        this.head++;
+        continue;
+      }
       const old = now - f.acceptedAt > this.keepMs;
       const over = this.entries.size > this.cap;
       if (!old && !over) break;
       if (!f.committed && !over) break;
-      this.entries.delete(k);
+      this.entries.delete(key);
+      this.head++;
       this.evicted++;
+    }
+    if (this.head > 1024 && this.head * 2 > this.fifo.length) {
+      this.fifo = this.fifo.slice(this.head);
+      this.head = 0;
     }
   }
 }

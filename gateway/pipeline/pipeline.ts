@@ -29,6 +29,8 @@ import type { StageCounters } from "./stage-counters.js";
  */
 export interface AcceptedWork {
   message?: AcceptedMessage;
+  /** The frame's bytes (the committer builds the envelope from them, off this thread). */
+  frame?: Uint8Array;
   window: DeviceWindow;
 }
 
@@ -39,6 +41,8 @@ export interface PipelineDeps {
   windows: CounterTable;
   limiter: RateLimiter;
   hmac: HmacFn;
+  /** Checks a frame's MAC (default: protocol verifyFrame with `hmac`). */
+  verify?(bytes: Uint8Array, key: Uint8Array): boolean;
   counters: StageCounters;
   commit(work: AcceptedWork, done: CommitCallback): void;
   /** Rules, live events. Runs before the commit so alarm commands leave at once. */
@@ -154,7 +158,7 @@ export class Pipeline {
       c.drop("decommissioned");
       return;
     }
-    if (!verifyFrame(bytes, dev.key, d.hmac)) {
+    if (!(d.verify ? d.verify(bytes, dev.key) : verifyFrame(bytes, dev.key, d.hmac))) {
       c.drop("bad-mac");
       this.rejected(frame.deviceId, "bad-mac", now);
       return;
@@ -223,6 +227,7 @@ export class Pipeline {
     if (dev.shed !== undefined) accepted.shed = dev.shed;
     const recent: RecentFrame = {
       msg: accepted,
+      frame: bytes,
       acceptedAt: now,
       committed: false,
       ackWanted: ackRequested,
@@ -313,9 +318,12 @@ export class Pipeline {
   }
 
   private submit(h: Held): void {
+    const r0 = h.recent;
     const work: AcceptedWork = h.retry
       ? { window: h.window }
-      : { message: h.recent.msg, window: h.window };
+      : r0.frame
+        ? { message: r0.msg, frame: r0.frame, window: h.window }
+        : { message: r0.msg, window: h.window };
     this.deps.commit(work, (err) => {
       if (err) {
         // Not durable, so not acked. Retry before anything newer, keeping the order in which

@@ -29,12 +29,13 @@ interface PortLoad {
 }
 
 interface ShedTrack {
-  ports: Map<string, PortLoad>;
+  /** By portKey(device, port). */
+  ports: Map<number, PortLoad>;
   overSince?: number;
   active: boolean;
   /** The device the alarm was raised on (cleared on the same one). */
   alarmDevice?: number;
-  cutPending?: { key: string; at: number };
+  cutPending?: { key: number; at: number };
 }
 
 export interface AggregateState {
@@ -104,7 +105,7 @@ function evaluate(
     });
   }
   if (victim) {
-    t.cutPending = { key: `${victim.deviceId}:${victim.port}`, at: now };
+    t.cutPending = { key: portKey(victim.deviceId, victim.port), at: now };
     out.push({
       type: "downlink",
       deviceId: victim.deviceId,
@@ -127,6 +128,11 @@ function newest(t: ShedTrack, idleW: number): PortLoad | undefined {
   return best;
 }
 
+/** One number per (charger, port): no string per port per frame. */
+function portKey(deviceId: number, port: number): number {
+  return deviceId * 256 + port;
+}
+
 export const aggregateRule: RuleModule<AggregateRuleConfig, AggregateState> = {
   accepts: new Set(["charger-telemetry", "charger-event"]),
   init: () => ({ sheds: new Map() }),
@@ -141,28 +147,29 @@ export const aggregateRule: RuleModule<AggregateRuleConfig, AggregateState> = {
     const m = am.msg;
     if (m.type === "charger-event") {
       if (m.event === CHARGER_EVENT_SESSION_START && m.port !== PORT_ALL) {
-        const p = t.ports.get(`${am.deviceId}:${m.port}`);
+        const p = t.ports.get(portKey(am.deviceId, m.port));
         if (p) p.startedAt = am.receivedAt;
       }
       return;
     }
     if (m.type !== "charger-telemetry") return;
-    m.ports.forEach((reading, i) => {
-      const key = `${am.deviceId}:${i}`;
-      const prev = t.ports.get(key);
-      const p: PortLoad = {
-        deviceId: am.deviceId,
-        port: i,
-        powerW: reading.powerW,
-        at: am.receivedAt,
-      };
-      if (reading.powerW > rule.idleW) {
-        const started = prev && prev.powerW > rule.idleW ? prev.startedAt : am.receivedAt;
-        if (started !== undefined) p.startedAt = started;
+    const ports = m.ports;
+    for (let i = 0; i < ports.length; i++) {
+      const reading = ports[i]!;
+      const key = portKey(am.deviceId, i);
+      let p = t.ports.get(key);
+      if (!p) {
+        p = { deviceId: am.deviceId, port: i, powerW: 0, at: am.receivedAt };
+        t.ports.set(key, p);
       }
-      t.ports.set(key, p);
+      // A session starts when the port rises above idle, and ends when it falls back.
+      if (reading.powerW > rule.idleW) {
+        if (!(p.powerW > rule.idleW && p.startedAt !== undefined)) p.startedAt = am.receivedAt;
+      } else delete p.startedAt;
+      p.powerW = reading.powerW;
+      p.at = am.receivedAt;
       if (t.cutPending?.key === key && reading.powerW <= rule.idleW) delete t.cutPending;
-    });
+    }
     evaluate(rule, shed, t, now, ctx, out);
   },
   tick(rule, s, now, ctx, out) {

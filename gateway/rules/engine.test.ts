@@ -111,7 +111,11 @@ rules:
       const s = h.state.rules;
       return [
         (s.get("heat")!.state as { tracks: Map<string, unknown> }).tracks.size,
-        (s.get("illegal")!.state as { ports: Map<string, unknown> }).ports.size,
+        // port tracks, per charger
+        [...(s.get("illegal")!.state as { ports: Map<number, unknown[]> }).ports.values()].reduce(
+          (n, tracks) => n + tracks.filter((t) => t !== undefined).length,
+          0,
+        ),
         (s.get("lost")!.state as { seen: Map<number, unknown> }).seen.size,
         (s.get("total")!.state as { sheds: Map<string, unknown> }).sheds.size,
       ];

@@ -76,12 +76,25 @@ export type EngineConfig = Pick<SiteConfig, "rules" | "sheds" | "utcOffsetMin">;
 export function createRuleEngine(config: EngineConfig, directory: DeviceDirectory): RuleEngine {
   const rules = config.rules.filter((r) => r.enabled);
   const sheds = new Map<string, ShedConfig>(config.sheds.map((s) => [s.id, s]));
-  const ctxOf = (state: RuleState): RuleContext => ({
-    directory,
-    sheds,
-    utcOffsetMin: config.utcOffsetMin,
-    startedAt: state.startedAt,
-  });
+  let lastCtx: RuleContext | undefined;
+  const ctxOf = (state: RuleState): RuleContext => {
+    if (lastCtx?.startedAt !== state.startedAt)
+      lastCtx = { directory, sheds, utcOffsetMin: config.utcOffsetMin, startedAt: state.startedAt };
+    return lastCtx;
+  };
+  /** Per message type, the rules whose module takes it (the per-frame loop skips the rest). */
+  const byType = new Map<string, RuleConfig[]>();
+  const rulesFor = (type: string): RuleConfig[] => {
+    let list = byType.get(type);
+    if (!list) {
+      list = rules.filter((r) => {
+        const accepts = MODULES[r.kind].accepts;
+        return accepts === "all" || accepts.has(type as AcceptedMessage["msg"]["type"]);
+      });
+      byType.set(type, list);
+    }
+    return list;
+  };
   const run = (
     state: RuleState,
     failures: RuleFailure[],
@@ -123,13 +136,16 @@ export function createRuleEngine(config: EngineConfig, directory: DeviceDirector
       const actions: Action[] = [];
       const failures: RuleFailure[] = [];
       const ctx = ctxOf(state);
-      for (const rule of rules) {
-        const mod = MODULES[rule.kind];
-        if (mod.accepts !== "all" && !mod.accepts.has(msg.msg.type)) continue;
+      for (const rule of rulesFor(msg.msg.type)) {
         if (!inScope(rule, device)) continue;
-        run(state, failures, rule, (m, slot) =>
-          m.onMessage(rule, slot.state, msg, device, now, ctx, actions),
-        );
+        const slot = state.rules.get(rule.id);
+        if (!slot) continue;
+        try {
+          MODULES[rule.kind].onMessage(rule, slot.state, msg, device, now, ctx, actions);
+        } catch (e) {
+          state.failures.set(rule.id, (state.failures.get(rule.id) ?? 0) + 1);
+          failures.push({ rule: rule.id, error: e instanceof Error ? e.message : String(e) });
+        }
       }
       return { state, actions, failures };
     },

@@ -38,7 +38,8 @@ interface PortTrack {
 }
 
 export interface IllegalLoadState {
-  ports: Map<string, PortTrack>;
+  /** Per charger, its ports' tracks by port index. */
+  ports: Map<number, Array<PortTrack | undefined>>;
 }
 
 export function flatSignature(
@@ -102,24 +103,27 @@ export const illegalLoadRule: RuleModule<IllegalLoadRuleConfig, IllegalLoadState
   onMessage(rule, s, am, device, _now, _ctx, out) {
     if (device.kind !== "charger") return;
     const m = am.msg;
+    const id = am.deviceId;
     if (m.type === "charger-event") {
       if (m.event !== CHARGER_EVENT_RESTORED) return;
-      for (const [key, t] of s.ports) {
-        const [id, port] = key.split(":").map(Number) as [number, number];
-        if (id === am.deviceId && (m.port === PORT_ALL || m.port === port)) {
-          restore(rule, t, id, port, out);
-        }
-      }
+      s.ports.get(id)?.forEach((t, port) => {
+        if (t && (m.port === PORT_ALL || m.port === port)) restore(rule, t, id, port, out);
+      });
       return;
     }
     if (m.type !== "charger-telemetry") return;
     const at = am.receivedAt;
+    let tracks = s.ports.get(id);
+    if (!tracks) {
+      tracks = [];
+      s.ports.set(id, tracks);
+    }
+    const own = tracks;
     m.ports.forEach((reading, port) => {
-      const key = `${am.deviceId}:${port}`;
-      let t = s.ports.get(key);
+      let t = own[port];
       if (!t) {
         t = { samples: [], tripped: false, seenOff: false, lastAt: at };
-        s.ports.set(key, t);
+        own[port] = t;
       }
       t.lastAt = at;
       const live =
@@ -168,9 +172,15 @@ export const illegalLoadRule: RuleModule<IllegalLoadRuleConfig, IllegalLoadState
     });
   },
   prune(_rule, s, ctx, now) {
-    for (const [key, t] of s.ports) {
-      const id = Number(key.split(":")[0]);
-      if (!ctx.directory.get(id) || (!t.tripped && now - t.lastAt > 3_600_000)) s.ports.delete(key);
+    for (const [id, tracks] of s.ports) {
+      if (!ctx.directory.get(id)) {
+        s.ports.delete(id);
+        continue;
+      }
+      tracks.forEach((t, port) => {
+        if (t && !t.tripped && now - t.lastAt > 3_600_000) tracks[port] = undefined;
+      });
+      if (tracks.every((t) => t === undefined)) s.ports.delete(id);
     }
   },
 };

@@ -10,6 +10,7 @@ import type { Statement } from "better-sqlite3";
 import { CounterStore } from "../dedup/counter-store.js";
 import type { DeviceWindow } from "../dedup/counter-table.js";
 import type { SqliteOutbox } from "../outbox/sqlite-outbox.js";
+import { type FramesOp, framesToItems } from "../pipeline/commit-ops.js";
 import type { Outbox, OutboxItem } from "../types.js";
 import type { GatewayDatabase } from "./database.js";
 import type { OutboxSnapshot } from "./worker-protocol.js";
@@ -17,6 +18,8 @@ import type { OutboxSnapshot } from "./worker-protocol.js";
 export type SqlValue = number | string | bigint | null | Uint8Array;
 
 export type WriteOp =
+  /** Accepted frames: decoded here into uplink envelopes and appended to the outbox. */
+  | FramesOp
   /** New outbox entries (seq assigned by the database; `report`: return the seqs). */
   | { kind: "append"; items: OutboxItem[]; report?: boolean }
   /** Counter windows; the last one per device wins. */
@@ -84,6 +87,9 @@ export class WriteExecutor {
 
   private one(op: WriteOp, seqs: number[]): void {
     switch (op.kind) {
+      case "frames":
+        this.requireOutbox().append(framesToItems(op));
+        return;
       case "append": {
         const entries = this.requireOutbox().append(op.items);
         if (op.report) for (const e of entries) seqs.push(e.seq);

@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+import { deframeAll } from "../../protocol/framing.js";
+import { framed, keyOf, smokeAlarmMsg, statusMsg } from "../testing/frames.js";
+import type { AcceptedMessage } from "../types.js";
+import { acceptedWorkOps, type FramesOp, framesToItems } from "./commit-ops.js";
+import { toOutboxItem } from "./envelope.js";
+import type { AcceptedWork } from "./pipeline.js";
+
+const ID = { site: "s1", gateway: "g1" };
+
+function work(dev: number, counter: number, msg = statusMsg(), withBytes = true): AcceptedWork {
+  const bytes = deframeAll(framed(dev, counter, msg, keyOf(dev), 0)).frames[0]!;
+  const message: AcceptedMessage = {
+    deviceId: dev,
+    deviceKind: "smoke",
+    counter,
+    flags: 0,
+    msg: msg as AcceptedMessage["msg"],
+    receivedAt: 1_700_000_000_000 + counter,
+    receivers: [{ receiver: "serial:a", rssi: -60 }, { receiver: "serial:b" }],
+  };
+  return {
+    message,
+    ...(withBytes ? { frame: bytes } : {}),
+    window: { deviceId: dev, highest: counter, maskLo: 1, maskHi: 0 },
+  };
+}
+
+describe("accepted frames as commit ops", () => {
+  it("builds on the worker the same envelopes the main thread would", () => {
+    const batch = [work(1, 5), work(2, 9, smokeAlarmMsg()), work(1, 6)];
+    const ops = acceptedWorkOps(batch, ID);
+    const frames = ops.find((o) => o.kind === "frames") as FramesOp;
+    // structured clone, as postMessage does
+    const items = framesToItems(structuredClone(frames));
+    expect(items).toEqual(batch.map((w) => toOutboxItem(w.message!, ID)));
+  });
+
+  it("writes the newest window once per device, and messages without bytes as ready entries", () => {
+    const batch = [
+      work(1, 5),
+      work(1, 6),
+      work(3, 2, statusMsg(), false),
+      { window: work(1, 7).window },
+    ];
+    const ops = acceptedWorkOps(batch, ID);
+    const windows = ops.find((o) => o.kind === "windows");
+    expect(windows).toEqual({
+      kind: "windows",
+      windows: [
+        { deviceId: 1, highest: 7, maskLo: 1, maskHi: 0 },
+        { deviceId: 3, highest: 2, maskLo: 1, maskHi: 0 },
+      ],
+    });
+    expect(ops.find((o) => o.kind === "append")).toEqual({
+      kind: "append",
+      items: [toOutboxItem(batch[2]!.message!, ID)],
+    });
+    expect((ops.find((o) => o.kind === "frames") as FramesOp).ends).toHaveLength(2);
+  });
+});

@@ -1,0 +1,37 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { repoRoot } from "../../common/paths.js";
+import { fromHex } from "../../protocol/bytes.js";
+import { verifyFrame } from "../../protocol/codec.js";
+import { hmacSha256 } from "../../protocol/hmac.js";
+import { nodeHmac, nodeVerifyFrame } from "./keys.js";
+
+const golden = JSON.parse(
+  readFileSync(join(repoRoot(), "protocol", "golden-vectors.json"), "utf8"),
+) as { keyHex: string; vectors: Array<{ name: string; frameHex: string }> };
+const KEY = fromHex(golden.keyHex)!;
+
+describe("node:crypto MACs", () => {
+  it("agree with the protocol's JavaScript HMAC on every golden vector", () => {
+    for (const v of golden.vectors) {
+      const frame = fromHex(v.frameHex)!;
+      expect(nodeHmac(KEY, frame)).toEqual(hmacSha256(KEY, frame));
+      expect(nodeVerifyFrame(frame, KEY), v.name).toBe(true);
+      expect(verifyFrame(frame, KEY, hmacSha256), v.name).toBe(true);
+    }
+  });
+
+  it("rejects a frame with any bit changed, a wrong key, or too few bytes", () => {
+    const frame = fromHex(golden.vectors[0]!.frameHex)!;
+    for (let i = 0; i < frame.length; i++) {
+      const bad = frame.slice();
+      bad[i] = (bad[i] as number) ^ 0x01;
+      expect(nodeVerifyFrame(bad, KEY), `byte ${i}`).toBe(false);
+    }
+    const other = KEY.slice();
+    other[0] = (other[0] as number) ^ 0xff;
+    expect(nodeVerifyFrame(frame, other)).toBe(false);
+    expect(nodeVerifyFrame(frame.subarray(0, 10), KEY)).toBe(false);
+  });
+});
