@@ -494,6 +494,15 @@ export class GatewayService {
     p.actions.run(r.actions, now);
   }
 
+  /**
+   * Runs the rule tick now (absence, inactivity, aggregates, escalation). The
+   * service ticks itself every `rulesTickMs`; a driver in virtual time (the
+   * simulator) sets that out of the way and calls this on its own clock.
+   */
+  runRulesTick(): void {
+    this.tick();
+  }
+
   private tick(): void {
     const p = this.parts;
     if (!p || !this.engine || !this.ruleState) return;

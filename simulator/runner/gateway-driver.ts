@@ -89,9 +89,8 @@ export class InProcessGateway implements GatewayDriver {
     this.svc = svc;
     this.clock = clock;
     // The rule tick (absence, inactivity, aggregates) follows virtual time.
-    const tick = (svc as unknown as { tick(): void }).tick.bind(svc);
     this.tickTimer = clock.setInterval(() => {
-      if (this.svc === svc) tick();
+      if (this.svc === svc) svc.runRulesTick();
     }, this.opts.tickMs ?? 1000);
   }
 
