@@ -41,7 +41,7 @@ import { type AcceptedWork, Pipeline } from "./pipeline/pipeline.js";
 import { RateLimiter, type RateLimitOptions } from "./pipeline/rate-limit.js";
 import { StageCounters } from "./pipeline/stage-counters.js";
 import { DeviceAdmin } from "./registry/device-admin.js";
-import { nodeHmac, nodeVerifyFrame } from "./registry/keys.js";
+import { midstateHmac, midstateVerifyFrame } from "./registry/midstate-hmac.js";
 import { PendingDevices } from "./registry/pending.js";
 import { DeviceRegistry } from "./registry/registry.js";
 import { ReportStore } from "./reports/report-store.js";
@@ -169,7 +169,7 @@ export class GatewayService {
       lookup: (d) => registry.get(d),
       counters: downlinkCounters,
       links,
-      hmac: nodeHmac,
+      hmac: midstateHmac,
       onSent: (d, msg, linkId) => this.opts.onDownlink?.(d, msg.type, linkId, this.clock()),
     });
     const sse = new SseHub();
@@ -212,8 +212,8 @@ export class GatewayService {
         noteHeard: (d, r, n, mv) => registry.noteHeard(d, r, n, mv),
         windows,
         limiter,
-        hmac: nodeHmac,
-        verify: nodeVerifyFrame,
+        hmac: midstateHmac,
+        verify: midstateVerifyFrame,
         counters,
         commit: (w, done) => committer.submit(w, done),
         onAccepted: (m, n) => this.accepted(m, n),

@@ -10,8 +10,8 @@ import type { AcceptedMessage } from "../types.js";
 
 export interface RecentFrame {
   msg: AcceptedMessage;
-  /** The accepted frame's bytes (verified), for the committer. */
-  frame?: Uint8Array;
+  /** The accepted frame's bytes (verified), for the committer; dropped once committed. */
+  frame?: Uint8Array | undefined;
   acceptedAt: number;
   committed: boolean;
   /** An ack is owed to the device once the frame is committed. */

@@ -343,6 +343,9 @@ export class Pipeline {
         return;
       }
       r.committed = true;
+      // the committer has its copy; the merge window keeps the message, not the bytes
+      // (assigned, not deleted: a delete would turn each remembered frame into a slow dictionary object)
+      r.frame = undefined;
       if (r.ackWanted) {
         r.ackWanted = false;
         this.sendAck(dev, r.msg.counter, bestReceiver(r.msg.receivers));

@@ -201,7 +201,13 @@ export class WorkerCommitter<W> {
       signal: sab,
       ...(this.opts.capBytes !== undefined ? { capBytes: this.opts.capBytes } : {}),
     };
-    const worker = new Worker(url, { workerData: data, transferList: [port2] });
+    // A small young generation: the worker's garbage is short-lived batches, and a
+    // gateway's resident memory matters more than a few more scavenges (gateway-memory bench).
+    const worker = new Worker(url, {
+      workerData: data,
+      transferList: [port2],
+      resourceLimits: { maxYoungGenerationSizeMb: 2 },
+    });
     this.worker = worker;
     this.port = port1;
     this.signal = new Int32Array(sab);
@@ -275,11 +281,21 @@ export class WorkerCommitter<W> {
     this.clearTimer();
     this.due = false;
     if (this.pending() === 0) return;
-    const works = this.works;
-    const workCbs = this.workCbs;
+    // At most maxBatch frames per transaction (bounded memory on both threads); the rest go next.
+    const max = this.opts.maxBatch ?? 2000;
+    let works = this.works;
+    let workCbs = this.workCbs;
+    if (works.length > max) {
+      this.works = works.slice(max);
+      this.workCbs = workCbs.slice(max);
+      works = works.slice(0, max);
+      workCbs = workCbs.slice(0, max);
+      this.due = true;
+    } else {
+      this.works = [];
+      this.workCbs = [];
+    }
     const writes = this.writes;
-    this.works = [];
-    this.workCbs = [];
     this.writes = [];
     const groups: WriteOp[][] = writes.map((w) => w.ops);
     let frameGroup = -1;
