@@ -46,4 +46,30 @@ describe("SqliteOutbox on disk", () => {
       dir.remove();
     }
   });
+
+  it("gives each appended entry the seq of its own row, in batches larger than one INSERT", () => {
+    const dir = tmpDir("haitang-outbox-");
+    try {
+      const db = openGatewayDatabase(join(dir.path, "gw.db"));
+      const ob = new SqliteOutbox(db);
+      ob.append([
+        { priority: PRIORITY_ALARM, key: "x", topic: "t", payload: "first", createdAt: 1 },
+      ]);
+      const items = Array.from({ length: 150 }, (_, i) => ({
+        priority: i % 3 === 0 ? PRIORITY_ALARM : PRIORITY_TELEMETRY,
+        key: `k${i % 5}`,
+        topic: `t/${i}`,
+        payload: JSON.stringify({ i }),
+        createdAt: i,
+      }));
+      const entries = ob.append(items);
+      const stored = new Map(ob.peek(1000).map((e) => [e.seq, e.payload]));
+      for (const [i, e] of entries.entries()) expect(stored.get(e.seq)).toBe(items[i]!.payload);
+      expect(new Set(entries.map((e) => e.seq)).size).toBe(150);
+      expect(ob.depth()).toBe(151);
+      db.close();
+    } finally {
+      dir.remove();
+    }
+  });
 });

@@ -28,12 +28,19 @@ function work(dev: number, counter: number, msg = statusMsg(), withBytes = true)
 
 describe("accepted frames as commit ops", () => {
   it("builds on the worker the same envelopes the main thread would", () => {
-    const batch = [work(1, 5), work(2, 9, smokeAlarmMsg()), work(1, 6)];
+    const placed = work(2, 9, smokeAlarmMsg());
+    placed.message!.building = "b1";
+    placed.message!.location = 'flat "7"';
+    const shed = work(4, 3);
+    shed.message!.shed = "shed-a";
+    const batch = [work(1, 5), placed, work(1, 6), shed];
     const ops = acceptedWorkOps(batch, ID);
     const frames = ops.find((o) => o.kind === "frames") as FramesOp;
     // structured clone, as postMessage does
     const items = framesToItems(structuredClone(frames));
     expect(items).toEqual(batch.map((w) => toOutboxItem(w.message!, ID)));
+    expect(JSON.parse(items[1]!.payload)).toMatchObject({ building: "b1", location: 'flat "7"' });
+    expect(JSON.parse(items[3]!.payload)).toMatchObject({ shed: "shed-a" });
   });
 
   it("writes the newest window once per device, and messages without bytes as ready entries", () => {

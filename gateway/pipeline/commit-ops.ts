@@ -13,7 +13,7 @@ import type { UplinkMsg } from "../../protocol/messages.js";
 import type { DeviceKindName, ReceiverReading } from "../../protocol/uplink.js";
 import type { DeviceWindow } from "../dedup/counter-table.js";
 import type { WriteOp } from "../storage/write-ops.js";
-import type { OutboxItem } from "../types.js";
+import type { AcceptedMessage, OutboxItem } from "../types.js";
 import { type SiteIdentity, toOutboxItem } from "./envelope.js";
 import type { AcceptedWork } from "./pipeline.js";
 
@@ -27,7 +27,11 @@ export interface FramesOp {
   deviceKinds: DeviceKindName[];
   receivedAt: number[];
   receivers: ReceiverReading[][];
+  /** The device's placement from the registry (undefined: none). */
+  placement: Array<Placement | undefined>;
 }
+
+type Placement = Pick<AcceptedMessage, "building" | "location" | "shed">;
 
 export function acceptedWorkOps(batch: readonly AcceptedWork[], id: SiteIdentity): WriteOp[] {
   const windows = new Map<number, DeviceWindow>();
@@ -43,6 +47,7 @@ export function acceptedWorkOps(batch: readonly AcceptedWork[], id: SiteIdentity
     deviceKinds: [],
     receivedAt: [],
     receivers: [],
+    placement: [],
   };
   let at = 0;
   for (const w of batch) {
@@ -59,12 +64,23 @@ export function acceptedWorkOps(batch: readonly AcceptedWork[], id: SiteIdentity
     op.deviceKinds.push(m.deviceKind);
     op.receivedAt.push(m.receivedAt);
     op.receivers.push(m.receivers);
+    op.placement.push(placementOf(m));
   }
   const ops: WriteOp[] = [];
   if (op.ends.length > 0) ops.push(op);
   if (items.length > 0) ops.push({ kind: "append", items });
   ops.push({ kind: "windows", windows: [...windows.values()] });
   return ops;
+}
+
+function placementOf(m: AcceptedMessage): Placement | undefined {
+  if (m.building === undefined && m.location === undefined && m.shed === undefined)
+    return undefined;
+  const p: Placement = {};
+  if (m.building !== undefined) p.building = m.building;
+  if (m.location !== undefined) p.location = m.location;
+  if (m.shed !== undefined) p.shed = m.shed;
+  return p;
 }
 
 /** The outbox entries of a FramesOp (on the committer's worker). */
@@ -78,20 +94,20 @@ export function framesToItems(op: FramesOp): OutboxItem[] {
     start = end;
     if (!dec.ok) throw new Error(`accepted frame ${i} does not decode: ${dec.reason}`);
     const f = dec.frame;
-    out.push(
-      toOutboxItem(
-        {
-          deviceId: f.deviceId,
-          deviceKind: op.deviceKinds[i]!,
-          counter: f.counter,
-          flags: f.flags,
-          msg: f.msg as UplinkMsg,
-          receivedAt: op.receivedAt[i]!,
-          receivers: op.receivers[i]!,
-        },
-        id,
-      ),
-    );
+    const m: AcceptedMessage = {
+      deviceId: f.deviceId,
+      deviceKind: op.deviceKinds[i]!,
+      counter: f.counter,
+      flags: f.flags,
+      msg: f.msg as UplinkMsg,
+      receivedAt: op.receivedAt[i]!,
+      receivers: op.receivers[i]!,
+    };
+    const p = op.placement[i];
+    if (p?.building !== undefined) m.building = p.building;
+    if (p?.location !== undefined) m.location = p.location;
+    if (p?.shed !== undefined) m.shed = p.shed;
+    out.push(toOutboxItem(m, id));
   }
   return out;
 }

@@ -8,7 +8,7 @@ import type { RegisteredDevice } from "../registry/registry.js";
 import { framed, keyOf } from "../testing/frames.js";
 import { VirtualClock } from "../testing/virtual-clock.js";
 import type { AcceptedMessage } from "../types.js";
-import { toOutboxItem } from "./envelope.js";
+import { envelopeJson, toEnvelope, toOutboxItem } from "./envelope.js";
 import { Pipeline } from "./pipeline.js";
 import { RateLimiter } from "./rate-limit.js";
 import { StageCounters } from "./stage-counters.js";
@@ -99,5 +99,28 @@ describe("toOutboxItem placement", () => {
     clock.advance(50);
     expect(payloads).toHaveLength(1);
     expect(payloads[0]).toMatchObject({ building: "b2", shed: "shed-b", location: "2-201" });
+  });
+});
+
+describe("envelopeJson", () => {
+  it("writes exactly what JSON.stringify writes for the envelope object", () => {
+    const cases: AcceptedMessage[] = [
+      accepted(),
+      accepted({ shed: "shed-a", building: "b1" }),
+      accepted({ receivers: [{ receiver: "serial:a", rssi: -71 }, { receiver: 'odd "name"\\' }] }),
+      accepted({
+        deviceId: 0xffffffff,
+        deviceKind: "smoke",
+        counter: 0xfffffffe,
+        building: "b2",
+        location: "101",
+        msg: { type: "smoke-event", event: 1, smokeLevel: 900, batteryMv: 2900, eventId: 3 },
+      }),
+    ];
+    for (const m of cases) {
+      expect(envelopeJson(m, ID)).toBe(JSON.stringify(toEnvelope(m, ID)));
+      const odd = { site: 'a"b', gateway: "g\n" };
+      expect(envelopeJson(m, odd)).toBe(JSON.stringify(toEnvelope(m, odd)));
+    }
   });
 });

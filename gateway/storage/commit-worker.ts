@@ -10,7 +10,7 @@ import { type MessagePort, workerData } from "node:worker_threads";
 import { SqliteOutbox } from "../outbox/sqlite-outbox.js";
 import { openGatewayDatabase } from "./database.js";
 import type { CommitRequest, CommitWorkerData, WorkerAnswer } from "./worker-protocol.js";
-import { commitGroups, outboxSnapshot, WriteExecutor } from "./write-ops.js";
+import { BatchApplier, outboxSnapshot, WriteExecutor } from "./write-ops.js";
 
 const init = workerData as CommitWorkerData;
 const port: MessagePort = init.port;
@@ -28,7 +28,7 @@ try {
     db,
     init.capBytes !== undefined ? { capBytes: init.capBytes } : {},
   );
-  const exec = new WriteExecutor(db, outbox);
+  const applier = new BatchApplier(new WriteExecutor(db, outbox), outbox);
   port.on("message", (m: CommitRequest) => {
     if (m.t === "close") {
       db.close();
@@ -36,7 +36,7 @@ try {
       port.close();
       return;
     }
-    answer({ t: "done", id: m.id, ...commitGroups(exec, outbox, m.groups) });
+    answer({ t: "done", id: m.id, ...applier.apply(m) });
   });
   answer({ t: "ready", outbox: outboxSnapshot(outbox) });
 } catch (err) {

@@ -137,14 +137,12 @@ describe("WorkerCommitter", () => {
 
   it("replaces a worker that died, and commits later work on the new one", async () => {
     const { db, committer } = await open();
-    const old = (committer as unknown as { worker: Worker }).worker;
+    const channel = (committer as unknown as { channel: { worker: Worker } }).channel;
+    const old = channel.worker;
     await old.terminate();
     const r = await submitted(committer, { n: 5 });
     expect(r.err).toBeUndefined();
     expect(stored(db)).toEqual([5]);
-    await waitFor(
-      () => ((committer as unknown as { worker: Worker }).worker !== old ? true : undefined),
-      "a new worker",
-    );
+    await waitFor(() => (channel.worker !== old ? true : undefined), "a new worker");
   });
 });

@@ -19,8 +19,13 @@ export interface OutboxSnapshot extends OutboxStats {
 }
 
 export type CommitRequest =
-  /** Each group is applied in one savepoint of one transaction. */
-  { t: "commit"; id: number; groups: WriteOp[][] } | { t: "close" };
+  /**
+   * Each group is applied in one savepoint of one transaction. `frameGroup`:
+   * the index of the accepted frames' group (-1: none); `resume`: the first
+   * batch sent after the main thread learned of a failed one (BatchApplier).
+   */
+  | { t: "commit"; id: number; groups: WriteOp[][]; frameGroup: number; resume: boolean }
+  | { t: "close" };
 
 export type WorkerAnswer =
   | { t: "ready"; outbox: OutboxSnapshot }

@@ -9,7 +9,7 @@
 import type { Statement } from "better-sqlite3";
 import { CounterStore } from "../dedup/counter-store.js";
 import type { DeviceWindow } from "../dedup/counter-table.js";
-import type { SqliteOutbox } from "../outbox/sqlite-outbox.js";
+import { SqliteOutbox } from "../outbox/sqlite-outbox.js";
 import { type FramesOp, framesToItems } from "../pipeline/commit-ops.js";
 import type { Outbox, OutboxItem } from "../types.js";
 import type { GatewayDatabase } from "./database.js";
@@ -80,6 +80,12 @@ export class WriteExecutor {
     this.group(ops);
   }
 
+  private appendQuietly(items: OutboxItem[]): void {
+    const o = this.requireOutbox();
+    if (o instanceof SqliteOutbox) o.appendQuietly(items);
+    else o.append(items);
+  }
+
   private requireOutbox(): Outbox {
     if (!this.outbox) throw new Error("no outbox to write to");
     return this.outbox;
@@ -88,11 +94,14 @@ export class WriteExecutor {
   private one(op: WriteOp, seqs: number[]): void {
     switch (op.kind) {
       case "frames":
-        this.requireOutbox().append(framesToItems(op));
+        this.appendQuietly(framesToItems(op));
         return;
       case "append": {
-        const entries = this.requireOutbox().append(op.items);
-        if (op.report) for (const e of entries) seqs.push(e.seq);
+        if (!op.report) {
+          this.appendQuietly(op.items);
+          return;
+        }
+        for (const e of this.requireOutbox().append(op.items)) seqs.push(e.seq);
         return;
       }
       case "windows":
@@ -140,4 +149,38 @@ export function commitGroups(
   // A rolled-back group leaves the outbox's cached size behind the table: read it again.
   if (commitError !== null || results.some((r) => r.error !== null)) outbox.reloadTotals();
   return { results, commitError, outbox: outboxSnapshot(outbox) };
+}
+
+/**
+ * Applies the committer's batches in order. Once a batch's frames fail, the
+ * frames of the batches already on their way behind it fail too, unapplied
+ * (the main thread fails them as well, in order, and submits them again in a
+ * batch marked `resume`): a stored counter window never claims a frame that
+ * is not stored. Other groups (alarm rows, removals) are applied as usual.
+ */
+export class BatchApplier {
+  private poisoned = false;
+
+  constructor(
+    private readonly exec: WriteExecutor,
+    private readonly outbox: SqliteOutbox,
+  ) {}
+
+  apply(m: {
+    groups: WriteOp[][];
+    frameGroup: number;
+    resume: boolean;
+  }): ReturnType<typeof commitGroups> {
+    if (m.resume) this.poisoned = false;
+    const skip = this.poisoned ? m.frameGroup : -1;
+    const groups = skip >= 0 ? m.groups.map((g, i) => (i === skip ? [] : g)) : m.groups;
+    const r = commitGroups(this.exec, this.outbox, groups);
+    if (skip >= 0) r.results[skip] = { error: "an earlier commit failed", seqs: [] };
+    else if (
+      m.frameGroup >= 0 &&
+      (r.commitError !== null || r.results[m.frameGroup]?.error != null)
+    )
+      this.poisoned = true;
+    return r;
+  }
 }
