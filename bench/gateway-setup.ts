@@ -3,7 +3,7 @@
  * SQLite file (WAL, synchronous=FULL unless stated), embedded Aedes and HTTP on
  * free ports, the site's standard rules, and N registered devices.
  */
-
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -141,4 +141,28 @@ export function median(xs: number[]): number {
 export function percentile(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+}
+
+/**
+ * Disk pressure for the latency bench (BENCH_DISK_PRESSURE=1): a child process
+ * that keeps rewriting a 32 MB file and fsyncing it, as a busy SD card makes
+ * every fsync of the gateway wait. Returns a stop function.
+ */
+export function startDiskPressure(): () => void {
+  const dir = mkdtempSync(join(tmpdir(), "haitang-pressure-"));
+  const script = `
+    const fs = require("node:fs");
+    const buf = Buffer.alloc(1 << 20, 7);
+    const path = ${JSON.stringify(join(dir, "load.bin"))};
+    for (;;) {
+      const fd = fs.openSync(path, "w");
+      for (let i = 0; i < 32; i++) fs.writeSync(fd, buf);
+      fs.fsyncSync(fd);
+      fs.closeSync(fd);
+    }`;
+  const child = spawn(process.execPath, ["-e", script], { stdio: "ignore" });
+  return () => {
+    child.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  };
 }

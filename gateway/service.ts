@@ -388,7 +388,9 @@ export class GatewayService {
     parts.timers.push(
       setInterval(() => this.tick(), t.rulesTickMs ?? 1000),
       setInterval(() => this.flushSlowState(), 5_000),
-      setInterval(() => this.parts?.downlinks.tick(this.clock()), 100),
+      // Resends are due every few hundred ms per command: small frequent ticks keep each one
+      // short, so a new alarm never waits long behind a round of resends (gateway-latency).
+      setInterval(() => this.parts?.downlinks.tick(this.clock()), 20),
     );
     log.info("gateway started", {
       site: cfg.site,
