@@ -25,6 +25,7 @@ import { CounterTable } from "./dedup/counter-table.js";
 import { DownlinkCounterStore } from "./downlink/counter-store.js";
 import { DownlinkQueue } from "./downlink/downlink-queue.js";
 import { LinkTable } from "./downlink/link.js";
+import { DownlinkQueueStore } from "./downlink/queue-store.js";
 import { buildHealth, buildMetrics, type HealthSources } from "./health.js";
 import type { InstallAuth } from "./http/auth.js";
 import { GatewayHttpServer } from "./http/server.js";
@@ -56,8 +57,9 @@ import { createCommandHandlers, UplinkClient, uplinkOptionsFromConfig } from "./
 export interface GatewayTuning {
   /** Longest an accepted frame waits for its grouped commit (ms). */
   commitIntervalMs?: number;
-  /** How long a frame waits for copies from other receivers before commit (ms). */
+  /** Overrides the site's ingest.mergeWindowMs (benchmarks, tests). */
   mergeWindowMs?: number;
+  /** Overrides the site's ingest.rateLimit (benchmarks, tests). */
   rateLimit?: RateLimitOptions;
   rulesTickMs?: number;
   /** Benchmarks of the CPU path only: no fsync. Never in production. */
@@ -83,8 +85,6 @@ export interface GatewayServiceOptions {
   onAccepted?(msg: AcceptedMessage, now: number): void;
   onDownlink?(deviceId: number, type: string, linkId: string, now: number): void;
 }
-
-export const DEFAULT_RATE_LIMIT: RateLimitOptions = { perSecond: 2, burst: 30 };
 
 interface Parts {
   db: GatewayDatabase;
@@ -171,6 +171,8 @@ export class GatewayService {
       links,
       hmac: midstateHmac,
       onSent: (d, msg, linkId) => this.opts.onDownlink?.(d, msg.type, linkId, this.clock()),
+      // waiting commands survive a restart; written with the batch of the frame that caused them
+      store: new DownlinkQueueStore(db, (ops) => write(ops, "downlink queue")),
     });
     const sse = new SseHub();
     const alarms = new AlarmStore(db, {
@@ -200,7 +202,7 @@ export class GatewayService {
       onTransition,
       log: log.child("actions"),
     });
-    const limiter = new RateLimiter(t.rateLimit ?? DEFAULT_RATE_LIMIT);
+    const limiter = new RateLimiter(t.rateLimit ?? cfg.ingest.rateLimit);
     const pipeline = new Pipeline(
       {
         lookup: (d) => registry.get(d),
@@ -230,7 +232,7 @@ export class GatewayService {
         },
         clock: this.clock,
       },
-      { mergeWindowMs: t.mergeWindowMs ?? 30 },
+      { mergeWindowMs: t.mergeWindowMs ?? cfg.ingest.mergeWindowMs },
     );
     const frameIn = (bytes: Uint8Array, reading: ReceiverReading) =>
       pipeline.handleFrame(bytes, reading, this.clock());
@@ -374,6 +376,7 @@ export class GatewayService {
     );
     this.parts = parts;
     syncStaticDevices(cfg, registry, admin, log);
+    downlinks.restore(now);
     this.startRules(cfg, now);
     try {
       await mqtt.start();
@@ -430,6 +433,9 @@ export class GatewayService {
     const p = this.parts;
     if (!p) return;
     syncStaticDevices(config, p.registry, p.admin, this.log);
+    const t = this.opts.tuning ?? {};
+    if (!t.rateLimit) p.limiter.configure(config.ingest.rateLimit);
+    if (t.mergeWindowMs === undefined) p.pipeline.setMergeWindowMs(config.ingest.mergeWindowMs);
     p.alarms.setEscalation(config.escalation);
     p.notifier.configure(config.notifications, config.escalation);
     this.startRules(config, this.clock());

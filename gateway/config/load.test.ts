@@ -54,6 +54,7 @@ describe("loadSiteConfig", () => {
     const r = loadSiteConfig({ text: base, baseDir: dir.path });
     if (!r.ok) throw new Error(formatConfigErrors(r.errors));
     expect(r.config.mqtt).toEqual({ mode: "embedded", host: "0.0.0.0", port: 1883 });
+    expect(r.config.ingest).toEqual({ rateLimit: { perSecond: 2, burst: 30 }, mergeWindowMs: 30 });
     expect(r.config.http).toEqual({ host: "127.0.0.1", port: 8080 });
     expect(r.config.utcOffsetMin).toBe(480);
     expect(r.config.cloud).toBeUndefined();
@@ -62,6 +63,14 @@ describe("loadSiteConfig", () => {
     expect(fire).toMatchObject({ kind: "device-event", interlink: { soundDurationS: 300 } });
     const illegal = r.config.rules.find((x) => x.kind === "illegal-load");
     expect(illegal).toMatchObject({ flatMinW: 800, windowS: 40, cut: true });
+  });
+
+  it("takes the rate limit and merge window from the ingest section, keeping defaults for the rest", () => {
+    const r = loadSiteConfig({
+      text: `${base}ingest: { rateLimit: { burst: 5 }, mergeWindowMs: 0 }\n`,
+    });
+    if (!r.ok) throw new Error(formatConfigErrors(r.errors));
+    expect(r.config.ingest).toEqual({ rateLimit: { perSecond: 2, burst: 5 }, mergeWindowMs: 0 });
   });
 
   it("fills the defaults of a cloud section", () => {
@@ -178,6 +187,20 @@ describe("loadSiteConfig", () => {
       "greater than the level before",
     ],
     ["port out of range", "http: { port: 70000 }\n", "http.port", 70000, "must be <= 65535"],
+    [
+      "a rate limit of nothing",
+      "ingest: { rateLimit: { perSecond: 0 } }\n",
+      "ingest.rateLimit.perSecond",
+      0,
+      "must be > 0",
+    ],
+    [
+      "a merge window of seconds",
+      "ingest: { mergeWindowMs: 5000 }\n",
+      "ingest.mergeWindowMs",
+      5000,
+      "must be <= 1000",
+    ],
     [
       "odd baud rate",
       "serial: [{ name: a, path: /dev/ttyUSB0, baud: 9601 }]\n",

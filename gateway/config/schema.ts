@@ -95,6 +95,25 @@ const http = {
   },
 };
 
+/** The per-frame path's knobs (gateway/pipeline): defaults are what the gateway always used. */
+const ingest = {
+  type: "object",
+  additionalProperties: false,
+  default: {},
+  properties: {
+    rateLimit: {
+      type: "object",
+      additionalProperties: false,
+      default: {},
+      properties: {
+        perSecond: { type: "number", exclusiveMinimum: 0, maximum: 10000, default: 2 },
+        burst: { type: "integer", minimum: 1, maximum: 100000, default: 30 },
+      },
+    },
+    mergeWindowMs: { type: "integer", minimum: 0, maximum: 1000, default: 30 },
+  },
+};
+
 const building = {
   type: "object",
   required: ["id"],
@@ -201,6 +220,7 @@ export const siteConfigSchema = {
     diskCapMB: { type: "number", minimum: 16, default: 1024 },
     serial: { type: "array", items: serialReceiver, default: [] },
     mqtt: mqttIngest,
+    ingest,
     cloud,
     http,
     buildings: { type: "array", items: building, default: [] },

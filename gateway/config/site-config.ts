@@ -263,6 +263,14 @@ export interface EscalationPolicyConfig {
   levels: EscalationLevelConfig[];
 }
 
+/** Per-frame ingest knobs (gateway/pipeline). */
+export interface IngestConfig {
+  /** Per-device token bucket: sustained frames per second and burst (frames back to back). */
+  rateLimit: { perSecond: number; burst: number };
+  /** How long an accepted frame waits for copies from other receivers before it is committed. */
+  mergeWindowMs: number;
+}
+
 export interface SiteConfig {
   site: string;
   gateway: string;
@@ -273,6 +281,7 @@ export interface SiteConfig {
   diskCapMB: number;
   serial: SerialReceiverConfig[];
   mqtt: MqttIngestConfig;
+  ingest: IngestConfig;
   cloud?: CloudUplinkConfig;
   http: HttpConfig;
   buildings: BuildingConfig[];

@@ -13,18 +13,21 @@ import { PRIORITY_ALARM, PRIORITY_EVENT } from "../types.js";
 import { DownlinkCounterStore } from "./counter-store.js";
 import { DownlinkQueue } from "./downlink-queue.js";
 import { type Link, LinkTable } from "./link.js";
+import { DownlinkQueueStore } from "./queue-store.js";
 
 /** The radio side: records what a receiver transmitted. */
 class RecordingLink implements Link {
   readonly sent: Array<{ deviceId: number; frame: Frame; bytes: string; macOk: boolean }> = [];
+  up = true;
   constructor(
     readonly id: string,
     private readonly keyFor: (d: number) => Uint8Array,
   ) {}
   isUp(): boolean {
-    return true;
+    return this.up;
   }
   send(deviceId: number, framed: Uint8Array): boolean {
+    if (!this.up) return false;
     const raw = deframeAll(framed).frames[0]!;
     const d = decodeFrame(raw);
     if (!d.ok) throw new Error("gateway sent a bad frame");
@@ -53,12 +56,13 @@ describe("DownlinkQueue", () => {
     return now;
   };
 
-  const build = () =>
+  const build = (store?: DownlinkQueueStore) =>
     new DownlinkQueue({
       lookup: (d) => registry.get(d),
       counters: new DownlinkCounterStore(db),
       links,
       hmac: nodeHmac,
+      ...(store ? { store } : {}),
     });
   let links: LinkTable;
 
@@ -158,5 +162,51 @@ describe("DownlinkQueue", () => {
     again.ack(CHARGER, 6, "serial:a");
     const after = radio.sent[radio.sent.length - 1]!.frame.counter;
     expect(after).toBeGreaterThan(before);
+  });
+
+  it("keeps waiting commands across a restart: a fire sounding for a sleeping detector and a cut for an unreachable charger", () => {
+    q = build(new DownlinkQueueStore(db));
+    q.send(DETECTOR, { msg: fire, priority: PRIORITY_ALARM, reason: "interlink" }, now);
+    const firstFire = radio.sent[0]!;
+    radio.up = false;
+    expect(q.send(CHARGER, { msg: relay, priority: PRIORITY_ALARM, reason: "cut" }, now)).toBe(
+      "queued",
+    );
+    // a config that the detector confirms leaves the store too
+    const cfg: DownlinkMsg = { type: "config", entries: [{ key: 1, value: 3600 }] };
+    q.send(DETECTOR, { msg: cfg, priority: PRIORITY_EVENT, reason: "config" }, now);
+    radio.up = true;
+    q.deviceHeard(DETECTOR, "serial:a", later(1));
+    const cfgSent = radio.sent.find((x) => x.frame.msg.type === "config")!;
+    q.commandAcked(DETECTOR, cfgSent.frame.counter);
+    radio.sent.length = 0;
+
+    // the process dies here (nothing stopped or flushed); a new one opens the same file
+    const restarted = build(new DownlinkQueueStore(db));
+    expect(restarted.restore(later(5_000))).toBe(2);
+    expect(restarted.pending().map((p) => [p.deviceId, p.msg.type])).toEqual([
+      [DETECTOR, "sound"],
+      [CHARGER, "relay"],
+    ]);
+    restarted.tick(now);
+    const after = radio.sent.map((x) => [x.deviceId, x.frame.msg.type]);
+    expect(after).toContainEqual([CHARGER, "relay"]);
+    expect(after).toContainEqual([DETECTOR, "sound"]);
+    // the sounding was signed before the restart: the same bytes again, so a detector that
+    // already sounds only repeats its command-ack
+    expect(radio.sent.find((x) => x.deviceId === DETECTOR)!.bytes).toBe(firstFire.bytes);
+    expect(radio.sent.every((x) => x.macOk)).toBe(true);
+  });
+
+  it("drops expired commands and those of devices gone from the registry when it restores", () => {
+    q = build(new DownlinkQueueStore(db));
+    const cfg: DownlinkMsg = { type: "config", entries: [{ key: 1, value: 3600 }] };
+    q.send(DETECTOR, { msg: cfg, priority: PRIORITY_EVENT, reason: "config" }, now);
+    q.send(CHARGER, { msg: relay, priority: PRIORITY_ALARM, reason: "cut" }, now);
+    registry.decommission(CHARGER);
+    const restarted = build(new DownlinkQueueStore(db));
+    expect(restarted.restore(later(60_000))).toBe(1);
+    expect(build(new DownlinkQueueStore(db)).restore(later(15 * 60_000))).toBe(0);
+    expect(new DownlinkQueueStore(db).load()).toEqual([]);
   });
 });

@@ -14,7 +14,8 @@
  *   every repeatEveryMs (shorter than the listening window) until the
  *   command-ack, for at most urgentRepeatForMs, so one of them lands in a
  *   scheduled window.
- * Queues are short and expire, so memory stays bounded.
+ * Queues are short and expire, so memory stays bounded. With a store
+ * (queue-store.ts) the waiting commands survive a restart (`restore`).
  */
 import { encodeFrame } from "../../protocol/codec.js";
 import { frameBytes } from "../../protocol/framing.js";
@@ -24,6 +25,7 @@ import type { RegisteredDevice } from "../registry/registry.js";
 import type { Priority } from "../types.js";
 import type { DownlinkCounterStore } from "./counter-store.js";
 import type { LinkTable } from "./link.js";
+import type { DownlinkQueueStore } from "./queue-store.js";
 
 export interface DownlinkRequest {
   msg: DownlinkMsg;
@@ -32,6 +34,8 @@ export interface DownlinkRequest {
 }
 
 interface Queued extends DownlinkRequest {
+  /** Row id in the store (when there is one). */
+  id?: number;
   queuedAt: number;
   /** Queue rank: sound commands first, then by priority, then age. */
   rank: number;
@@ -85,6 +89,8 @@ export interface DownlinkDeps {
   hmac: HmacFn;
   /** Called for the first transmission of each downlink (live events, latency benchmarks). */
   onSent?(deviceId: number, msg: DownlinkMsg, linkId: string, counter: number): void;
+  /** Keeps waiting commands across restarts. */
+  store?: DownlinkQueueStore;
 }
 
 function rankOf(r: DownlinkRequest): number {
@@ -173,7 +179,8 @@ export class DownlinkQueue {
     if (!q) return false;
     const i = q.findIndex((it) => it.signed?.counter === counter);
     if (i < 0) return false;
-    q.splice(i, 1);
+    const [done] = q.splice(i, 1);
+    this.forget([done!]);
     this.stats.confirmed++;
     if (q.length === 0) this.queues.delete(deviceId);
     return true;
@@ -186,6 +193,7 @@ export class DownlinkQueue {
     const dev = this.deps.lookup(deviceId);
     if (!dev) {
       this.queues.delete(deviceId);
+      this.forget(q);
       return 0;
     }
     let n = 0;
@@ -281,6 +289,11 @@ export class DownlinkQueue {
     if (!q) return;
     this.queues.delete(fromId);
     const unsigned = q.filter((it) => it.signed === undefined);
+    this.forget(q.filter((it) => it.signed !== undefined));
+    this.deps.store?.moved(
+      unsigned.flatMap((it) => (it.id === undefined ? [] : [it.id])),
+      toId,
+    );
     if (unsigned.length) this.queues.set(toId, [...(this.queues.get(toId) ?? []), ...unsigned]);
   }
 
@@ -289,19 +302,84 @@ export class DownlinkQueue {
     this.deps.counters.ensure(deviceId);
   }
 
+  /**
+   * Puts back the commands a store kept across a restart. Mains devices get
+   * theirs resent at once; sound commands for sleeping detectors resume their
+   * resend schedule for what is left of it; the rest wait for the device's
+   * next uplink. Expired ones and those of devices no longer active go.
+   */
+  restore(now: number): number {
+    const store = this.deps.store;
+    if (!store) return 0;
+    const gone: number[] = [];
+    let n = 0;
+    for (const s of store.load()) {
+      const dev = this.deps.lookup(s.deviceId);
+      if (dev?.status !== "active" || now - s.queuedAt > this.o.ttlMs) {
+        gone.push(s.id);
+        continue;
+      }
+      const item: Queued = {
+        id: s.id,
+        msg: s.msg,
+        priority: s.priority,
+        reason: s.reason,
+        queuedAt: s.queuedAt,
+        rank: rankOf(s),
+        sends: 0,
+        ...(s.signed ? { signed: s.signed } : {}),
+      };
+      const repeatUntil = !dev.sleepy
+        ? now + this.o.mainsRepeatEveryMs * (this.o.mainsMaxSends - 1)
+        : s.msg.type === "sound"
+          ? s.queuedAt + this.o.urgentRepeatForMs
+          : undefined;
+      if (repeatUntil !== undefined && now < repeatUntil) {
+        item.repeatUntil = repeatUntil;
+        item.nextRepeatAt = now;
+        this.repeating.add(s.deviceId);
+      }
+      const q = this.queues.get(s.deviceId) ?? [];
+      q.push(item);
+      q.sort((a, b) => a.rank - b.rank || a.queuedAt - b.queuedAt);
+      this.queues.set(s.deviceId, q);
+      n++;
+    }
+    store.remove(gone);
+    return n;
+  }
+
   private enqueue(deviceId: number, req: DownlinkRequest, now: number): Queued | undefined {
     const q = this.queues.get(deviceId) ?? [];
+    const dropped: Queued[] = [];
     // One sound command per device: a newer one (fire -> hush -> stop) replaces it.
-    const kept = req.msg.type === "sound" ? q.filter((it) => it.msg.type !== "sound") : q;
+    const kept =
+      req.msg.type === "sound"
+        ? q.filter((it) => {
+            if (it.msg.type !== "sound") return true;
+            dropped.push(it);
+            return false;
+          })
+        : q;
     const item: Queued = { ...req, queuedAt: now, rank: rankOf(req), sends: 0 };
     kept.push(item);
     kept.sort((a, b) => a.rank - b.rank || a.queuedAt - b.queuedAt);
     while (kept.length > this.o.perDeviceCap) {
-      kept.pop();
+      dropped.push(kept.pop()!);
       this.stats.overflow++;
     }
     this.queues.set(deviceId, kept);
     this.stats.queued++;
+    const store = this.deps.store;
+    if (store && kept.includes(item))
+      item.id = store.insert({
+        deviceId,
+        msg: req.msg,
+        priority: req.priority,
+        reason: req.reason,
+        queuedAt: now,
+      });
+    this.forget(dropped);
     return kept.includes(item) ? item : undefined;
   }
 
@@ -309,8 +387,16 @@ export class DownlinkQueue {
     const q = this.queues.get(deviceId);
     if (!q) return;
     const i = q.indexOf(item);
-    if (i >= 0) q.splice(i, 1);
+    if (i >= 0) {
+      q.splice(i, 1);
+      this.forget([item]);
+    }
     if (q.length === 0) this.queues.delete(deviceId);
+  }
+
+  /** Commands that left the queue leave the store too. */
+  private forget(items: readonly Queued[]): void {
+    this.deps.store?.remove(items.flatMap((it) => (it.id === undefined ? [] : [it.id])));
   }
 
   /** `scheduled`: a resend on a sleepy device's urgent schedule (not counted against maxSends). */
@@ -334,6 +420,7 @@ export class DownlinkQueue {
       const counter = this.deps.counters.take(dev.deviceId);
       const frame = { deviceId: dev.deviceId, counter, flags: 0, msg: item.msg };
       item.signed = { counter, bytes: frameBytes(encodeFrame(frame, dev.key, this.deps.hmac)) };
+      if (item.id !== undefined) this.deps.store?.signed(item.id, counter, item.signed.bytes);
     }
     if (!link.send(dev.deviceId, item.signed.bytes)) {
       this.stats.linkDown++;

@@ -114,6 +114,11 @@ export class Pipeline {
     this.recent = new MergeWindow(this.opts.recentKeepMs, this.opts.recentCap);
   }
 
+  /** A reloaded config's merge window (frames already held keep their release time). */
+  setMergeWindowMs(ms: number): void {
+    this.opts.mergeWindowMs = ms;
+  }
+
   recentSize(): number {
     return this.recent.size();
   }
