@@ -24,6 +24,7 @@ import type { EscalationPolicyConfig } from "../config/site-config.js";
 import type { GatewayDatabase } from "../storage/database.js";
 import { WriteExecutor, type WriteOp } from "../storage/write-ops.js";
 import { type Action, type Outbox, type OutboxItem, PRIORITY_ALARM } from "../types.js";
+import { insertOp, PRUNE_WHERE, updateOp } from "./alarm-writes.js";
 import { dueLevel, policyFor } from "./escalation.js";
 import { type AlarmRow, migrateAlarms } from "./schema.js";
 
@@ -90,57 +91,6 @@ const PRUNE_EVERY_MS = 3_600_000;
 
 const keyOf = (deviceId: number, port: number | undefined, kind: string) =>
   `${deviceId}:${port ?? NO_PORT}:${kind}`;
-
-const COLUMNS = [
-  "id",
-  "alarm_id",
-  "kind",
-  "severity",
-  "device_id",
-  "port",
-  "rule",
-  "active",
-  "acknowledged",
-  "raised_at",
-  "cleared_at",
-  "acknowledged_at",
-  "acknowledged_by",
-  "comment",
-  "level",
-  "evidence",
-  "location",
-  "updated_at",
-] as const satisfies ReadonlyArray<keyof AlarmRow>;
-const INSERT_SQL = `INSERT INTO alarms (${COLUMNS.join(", ")}) VALUES (${COLUMNS.map(() => "?").join(", ")})`;
-/** Every field a transition can change, by id. */
-const UPDATE_SQL =
-  "UPDATE alarms SET device_id = ?, active = ?, acknowledged = ?, cleared_at = ?, acknowledged_at = ?, acknowledged_by = ?, comment = ?, level = ?, updated_at = ? WHERE id = ?";
-const PRUNE_WHERE = "active = 0 AND acknowledged = 1 AND updated_at < ?";
-
-function insertOp(r: AlarmRow): WriteOp {
-  return { kind: "run", sql: INSERT_SQL, rows: [COLUMNS.map((c) => r[c])] };
-}
-
-function updateOp(r: AlarmRow): WriteOp {
-  return {
-    kind: "run",
-    sql: UPDATE_SQL,
-    rows: [
-      [
-        r.device_id,
-        r.active,
-        r.acknowledged,
-        r.cleared_at,
-        r.acknowledged_at,
-        r.acknowledged_by,
-        r.comment,
-        r.level,
-        r.updated_at,
-        r.id,
-      ],
-    ],
-  };
-}
 
 export function toRecord(r: AlarmRow): AlarmRecord {
   const a: AlarmRecord = {
