@@ -302,6 +302,7 @@ export class GatewayService {
         downlinks,
         directory: registry,
         ...(this.opts.applyConfigText ? { applyConfig: this.opts.applyConfigText } : {}),
+        durable: () => committer.durable(),
         clock: this.clock,
       }),
       health: () => {

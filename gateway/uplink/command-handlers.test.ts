@@ -13,7 +13,7 @@ import { createCommandHandlers } from "./command-handlers.js";
 const dir = tmpDir("haitang-cmd-");
 afterAll(() => dir.remove());
 
-function setup() {
+function setup(durable?: () => Promise<void>) {
   const db = openGatewayDatabase(join(dir.path, `c${Math.random()}.db`));
   const alarms = new AlarmStore(db, { site: "s1", gateway: "gw" });
   alarms.load();
@@ -34,6 +34,7 @@ function setup() {
       },
     },
     applyConfig: (yaml) => loadSiteConfig({ text: yaml }),
+    ...(durable ? { durable } : {}),
     clock: () => 1000,
   });
   return { alarms, handlers, sent };
@@ -54,6 +55,29 @@ describe("command handlers", () => {
       ok: false,
       error: "no alarm gw-404",
     });
+  });
+
+  it("answers an acknowledgement or a cut only once the change is on disk", async () => {
+    let commit: () => void = () => {};
+    const { alarms, handlers } = setup(() => new Promise<void>((r) => (commit = r)));
+    const [t] = alarms.apply(
+      { type: "raise-alarm", kind: "fire", severity: "critical", deviceId: 0xa001, rule: "fire" },
+      0,
+    );
+    let answered = false;
+    const ack = handlers["ack-alarm"]!({ alarmId: t!.alarmId, by: "Li" }, req);
+    void Promise.resolve(ack).then(() => (answered = true));
+    await new Promise((r) => setImmediate(r));
+    expect(answered).toBe(false);
+    commit();
+    expect(await ack).toMatchObject({ ok: true });
+    const cut = handlers["set-port"]!({ deviceId: "0000c001", port: 3, on: false }, req);
+    answered = false;
+    void Promise.resolve(cut).then(() => (answered = true));
+    await new Promise((r) => setImmediate(r));
+    expect(answered).toBe(false);
+    commit();
+    expect(await cut).toMatchObject({ ok: true });
   });
 
   it("cuts a charger port at alarm priority and refuses a device that is not a charger", async () => {

@@ -33,6 +33,12 @@ export interface CommandHandlerDeps {
   directory: DeviceDirectory;
   /** Validates and applies new site YAML (ConfigReloader.applyText). */
   applyConfig?: (yaml: string) => LoadResult;
+  /**
+   * Resolves once the changes made so far are on disk (the committer): an
+   * acknowledged alarm or a queued command is answered only when it would
+   * survive a restart.
+   */
+  durable?: () => Promise<void>;
   clock?: () => number;
 }
 
@@ -41,11 +47,13 @@ const SOUND = { fire: [SOUND_FIRE, 300], hush: [SOUND_HUSH, 600], stop: [SOUND_S
 export function createCommandHandlers(deps: CommandHandlerDeps): CommandHandlers {
   const clock = deps.clock ?? Date.now;
   return {
-    "ack-alarm": (p) => {
+    "ack-alarm": async (p) => {
       const r = deps.alarms.ack(p.alarmId, p.by, p.comment, clock());
-      return r.ok ? { ok: true, data: r.alarm } : { ok: false, error: r.error };
+      if (!r.ok) return { ok: false, error: r.error };
+      await deps.durable?.();
+      return { ok: true, data: r.alarm };
     },
-    "set-port": (p, req) => {
+    "set-port": async (p, req) => {
       const id = Number.parseInt(p.deviceId, 16);
       const d = deps.directory.get(id);
       if (d?.status !== "active") return { ok: false, error: `no active device ${p.deviceId}` };
@@ -61,6 +69,7 @@ export function createCommandHandlers(deps: CommandHandlerDeps): CommandHandlers
         clock(),
       );
       const ok = outcome === "sent" || outcome === "queued";
+      if (ok) await deps.durable?.();
       return ok ? { ok, data: { outcome } } : { ok, error: `not delivered: ${outcome}` };
     },
     "update-config": (p) => {
@@ -74,7 +83,7 @@ export function createCommandHandlers(deps: CommandHandlerDeps): CommandHandlers
             error: `invalid config, the running one stays: ${r.errors.map((e) => e.message).join("; ")}`,
           };
     },
-    sound: (p, req) => {
+    sound: async (p, req) => {
       const detectors = deps.directory
         .inBuilding(p.building)
         .filter((d) => d.kind === "smoke" && d.status === "active");
@@ -93,6 +102,7 @@ export function createCommandHandlers(deps: CommandHandlerDeps): CommandHandlers
           clock(),
         );
       }
+      await deps.durable?.();
       return { ok: true, data: { outcomes } };
     },
   };
