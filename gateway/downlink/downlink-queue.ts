@@ -26,6 +26,7 @@ import type { Priority } from "../types.js";
 import type { DownlinkCounterStore } from "./counter-store.js";
 import type { LinkTable } from "./link.js";
 import type { DownlinkQueueStore } from "./queue-store.js";
+import { ResendSchedule } from "./resend-schedule.js";
 
 export interface DownlinkRequest {
   msg: DownlinkMsg;
@@ -112,8 +113,8 @@ export class DownlinkQueue {
   private readonly deps: DownlinkDeps;
   private readonly o: Required<DownlinkQueueOptions>;
   private readonly queues = new Map<number, Queued[]>();
-  /** Devices with commands on a resend schedule (tick looks only at these). */
-  private readonly repeating = new Set<number>();
+  /** Commands on a resend schedule, by when they are next due (tick looks only at those). */
+  private readonly schedule = new ResendSchedule<Queued>();
 
   constructor(deps: DownlinkDeps, opts: DownlinkQueueOptions = {}) {
     this.deps = deps;
@@ -140,14 +141,14 @@ export class DownlinkQueue {
     if (!dev.sleepy) {
       item.repeatUntil = now + this.o.mainsRepeatEveryMs * (this.o.mainsMaxSends - 1);
       item.nextRepeatAt = now + this.o.mainsRepeatEveryMs;
-      this.repeating.add(deviceId);
+      this.schedule.push(item.nextRepeatAt, deviceId, item);
       return this.transmit(dev, item, linkId) ? "sent" : "queued";
     }
     if (req.msg.type === "sound") {
       // Best effort now (it may be listening); resent until it lands in a listening window.
       item.repeatUntil = now + this.o.urgentRepeatForMs;
       item.nextRepeatAt = now + this.o.repeatEveryMs;
-      this.repeating.add(deviceId);
+      this.schedule.push(item.nextRepeatAt, deviceId, item);
       this.transmit(dev, item, linkId);
     }
     return "queued";
@@ -216,29 +217,27 @@ export class DownlinkQueue {
 
   /** Resends scheduled commands and gives up on old ones; call every ~100 ms. */
   tick(now: number): void {
-    for (const id of [...this.repeating]) {
-      const q = this.queues.get(id);
+    for (;;) {
+      const due = this.schedule.popDue(now);
+      if (!due) return;
+      const { deviceId: id, item } = due;
+      // Skip commands that left the queue or were rescheduled since this entry was made.
+      if (item.nextRepeatAt !== due.at || !this.queues.get(id)?.includes(item)) continue;
       const dev = this.deps.lookup(id);
-      let still = false;
-      for (const item of q ? [...q] : []) {
-        if (item.repeatUntil === undefined || item.nextRepeatAt === undefined) continue;
-        if (now > item.repeatUntil) {
-          delete item.repeatUntil;
-          delete item.nextRepeatAt;
-          // Mains devices always listen: no command-ack after the resends means it did not get through.
-          if (dev && !dev.sleepy) {
-            this.remove(id, item);
-            this.stats.gaveUp++;
-          }
-          continue;
+      if (item.repeatUntil === undefined || now > item.repeatUntil) {
+        delete item.repeatUntil;
+        delete item.nextRepeatAt;
+        // Mains devices always listen: no command-ack after the resends means it did not get through.
+        if (dev && !dev.sleepy) {
+          this.remove(id, item);
+          this.stats.gaveUp++;
         }
-        still = true;
-        if (now < item.nextRepeatAt) continue;
-        item.nextRepeatAt = now + (dev?.sleepy ? this.o.repeatEveryMs : this.o.mainsRepeatEveryMs);
-        if (dev?.lastReceiver !== undefined)
-          this.transmit(dev, item, dev.lastReceiver, dev.sleepy === true);
+        continue;
       }
-      if (!still) this.repeating.delete(id);
+      item.nextRepeatAt = now + (dev?.sleepy ? this.o.repeatEveryMs : this.o.mainsRepeatEveryMs);
+      this.schedule.push(item.nextRepeatAt, id, item);
+      if (dev?.lastReceiver !== undefined)
+        this.transmit(dev, item, dev.lastReceiver, dev.sleepy === true);
     }
   }
 
@@ -337,7 +336,7 @@ export class DownlinkQueue {
       if (repeatUntil !== undefined && now < repeatUntil) {
         item.repeatUntil = repeatUntil;
         item.nextRepeatAt = now;
-        this.repeating.add(s.deviceId);
+        this.schedule.push(now, s.deviceId, item);
       }
       const q = this.queues.get(s.deviceId) ?? [];
       q.push(item);
