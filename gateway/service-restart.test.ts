@@ -70,8 +70,10 @@ describe("gateway restart and ingest settings", () => {
     return { gw, sent };
   }
   const counters: Record<number, number> = {};
-  const frame = (d: number, msg: Msg) =>
-    deframeAll(framed(d, (counters[d] = (counters[d] ?? 0) + 1), msg, KEYS.get(d)!)).frames[0]!;
+  const frame = (d: number, msg: Msg) => {
+    counters[d] = (counters[d] ?? 0) + 1;
+    return deframeAll(framed(d, counters[d], msg, KEYS.get(d)!)).frames[0]!;
+  };
 
   it("delivers a fire sounding and a port cut that were waiting when the gateway restarted", async () => {
     const config = await site(dir.path);

@@ -5,7 +5,7 @@ describe("ResendSchedule", () => {
   it("hands out only what is due, earliest first, whatever the order of pushes", () => {
     const s = new ResendSchedule<string>();
     const times = Array.from({ length: 500 }, (_, i) => (i * 7919) % 1000);
-    times.forEach((t, i) => s.push(t, i, `c${i}`));
+    for (const [i, t] of times.entries()) s.push(t, i, `c${i}`);
     expect(s.popDue(-1)).toBeUndefined();
     const out: number[] = [];
     for (let now = 0; now < 1000; now += 37) {
