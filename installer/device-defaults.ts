@@ -5,6 +5,7 @@
  * board's pin table (firmware/build/boards.ts).
  */
 import type { Board } from "../firmware/build/boards.js";
+import { type PinPlan, planPins } from "../firmware/build/pin-plan.js";
 import type {
   ChargerThresholds,
   DeviceKind,
@@ -57,52 +58,10 @@ export const DEFAULT_LISTEN_WINDOW_MS: Record<DeviceKind, number> = {
   guardian: 2000,
 };
 
-/** Pins the UART to the radio uses by default (kept free of roles). */
-const UART_PINS = new Set(["B6", "B7", "A9", "A10", "D16", "D17", "D1", "D3"]);
-
-export type PinPlan = { ok: true; pins: Record<string, string> } | { ok: false; reason: string };
-
-/** Analog and digital roles of a kind (charger roles grow with its port count). */
-export function pinRoles(kind: DeviceKind, ports: number): { analog: string[]; digital: string[] } {
-  if (kind === "smoke")
-    return { analog: ["smoke", "battery"], digital: ["buzzer", "test", "tamper"] };
-  if (kind === "guardian") return { analog: ["battery"], digital: ["door", "motion"] };
-  const analog = ["temp"];
-  const digital: string[] = [];
-  for (let i = 0; i < ports; i++) {
-    analog.push(`power${i}`);
-    digital.push(`relay${i}`);
-  }
-  return { analog, digital };
-}
-
-/** Assigns board pins to roles: analog roles to ADC pins, the rest to plain GPIO. */
+/**
+ * A pin for every role of the kind on the board (firmware/build/pin-plan.ts:
+ * the same plan the simulator gives its virtual devices).
+ */
 export function defaultPins(kind: DeviceKind, board: Board, ports: number): PinPlan {
-  const roles = pinRoles(kind, ports);
-  const adc = board.analogPins.filter((p) => !UART_PINS.has(p));
-  const gpio = board.pins.filter(
-    (p) => !UART_PINS.has(p) && !board.analogPins.includes(p) && !/^(LED|BTN)/.test(p),
-  );
-  if (roles.analog.length > adc.length) {
-    return {
-      ok: false,
-      reason:
-        `${kind} needs ${roles.analog.length} analog inputs (${roles.analog.join(", ")}) ` +
-        `but ${board.name} has ${adc.length}`,
-    };
-  }
-  if (roles.digital.length > gpio.length) {
-    return {
-      ok: false,
-      reason: `${kind} needs ${roles.digital.length} digital pins but ${board.name} has ${gpio.length}`,
-    };
-  }
-  const pins: Record<string, string> = {};
-  roles.analog.forEach((role, i) => {
-    pins[role] = adc[i] as string;
-  });
-  roles.digital.forEach((role, i) => {
-    pins[role] = gpio[i] as string;
-  });
-  return { ok: true, pins };
+  return planPins(kind, board, ports);
 }

@@ -9,6 +9,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { repoRoot } from "../../common/paths.js";
 import type { DeviceConfig, DeviceKind } from "../device-config.js";
 import { type Board, describePins } from "./boards.js";
+import { MUX_SELECT_ROLES } from "./pin-plan.js";
 
 export interface ConfigIssue {
   /** Dotted path into the JSON ("charger.portLimitW"), "" for the whole document. */
@@ -184,14 +185,19 @@ export function checkKindAndBoard(
 }
 
 /** Roles the apps read with analogRead (firmware/devices): they need an ADC pin. */
-const ANALOG_ROLE = /^(smoke|battery|temp|power\d+)$/;
+const ANALOG_ROLE = /^(smoke|battery|temp|mux|power\d+)$/;
 
 /** Roles an app uses without asking `hal.has` first: a build without them fails at boot. */
 function requiredRoles(config: DeviceConfig): string[] {
   if (config.kind === "smoke") return ["smoke", "buzzer"];
   if (config.kind === "charger" && config.charger) {
-    const roles = ["temp"];
-    for (let i = 0; i < config.charger.ports; i++) roles.push(`relay${i}`, `power${i}`);
+    // Port meters on their own ADC pins, or behind a multiplexer (firmware/build/pin-plan.ts).
+    const muxed = config.pins.mux !== undefined;
+    const roles = muxed ? ["temp", "mux", ...MUX_SELECT_ROLES] : ["temp"];
+    for (let i = 0; i < config.charger.ports; i++) {
+      roles.push(`relay${i}`);
+      if (!muxed) roles.push(`power${i}`);
+    }
     return roles;
   }
   return [];

@@ -3,6 +3,8 @@
  * shed temperature. It enforces every cut-off by itself, gateway or not.
  * Pins per port i: "power<i>" (ADC), "relay<i>" (high = on), optional
  * "short<i>" (over-current comparator, high = tripped); "temp" (NTC ADC).
+ * Boards with fewer ADC channels than ports read the meters through a
+ * multiplexer instead: "mux" (ADC) and select lines "muxS0".."muxS3".
  *
  * Port power: the meter's ADC is scaled so 1.0 = PORT_FULL_SCALE_W.
  * sample(now) reads every port and cuts a short circuit at once, in the same
@@ -179,6 +181,8 @@ export function createShedCharger(
     lowMs.push(-1);
     goneMs.push(-1);
   }
+  const muxed = hal.has("mux");
+  let muxAt = -1;
   let overTemp = false;
   let shedOverMs = -1;
   let hotCount = 0;
@@ -333,6 +337,16 @@ export function createShedCharger(
     if (nowMs >= nextHeartbeatMs) heartbeat(nowMs);
   }
 
+  /** Port i's meter: its own ADC pin, or channel i of the multiplexer (firmware/build/pin-plan.ts). */
+  function meter(i: number): number {
+    if (!muxed) return hal.analog(powerRole[i]!);
+    // Only the select lines that change are written.
+    for (let b = 0; b < 4; b++)
+      if (((i ^ muxAt) >> b) & 1) hal.write("muxS" + b, ((i >> b) & 1) === 1);
+    muxAt = i;
+    return hal.analog("mux");
+  }
+
   function watchShort(port: number): void {
     hal.watch("short" + port, 0, false, function (high, t) {
       if (high && relayOn(state[port]!)) cut(port, REASON_SHORT_CIRCUIT, t);
@@ -362,7 +376,7 @@ export function createShedCharger(
       const dtH = (nowMs - lastMs) / 3600000;
       lastMs = nowMs;
       for (let i = 0; i < n; i++) {
-        const p = Math.round(hal.analog(powerRole[i]!) * PORT_FULL_SCALE_W);
+        const p = Math.round(meter(i) * PORT_FULL_SCALE_W);
         powerW[i] = p;
         if (!relayOn(state[i]!)) continue;
         if (p >= s.shortCircuitW) cut(i, REASON_SHORT_CIRCUIT, nowMs);

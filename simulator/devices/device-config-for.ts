@@ -4,30 +4,11 @@
  * typed by hand), pins assigned by role on the board, thresholds from the
  * HAZARDS.md defaults with the scenario's overrides.
  */
+
+import { BOARD_NAMES, findBoard } from "../../firmware/build/boards.js";
+import { planPins } from "../../firmware/build/pin-plan.js";
 import type { DeviceConfig, DeviceKind } from "../../firmware/device-config.js";
 import { createRng, hash32 } from "../physics/prng.js";
-
-/** Espruino Pico: ADC pins, and digital pins clear of USB (A11/A12) and Serial1 (B6/B7). */
-const PICO_ANALOG = ["A0", "A1", "A2", "A3", "A4", "A5", "A6", "A7", "B0", "B1"];
-const PICO_DIGITAL = [
-  "A8",
-  "A9",
-  "A10",
-  "A13",
-  "A14",
-  "A15",
-  "B2",
-  "B3",
-  "B4",
-  "B5",
-  "B8",
-  "B9",
-  "B10",
-  "B12",
-  "B13",
-  "B14",
-  "B15",
-];
 
 export const DEFAULT_BOARD = "PICO";
 
@@ -49,43 +30,37 @@ export interface VirtualDeviceSpec {
   deviceId: number;
   key: string;
   heartbeatS?: number;
+  /** Board name as the build takes it (firmware/build/boards.ts); DEFAULT_BOARD when absent. */
+  board?: string;
   /** Overrides for the kind's thresholds and for heartbeatS / listenWindowMs. */
   thresholds?: Record<string, number>;
 }
 
-function pinsFor(kind: DeviceKind, ports: number): Record<string, string> {
-  const a = [...PICO_ANALOG];
-  const d = [...PICO_DIGITAL];
-  const take = (list: string[], role: string) => {
-    const pin = list.shift();
-    if (!pin) throw new Error(`no pin left on ${DEFAULT_BOARD} for '${role}'`);
-    return pin;
-  };
-  const pins: Record<string, string> = {};
-  if (kind === "smoke") {
-    pins.smoke = take(a, "smoke");
-    pins.battery = take(a, "battery");
-    pins.buzzer = take(d, "buzzer");
-    pins.test = take(d, "test");
-    pins.tamper = take(d, "tamper");
-  } else if (kind === "charger") {
-    for (let i = 0; i < ports; i++) {
-      pins[`power${i}`] = take(a, `power${i}`);
-      pins[`relay${i}`] = take(d, `relay${i}`);
-      pins[`short${i}`] = take(d, `short${i}`);
-    }
-    pins.temp = take(a, "temp");
-  } else {
-    pins.battery = take(a, "battery");
-    pins.door = take(d, "door");
-    pins.motion = take(d, "motion");
-  }
-  return pins;
+/**
+ * The pins a flashed board of this kind would get (firmware/build/pin-plan.ts),
+ * with an over-current comparator per charger port where the board has pins
+ * left for them. Throws a message naming the board when the kind does not fit.
+ */
+export function pinsFor(
+  kind: DeviceKind,
+  ports: number,
+  boardName: string,
+): Record<string, string> {
+  const board = findBoard(boardName);
+  if (!board) throw new Error(`unknown board '${boardName}' (known: ${BOARD_NAMES.join(", ")})`);
+  if (!board.kinds.includes(kind))
+    throw new Error(
+      `board ${board.name} does not support kind '${kind}' (it supports ${board.kinds.join(", ")})`,
+    );
+  const plan = planPins(kind, board, ports, { shorts: true });
+  if (!plan.ok) throw new Error(`cannot place the ${kind}'s pins on ${board.name}: ${plan.reason}`);
+  return plan.pins;
 }
 
 export function deviceConfigFor(spec: VirtualDeviceSpec): DeviceConfig {
   const t = spec.thresholds ?? {};
   const pick = (k: string, dflt: number) => (typeof t[k] === "number" ? (t[k] as number) : dflt);
+  const board = spec.board ?? DEFAULT_BOARD;
   const base = {
     deviceId: spec.deviceId,
     kind: spec.kind,
@@ -98,7 +73,7 @@ export function deviceConfigFor(spec: VirtualDeviceSpec): DeviceConfig {
       return {
         ...base,
         listenWindowMs: pick("listenWindowMs", 1000),
-        pins: pinsFor("smoke", 0),
+        pins: pinsFor("smoke", 0, board),
         smoke: {
           alarmLevel: pick("alarmLevel", 300),
           confirmSamples: pick("confirmSamples", 3),
@@ -112,7 +87,7 @@ export function deviceConfigFor(spec: VirtualDeviceSpec): DeviceConfig {
       return {
         ...base,
         listenWindowMs: pick("listenWindowMs", 0),
-        pins: pinsFor("charger", ports),
+        pins: pinsFor("charger", ports, board),
         charger: {
           ports,
           portLimitW: pick("portLimitW", 1100),
@@ -133,7 +108,7 @@ export function deviceConfigFor(spec: VirtualDeviceSpec): DeviceConfig {
       return {
         ...base,
         listenWindowMs: pick("listenWindowMs", 1000),
-        pins: pinsFor("guardian", 0),
+        pins: pinsFor("guardian", 0, board),
         guardian: { reportIntervalS: pick("reportIntervalS", 900) },
       };
   }

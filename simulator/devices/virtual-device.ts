@@ -21,6 +21,8 @@ export type TransmitHandler = (
 export class VirtualDevice {
   readonly name: string;
   readonly config: DeviceConfig;
+  /** The board the image was built for (its pins and globals in the runtime). */
+  readonly board: string;
   readonly model: DeviceModel;
   /** "radio", "wifi" or a bus id. */
   readonly link: string;
@@ -47,6 +49,7 @@ export class VirtualDevice {
   constructor(opts: {
     name: string;
     config: DeviceConfig;
+    board?: string;
     model: DeviceModel;
     link: string;
     code: string;
@@ -57,6 +60,7 @@ export class VirtualDevice {
   }) {
     this.name = opts.name;
     this.config = opts.config;
+    this.board = opts.board ?? "PICO";
     this.model = opts.model;
     this.link = opts.link;
     this.code = opts.code;
@@ -65,15 +69,17 @@ export class VirtualDevice {
     this.seed = opts.seed;
     this.onTransmit = opts.onTransmit;
     for (const [role, pin] of Object.entries(opts.config.pins)) this.roleOfPin.set(pin, role);
+    const muxPin = opts.config.pins.mux;
+    this.mux = muxPin ? { pin: muxPin, selected: 0 } : undefined;
     const pinOf = (role: string) => opts.config.pins[role];
     this.pins = {
       analog: (role, v) => {
         // Most inputs hold still between samples (an idle port, the shed's temperature).
         if (this.analogLevels.get(role) === v || !this.runtime) return;
-        const pin = pinOf(role);
-        if (!pin) return;
         this.analogLevels.set(role, v);
-        this.runtime.setAnalog(pin, v);
+        const pin = pinOf(role);
+        if (pin) this.runtime.setAnalog(pin, v);
+        else if (this.mux && role === `power${this.mux.selected}`) this.muxToPin();
       },
       digital: (role, high) => {
         const pin = pinOf(role);
@@ -110,6 +116,7 @@ export class VirtualDevice {
     this.cursorMs = atMs;
     this.digitalLevels.clear();
     this.analogLevels.clear();
+    if (this.mux) this.mux.selected = 0;
     this.runtime = this.factory(
       this.code,
       {
@@ -126,13 +133,13 @@ export class VirtualDevice {
       },
       this.storagePreload
         ? {
-            board: "PICO",
+            board: this.board,
             seed: this.seed,
             name: this.name,
             config: this.config,
             storage: this.storagePreload,
           }
-        : { board: "PICO", seed: this.seed, name: this.name, config: this.config },
+        : { board: this.board, seed: this.seed, name: this.name, config: this.config },
     );
     for (const i of initial) this.pins.digital(i.role, i.high);
     this.model.drive(atMs, this.pins);
@@ -155,8 +162,26 @@ export class VirtualDevice {
     this.trace.add({ t: atMs, src: "device", event: "reboot", device: this.name });
   }
 
+  /**
+   * A port-meter multiplexer (firmware/build/pin-plan.ts): the "mux" pin reads
+   * the meter of the channel its select lines name.
+   */
+  private readonly mux: { pin: string; selected: number } | undefined;
+
+  private muxToPin(): void {
+    if (!this.mux || !this.runtime) return;
+    this.runtime.setAnalog(this.mux.pin, this.analogLevels.get(`power${this.mux.selected}`) ?? 0);
+  }
+
   private pinWritten(pin: string, high: boolean): void {
     const role = this.roleOfPin.get(pin) ?? pin;
+    const sel = /^muxS(\d)$/.exec(role);
+    if (sel && this.mux) {
+      const bit = 1 << Number(sel[1]);
+      this.mux.selected = high ? this.mux.selected | bit : this.mux.selected & ~bit;
+      this.muxToPin();
+      return;
+    }
     const ev = this.model.onOutput(role, high, this.cursorMs);
     if (ev) this.trace.add({ t: this.cursorMs, src: "device", device: this.name, ...ev });
   }

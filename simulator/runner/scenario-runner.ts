@@ -85,7 +85,8 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<Scena
     await runInner(scn, opts, trace, cleanups);
     result.cases = evaluate(scn, trace.records, sc.durationMs);
   } catch (err) {
-    result.error = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    // A run that could not finish is a failure with a message, never a stack trace.
+    result.error = err instanceof Error ? err.message : String(err);
     trace.add({ t: 0, src: "sim", event: "error", error: result.error });
   } finally {
     for (const c of cleanups.reverse()) {
@@ -223,10 +224,11 @@ async function runInner(
   const startOfDay = localMidnightBefore(sc.startEpochMs, 480) - sc.startEpochMs;
   for (const p of planned) {
     const model = modelFor(p, rng.fork(`model:${p.name}`), startOfDay);
-    const code = await opts.firmware.imageFor(p.config, "PICO");
+    const code = await opts.firmware.imageFor(p.config, p.board);
     const dev = new VirtualDevice({
       name: p.name,
       config: p.config,
+      board: p.board,
       model,
       link: p.spec.link,
       code,

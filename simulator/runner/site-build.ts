@@ -7,7 +7,12 @@
 import type { DeviceConfig } from "../../firmware/device-config.js";
 import { standardRules } from "../../gateway/config/standard-rules.js";
 import { deviceIdHex } from "../../protocol/uplink.js";
-import { deriveDeviceId, deriveKeyHex, deviceConfigFor } from "../devices/device-config-for.js";
+import {
+  DEFAULT_BOARD,
+  deriveDeviceId,
+  deriveKeyHex,
+  deviceConfigFor,
+} from "../devices/device-config-for.js";
 import { DEFAULT_RADIO } from "../links/radio-medium.js";
 import { parseDurationMs } from "../scenario/duration.js";
 import type { Scenario } from "../scenario/load-scenario.js";
@@ -17,6 +22,8 @@ export interface PlannedDevice {
   name: string;
   spec: DeviceSpec;
   config: DeviceConfig;
+  /** The board the device's image is built for (firmware/build/boards.ts name). */
+  board: string;
   /** Building id for detectors and guardians. */
   building?: string;
 }
@@ -33,7 +40,9 @@ export function planDevices(sc: Scenario): PlannedDevice[] {
     if (d.heartbeat !== undefined)
       spec.heartbeatS = Math.round(parseDurationMs(d.heartbeat) / 1000);
     if (d.thresholds) spec.thresholds = d.thresholds;
-    const planned: PlannedDevice = { name: d.id, spec: d, config: deviceConfigFor(spec) };
+    const board = (d.board ?? DEFAULT_BOARD).toUpperCase();
+    spec.board = board;
+    const planned: PlannedDevice = { name: d.id, spec: d, config: deviceConfigFor(spec), board };
     if (d.flat) planned.building = d.flat.split("/")[0]!;
     return planned;
   });
@@ -94,7 +103,7 @@ export function siteConfigFor(
         key: d.config.key,
         heartbeatS: Math.max(10, d.config.heartbeatS),
         sleepy: d.config.listenWindowMs > 0,
-        board: "PICO",
+        board: d.board,
         location: d.spec.flat ?? d.spec.shed ?? d.name,
       };
       if (d.building) out.building = d.building;

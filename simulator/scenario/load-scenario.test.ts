@@ -103,3 +103,39 @@ describe("scenario validation", () => {
     expect(syntax[0]!.line).toBeDefined();
   });
 });
+
+describe("scenario boards", () => {
+  const withDevice = (dev: string) => `
+name: boards
+duration: 5m
+site:
+  sheds: [{ id: s1 }]
+  buses: [{ id: bus-1 }]
+  devices:
+    - ${dev}
+expect:
+  - no-cut: { device: c1 }
+`;
+
+  it("accepts a 12-port charger on an ESP32", () => {
+    const r = parseScenario(
+      withDevice(
+        "{ id: c1, kind: charger, board: ESP32, shed: s1, link: bus-1, thresholds: { ports: 12 } }",
+      ),
+      "s.yaml",
+    );
+    if (!r.ok) throw new Error(formatErrors("s.yaml", r.errors));
+  });
+
+  it("rejects an unknown board and a board unfit for the kind, naming the path", () => {
+    const unknown = errorsOf(
+      withDevice("{ id: c1, kind: charger, board: ARDUINO, shed: s1, link: bus-1 }"),
+    );
+    expect(unknown[0]?.path).toBe("/site/devices/0/board");
+    expect(unknown[0]?.message).toMatch(/unknown board 'ARDUINO'/);
+    const unfit = errorsOf(
+      withDevice("{ id: c1, kind: charger, board: PUCKJS, shed: s1, link: bus-1 }"),
+    );
+    expect(unfit[0]?.message).toMatch(/PUCKJS does not support kind 'charger'/);
+  });
+});

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { Ajv, type ErrorObject } from "ajv";
 import addFormatsModule from "ajv-formats";
 import { isMap, isSeq, LineCounter, parseDocument } from "yaml";
+import { DEFAULT_BOARD, pinsFor } from "../devices/device-config-for.js";
 import { parseDurationMs } from "./duration.js";
 import { scenarioSchema } from "./schema.js";
 import { EXPECT_KINDS, type ScenarioFile, TIMELINE_ACTIONS, type TimelineItem } from "./types.js";
@@ -149,6 +150,12 @@ function checkReferences(sc: ScenarioFile, add: Add): void {
     if (d.shed && !sheds.has(d.shed))
       add(`${p}/shed`, `unknown shed '${d.shed}' (known: ${known(sheds)})`);
     if (d.kind === "charger" && !d.shed) add(p, "a charger needs 'shed'");
+    // The board's pins, as the build would place them (firmware/build/pin-plan.ts).
+    try {
+      pinsFor(d.kind, d.thresholds?.ports ?? 4, d.board ?? DEFAULT_BOARD);
+    } catch (err) {
+      add(d.board ? `${p}/board` : p, (err as Error).message);
+    }
     if (d.kind !== "charger" && !d.flat) add(p, `a ${d.kind} device needs 'flat'`);
   });
   (site.receivers ?? []).forEach((r, i) => {
