@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { DEFAULT_CHARGER } from "../../installer/device-defaults.js";
 import type { DeviceConfig } from "../device-config.js";
 import { getBoard } from "./boards.js";
 import { checkRoles, resolvePins } from "./device-config-check.js";
@@ -13,20 +14,7 @@ function charger(ports: number, pins: Record<string, string>): DeviceConfig {
     listenWindowMs: 0,
     link: { type: "uart", baud: 9600 },
     pins,
-    charger: {
-      ports,
-      portLimitW: 1100,
-      portOverloadS: 3,
-      shedLimitW: 8700,
-      shedRefuseW: 8000,
-      overTempDeciC: 650,
-      overTempHysteresisDeciC: 100,
-      shortCircuitW: 3000,
-      fullChargeW: 30,
-      fullChargeS: 300,
-      sessionMaxS: 43200,
-      telemetryIntervalS: 30,
-    },
+    charger: { ...DEFAULT_CHARGER, ports },
   };
 }
 
