@@ -73,6 +73,7 @@ export type AlarmKind =
   | "short-circuit"
   | "illegal-load"
   | "welfare"
+  | "wandering"
   | "threshold"
   | "security";
 

@@ -147,6 +147,7 @@ export const alarmTransitionSchema = {
         "short-circuit",
         "illegal-load",
         "welfare",
+        "wandering",
         "threshold",
         "security",
       ],

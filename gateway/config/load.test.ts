@@ -29,6 +29,7 @@ describe("loadSiteConfig", () => {
         "device-event",
         "illegal-load",
         "inactivity",
+        "welfare",
         "security",
         "threshold",
       ].sort(),
@@ -46,7 +47,7 @@ describe("loadSiteConfig", () => {
       "device-event",
       "threshold",
       "illegal-load",
-      "inactivity",
+      "welfare",
     ]);
   });
 

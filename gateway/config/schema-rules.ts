@@ -23,6 +23,7 @@ export const ALARM_KINDS = [
   "short-circuit",
   "illegal-load",
   "welfare",
+  "wandering",
   "threshold",
   "security",
 ] as const satisfies readonly AlarmKind[];
@@ -214,6 +215,47 @@ const inactivity = ruleSchema(
   ["windows"],
 );
 
+const HHMM = { type: "string", pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$" };
+const obj = (properties: Record<string, object>) => ({
+  type: "object",
+  additionalProperties: false,
+  default: {},
+  properties,
+});
+
+const welfare = ruleSchema("welfare", {
+  window: obj({ from: { ...HHMM, default: "07:00" }, to: { ...HHMM, default: "22:00" } }),
+  maxIdleS: { type: "integer", minimum: 600, maximum: 86400, default: 10800 },
+  minIdleS: { type: "integer", minimum: 600, maximum: 86400, default: 5400 },
+  overdueRatio: { type: "number", exclusiveMinimum: 0, maximum: 1, default: 0.66 },
+  learn: obj({
+    days: { type: "integer", minimum: 0, maximum: 28, default: 7 },
+    earliestStart: { ...HHMM, default: "05:00" },
+    latestStart: { ...HHMM, default: "10:00" },
+  }),
+  away: obj({
+    confirmS: { type: "integer", minimum: 60, maximum: 7200, default: 900 },
+    overdueS: { type: "integer", minimum: 600, maximum: 7 * 86400, default: 86400 },
+  }),
+  night: obj({
+    from: { ...HHMM, default: "23:00" },
+    to: { ...HHMM, default: "05:00" },
+    returnS: { type: "integer", minimum: 60, maximum: 21600, default: 1800 },
+  }),
+  sensor: obj({
+    silentFactor: { type: "number", minimum: 1, maximum: 10, default: 2 },
+    lowBatteryMv: { type: "integer", minimum: 0, maximum: 5000, default: 2300 },
+    silentSeverity: { ...severity, default: "major" },
+    batterySeverity: { ...severity, default: "maintenance" },
+  }),
+  alarm: { ...alarmKind, default: "welfare" },
+  severity: { ...severity, default: "major" },
+  wandering: obj({
+    alarm: { ...alarmKind, default: "wandering" },
+    severity: { ...severity, default: "critical" },
+  }),
+});
+
 const security = ruleSchema("security", {
   reasons: {
     ...uniqueStrings({
@@ -235,7 +277,7 @@ export const ruleItemSchema = {
   required: ["kind"],
   properties: { kind: { type: "string" } },
   discriminator: { propertyName: "kind" },
-  oneOf: [threshold, deviceEvent, absence, aggregate, illegalLoad, inactivity, security],
+  oneOf: [threshold, deviceEvent, absence, aggregate, illegalLoad, inactivity, welfare, security],
 };
 
 export const RULE_KINDS = [
@@ -245,5 +287,6 @@ export const RULE_KINDS = [
   "aggregate",
   "illegal-load",
   "inactivity",
+  "welfare",
   "security",
 ] as const;

@@ -190,6 +190,20 @@ export function checkSemantics(c: SiteConfig): ConfigError[] {
         configError(["rules", i, "stepAboveW"], r.stepAboveW, `must exceed idleW (${r.idleW})`),
       );
     }
+    if (r.kind === "welfare") {
+      const at = (path: PathSegment[], v: unknown, m: string) =>
+        errors.push(configError(["rules", i, ...path], v, m));
+      if (r.window.from === r.window.to) at(["window", "to"], r.window.to, "must differ from from");
+      if (r.night.from === r.night.to) at(["night", "to"], r.night.to, "must differ from from");
+      if (r.minIdleS > r.maxIdleS)
+        at(["minIdleS"], r.minIdleS, `must not exceed maxIdleS (${r.maxIdleS})`);
+      if (r.learn.earliestStart > r.learn.latestStart)
+        at(
+          ["learn", "latestStart"],
+          r.learn.latestStart,
+          `must not be before earliestStart (${r.learn.earliestStart})`,
+        );
+    }
     if (r.kind === "inactivity") {
       r.windows.forEach((w, j) => {
         if (w.from === w.to) {

@@ -215,6 +215,35 @@ export interface InactivityRuleConfig extends RuleScope {
   severity: Severity;
 }
 
+/** Guardian welfare model (gateway/rules/welfare/): see config README `welfare`. */
+export interface WelfareRuleConfig extends RuleScope {
+  kind: "welfare";
+  /** The daytime window before a routine is learned; its `to` stays the window's end. */
+  window: { from: string; to: string };
+  /** Idle limit inside the window before learning, and the ceiling of a learned one. */
+  maxIdleS: number;
+  /** Floor of a learned idle limit. */
+  minIdleS: number;
+  /** "Overdue" (call the resident) at this fraction of the idle limit. */
+  overdueRatio: number;
+  /** Routine learning: days needed, and bounds of a learned window start. */
+  learn: { days: number; earliestStart: string; latestStart: string };
+  /** The door opened and no activity since: "away" after confirmS, "overdue" after overdueS. */
+  away: { confirmS: number; overdueS: number };
+  /** Night: a door opening in it with no activity within returnS raises a wandering alert. */
+  night: { from: string; to: string; returnS: number };
+  /** Sensor faults (welfare alarms suspended while one is active). */
+  sensor: {
+    silentFactor: number;
+    lowBatteryMv: number;
+    silentSeverity: Severity;
+    batterySeverity: Severity;
+  };
+  alarm: AlarmKind;
+  severity: Severity;
+  wandering: { alarm: AlarmKind; severity: Severity };
+}
+
 export type SecurityReason = "bad-mac" | "replayed" | "decommissioned" | "wrong-direction";
 
 export interface SecurityRuleConfig extends RuleScope {
@@ -236,7 +265,8 @@ export type RuleConfig =
   | AbsenceRuleConfig
   | AggregateRuleConfig
   | IllegalLoadRuleConfig
-  | InactivityRuleConfig;
+  | InactivityRuleConfig
+  | WelfareRuleConfig;
 
 export type RuleKind = RuleConfig["kind"];
 

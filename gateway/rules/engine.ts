@@ -21,6 +21,7 @@ import type { RuleContext, RuleModule } from "./rule-module.js";
 import { inScope } from "./scope.js";
 import { securityRule } from "./security.js";
 import { thresholdRule } from "./threshold.js";
+import { welfareRule } from "./welfare.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: the table pairs each kind with its own config type.
 const MODULES: Record<RuleKind, RuleModule<any, unknown>> = {
@@ -30,6 +31,7 @@ const MODULES: Record<RuleKind, RuleModule<any, unknown>> = {
   aggregate: aggregateRule,
   "illegal-load": illegalLoadRule,
   inactivity: inactivityRule,
+  welfare: welfareRule,
   security: securityRule,
 };
 

@@ -1,6 +1,10 @@
 /**
- * Guardian inactivity: inside a configured daily window (site local time),
- * no door or motion activity for `maxIdleS` raises a welfare alarm; it clears
+ * Guardian inactivity (the older, simpler rule; `welfare` supersedes it):
+ * inside a configured daily window (site local time), no door or motion
+ * activity for `maxIdleS` raises a welfare alarm. Idle time counts only inside
+ * the window: the window's start resets it, so the night's sleep before a
+ * daytime window is not idle time (issue 16: the old count raised a false
+ * alarm every few mornings at the window's start). It clears
  * when activity resumes. Escalation when nobody acknowledges is the alarm
  * store's (config `escalation`). The device reports `idleS`, so the last
  * activity is known even when it happened between reports.
@@ -10,6 +14,7 @@ import type { InactivityRuleConfig, InactivityWindowConfig } from "../config/sit
 import type { Action, DeviceRecord } from "../types.js";
 import { hours, localClock, type RuleContext, type RuleModule } from "./rule-module.js";
 import { inScope } from "./scope.js";
+import { minutesOf, windowStartAt } from "./welfare/local-time.js";
 
 const CHECK_EVERY_MS = 5_000;
 
@@ -25,17 +30,15 @@ export interface InactivityState {
   lastCheckAt: number;
 }
 
-function minutesOf(hhmm: string): number {
-  const [h, m] = hhmm.split(":").map(Number) as [number, number];
-  return h * 60 + m;
-}
-
-/** Whether local minute-of-day `m` is inside [from, to), windows may cross midnight. */
-export function inWindow(w: InactivityWindowConfig, now: number, utcOffsetMin: number): boolean {
-  const m = (((Math.floor(now / 60_000) + utcOffsetMin) % 1440) + 1440) % 1440;
-  const from = minutesOf(w.from);
-  const to = minutesOf(w.to);
-  return from < to ? m >= from && m < to : m >= from || m < to;
+/** Idle ms inside the window `w` at `now` (0 outside it): counted from the window's start at the latest. */
+function idleInWindowMs(
+  w: InactivityWindowConfig,
+  lastActivityAt: number,
+  now: number,
+  utcOffsetMin: number,
+): number {
+  const start = windowStartAt(minutesOf(w.from), minutesOf(w.to), now, utcOffsetMin);
+  return start === undefined ? 0 : now - Math.max(lastActivityAt, start);
 }
 
 function check(
@@ -47,10 +50,15 @@ function check(
   out: Action[],
 ): void {
   if (r.raised) return;
-  const idleMs = now - r.lastActivityAt;
-  const w = rule.windows.find(
-    (x) => inWindow(x, now, ctx.utcOffsetMin) && idleMs >= x.maxIdleS * 1000,
-  );
+  let w: InactivityWindowConfig | undefined;
+  let idleMs = 0;
+  for (const x of rule.windows) {
+    idleMs = idleInWindowMs(x, r.lastActivityAt, now, ctx.utcOffsetMin);
+    if (idleMs >= x.maxIdleS * 1000) {
+      w = x;
+      break;
+    }
+  }
   if (!w) return;
   r.raised = true;
   const where = d.location ? ` (${d.building ? `${d.building}/` : ""}${d.location})` : "";
@@ -61,7 +69,7 @@ function check(
     deviceId: d.deviceId,
     rule: rule.id,
     evidence:
-      `no door or motion activity at ${deviceIdHex(d.deviceId)}${where} for ${hours(idleMs)} ` +
+      `no door or motion activity at ${deviceIdHex(d.deviceId)}${where} for ${hours(idleMs)} inside the window ` +
       `(limit ${hours(w.maxIdleS * 1000)} in ${w.from}-${w.to}); last activity ${localClock(r.lastActivityAt, ctx.utcOffsetMin)} local time`,
   });
 }

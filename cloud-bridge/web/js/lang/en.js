@@ -131,6 +131,7 @@ export default {
   "kind.short-circuit": "Short circuit",
   "kind.illegal-load": "Illegal load",
   "kind.welfare": "Resident inactive",
+  "kind.wandering": "Resident left at night",
   "kind.threshold": "Threshold",
   "kind.security": "Security",
 

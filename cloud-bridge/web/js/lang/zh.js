@@ -131,6 +131,7 @@ export default {
   "kind.short-circuit": "短路",
   "kind.illegal-load": "违规负载",
   "kind.welfare": "独居老人无活动",
+  "kind.wandering": "老人夜间外出未归",
   "kind.threshold": "阈值",
   "kind.security": "安全事件",
 

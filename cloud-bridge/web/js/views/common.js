@@ -115,6 +115,7 @@ export const ALARM_KINDS = [
   "short-circuit",
   "illegal-load",
   "welfare",
+  "wandering",
   "threshold",
   "security",
 ];
