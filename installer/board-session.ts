@@ -13,6 +13,16 @@ import {
   type UploadProgress,
 } from "./espruino-toolchain.js";
 import { FlashError } from "./flash-error.js";
+import {
+  BOOT_CODE_FILE,
+  BOOT_LOADER,
+  guardedWrite,
+  IMAGE_FILE,
+  imageReads,
+  imageWrites,
+  sha256OfBinary,
+  WRITE_PIECE,
+} from "./storage-install.js";
 
 export interface BoardEnv {
   board: string;
@@ -124,25 +134,54 @@ export class BoardSession {
     return { board: reported, version: String(env.VERSION ?? "?"), raw: env };
   }
 
-  /** Uploads to RAM, checks the board took every statement, saves to flash. */
-  async uploadAndSave(code: string, progress: (p: UploadProgress) => void): Promise<void> {
+  /**
+   * Installs the image in the board's flash (storage-install.ts): reset(),
+   * Storage erased (a new identity must not inherit old counters), the image
+   * written piece by piece, read back and its SHA-256 compared, then the boot
+   * code that runs it. Progress counts the bytes written.
+   */
+  async installToStorage(code: string, progress: (p: UploadProgress) => void): Promise<void> {
+    const total = code.length;
+    const t = this.opts.answerTimeoutMs;
     const mark = this.conn.outputMark();
     let sent = 0;
-    const total = code.length;
     try {
-      await this.conn.upload(code, (p) => {
-        sent = p.sentBytes;
-        progress(p);
-      });
-    } catch (err) {
-      if (err instanceof ToolchainDisconnected || err instanceof ToolchainTimeout) {
-        throw uploadCut(this.port, `${err.message}`);
+      this.conn.send("reset();");
+      await this.conn.evaluate('"haitang-reset"', t);
+      // Erasing every page can take a few seconds on a real board.
+      await this.conn.evaluate('require("Storage").eraseAll()', Math.max(t, 30_000));
+      this.checkBoardOutput(this.conn.output(mark));
+      const writes = imageWrites(code);
+      for (let i = 0; i < writes.length; i++) {
+        const ok = await this.conn.evaluate(writes[i] as string, t);
+        if (ok !== true) this.storageRefused(total, ok);
+        sent = Math.min(total, (i + 1) * WRITE_PIECE);
+        progress({ sentBytes: sent, totalBytes: total });
       }
-      throw err;
-    }
-    // Statements run in order: an answer to this comes only after the last one.
-    try {
-      await this.conn.evaluate('"haitang-upload-end"', this.opts.answerTimeoutMs);
+      let back = "";
+      for (const read of imageReads(total)) {
+        const b64 = await this.conn.evaluate(read, t);
+        if (typeof b64 !== "string") break;
+        back += Buffer.from(b64, "base64").toString("latin1");
+      }
+      const want = sha256OfBinary(code);
+      const got = sha256OfBinary(back);
+      if (back.length !== total || got !== want) {
+        throw new FlashError(
+          "verify-failed",
+          `the image read back from the board's Storage (${IMAGE_FILE}, ${back.length} of ` +
+            `${total} bytes) has sha256 ${got.slice(0, 16)}…, not ${want.slice(0, 16)}…`,
+          "Flash memory may be worn or the cable unreliable: run the same command again; if it " +
+            "fails twice, replace the board.",
+        );
+      }
+      const booted = await this.conn.evaluate(
+        guardedWrite(
+          `require("Storage").write(${JSON.stringify(BOOT_CODE_FILE)},${JSON.stringify(BOOT_LOADER)})`,
+        ),
+        t,
+      );
+      if (booted !== true) this.storageRefused(total, booted);
     } catch (err) {
       if (err instanceof ToolchainDisconnected || err instanceof ToolchainTimeout) {
         throw uploadCut(this.port, `the board stopped answering after ${sent} of ${total} bytes`);
@@ -150,25 +189,16 @@ export class BoardSession {
       throw err;
     }
     this.checkBoardOutput(this.conn.output(mark));
-    let saved: string;
-    try {
-      saved = await this.conn.command("save()", /Done!|ERROR[^\r\n]*/, 30_000);
-    } catch (err) {
-      if (err instanceof ToolchainDisconnected || err instanceof ToolchainTimeout) {
-        throw uploadCut(this.port, "the board did not finish save()");
-      }
-      throw err;
-    }
-    const error = /ERROR[^\r\n]*/.exec(saved);
-    if (error) {
-      throw new FlashError(
-        /too big|memory/i.test(error[0]) ? "image-too-big" : "upload-failed",
-        `the board could not save the image to flash: ${error[0]}`,
-        /too big|memory/i.test(error[0])
-          ? "Use a board with more memory or a smaller configuration."
-          : "Run the command again; if it fails twice, reflash Espruino on the board.",
-      );
-    }
+    // Boots it as at power-on: Espruino's load() runs `.bootcde`.
+    await this.restartProgram();
+  }
+
+  private storageRefused(total: number, answer: unknown): never {
+    throw new FlashError(
+      "image-too-big",
+      `the board's Storage did not take the ${total}-byte image: ${String(answer)}`,
+      "Use a board with more flash (--board pico, wifi or esp32) or a smaller configuration.",
+    );
   }
 
   private checkBoardOutput(out: string): void {
@@ -199,7 +229,7 @@ export class BoardSession {
       if (err instanceof ToolchainDisconnected || err instanceof ToolchainTimeout) {
         throw new FlashError(
           "verify-failed",
-          `the board stopped answering after save(): ${err.message}`,
+          `the board stopped answering after the install: ${err.message}`,
           "Unplug and replug the board, then run the same command again.",
         );
       }
@@ -209,13 +239,13 @@ export class BoardSession {
       throw new FlashError(
         "verify-failed",
         `the board does not run a Haitang image (it answered ${JSON.stringify(v)})`,
-        "The image did not start after save(): run the same command again.",
+        "The image did not start from flash: run the same command again.",
       );
     }
     return { version: v[0], deviceId: v[1] >>> 0 };
   }
 
-  /** Restarts the saved program (Espruino's load()), so it boots and announces itself. */
+  /** Restarts the program in flash (Espruino's load() runs `.bootcde`), so it boots and announces itself. */
   async restartProgram(): Promise<void> {
     try {
       this.conn.send("load()");

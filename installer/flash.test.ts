@@ -14,6 +14,7 @@ import { HttpGatewayClient } from "./gateway-client.js";
 import { type DeviceIdentity, newIdentity } from "./identity.js";
 import { loadInstallConfig } from "./install-config.js";
 import { memoryProgress } from "./progress.js";
+import { BOOT_CODE_FILE, BOOT_LOADER, IMAGE_FILE, sha256OfBinary } from "./storage-install.js";
 import { healthyWiring, InstallRig, RIG_PASSWORD } from "./testing/install-rig.js";
 
 const build = firmwareBuilder();
@@ -119,8 +120,13 @@ describe("haitang flash: virtual board, Espruino toolchain, real gateway", () =>
     });
     expect(report.firmware.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(report.firmware.sizeBytes).toBeLessThanOrEqual(pico.codeBudgetBytes);
-    // The board holds the image it was sent, running, and announced itself on the radio.
-    expect(board.savedProgram()?.length).toBeGreaterThan(report.firmware.sizeBytes * 0.9);
+    // The image is in the board's flash (Storage), byte for byte, and boots from there
+    // through the one-line boot code; it runs and announced itself on the radio.
+    const flash = board.storageFiles();
+    expect(flash.get(IMAGE_FILE)?.length).toBe(report.firmware.sizeBytes);
+    expect(sha256OfBinary(flash.get(IMAGE_FILE)!)).toBe(report.firmware.sha256);
+    expect(flash.get(BOOT_CODE_FILE)).toBe(BOOT_LOADER);
+    expect(board.savedProgram()).toBe(flash.get(IMAGE_FILE));
     expect(board.isProgramRunning()).toBe(true);
     expect(d.progress.uploads.at(-1)).toBeGreaterThanOrEqual(report.firmware.sizeBytes);
 
@@ -208,10 +214,11 @@ describe("haitang flash: virtual board, Espruino toolchain, real gateway", () =>
       expect(board.savedProgram()).toBeUndefined();
     });
 
-    it("a board that runs out of memory while receiving the image", async () => {
-      const board = await rig.addBoard({ programBytes: 4000 });
+    it("a board whose Storage cannot hold the image", async () => {
+      const board = await rig.addBoard({ storageBytes: 4000 });
       const e = await failure(flashDevice(request("smoke", pico, board.consolePath), deps()));
       expectCode(e, "image-too-big");
+      expect(e.message).toContain("not enough free space in Storage");
       expect(board.savedProgram()).toBeUndefined();
     });
 

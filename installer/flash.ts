@@ -4,7 +4,7 @@
  *  1 check      the gateway answers; the board answers and is the type asked for
  *  2 identity   a random device id and a fresh 128-bit key (never printed)
  *  3 build      the image for kind + board + identity + thresholds
- *  4 upload     through the Espruino toolchain, then save() to flash
+ *  4 install    the image into the board's flash (Storage), read back, hash checked
  *  5 verify     read firmware version and identity back from the board
  *  6 register   device + key in the gateway registry (only after 5 passed)
  *  7 first frame + self-test, through the gateway (skipped with --no-wait)
@@ -125,8 +125,8 @@ export async function flashDevice(req: FlashRequest, deps: FlashDeps): Promise<F
     );
     stepDone("build");
 
-    p.step(4, STEPS, "uploading the image and saving it to flash");
-    await session.uploadAndSave(image.code, (s) => p.upload(s.sentBytes, s.totalBytes));
+    p.step(4, STEPS, "installing the image in the board's flash (Storage) and verifying it");
+    await session.installToStorage(image.code, (s) => p.upload(s.sentBytes, s.totalBytes));
     stepDone("upload");
 
     p.step(5, STEPS, "reading the firmware version and identity back from the board");

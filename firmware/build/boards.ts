@@ -22,6 +22,12 @@ export interface Board {
   /** `process.env.BOARD` on the real board. */
   envBoard: string;
   jsVars: number;
+  /**
+   * Bytes of flash Espruino 2v29 gives Storage on this board (its board file's
+   * saved-code pages): the image's code lives there as `.bootcde`, next to the
+   * device's small files (counters, downlink window, age).
+   */
+  storageBytes: number;
   /** Largest minified image accepted by the build (see the file comment). */
   codeBudgetBytes: number;
   /** `require("crypto").SHA256` exists. */
@@ -63,6 +69,7 @@ const BOARDS: Record<BoardName, Board> = {
     title: "Espruino Original (STM32F103RCT6)",
     envBoard: "ESPRUINOBOARD",
     jsVars: 2600,
+    storageBytes: 20_480,
     codeBudgetBytes: budgetFromJsVars(2600),
     nativeSha256: false,
     deepSleep: true,
@@ -88,6 +95,7 @@ const BOARDS: Record<BoardName, Board> = {
     title: "Espruino Pico (STM32F401CDU6)",
     envBoard: "PICO_R1_3",
     jsVars: 5100,
+    storageBytes: 49_152,
     codeBudgetBytes: budgetFromJsVars(5100),
     nativeSha256: true,
     deepSleep: true,
@@ -103,6 +111,7 @@ const BOARDS: Record<BoardName, Board> = {
     title: "Puck.js (nRF52832)",
     envBoard: "PUCKJS",
     jsVars: 2600,
+    storageBytes: 40_960,
     codeBudgetBytes: budgetFromJsVars(2600),
     nativeSha256: true,
     deepSleep: true,
@@ -118,6 +127,7 @@ const BOARDS: Record<BoardName, Board> = {
     title: "ESP8266 (4 MB)",
     envBoard: "ESP8266_4MB",
     jsVars: 1600,
+    storageBytes: 196_608,
     codeBudgetBytes: budgetFromJsVars(1600),
     nativeSha256: false,
     deepSleep: false,
@@ -134,6 +144,7 @@ const BOARDS: Record<BoardName, Board> = {
     title: "Espruino WiFi (STM32F411CEU6)",
     envBoard: "ESPRUINOWIFI",
     jsVars: 7100,
+    storageBytes: 65_536,
     codeBudgetBytes: budgetFromJsVars(7100),
     nativeSha256: true,
     deepSleep: true,
@@ -149,6 +160,7 @@ const BOARDS: Record<BoardName, Board> = {
     title: "ESP32 (ESP-WROOM-32)",
     envBoard: "ESP32",
     jsVars: 12000,
+    storageBytes: 917_504,
     codeBudgetBytes: budgetFromJsVars(12000),
     nativeSha256: true,
     deepSleep: false,

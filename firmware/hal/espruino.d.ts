@@ -64,12 +64,22 @@ interface EspruinoE {
 declare const E: EspruinoE;
 
 interface EspruinoStorage {
-  /** Returns the file as a binary string, or undefined when absent. */
-  read(name: string): string | undefined;
-  write(name: string, data: string): boolean;
+  /**
+   * Returns the file (or `length` bytes of it from `offset`) as a binary
+   * string read straight from flash, or undefined when absent.
+   */
+  read(name: string, offset?: number, length?: number): string | undefined;
+  /**
+   * Writes a file. In pieces: `write(name, first, 0, size)` creates a file of
+   * `size` bytes, then `write(name, piece, offset)` fills it in.
+   */
+  write(name: string, data: string, offset?: number, size?: number): boolean;
   readJSON(name: string, noExceptions: boolean): unknown;
   writeJSON(name: string, data: unknown): boolean;
   erase(name: string): void;
+  eraseAll(): void;
+  /** Bytes free for new files. */
+  getFree(): number;
 }
 interface EspruinoCrypto {
   /** Native SHA-256 (Pico, Puck.js, Espruino WiFi, ESP32): returns 32 bytes. */

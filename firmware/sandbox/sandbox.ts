@@ -403,7 +403,12 @@ export class FirmwareSandbox implements DeviceHost {
       () => this.uptimeMs(),
       seededRandom(this.seed + this.bootCount - 1),
     );
-    this.storage = createStorageApi(this.storageFiles, this.ctx.JSON, (m) => this.makeError(m));
+    this.storage = createStorageApi(
+      this.storageFiles,
+      this.ctx.JSON,
+      (m) => this.makeError(m),
+      this.board.storageBytes,
+    );
     Object.assign(this.ctx.context, espruinoGlobals(this));
     this.depth++;
     try {

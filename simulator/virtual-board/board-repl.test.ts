@@ -82,4 +82,40 @@ describe("virtual board REPL", () => {
     expect(take()).toContain("ERROR: Out of Memory!");
     expect(r.ramProgram()).toBe("var a = 'aaaaaaaaaa';");
   });
+
+  it("keeps code in Storage: written in pieces, read back, booted through .bootcde by load()", () => {
+    const { r, host, take } = repl();
+    const ask = (expr: string) => {
+      take();
+      r.receive(`\x10print("<","<<",JSON.stringify(${expr}),">>",">")\n`);
+      const out = take();
+      return JSON.parse(out.slice(out.indexOf("< <<") + 4, out.indexOf(">> >")));
+    };
+    const code = "var answer = 6 * 7;";
+    expect(
+      ask(
+        `require("Storage").write("app.js",${JSON.stringify(code.slice(0, 8))},0,${code.length})`,
+      ),
+    ).toBe(true);
+    // Unwritten bytes read as erased flash until the rest arrives.
+    expect(ask('require("Storage").read("app.js",8,2)')).toBe("\xff\xff");
+    expect(ask(`require("Storage").write("app.js",${JSON.stringify(code.slice(8))},8)`)).toBe(true);
+    expect(ask('atob(btoa(require("Storage").read("app.js",4,6)))')).toBe("answer");
+    expect(r.savedProgram()).toBeUndefined();
+    ask('require("Storage").write(".bootcde","eval(require(\\"Storage\\").read(\\"app.js\\"))")');
+    expect(r.savedProgram()).toBe(code);
+    r.receive("\x10load()\n");
+    expect(host.booted).toEqual([code]);
+    expect(ask("answer")).toBe(42);
+    // A piece written past the file's size, or a file Storage has no room for, is refused.
+    r.receive("\x10reset();\n");
+    take();
+    r.receive('\x10print(require("Storage").write("big",".",0,1000000))\n');
+    expect(take()).toMatch(
+      /Uncaught Error: Unable to find or create file "big" as not enough free space/,
+    );
+    r.receive('\x10print(require("Storage").eraseAll())\n');
+    expect(r.storage.size).toBe(0);
+    expect(r.savedProgram()).toBeUndefined();
+  });
 });

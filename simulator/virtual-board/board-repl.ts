@@ -4,12 +4,23 @@
  * (virtual-board.ts) feeds bytes in and writes `output` to the pty.
  *
  * Model (kept honest in the names): statements uploaded to RAM are held and
- * syntax-checked as they arrive; `save()` writes them to "flash" and boots them
- * in the firmware host; `load()` boots the saved program again; `reset()` stops
- * the program and clears RAM but keeps flash. Console queries (`print(...)`,
- * `process.env`) are answered from the running program when there is one.
+ * syntax-checked as they arrive; `save()` writes them to flash (Storage
+ * `.varimg`) and boots them in the firmware host; `load()` boots the program
+ * in flash again; `reset()` stops the program and clears RAM but keeps flash.
+ * Flash is Espruino's Storage, shared with the running program: code written
+ * to `.bootcde` with `require("Storage").write(name, data, offset, size)` (as
+ * `haitang flash` installs images) is what boots, before a `save()`d program.
+ * Console queries (`print(...)`, `process.env`, Storage reads and writes) are
+ * answered from the running program when there is one, else by the REPL.
  */
 import { createContext, runInContext, Script } from "node:vm";
+import { findBoard } from "../../firmware/build/boards.js";
+import {
+  createStorageApi,
+  DEFAULT_STORAGE_BYTES,
+  type EspruinoStorageApi,
+  type StorageFiles,
+} from "../../firmware/sandbox/storage.js";
 import { type BoardProfile, boardEnv } from "./board-profiles.js";
 import type { FirmwareHost, FirmwareRuntime } from "./firmware-host.js";
 import { LineInput } from "./line-input.js";
@@ -20,11 +31,19 @@ export interface BoardReplOptions {
   host: FirmwareHost;
   /** Program text RAM can hold; defaults to the profile's. */
   programBytes?: number;
+  /** Bytes of Storage (flash for files); defaults to the board's. */
+  storageBytes?: number;
   /** Called with everything the board prints. */
   output: (text: string) => void;
 }
 
 const COMMAND = /^(reset|save|load|echo)\s*\(\s*([01]?)\s*\)\s*;?$/;
+/** The Storage file a board runs at boot (Espruino's E.setBootCode / the IDE's "save to flash"). */
+export const BOOT_CODE_FILE = ".bootcde";
+/** Boot code that evaluates one Storage file. */
+const LOADER = /^eval\(require\("Storage"\)\.read\(("[^"\\]+")\)\);?$/;
+/** Where `save()` keeps the RAM program (Espruino keeps its saved state there). */
+export const SAVED_STATE_FILE = ".varimg";
 const BANNER = [
   " ____                 _",
   "|  __|___ ___ ___ _ _|_|___ ___",
@@ -40,7 +59,9 @@ export class BoardRepl {
   private echo = true;
   private ram: string[] = [];
   private ramBytes = 0;
-  private flash: string | undefined;
+  /** The board's flash: Storage files, the same map the running program sees. */
+  readonly storage: StorageFiles;
+  private readonly storageApi: EspruinoStorageApi;
   private runtime: FirmwareRuntime | undefined;
   private promptShown = false;
   private readonly replContext: object;
@@ -48,7 +69,23 @@ export class BoardRepl {
 
   constructor(private readonly opts: BoardReplOptions) {
     this.env = boardEnv(opts.profile, opts.serial);
-    this.replContext = createContext({ process: { env: this.env } });
+    this.storage = opts.host.storage ?? new Map();
+    this.storageApi = createStorageApi(
+      this.storage,
+      JSON,
+      (m) => new Error(m),
+      opts.storageBytes ?? findBoard(opts.profile.name)?.storageBytes ?? DEFAULT_STORAGE_BYTES,
+    );
+    const storageApi = this.storageApi;
+    this.replContext = createContext({
+      process: { env: this.env },
+      require: (name: string) => {
+        if (name === "Storage") return storageApi;
+        throw new Error(`Module ${name} not found`);
+      },
+      btoa: (s: string) => Buffer.from(String(s), "latin1").toString("base64"),
+      atob: (s: string) => Buffer.from(String(s), "base64").toString("latin1"),
+    });
   }
 
   /** Bytes from the host (binary string). */
@@ -73,9 +110,16 @@ export class BoardRepl {
     }
   }
 
-  /** Program text saved to flash, if any. */
+  /**
+   * The program in flash that boots: `.bootcde` if present, else the `save()`d
+   * one. Boot code that only evaluates a Storage file (the installer's loader,
+   * `eval(require("Storage").read("haitang.js"))`) boots that file's code.
+   */
   savedProgram(): string | undefined {
-    return this.flash;
+    const boot = this.storage.get(BOOT_CODE_FILE);
+    if (boot === undefined) return this.storage.get(SAVED_STATE_FILE);
+    const loader = LOADER.exec(boot.trim());
+    return loader ? this.storage.get(JSON.parse(loader[1] as string) as string) : boot;
   }
 
   /** Statements held in RAM since the last reset(). */
@@ -94,7 +138,8 @@ export class BoardRepl {
     this.ramBytes = 0;
     this.input.reset();
     this.echo = true;
-    if (this.flash !== undefined) this.boot(this.flash);
+    const program = this.savedProgram();
+    if (program !== undefined) this.boot(program);
   }
 
   /** Power-off: the program stops; flash stays. */
@@ -142,11 +187,12 @@ export class BoardRepl {
       this.save(quiet);
     } else if (name === "load") {
       this.result(undefined, quiet);
-      if (this.flash === undefined) this.print("ERROR: No saved program in flash");
+      const program = this.savedProgram();
+      if (program === undefined) this.print("ERROR: No saved program in flash");
       else {
         this.ram = [];
         this.ramBytes = 0;
-        this.boot(this.flash);
+        this.boot(program);
       }
     }
   }
@@ -164,7 +210,7 @@ export class BoardRepl {
     this.print("Writing..");
     this.print(`Compressed ${program.length} bytes to ${Math.ceil(program.length * 0.45)}`);
     this.print("Checking...");
-    this.flash = program;
+    this.storage.set(SAVED_STATE_FILE, program);
     this.print("Done!");
     this.boot(program);
   }

@@ -3,6 +3,7 @@
  * program. The board's wiring plugs in the firmware sandbox (sandbox-host.ts);
  * unit tests plug in a plain JavaScript context.
  */
+import type { StorageFiles } from "../../firmware/sandbox/storage.js";
 
 export interface FirmwareRuntime {
   /**
@@ -15,6 +16,8 @@ export interface FirmwareRuntime {
 }
 
 export interface FirmwareHost {
+  /** The board's flash (Storage files) when the host keeps them; the REPL shares it. */
+  readonly storage?: StorageFiles;
   /**
    * Boots a saved program as the board does at power-on or `load()`: runs it
    * and then its `E.on("init")` handlers. `console` receives what the program

@@ -36,6 +36,8 @@ export interface VirtualBoardOptions {
   cutMode?: "unplug" | "hang";
   /** RAM program capacity in bytes (default: the profile's). */
   programBytes?: number;
+  /** Storage (flash files) capacity in bytes (default: the board's). */
+  storageBytes?: number;
   /** Runs saved programs; given the board's radio link. */
   firmwareHost: (radio: RadioLink) => FirmwareHost;
   /** A shared radio channel (shared-radio.ts); default: a pty of the board's own. */
@@ -113,6 +115,7 @@ export class VirtualBoard {
       serial: this.opts.serial ?? "33ffd7054e5734382951",
       host: this.opts.firmwareHost(radioLink),
       ...(this.opts.programBytes !== undefined ? { programBytes: this.opts.programBytes } : {}),
+      ...(this.opts.storageBytes !== undefined ? { storageBytes: this.opts.storageBytes } : {}),
       output: (text) => this.usbPort?.write(Buffer.from(text, "latin1")),
     });
     await this.plugIn();
@@ -141,6 +144,11 @@ export class VirtualBoard {
 
   savedProgram(): string | undefined {
     return this.repl?.savedProgram();
+  }
+
+  /** The board's Storage files (its flash). */
+  storageFiles(): ReadonlyMap<string, string> {
+    return this.repl?.storage ?? new Map();
   }
 
   isProgramRunning(): boolean {
