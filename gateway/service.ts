@@ -62,6 +62,8 @@ export interface GatewayTuning {
   /** Overrides the site's ingest.rateLimit (benchmarks, tests). */
   rateLimit?: RateLimitOptions;
   rulesTickMs?: number;
+  /** Downlink resend tick (default 20 ms); a driver in virtual time ticks the queue itself. */
+  downlinkTickMs?: number;
   /** Benchmarks of the CPU path only: no fsync. Never in production. */
   unsafeNoSync?: boolean;
 }
@@ -394,7 +396,7 @@ export class GatewayService {
       setInterval(() => this.flushSlowState(), 5_000),
       // Resends are due every few hundred ms per command: small frequent ticks keep each one
       // short, so a new alarm never waits long behind a round of resends (gateway-latency).
-      setInterval(() => this.parts?.downlinks.tick(this.clock()), 20),
+      setInterval(() => this.parts?.downlinks.tick(this.clock()), t.downlinkTickMs ?? 20),
     );
     log.info("gateway started", {
       site: cfg.site,

@@ -121,6 +121,12 @@ export const CONFIG_FULL_CHARGE_S = 8;
 export const CONFIG_SESSION_MAX_S = 9;
 export const CONFIG_LISTEN_WINDOW_MS = 10;
 export const CONFIG_TELEMETRY_S = 11;
+/**
+ * Chargers: refuse new sessions for this many seconds (0 = accept again). Not
+ * a stored setting: the gateway renews it while the shed's total is above its
+ * refuse mark, so a charger that loses the gateway stops refusing by itself.
+ */
+export const CONFIG_REFUSE_SESSIONS_S = 12;
 export const MAX_CONFIG_ENTRIES = 8;
 
 /** Charger telemetry limits: 12 ports, 12-bit power and energy, 4-bit state. */

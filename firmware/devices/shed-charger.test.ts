@@ -13,6 +13,7 @@ import {
   COMMAND_RESULT_OK,
   COMMAND_RESULT_REJECTED,
   CONFIG_PORT_LIMIT_W,
+  CONFIG_REFUSE_SESSIONS_S,
   FLAG_ACK_REQUESTED,
   MAC_LENGTH,
   PORT_ALL,
@@ -462,5 +463,28 @@ describe("shed charger: reports and commands", () => {
     expect(c.command({ type: "config", entries: [{ key: 200, value: 1 }] })).toBe(
       COMMAND_RESULT_REJECTED,
     );
+  });
+
+  it("refuses new sessions while the gateway says the shed is over its refuse mark, and stops when the hold runs out", () => {
+    const c = charger({ gateway: true });
+    const refuseFor = (s: number) =>
+      c.command({ type: "config", entries: [{ key: CONFIG_REFUSE_SESSIONS_S, value: s }] });
+    expect(refuseFor(60)).toBe(COMMAND_RESULT_OK);
+    c.loads[0] = 300; // far under this board's own refuse mark
+    c.hal.advance(1500);
+    expect(c.dev.state[0]).toBe(PORT_CUT_SHED_TOTAL);
+    expect(c.events().find((e) => e.port === 0)).toMatchObject({ event: CHARGER_EVENT_REFUSED });
+    // The gateway goes quiet: once the hold has run out, new sessions start again.
+    c.hal.advance(60000);
+    c.loads[1] = 300;
+    c.hal.advance(1500);
+    expect(c.dev.state[1]).toBe(PORT_CHARGING);
+    // Withdrawn at once by a zero hold; the notice is not a stored setting.
+    expect(refuseFor(60)).toBe(COMMAND_RESULT_OK);
+    expect(refuseFor(0)).toBe(COMMAND_RESULT_OK);
+    c.loads[2] = 300;
+    c.hal.advance(1500);
+    expect(c.dev.state[2]).toBe(PORT_CHARGING);
+    expect(c.hal.load("hcfg")).toBeUndefined();
   });
 });

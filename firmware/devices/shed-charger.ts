@@ -34,6 +34,7 @@ import {
   CONFIG_OVER_TEMP_DECI_C,
   CONFIG_PORT_LIMIT_W,
   CONFIG_PORT_OVERLOAD_S,
+  CONFIG_REFUSE_SESSIONS_S,
   CONFIG_SESSION_MAX_S,
   CONFIG_SHED_LIMIT_W,
   CONFIG_TELEMETRY_S,
@@ -183,6 +184,8 @@ export function createShedCharger(
   }
   const muxed = hal.has("mux");
   let muxAt = -1;
+  /** Until when the gateway asked to refuse new sessions (the shed is above its refuse mark). */
+  let refuseUntilMs = 0;
   let overTemp = false;
   let shedOverMs = -1;
   let hotCount = 0;
@@ -284,8 +287,9 @@ export function createShedCharger(
     for (let i = 0; i < n; i++) {
       const p = powerW[i]!;
       if (state[i] === PORT_IDLE && p > s.fullChargeW && p >= UNPLUGGED_W) {
-        if (total > s.shedRefuseW) {
-          // A new load while the shed is near its limit: refuse it.
+        if (total > s.shedRefuseW || nowMs < refuseUntilMs) {
+          // A new load while the shed (this board's share, or the whole shed
+          // as the gateway sees it) is near its limit: refuse it.
           setPort(i, PORT_CUT_SHED_TOTAL);
           event(i, CHARGER_EVENT_REFUSED, REASON_SHED_TOTAL, nowMs, true, -1);
           saveStates();
@@ -296,7 +300,8 @@ export function createShedCharger(
         sessionMs[i] = nowMs;
         energyWh[i] = 0;
         overMs[i] = lowMs[i] = goneMs[i] = -1;
-        event(i, CHARGER_EVENT_SESSION_START, REASON_NONE, nowMs, false, nowMs);
+        // Acknowledged: the gateway's shed total counts the session from this event.
+        event(i, CHARGER_EVENT_SESSION_START, REASON_NONE, nowMs, true, nowMs);
         continue;
       }
       if (state[i] !== PORT_CHARGING) continue;
@@ -389,7 +394,14 @@ export function createShedCharger(
     },
 
     command: function (msg, nowMs) {
-      if (msg.type === "config") return applyConfig(hal, msg.entries, CONFIG_FIELDS, s);
+      if (msg.type === "config") {
+        const e = msg.entries[0];
+        if (msg.entries.length !== 1 || e!.key !== CONFIG_REFUSE_SESSIONS_S)
+          return applyConfig(hal, msg.entries, CONFIG_FIELDS, s);
+        // Not a setting: a hold the gateway renews while the shed is over its refuse mark.
+        refuseUntilMs = nowMs + e!.value * 1000;
+        return COMMAND_RESULT_OK;
+      }
       if (msg.type === "time-sync") return COMMAND_RESULT_OK;
       if (msg.type === "sound" && msg.mode === SOUND_SELF_TEST) {
         heartbeat(nowMs);

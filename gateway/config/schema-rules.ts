@@ -169,6 +169,8 @@ const absence = ruleSchema("absence", {
 
 const aggregate = ruleSchema("aggregate", {
   limitW: { type: "number", exclusiveMinimum: 0 },
+  refuseW: { type: "number", exclusiveMinimum: 0 },
+  refuseHoldS: { type: "integer", minimum: 10, maximum: 3600, default: 120 },
   hysteresisW: { type: "number", minimum: 0, default: 300 },
   durationS: { type: "number", minimum: 0, maximum: 3600, default: 3 },
   staleS: { type: "number", exclusiveMinimum: 0, default: 120 },

@@ -134,6 +134,7 @@ const shed = {
     name: { type: "string" },
     building: { type: "string" },
     limitW: { type: "number", exclusiveMinimum: 0, default: 8700 },
+    refuseW: { type: "number", exclusiveMinimum: 0 },
     ports: { type: "integer", minimum: 1, maximum: 12 },
   },
 };

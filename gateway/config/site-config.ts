@@ -74,6 +74,8 @@ export interface ShedConfig {
   building?: string;
   /** Total power limit of the shed in watts (aggregate rules default to it). */
   limitW: number;
+  /** New sessions are refused on every charger of the shed above this total (default limitW - 700). */
+  refuseW?: number;
   ports?: number;
 }
 
@@ -175,6 +177,10 @@ export interface AggregateRuleConfig extends RuleScope {
   kind: "aggregate";
   /** Shed limit in W; defaults to the shed's `limitW`. */
   limitW?: number;
+  /** Refuse mark in W; defaults to the shed's `refuseW`, else 700 W under the limit. */
+  refuseW?: number;
+  /** How long a charger refuses after one notice; renewed every half of it. */
+  refuseHoldS: number;
   hysteresisW: number;
   durationS: number;
   /** Readings older than this are left out of the sum. */

@@ -241,6 +241,11 @@ export class DownlinkQueue {
     }
   }
 
+  /** When the next scheduled resend is due (a driver in virtual time ticks then), if any. */
+  nextDueAt(): number | undefined {
+    return this.schedule.peekAt();
+  }
+
   /** Commands waiting for one device (or every device), most urgent first. */
   pending(deviceId?: number): Array<{
     deviceId: number;

@@ -30,6 +30,11 @@ export class ResendSchedule<T> {
     }
   }
 
+  /** The earliest entry's time (stale entries included: a tick then skips them). */
+  peekAt(): number | undefined {
+    return this.heap[0]?.at;
+  }
+
   /** Removes and returns the earliest entry due at or before `now`. */
   popDue(now: number): Due<T> | undefined {
     const h = this.heap;

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
+  CHARGER_EVENT_CUT,
   CHARGER_EVENT_SESSION_START,
+  CONFIG_REFUSE_SESSIONS_S,
   REASON_NONE,
   REASON_SHED_TOTAL,
 } from "../../protocol/constants.js";
@@ -13,15 +15,19 @@ rules:
 const boardA = device(0xc001, "charger", { shed: "s1" });
 const boardB = device(0xc002, "charger", { shed: "s1" });
 const at = (seconds: number) => T0 + seconds * 1000;
+/** Alarms and cuts, without the refuse notices (tested on their own below). */
+const cutsOf = (actions: Parameters<typeof summary>[0]) =>
+  summary(actions).filter((l) => !l.startsWith("config "));
+const REFUSE = CONFIG_REFUSE_SESSIONS_S;
 
 describe("aggregate rule (shed total power)", () => {
   it("raises over the shed limit after the duration, cuts the newest session, clears under limit - hysteresis", () => {
     const h = harness(site, [boardA]);
-    expect(h.send(boardA, telemetry(25, [900, 900, 0]), at(0))).toEqual([]);
-    expect(h.send(boardA, telemetry(25, [900, 900, 1300]), at(10))).toEqual([]);
-    expect(h.send(boardA, telemetry(25, [900, 900, 1300]), at(12))).toEqual([]);
+    expect(cutsOf(h.send(boardA, telemetry(25, [900, 900, 0]), at(0)))).toEqual([]);
+    expect(cutsOf(h.send(boardA, telemetry(25, [900, 900, 1300]), at(10)))).toEqual([]);
+    expect(cutsOf(h.send(boardA, telemetry(25, [900, 900, 1300]), at(12)))).toEqual([]);
     const actions = h.send(boardA, telemetry(25, [900, 900, 1300]), at(14));
-    expect(summary(actions)).toEqual([
+    expect(cutsOf(actions)).toEqual([
       "raise shed-overload major 0000c001",
       `relay 0000c001:2 off reason ${REASON_SHED_TOTAL}`,
     ]);
@@ -29,7 +35,7 @@ describe("aggregate rule (shed total power)", () => {
       evidence:
         "shed s1 total 3100 W over the 3000 W limit for 4 s; cut 0000c001 port 2 (newest session, 1300 W)",
     });
-    expect(summary(h.send(boardA, telemetry(25, [900, 900, 0]), at(16)))).toEqual([
+    expect(cutsOf(h.send(boardA, telemetry(25, [900, 900, 0]), at(16)))).toEqual([
       "clear shed-overload 0000c001",
     ]);
   });
@@ -40,14 +46,14 @@ describe("aggregate rule (shed total power)", () => {
     h.send(boardB, telemetry(25, [1000, 0]), at(1));
     h.send(boardA, telemetry(25, [1000, 600]), at(5));
     h.send(boardB, telemetry(25, [1000, 600]), at(6));
-    expect(summary(h.tick(at(9)))).toEqual([
+    expect(cutsOf(h.tick(at(9)))).toEqual([
       "raise shed-overload major 0000c001",
       `relay 0000c002:1 off reason ${REASON_SHED_TOTAL}`,
     ]);
     // The cut shows; the total is still over: the next newest goes, no second alarm.
-    const lines = summary(h.send(boardB, telemetry(25, [1500, 0]), at(10)));
+    const lines = cutsOf(h.send(boardB, telemetry(25, [1500, 0]), at(10)));
     expect(lines).toEqual([`relay 0000c001:1 off reason ${REASON_SHED_TOTAL}`]);
-    expect(summary(h.send(boardA, telemetry(25, [1000, 0]), at(11)))).toEqual([
+    expect(cutsOf(h.send(boardA, telemetry(25, [1000, 0]), at(11)))).toEqual([
       "clear shed-overload 0000c001",
     ]);
   });
@@ -57,7 +63,7 @@ describe("aggregate rule (shed total power)", () => {
     h.send(boardA, telemetry(25, [1000, 1000, 1100]), at(0));
     h.send(boardA, chargerEvent(CHARGER_EVENT_SESSION_START, 0, REASON_NONE, 1000), at(1));
     h.send(boardA, telemetry(25, [1000, 1000, 1100]), at(2));
-    expect(summary(h.tick(at(4)))).toContain(`relay 0000c001:0 off reason ${REASON_SHED_TOTAL}`);
+    expect(cutsOf(h.tick(at(4)))).toContain(`relay 0000c001:0 off reason ${REASON_SHED_TOTAL}`);
   });
 
   it("clears the alarm on the board it was raised on, even when that board has gone quiet", () => {
@@ -69,10 +75,10 @@ rules:
       [boardA, boardB],
     );
     h.send(boardA, telemetry(25, [1000]), at(0));
-    expect(summary(h.send(boardB, telemetry(25, [2500]), at(1)))).toEqual([
+    expect(cutsOf(h.send(boardB, telemetry(25, [2500]), at(1)))).toEqual([
       "raise shed-overload major 0000c001",
     ]);
-    expect(summary(h.send(boardB, telemetry(25, [1000]), at(40)))).toEqual([
+    expect(cutsOf(h.send(boardB, telemetry(25, [1000]), at(40)))).toEqual([
       "clear shed-overload 0000c001",
     ]);
   });
@@ -81,8 +87,62 @@ rules:
     const h = harness(site, [boardA]);
     h.send(boardA, telemetry(25, [2000, 1200]), at(0));
     h.send(boardA, telemetry(25, [2000, 500]), at(2));
-    expect(h.tick(at(10))).toEqual([]);
+    expect(cutsOf(h.tick(at(10)))).toEqual([]);
     h.send(boardA, telemetry(25, [2000, 1200]), at(20));
-    expect(h.tick(at(200))).toEqual([]);
+    expect(cutsOf(h.tick(at(200)))).toEqual([]);
+  });
+
+  it("counts a session from its start event at once and cuts it within the duration, before any telemetry", () => {
+    const h = harness(site, [boardA, boardB]);
+    h.send(boardA, telemetry(25, [1000, 1000]), at(0));
+    // Board B's new 1,200 W session: 3,200 W > 3,000 W, known from the event alone.
+    h.send(boardB, chargerEvent(CHARGER_EVENT_SESSION_START, 3, REASON_NONE, 1200), at(1));
+    expect(cutsOf(h.tick(at(3)))).toEqual([]);
+    expect(cutsOf(h.tick(at(4)))).toEqual([
+      "raise shed-overload major 0000c001",
+      `relay 0000c002:3 off reason ${REASON_SHED_TOTAL}`,
+    ]);
+    // The cut is reported: the port leaves the total, the alarm clears.
+    expect(
+      cutsOf(h.send(boardB, chargerEvent(CHARGER_EVENT_CUT, 3, REASON_SHED_TOTAL, 1200), at(5))),
+    ).toEqual(["clear shed-overload 0000c001"]);
+  });
+
+  it("tells every charger of the shed to refuse above the refuse mark, renews it, and withdraws it below", () => {
+    const boardC = device(0xc003, "charger", { shed: "s2" });
+    const h = harness(
+      siteFrom(`sheds: [{ id: s1, limitW: 3000, refuseW: 2500 }, { id: s2 }]
+rules:
+  - { id: total, kind: aggregate, hysteresisW: 200, durationS: 3, refuseHoldS: 60 }
+`),
+      [boardA, boardB, boardC],
+    );
+    expect(h.send(boardA, telemetry(25, [1000, 1000]), at(0))).toEqual([]);
+    const on = summary(
+      h.send(boardB, chargerEvent(CHARGER_EVENT_SESSION_START, 0, REASON_NONE, 600), at(1)),
+    );
+    expect(on).toEqual([`config 0000c001 ${REFUSE}=60`, `config 0000c002 ${REFUSE}=60`]);
+    expect(summary(h.tick(at(20)))).toEqual([]);
+    // Renewed every half hold while the shed stays above.
+    expect(summary(h.tick(at(31)))).toEqual([
+      `config 0000c001 ${REFUSE}=60`,
+      `config 0000c002 ${REFUSE}=60`,
+    ]);
+    // 2,400 W: under the mark but not by the hysteresis yet.
+    expect(summary(h.send(boardA, telemetry(25, [1000, 800]), at(32)))).toEqual([]);
+    expect(summary(h.send(boardA, telemetry(25, [1000, 600]), at(33)))).toEqual([
+      `config 0000c001 ${REFUSE}=0`,
+      `config 0000c002 ${REFUSE}=0`,
+    ]);
+  });
+
+  it("keeps a session's first start when its start event is retransmitted", () => {
+    const h = harness(site, [boardA, boardB]);
+    const start = (power: number) =>
+      chargerEvent(CHARGER_EVENT_SESSION_START, 0, REASON_NONE, power);
+    h.send(boardA, start(1600), at(1));
+    h.send(boardB, start(1600), at(2));
+    h.send(boardA, start(1600), at(3)); // its ack was lost: the same session again
+    expect(cutsOf(h.tick(at(6)))).toContain(`relay 0000c002:0 off reason ${REASON_SHED_TOTAL}`);
   });
 });

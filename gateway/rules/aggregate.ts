@@ -1,13 +1,26 @@
 /**
- * A shed's total power across its chargers' ports: over the limit for
- * `durationS` raises an alarm and cuts the newest session; if the total stays
- * over once that cut shows in telemetry, the next newest goes. Cleared when
- * the total is back under the limit by `hysteresisW`. The charger enforces its
- * own shed limit too; this covers sheds with several boards and a board whose
- * limit is set too high.
+ * A shed's live total power across its chargers' ports (HAZARDS.md "shed
+ * total overload": cut within 5 s, also when the shed has several chargers).
+ * The total follows session events at once (a charger reports a session start
+ * with its power the second it begins, and every cut, refusal and end) and
+ * every telemetry reading. Over the limit for `durationS` raises an alarm and
+ * cuts the newest session; if the total stays over once that cut is reported,
+ * the next newest goes. Cleared when the total is back under the limit by
+ * `hysteresisW`.
+ *
+ * Above the shed's refuse mark the gateway tells every charger of the shed to
+ * refuse new sessions (a signed config downlink, CONFIG_REFUSE_SESSIONS_S:
+ * refuse for that many seconds, 0 = stop), renewed every half hold while the
+ * shed stays above and withdrawn once it is `hysteresisW` below. A charger
+ * that stops hearing the gateway stops refusing when the hold runs out and
+ * keeps enforcing its own ports and its own share (its shedLimitW) alone.
  */
 import {
+  CHARGER_EVENT_CUT,
+  CHARGER_EVENT_REFUSED,
+  CHARGER_EVENT_SESSION_END,
   CHARGER_EVENT_SESSION_START,
+  CONFIG_REFUSE_SESSIONS_S,
   PORT_ALL,
   REASON_SHED_TOTAL,
 } from "../../protocol/constants.js";
@@ -17,6 +30,8 @@ import { type Action, PRIORITY_ALARM } from "../types.js";
 import { num, type RuleContext, type RuleModule } from "./rule-module.js";
 
 const DEFAULT_LIMIT_W = 8700;
+/** Refuse mark below the limit when neither the rule nor the shed names one (8,700 -> 8,000 W). */
+const DEFAULT_REFUSE_MARGIN_W = 700;
 /** A cut that never shows in telemetry is given up on after this long. */
 const CUT_TIMEOUT_MS = 30_000;
 
@@ -26,6 +41,8 @@ interface PortLoad {
   powerW: number;
   at: number;
   startedAt?: number;
+  /** startedAt comes from the charger's session-start event (telemetry only infers it). */
+  startReported?: boolean;
 }
 
 interface ShedTrack {
@@ -36,6 +53,9 @@ interface ShedTrack {
   /** The device the alarm was raised on (cleared on the same one). */
   alarmDevice?: number;
   cutPending?: { key: number; at: number };
+  /** The chargers were last told to refuse new sessions (true) or to accept them. */
+  refusing: boolean;
+  refuseSentAt?: number;
 }
 
 export interface AggregateState {
@@ -44,6 +64,41 @@ export interface AggregateState {
 
 function limitOf(rule: AggregateRuleConfig, shed: string, ctx: RuleContext): number {
   return rule.limitW ?? ctx.sheds.get(shed)?.limitW ?? DEFAULT_LIMIT_W;
+}
+
+function refuseMarkOf(rule: AggregateRuleConfig, shed: string, ctx: RuleContext, limit: number) {
+  return rule.refuseW ?? ctx.sheds.get(shed)?.refuseW ?? limit - DEFAULT_REFUSE_MARGIN_W;
+}
+
+/** Tells every charger of the shed to refuse new sessions (or to accept them again). */
+function refusal(
+  rule: AggregateRuleConfig,
+  shed: string,
+  t: ShedTrack,
+  total: number,
+  now: number,
+  ctx: RuleContext,
+  out: Action[],
+): void {
+  const limit = limitOf(rule, shed, ctx);
+  const mark = refuseMarkOf(rule, shed, ctx, limit);
+  const above = t.refusing ? total > mark - rule.hysteresisW : total > mark;
+  const renew = above && now - (t.refuseSentAt ?? 0) >= rule.refuseHoldS * 500;
+  if (above === t.refusing && !renew) return;
+  t.refusing = above;
+  t.refuseSentAt = now;
+  const holdS = above ? rule.refuseHoldS : 0;
+  const why = `${rule.id}: shed ${shed} total ${num(total)} W ${above ? "over" : "back under"} the ${num(mark)} W refuse mark`;
+  for (const d of ctx.directory.list()) {
+    if (d.kind !== "charger" || d.shed !== shed || d.status !== "active") continue;
+    out.push({
+      type: "downlink",
+      deviceId: d.deviceId,
+      msg: { type: "config", entries: [{ key: CONFIG_REFUSE_SESSIONS_S, value: holdS }] },
+      priority: PRIORITY_ALARM,
+      reason: why,
+    });
+  }
 }
 
 function evaluate(
@@ -64,6 +119,7 @@ function evaluate(
     total += p.powerW;
     if (owner === undefined || p.deviceId < owner) owner = p.deviceId;
   }
+  refusal(rule, shed, t, total, now, ctx, out);
   if (owner === undefined) return;
   const limit = limitOf(rule, shed, ctx);
   if (t.active && total <= limit - rule.hysteresisW) {
@@ -116,6 +172,44 @@ function evaluate(
   }
 }
 
+/**
+ * A session start counts its power at once; a cut, a refusal or an end takes
+ * the port (or every port of the charger, for PORT_ALL) out of the total.
+ * Returns whether the total changed.
+ */
+function sessionEvent(
+  t: ShedTrack,
+  deviceId: number,
+  port: number,
+  event: number,
+  powerW: number,
+  at: number,
+): boolean {
+  if (event === CHARGER_EVENT_SESSION_START && port !== PORT_ALL) {
+    const key = portKey(deviceId, port);
+    const known = t.ports.get(key);
+    // A retransmitted start (its ack was lost) keeps the session's first start.
+    const startedAt = known?.startReported && known.startedAt !== undefined ? known.startedAt : at;
+    t.ports.set(key, { deviceId, port, powerW, at, startedAt, startReported: true });
+    return true;
+  }
+  if (
+    event !== CHARGER_EVENT_CUT &&
+    event !== CHARGER_EVENT_SESSION_END &&
+    event !== CHARGER_EVENT_REFUSED
+  )
+    return false;
+  for (const [key, p] of t.ports) {
+    if (p.deviceId !== deviceId || (port !== PORT_ALL && p.port !== port)) continue;
+    p.powerW = 0;
+    p.at = at;
+    delete p.startedAt;
+    delete p.startReported;
+    if (t.cutPending?.key === key) delete t.cutPending;
+  }
+  return true;
+}
+
 /** The port whose session started last (ties: the higher power). */
 function newest(t: ShedTrack, idleW: number): PortLoad | undefined {
   let best: PortLoad | undefined;
@@ -141,15 +235,13 @@ export const aggregateRule: RuleModule<AggregateRuleConfig, AggregateState> = {
     const shed = device.shed ?? `charger-${deviceIdHex(device.deviceId)}`;
     let t = s.sheds.get(shed);
     if (!t) {
-      t = { ports: new Map(), active: false };
+      t = { ports: new Map(), active: false, refusing: false };
       s.sheds.set(shed, t);
     }
     const m = am.msg;
     if (m.type === "charger-event") {
-      if (m.event === CHARGER_EVENT_SESSION_START && m.port !== PORT_ALL) {
-        const p = t.ports.get(portKey(am.deviceId, m.port));
-        if (p) p.startedAt = am.receivedAt;
-      }
+      if (sessionEvent(t, am.deviceId, m.port, m.event, m.powerW, am.receivedAt))
+        evaluate(rule, shed, t, now, ctx, out);
       return;
     }
     if (m.type !== "charger-telemetry") return;
@@ -165,7 +257,10 @@ export const aggregateRule: RuleModule<AggregateRuleConfig, AggregateState> = {
       // A session starts when the port rises above idle, and ends when it falls back.
       if (reading.powerW > rule.idleW) {
         if (!(p.powerW > rule.idleW && p.startedAt !== undefined)) p.startedAt = am.receivedAt;
-      } else delete p.startedAt;
+      } else {
+        delete p.startedAt;
+        delete p.startReported;
+      }
       p.powerW = reading.powerW;
       p.at = am.receivedAt;
       if (t.cutPending?.key === key && reading.powerW <= rule.idleW) delete t.cutPending;
@@ -174,8 +269,9 @@ export const aggregateRule: RuleModule<AggregateRuleConfig, AggregateState> = {
   },
   tick(rule, s, now, ctx, out) {
     for (const [shed, t] of s.sheds) {
-      if (t.overSince !== undefined || t.active) evaluate(rule, shed, t, now, ctx, out);
-      if (t.ports.size === 0 && !t.active) s.sheds.delete(shed);
+      if (t.overSince !== undefined || t.active || t.refusing)
+        evaluate(rule, shed, t, now, ctx, out);
+      if (t.ports.size === 0 && !t.active && !t.refusing) s.sheds.delete(shed);
     }
   },
   prune(rule, s, ctx, now) {
@@ -183,7 +279,7 @@ export const aggregateRule: RuleModule<AggregateRuleConfig, AggregateState> = {
       for (const [key, p] of t.ports) {
         if (now - p.at > rule.staleS * 1000 || !ctx.directory.get(p.deviceId)) t.ports.delete(key);
       }
-      if (t.ports.size === 0 && !t.active) s.sheds.delete(shed);
+      if (t.ports.size === 0 && !t.active && !t.refusing) s.sheds.delete(shed);
     }
   },
 };

@@ -108,6 +108,8 @@ export function summary(actions: readonly Action[]): string[] {
         if (m.type === "relay")
           return `relay ${to}:${m.port} ${m.on ? "on" : "off"} reason ${m.reason}`;
         if (m.type === "sound") return `sound ${to} mode ${m.mode}`;
+        if (m.type === "config")
+          return `config ${to} ${m.entries.map((e) => `${e.key}=${e.value}`).join(",")}`;
         return `${m.type} ${to}`;
       }
       default:

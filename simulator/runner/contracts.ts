@@ -18,6 +18,8 @@ export interface GatewayDriver {
    * serial ports and every MQTT publish, and sent what that made it send.
    */
   settle(expected: { serialBytes: Map<string, number>; mqttPublishes: number }): Promise<void>;
+  /** True once after the gateway wrote on its own (rule tick, scheduled resend): read it back. */
+  takeOutput?(): boolean;
   /** The gateway's counters (/api/health). */
   counters(): Promise<Record<string, number>>;
   /** Outbox depth, to wait for the uplink to drain at the end. */

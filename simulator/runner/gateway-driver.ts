@@ -33,6 +33,9 @@ export interface InProcessGatewayOptions {
 export class InProcessGateway implements GatewayDriver {
   private svc: GatewayService | undefined;
   private tickTimer: TimerHandle | undefined;
+  private downlinkTimer: TimerHandle | undefined;
+  private downlinkDueAt = Number.POSITIVE_INFINITY;
+  private wrote = false;
   private clock: Clock | undefined;
   private readonly opts: InProcessGatewayOptions;
   /** Settles that hit the deadline (the trace notes them). */
@@ -65,7 +68,7 @@ export class InProcessGateway implements GatewayDriver {
       log: this.opts.log ?? createLogger("gateway", { level: "error" }),
       auth: new InstallAuth(() => false),
       clock: () => clock.now(),
-      tuning: { rulesTickMs: NEVER_MS },
+      tuning: { rulesTickMs: NEVER_MS, downlinkTickMs: NEVER_MS },
       ...(this.opts.serialBinding ? { serialBinding: this.opts.serialBinding } : {}),
     });
     await svc.start();
@@ -90,18 +93,71 @@ export class InProcessGateway implements GatewayDriver {
     this.clock = clock;
     // The rule tick (absence, inactivity, aggregates) follows virtual time.
     this.tickTimer = clock.setInterval(() => {
-      if (this.svc === svc) svc.runRulesTick();
+      if (this.svc !== svc) return;
+      this.noteOutput(() => svc.runRulesTick());
+      this.armDownlinkTick();
     }, this.opts.tickMs ?? 1000);
+  }
+
+  /** Runs `fn` and remembers whether the gateway wrote to a serial line meanwhile. */
+  private noteOutput(fn: () => void): void {
+    const out = () => {
+      let n = 0;
+      for (const r of this.svc?.running().receivers ?? []) n += r.rx.stats.bytesOut;
+      return n;
+    };
+    const before = out();
+    fn();
+    if (out() !== before) this.wrote = true;
+  }
+
+  /**
+   * The downlink queue's resends follow virtual time: one virtual timer at the
+   * queue's next due instant, re-armed after every tick and every settle.
+   */
+  private armDownlinkTick(): void {
+    const svc = this.svc;
+    const clock = this.clock;
+    if (!svc || !clock) return;
+    const due = svc.running().downlinks.nextDueAt();
+    if (due === undefined || due >= this.downlinkDueAt) return;
+    clock.clearTimeout(this.downlinkTimer);
+    this.downlinkDueAt = due;
+    this.downlinkTimer = clock.setTimeout(() => {
+      this.downlinkDueAt = Number.POSITIVE_INFINITY;
+      this.downlinkTimer = undefined;
+      if (this.svc !== svc) return;
+      this.noteOutput(() => svc.running().downlinks.tick(clock.now()));
+      this.armDownlinkTick();
+    }, due - clock.now());
+  }
+
+  /** True once after the gateway wrote on its own (a rule tick's cut, a scheduled resend). */
+  takeOutput(): boolean {
+    const w = this.wrote;
+    this.wrote = false;
+    return w;
   }
 
   async stop(): Promise<void> {
     const svc = this.svc;
     this.svc = undefined;
     this.clock?.clearInterval(this.tickTimer);
+    this.clock?.clearTimeout(this.downlinkTimer);
+    this.downlinkTimer = undefined;
+    this.downlinkDueAt = Number.POSITIVE_INFINITY;
     if (svc) await svc.stop();
   }
 
   async settle(expected: {
+    serialBytes: Map<string, number>;
+    mqttPublishes: number;
+  }): Promise<void> {
+    await this.settleInner(expected);
+    this.armDownlinkTick();
+  }
+
+  private async settleInner(expected: {
     serialBytes: Map<string, number>;
     mqttPublishes: number;
   }): Promise<void> {

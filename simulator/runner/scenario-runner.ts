@@ -377,6 +377,7 @@ async function runInner(
       scheduleWake(dev);
     } else clock.runUntil(next);
     if (ctx.pending.length > 0) await Promise.all(ctx.pending.splice(0));
+    if (gateway.takeOutput?.()) dirty = true;
     if (dirty || inflight.length > 0) {
       if (dirty) settles++;
       await settle();

@@ -71,6 +71,7 @@ export function siteConfigFor(
   const sheds = (sc.site.sheds ?? []).map((s) => {
     const out: Record<string, unknown> = { id: s.id };
     if (s.limitW !== undefined) out.limitW = s.limitW;
+    if (s.refuseW !== undefined) out.refuseW = s.refuseW;
     if (s.building) out.building = s.building;
     return out;
   });

@@ -52,7 +52,12 @@ const site = obj(["devices"], {
   },
   sheds: {
     type: "array",
-    items: obj(["id"], { id: name, limitW: { type: "number", minimum: 1 }, building: ref }),
+    items: obj(["id"], {
+      id: name,
+      limitW: { type: "number", minimum: 1 },
+      refuseW: { type: "number", minimum: 1 },
+      building: ref,
+    }),
   },
   receivers: {
     type: "array",

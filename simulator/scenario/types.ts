@@ -35,7 +35,7 @@ export interface DeviceSpec {
 
 export interface SiteSpec {
   buildings?: { id: string; flats: string[] }[];
-  sheds?: { id: string; limitW?: number; building?: string }[];
+  sheds?: { id: string; limitW?: number; refuseW?: number; building?: string }[];
   receivers?: { id: string; loss?: number; hears?: string[] }[];
   buses?: { id: string; baud?: number }[];
   radio?: {
