@@ -20,6 +20,8 @@ const site = (extra = "") =>
   - id: welfare
     kind: welfare
 ${extra}`);
+/** The operator's window, no learning (the documented 07:00-22:00, 3 h). */
+const fixed = site("    learn: { days: 0 }\n");
 const resident = device(0xd001, "guardian", { building: "b1", location: "301", heartbeatS: 900 });
 
 const activity = (r: {
@@ -62,9 +64,12 @@ function run(
   events: ActivityAt[],
   from: number,
   to: number,
-  opts: { silentFrom?: number; batteryMv?: (t: number) => number } = {},
+  opts: { silentFrom?: number; batteryMv?: (t: number) => number; streamFrom?: number } = {},
 ): Logged[] {
-  const reports = reportStream(events, from, to, 900, opts.batteryMv);
+  // The sensor runs from streamFrom (its reports before `from` were sent by an earlier run).
+  const reports = reportStream(events, opts.streamFrom ?? from, to, 900, opts.batteryMv).filter(
+    (r) => r.at >= from,
+  );
   const log: Logged[] = [];
   const note = (at: number, actions: Action[]) => {
     for (const a of actions) log.push({ at, line: summary([a])[0]!, action: a });
@@ -90,13 +95,13 @@ const alarms = (log: Logged[]) => log.filter((l) => l.line.startsWith("raise")).
 
 describe("welfare rule: idle only inside the window", () => {
   it("does not count the night's sleep at the window's start (three ordinary days and nights)", () => {
-    const h = harness(site(), [resident], local(0, "06:00"));
+    const h = harness(fixed, [resident], local(0, "06:00"));
     const events = [0, 1, 2, 3].flatMap((d) => day(d));
     expect(alarms(run(h, events, local(0, "06:00"), local(3, "12:00")))).toEqual([]);
   });
 
   it("raises a welfare alarm when the resident stops moving, within the limit, after an overdue state", () => {
-    const h = harness(site(), [resident], local(0, "06:00"));
+    const h = harness(fixed, [resident], local(0, "06:00"));
     const events = busy(0, "07:00", "10:00");
     const log = run(h, events, local(0, "06:00"), local(0, "12:30"));
     expect(stateOf(h).state).toBe("overdue"); // 2/3 of 3 h idle
@@ -120,7 +125,7 @@ describe("welfare rule: idle only inside the window", () => {
   });
 
   it("raises for a resident who never gets up, from the window's start", () => {
-    const h = harness(site(), [resident], local(0, "19:00"));
+    const h = harness(fixed, [resident], local(0, "19:00"));
     const log = run(h, busy(0, "19:00", "21:00"), local(0, "19:00"), local(1, "11:00"));
     const raised = log.filter((l) => l.line.startsWith("raise"));
     expect(raised.map((l) => l.line)).toEqual(["raise welfare major 0000d001"]);
@@ -137,13 +142,13 @@ describe("welfare rule: a learned routine inside the operator's bounds", () => {
     ).flat();
     // Installed at midnight (the sensor counts its start as activity).
     const log = run(h, events, local(0, "00:00"), local(10, "12:25"));
-    // Before learning (7 days) the 07:00 window sees 2-2.5 h idle: overdue at most, never an alarm.
+    // While learning (7 days) the window opens at learn.latestStart (10:00): no alarm for a late riser.
     expect(alarms(log)).toEqual([]);
     const routine = (h.state.rules.get("welfare")!.state as WelfareState).residents.get(
       0xd001,
     )!.routine;
     const today = routine.days[routine.days.length - 1]!.day;
-    // 75th percentile wake 09:30 + 30 min; longest quiet 70 min x 1.2 + 30 min.
+    // 75th percentile wake 09:30 + 30 min; longest quiet 70 min x 1.2 + 30 min (the latest wake-up, 09:30, is before the start).
     expect(limitsOf(routine, siteRule(h), today)).toEqual({
       startMin: 10 * 60,
       endMin: 22 * 60,
@@ -152,7 +157,9 @@ describe("welfare rule: a learned routine inside the operator's bounds", () => {
     });
     // Stops moving after lunch: alarmed at the learned limit (1.9 h), sooner than the default 3 h.
     const stops = events.filter((e) => e.atMs < local(10, "12:30"));
-    const after = run(h, stops, local(10, "12:25"), local(10, "16:00"));
+    const after = run(h, stops, local(10, "12:25"), local(10, "16:00"), {
+      streamFrom: local(0, "00:00"),
+    });
     const raised = after.filter((l) => l.line.startsWith("raise"));
     expect(raised.map((l) => l.line)).toEqual(["raise welfare major 0000d001"]);
     expect(raised[0]!.at).toBe(local(10, "12:20") + 6840_000);
@@ -165,15 +172,26 @@ describe("welfare rule: a learned routine inside the operator's bounds", () => {
     const rule = siteRuleOf(site());
     const days = (wakeMin: number, quietS: number) =>
       Array.from({ length: 8 }, (_, i) => ({ day: 100 + i, wakeMin, longestQuietS: quietS }));
+    // A late morning in the fortnight stretches the limit to cover it.
+    const late = days(8 * 60, 1800);
+    late[3]!.wakeMin = 10 * 60 + 30;
+    expect(limitsOf({ days: late }, rule, 108)).toMatchObject({
+      startMin: 8 * 60 + 30,
+      idleLimitS: Math.round(2 * 3600 * 1.2 + 1800),
+    });
     expect(limitsOf({ days: days(8 * 60 + 30, 5400) }, rule, 108)).toEqual({
       startMin: 9 * 60,
       endMin: 22 * 60,
       idleLimitS: Math.round(5400 * 1.2 + 1800),
       learned: true,
     });
-    // A resident who gets up at noon: the window opens no later than latestStart (10:00).
+    // A resident who gets up at noon: the window opens no later than latestStart (10:00),
+    // and the limit covers the two hours to their wake-up.
     expect(limitsOf({ days: days(12 * 60, 600) }, rule, 108)).toMatchObject({
       startMin: 600,
+      idleLimitS: Math.round(2 * 3600 * 1.2 + 1800),
+    });
+    expect(limitsOf({ days: days(10 * 60 + 15, 600) }, rule, 108)).toMatchObject({
       idleLimitS: rule.minIdleS,
     });
     // Long naps: never beyond maxIdleS.
@@ -181,8 +199,14 @@ describe("welfare rule: a learned routine inside the operator's bounds", () => {
       startMin: 6 * 60 + 30,
       idleLimitS: rule.maxIdleS,
     });
-    // Not enough days yet: the operator's window and limit.
+    // Not enough days yet: the latest start the operator allows, and the operator's limit.
     expect(limitsOf({ days: days(8 * 60, 600).slice(0, 6) }, rule, 108)).toMatchObject({
+      startMin: 10 * 60,
+      idleLimitS: rule.maxIdleS,
+      learned: false,
+    });
+    // Learning off: the operator's window.
+    expect(limitsOf({ days: days(8 * 60, 600) }, siteRuleOf(fixed), 108)).toMatchObject({
       startMin: 7 * 60,
       idleLimitS: rule.maxIdleS,
       learned: false,
@@ -252,7 +276,7 @@ describe("welfare rule: away, back and wandering at night", () => {
 
 describe("welfare rule: a silent or flat sensor is a device fault, never a welfare alarm", () => {
   it("raises device-lost after 2 x heartbeat of silence and suspends welfare alarms until it reports", () => {
-    const h = harness(site(), [resident], local(0, "06:00"));
+    const h = harness(fixed, [resident], local(0, "06:00"));
     const events = busy(0, "07:00", "10:00");
     const log = run(h, events, local(0, "06:00"), local(0, "20:00"), {
       silentFrom: local(0, "09:00"),
@@ -271,7 +295,7 @@ describe("welfare rule: a silent or flat sensor is a device fault, never a welfa
   });
 
   it("raises low-battery and suspends welfare alarms while the battery is low", () => {
-    const h = harness(site(), [resident], local(0, "06:00"));
+    const h = harness(fixed, [resident], local(0, "06:00"));
     const events = busy(0, "07:00", "10:00");
     const mv = (t: number) => (t < local(0, "09:30") ? 2600 : 2250);
     const log = run(h, events, local(0, "06:00"), local(0, "20:00"), { batteryMv: mv });

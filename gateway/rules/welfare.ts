@@ -45,7 +45,9 @@ function alarmOf(
 }
 
 function envOf(rule: WelfareRuleConfig, d: DeviceRecord, ctx: RuleContext): WelfareEnv {
-  const where = d.location ? ` (${d.building ? `${d.building}/` : ""}${d.location})` : "";
+  const inBuilding =
+    d.building && !d.location?.startsWith(`${d.building}/`) ? `${d.building}/` : "";
+  const where = d.location ? ` (${inBuilding}${d.location})` : "";
   return { rule, utcOffsetMin: ctx.utcOffsetMin, heartbeatS: d.heartbeatS, where };
 }
 

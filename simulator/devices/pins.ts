@@ -31,6 +31,8 @@ export interface DeviceModel {
   apply(action: string, args: Record<string, unknown>, nowMs: number): ScheduledInput[];
   /** Pin changes the model's own routine wants within [fromMs, toMs). */
   routine?(fromMs: number, toMs: number): ScheduledInput[];
+  /** False for a routine input planned earlier that no longer happens (a resident who stopped moving). */
+  routineStillDue?(atMs: number): boolean;
 }
 
 export function clamp01(x: number): number {

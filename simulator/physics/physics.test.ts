@@ -141,4 +141,58 @@ describe("guardian routine", () => {
     expect(ev.length).toBeGreaterThan(5);
     expect(ev.every((e) => e.atMs < 12 * H)).toBe(true);
   });
+
+  it("keeps the plain routine's events when the month-long variations are off", () => {
+    const plain = routineEvents(createRng(7).fork("g"), opts, 0, 24 * H);
+    const withZeros = routineEvents(
+      createRng(7).fork("g"),
+      { ...opts, lateMorningChance: 0, nightTripChance: 0, away: [], visitorsMs: [] },
+      0,
+      24 * H,
+    );
+    expect(withZeros).toEqual(plain);
+  });
+
+  it("naps in the afternoon, sleeps in on some days, and makes night trips", () => {
+    const o = { ...opts, napHour: 14, napHours: 1.5, lateMorningChance: 0.3, nightTripChance: 0.5 };
+    const days = 20;
+    const ev = routineEvents(createRng(3).fork("g"), o, 0, days * 24 * H);
+    const hourOf = (t: number) => (t % (24 * H)) / H;
+    const firstOfDay = Array.from({ length: days }, (_, d) =>
+      ev.find((e) => e.atMs >= d * 24 * H + 5 * H && e.kind === "motion"),
+    ).map((e) => hourOf(e!.atMs));
+    expect(firstOfDay.filter((h) => h > 8).length).toBeGreaterThan(1); // late mornings
+    expect(firstOfDay.filter((h) => h < 8).length).toBeGreaterThan(days / 2);
+    const nights = new Set(
+      ev.filter((e) => hourOf(e.atMs) < 5).map((e) => Math.floor(e.atMs / (24 * H))),
+    );
+    expect(nights.size).toBeGreaterThan(3);
+    expect(nights.size).toBeLessThan(days);
+    // Each day has a quiet hour in the afternoon (the nap, at least 0.7 x 1.5 h long).
+    for (let d = 0; d < days; d++) {
+      const pm = ev
+        .filter((e) => e.atMs >= d * 24 * H + 12 * H && e.atMs < d * 24 * H + 17 * H)
+        .map((e) => e.atMs);
+      const gaps = pm.slice(1).map((t, i) => t - pm[i]!);
+      expect(Math.max(...gaps)).toBeGreaterThanOrEqual(H);
+    }
+  });
+
+  it("is silent while away, with the door at both ends, and busy with a visitor", () => {
+    const away = { fromMs: 34 * H, toMs: 65 * H };
+    const ev = routineEvents(
+      createRng(7).fork("g"),
+      { ...opts, away: [away], visitorsMs: [80 * H] },
+      0,
+      96 * H,
+    );
+    const inside = ev.filter((e) => e.atMs >= away.fromMs && e.atMs <= away.toMs);
+    expect(inside).toEqual([
+      { atMs: away.fromMs, kind: "door" },
+      { atMs: away.toMs, kind: "door" },
+    ]);
+    const visit = ev.filter((e) => e.atMs >= 80 * H && e.atMs <= 82 * H);
+    expect(visit.filter((e) => e.kind === "door").length).toBeGreaterThanOrEqual(2);
+    expect(visit.filter((e) => e.kind === "motion").length).toBeGreaterThan(30);
+  });
 });

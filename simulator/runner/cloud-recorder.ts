@@ -32,6 +32,8 @@ export class CloudRecorder {
       port: p.port,
       severity: p.severity,
       evidence: p.evidence,
+      level: p.level,
+      acknowledgedBy: p.acknowledgedBy,
       historical: p.historical,
       at: (atEpoch ?? this.clock.now()) - this.startEpochMs,
     });

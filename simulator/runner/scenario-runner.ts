@@ -260,8 +260,15 @@ async function runInner(
     if (w === undefined) wakes.delete(dev);
     else wakes.set(dev, Math.max(w, clock.nowMs));
   }
-  const scheduleInput = (dev: VirtualDevice, atMs: number, role: string, high: boolean) => {
+  const scheduleInput = (
+    dev: VirtualDevice,
+    atMs: number,
+    role: string,
+    high: boolean,
+    routine = false,
+  ) => {
     clock.at(atMs, () => {
+      if (routine && dev.model.routineStillDue?.(atMs) === false) return;
       dev.advanceTo(clock.nowMs);
       dev.setInput(role, high, clock.nowMs);
       scheduleWake(dev);
@@ -287,7 +294,7 @@ async function runInner(
     if (!m.routine) continue;
     const refill = (from: number) => {
       for (const i of m.routine!(from, from + ROUTINE_CHUNK_MS))
-        scheduleInput(dev, i.atMs, i.role, i.high);
+        scheduleInput(dev, i.atMs, i.role, i.high, true);
       if (from + ROUTINE_CHUNK_MS < sc.durationMs)
         clock.at(from + ROUTINE_CHUNK_MS, () => refill(from + ROUTINE_CHUNK_MS));
     };

@@ -112,6 +112,8 @@ export function siteConfigFor(
       return out;
     }),
     rules,
+    ...(sc.gateway?.notifications ? { notifications: sc.gateway.notifications } : {}),
+    ...(sc.gateway?.escalation ? { escalation: sc.gateway.escalation } : {}),
   };
 }
 

@@ -72,7 +72,8 @@ export function runStep(ctx: ActionContext, step: Step): Promise<void> | undefin
     case "plug":
     case "unplug":
     case "hot-contact":
-    case "stop-moving": {
+    case "stop-moving":
+    case "wander": {
       if (!dev) return undefined;
       dev.advanceTo(now);
       const args = { ...a };
@@ -186,7 +187,10 @@ export function runStep(ctx: ActionContext, step: Step): Promise<void> | undefin
         });
         return undefined;
       }
-      return command(ctx, "ack-alarm", { alarmId: raised.alarmId as string, by: "sim" });
+      return command(ctx, "ack-alarm", {
+        alarmId: raised.alarmId as string,
+        by: (a.by as string | undefined) ?? "sim",
+      });
     }
   }
 }

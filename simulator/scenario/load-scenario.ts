@@ -194,11 +194,11 @@ function checkReferences(sc: ScenarioFile, add: Add): void {
     for (const a of actions) {
       const args = (item as unknown as Record<string, Record<string, unknown>>)[a] ?? {};
       const kind =
-        a === "smoke" || a === "press-test" || a === "tamper" || a === "battery"
+        a === "smoke" || a === "press-test" || a === "tamper"
           ? "smoke"
           : a === "plug" || a === "unplug" || a === "hot-contact" || a === "command"
             ? "charger"
-            : a === "stop-moving"
+            : a === "stop-moving" || a === "wander"
               ? "guardian"
               : undefined;
       if ("device" in args)

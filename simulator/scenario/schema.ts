@@ -42,6 +42,12 @@ const device = obj(["id", "kind", "link"], {
     wakeHour: { type: "number", minimum: 0, maximum: 24 },
     sleepHour: { type: "number", minimum: 0, maximum: 24 },
     motionPerHour: { type: "number", minimum: 0 },
+    napHour: { type: "number", minimum: 0, maximum: 24 },
+    napHours: { type: "number", minimum: 0, maximum: 12 },
+    lateMorningChance: rate,
+    nightTripChance: rate,
+    away: { type: "array", items: obj(["from", "to"], { from: duration, to: duration }) },
+    visitors: { type: "array", items: duration },
   }),
 });
 
@@ -116,6 +122,7 @@ const timelineItem = obj(["at"], {
     tau: duration,
   }),
   "stop-moving": obj(["device"], dev),
+  wander: obj(["device"], dev),
   "link-down": obj(["link"], { link: ref, ...forDur }),
   "link-up": obj(["link"], { link: ref }),
   corrupt: obj(["link", "rate"], { link: ref, rate, ...forDur }),
@@ -132,7 +139,11 @@ const timelineItem = obj(["at"], {
   }),
   replay: obj(["device", "link"], { ...dev, link: ref, last: { type: "integer", minimum: 1 } }),
   command: obj(["device", "port", "on"], { ...dev, port, on: { type: "boolean" } }),
-  "ack-alarm": obj(["kind", "device"], { kind: { enum: ALARM_KINDS }, ...dev }),
+  "ack-alarm": obj(["kind", "device"], {
+    kind: { enum: ALARM_KINDS },
+    ...dev,
+    by: { type: "string", minLength: 1, maxLength: 64 },
+  }),
 });
 
 const kind = { enum: ALARM_KINDS };
@@ -144,6 +155,14 @@ const expectItem = obj([], {
   alarm: obj(["kind"], { kind, device: ref, port, ...within, ...after }),
   "no-alarm": obj(["kind"], { kind, device: ref, ...after }),
   "alarm-cleared": obj(["kind", "device"], { kind, device: ref, ...within, ...after }),
+  escalated: obj(["kind", "device", "level"], {
+    kind,
+    device: ref,
+    level: { type: "integer", minimum: 1, maximum: 10 },
+    ...within,
+    ...after,
+  }),
+  "not-escalated": obj(["kind", "device"], { kind, device: ref, ...after }),
   "cloud-alarms": obj(["kind", "count"], {
     kind,
     device: ref,
@@ -191,6 +210,8 @@ export const scenarioSchema = {
     gateway: obj([], {
       rules: { type: "array", items: { type: "object" } },
       standardRules: { type: "boolean" },
+      notifications: { type: "array", items: { type: "object" } },
+      escalation: { type: "array", items: { type: "object" } },
     }),
     timeline: { type: "array", items: timelineItem },
     expect: { type: "array", minItems: 1, items: expectItem },

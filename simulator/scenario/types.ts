@@ -30,7 +30,19 @@ export interface DeviceSpec {
   /** Threshold overrides passed into the device's build configuration. */
   thresholds?: Record<string, number>;
   battery?: { startMv?: number; drainMvPerDay?: number };
-  routine?: { wakeHour?: number; sleepHour?: number; motionPerHour?: number };
+  routine?: {
+    wakeHour?: number;
+    sleepHour?: number;
+    motionPerHour?: number;
+    napHour?: number;
+    napHours?: number;
+    lateMorningChance?: number;
+    nightTripChance?: number;
+    /** Days away, as durations from the start ("5d10h"). */
+    away?: Array<{ from: string; to: string }>;
+    /** Visitors' arrivals, as durations from the start. */
+    visitors?: string[];
+  };
 }
 
 export interface SiteSpec {
@@ -70,6 +82,8 @@ export interface TimelineItem {
   unplug?: { device: string; port: number };
   "hot-contact"?: { device: string; port: number; riseC: number; tau?: Duration };
   "stop-moving"?: { device: string };
+  /** A guardian's resident walks out of the door (at night: wandering) and does not come back. */
+  wander?: { device: string };
   "link-down"?: { link: string; for?: Duration };
   "link-up"?: { link: string };
   corrupt?: { link: string; rate: number; for?: Duration };
@@ -80,7 +94,8 @@ export interface TimelineItem {
   rogue?: { device?: string; deviceId?: string; link: string; count?: number; every?: Duration };
   replay?: { device: string; link: string; last?: number };
   command?: { device: string; port: number; on: boolean };
-  "ack-alarm"?: { kind: string; device: string };
+  /** `by`: who acknowledges (default "sim"), e.g. the family member of an escalation chain. */
+  "ack-alarm"?: { kind: string; device: string; by?: string };
 }
 
 export interface ExpectItem {
@@ -88,6 +103,9 @@ export interface ExpectItem {
   alarm?: { kind: string; device?: string; port?: number; within?: Duration; after?: string };
   "no-alarm"?: { kind: string; device?: string; after?: string };
   "alarm-cleared"?: { kind: string; device: string; within?: Duration; after?: string };
+  /** The alarm escalated to `level` (1 = the second person of the chain) unacknowledged. */
+  escalated?: { kind: string; device: string; level: number; within?: Duration; after?: string };
+  "not-escalated"?: { kind: string; device: string; after?: string };
   "cloud-alarms"?: { kind: string; device?: string; count: number; after?: string };
   "relay-off"?: { device: string; port: number; within?: Duration; after?: string };
   "relay-on"?: { device: string; port: number; at?: string };
@@ -112,7 +130,13 @@ export interface ScenarioFile {
   transport?: "pty" | "in-process";
   site: SiteSpec;
   /** Extra gateway configuration merged into the generated site config (e.g. rules). */
-  gateway?: { rules?: Record<string, unknown>[]; standardRules?: boolean };
+  gateway?: {
+    rules?: Record<string, unknown>[];
+    standardRules?: boolean;
+    /** The gateway's notification channels and escalation policies (site YAML keys). */
+    notifications?: Record<string, unknown>[];
+    escalation?: Record<string, unknown>[];
+  };
   timeline?: TimelineItem[];
   expect: ExpectItem[];
 }
@@ -129,6 +153,7 @@ export const TIMELINE_ACTIONS = [
   "unplug",
   "hot-contact",
   "stop-moving",
+  "wander",
   "link-down",
   "link-up",
   "corrupt",
@@ -146,6 +171,8 @@ export const EXPECT_KINDS = [
   "alarm",
   "no-alarm",
   "alarm-cleared",
+  "escalated",
+  "not-escalated",
   "cloud-alarms",
   "relay-off",
   "relay-on",

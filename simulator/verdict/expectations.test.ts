@@ -123,4 +123,29 @@ describe("verdicts", () => {
     expect(xml).toContain("<failure message=");
     expect(summaryText([result])).toContain("FAIL  verdicts");
   });
+
+  it("checks that an alarm climbed the escalation chain, or did not", () => {
+    const up = (level: number, t: number, device = "det"): TraceRecord => ({
+      t,
+      src: "gateway",
+      event: "alarm",
+      transition: "escalated",
+      kind: "fire",
+      device,
+      alarmId: "a1",
+      level,
+    });
+    const sc = scenario(`
+  - escalated: { kind: fire, device: det, level: 1, within: 20m, after: fire }
+  - escalated: { kind: fire, device: det, level: 2, within: 20m, after: fire }
+  - escalated: { kind: fire, device: det, level: 3 }
+  - not-escalated: { kind: fire, device: det }
+  - not-escalated: { kind: fire, device: chg }
+`);
+    const r = evaluate(sc, [...trace, up(1, 20 * M), up(2, 35 * M)], sc.durationMs);
+    expect(r.map((c) => c.pass)).toEqual([true, false, false, false, true]);
+    expect(r[0]!.detail).toBe("fire on det alarm escalated to level 1 10m after 'fire'");
+    expect(r[1]!.detail).toContain("came 25m after 'fire', wanted within 20m");
+    expect(r[3]!.detail).toContain("2 × escalation of fire on det alarm");
+  });
 });

@@ -115,6 +115,15 @@ function evaluateOne(ctx: Ctx, kind: string, a: Args): CaseResult {
         (r) => r.at as number,
       );
     }
+    case "escalated": {
+      const level = a.level as number;
+      const up = new Set(alarms(ctx, "escalated", a).filter((r) => (r.level as number) >= level));
+      return within(ctx, a, (r) => up.has(r), `${who(a)} alarm escalated to level ${level}`);
+    }
+    case "not-escalated": {
+      const up = new Set(alarms(ctx, "escalated", a));
+      return none(ctx, a, (r) => up.has(r), `escalation of ${who(a)} alarm`);
+    }
     case "no-alarm": {
       const raised = new Set(alarms(ctx, "raised", a));
       return none(ctx, a, (r) => raised.has(r), `${who(a)} alarm`);

@@ -132,7 +132,10 @@ export function onReport(r: Resident, rep: GuardianReport, env: WelfareEnv): Wel
   }
   const activity = rep.at - rep.idleS * 1000;
   const prev = r.lastActivityAt;
-  if (prev === undefined || activity > prev + 1000) {
+  // New activity only when the report counts some: the time computed from idleS
+  // jitters with link latency, and a sensor's restart resets its idle count.
+  const counted = rep.doorOpens + rep.motionCount > 0;
+  if (prev === undefined || (counted && activity > prev)) {
     const quietS = prev === undefined || r.doorLast ? 0 : quietInWindowS(r, env, prev, activity);
     observe(r.routine, env.rule, activity, quietS, r.away, env.utcOffsetMin);
     if (r.away) {

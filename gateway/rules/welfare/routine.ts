@@ -91,7 +91,7 @@ const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v
 export function limitsOf(r: Routine, rule: WelfareRuleConfig, nowDay: number): Limits {
   const endMin = minutesOf(rule.window.to);
   const done = r.days.filter((d) => d.day < nowDay && d.day >= nowDay - KEEP_DAYS);
-  if (rule.learn.days === 0 || done.length < rule.learn.days) {
+  if (rule.learn.days === 0) {
     return {
       startMin: minutesOf(rule.window.from),
       endMin,
@@ -99,13 +99,20 @@ export function limitsOf(r: Routine, rule: WelfareRuleConfig, nowDay: number): L
       learned: false,
     };
   }
+  if (done.length < rule.learn.days) {
+    // Routine not known yet: the latest start the operator allows, so a late riser is not an alarm.
+    const startMin = Math.max(minutesOf(rule.window.from), minutesOf(rule.learn.latestStart));
+    return { startMin, endMin, idleLimitS: rule.maxIdleS, learned: false };
+  }
   const wakes = done.flatMap((d) => (d.wakeMin === undefined ? [] : [d.wakeMin]));
   const earliest = minutesOf(rule.learn.earliestStart);
   const latest = minutesOf(rule.learn.latestStart);
   const startMin = wakes.length
     ? clamp(Math.round(percentile(wakes, WAKE_PERCENTILE) + WAKE_MARGIN_MIN), earliest, latest)
     : minutesOf(rule.window.from);
-  const longest = Math.max(...done.map((d) => d.longestQuietS));
+  // The limit covers the longest usual quiet spell and the latest wake-up after the start.
+  const latestWakeS = wakes.length ? (Math.max(...wakes) - startMin) * 60 : 0;
+  const longest = Math.max(latestWakeS, ...done.map((d) => d.longestQuietS));
   const idleLimitS = clamp(
     Math.round(longest * QUIET_FACTOR + QUIET_MARGIN_S),
     rule.minIdleS,
