@@ -62,6 +62,7 @@ export class CloudBridge {
   private readonly sse: SseHub;
   private readonly api: ApiServer;
   private readonly accepted;
+  private readonly unknownBodies;
   private readonly rejections: RejectLog;
   private timers: NodeJS.Timeout[] = [];
 
@@ -123,6 +124,10 @@ export class CloudBridge {
     this.sse = new SseHub(this.log.child("sse"), m);
     this.rejections = new RejectLog(this.log.child("ingest"), m);
     this.accepted = m.counter("haitang_bridge_accepted_total", "Uplinks accepted, by kind");
+    this.unknownBodies = m.counter(
+      "haitang_bridge_unknown_body_total",
+      "Device messages of a body type this bridge does not know (stored as uplink points), by type",
+    );
     const ctx: ApiContext = {
       config,
       live: this.live,
@@ -255,6 +260,7 @@ export class CloudBridge {
     }
     const msg = r.msg;
     this.accepted.inc({ kind: msg.kind });
+    if (msg.kind === "unknown-body") this.unknownBodies.inc({ type: msg.envelope.body.type });
     const points = pointsFor(msg);
     if (msg.kind !== "alarm") {
       this.writer.enqueue(points.text, points.count, done);

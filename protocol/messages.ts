@@ -1,65 +1,26 @@
-/** The message catalogue as TypeScript values. Codes and units: constants.ts and docs/protocol.md. */
+/**
+ * The message catalogue as TypeScript values. Codes and units: constants.ts and docs/protocol.md.
+ * Uplink messages are defined once in message-schemas.ts (the cloud bridge validates with the
+ * same definitions); the imports here are type-only, so firmware never bundles TypeBox.
+ */
+import type { Static } from "@sinclair/typebox";
+import type {
+  ChargerEventMsgSchema,
+  ChargerTelemetryMsgSchema,
+  CommandAckMsgSchema,
+  GuardianActivityMsgSchema,
+  PortReadingSchema,
+  SmokeEventMsgSchema,
+  StatusMsgSchema,
+} from "./message-schemas.js";
 
-export interface StatusMsg {
-  type: "status";
-  deviceKind: number;
-  batteryMv: number;
-  fwMajor: number;
-  fwMinor: number;
-  fwPatch: number;
-  uptimeS: number;
-  resetCause: number;
-}
-
-export interface SmokeEventMsg {
-  type: "smoke-event";
-  event: number;
-  /** Smoke obscuration in hundredths of a percent per metre. */
-  smokeLevel: number;
-  batteryMv: number;
-  /** Increments once per physical event; repeats and retries of one event carry the same id. */
-  eventId: number;
-}
-
-export interface PortReading {
-  powerW: number;
-  energyWh: number;
-  state: number;
-  relayOn: boolean;
-}
-
-export interface ChargerTelemetryMsg {
-  type: "charger-telemetry";
-  /** Shed temperature in tenths of a degree Celsius. */
-  tempDeciC: number;
-  ports: PortReading[];
-}
-
-export interface ChargerEventMsg {
-  type: "charger-event";
-  /** Port index from 0, or PORT_ALL for the shed. */
-  port: number;
-  event: number;
-  reason: number;
-  powerW: number;
-  tempDeciC: number;
-  sessionS: number;
-}
-
-export interface GuardianActivityMsg {
-  type: "guardian-activity";
-  doorOpens: number;
-  motionCount: number;
-  /** Seconds since the last door or motion activity. */
-  idleS: number;
-  batteryMv: number;
-}
-
-export interface CommandAckMsg {
-  type: "command-ack";
-  ackedCounter: number;
-  result: number;
-}
+export type StatusMsg = Static<typeof StatusMsgSchema>;
+export type SmokeEventMsg = Static<typeof SmokeEventMsgSchema>;
+export type PortReading = Static<typeof PortReadingSchema>;
+export type ChargerTelemetryMsg = Static<typeof ChargerTelemetryMsgSchema>;
+export type ChargerEventMsg = Static<typeof ChargerEventMsgSchema>;
+export type GuardianActivityMsg = Static<typeof GuardianActivityMsgSchema>;
+export type CommandAckMsg = Static<typeof CommandAckMsgSchema>;
 
 export interface AckMsg {
   type: "ack";

@@ -12,137 +12,57 @@
  *   request/{command}           operator -> gateway                 CommandRequest
  *   response/{command}          gateway -> operator                 CommandResponse
  */
+import type { Static } from "@sinclair/typebox";
 import type {
-  ChargerEventMsg,
-  ChargerTelemetryMsg,
-  GuardianActivityMsg,
-  SmokeEventMsg,
-  StatusMsg,
-} from "./messages.js";
+  AlarmKindSchema,
+  AlarmTransitionKindSchema,
+  AlarmTransitionSchema,
+  CommandNameSchema,
+  CommandPayloadSchemas,
+  CommandResponseSchema,
+  DeviceKindNameSchema,
+  GatewayHealthSchema,
+  GatewayStatusSchema,
+  ReceiverReadingSchema,
+  SeveritySchema,
+  UplinkBodySchema,
+  UplinkEnvelopeSchema,
+} from "./uplink-schemas.js";
 
 export const TOPIC_ROOT = "haitang/v1";
 
-export type DeviceKindName = "smoke" | "charger" | "guardian";
+// Every payload type below comes from its definition in uplink-schemas.ts (the
+// JSON Schemas the cloud bridge validates with): one contract, no second copy.
 
-export interface ReceiverReading {
-  receiver: string;
-  /** Signal strength in dBm when the receiver reports one. */
-  rssi?: number;
-}
+export type DeviceKindName = Static<typeof DeviceKindNameSchema>;
 
-export interface UplinkEnvelope<
-  B = StatusMsg | ChargerTelemetryMsg | GuardianActivityMsg | SmokeEventMsg | ChargerEventMsg,
-> {
-  v: 1;
-  site: string;
-  gateway: string;
-  /** Device id as 8 lower-case hex digits. */
-  deviceId: string;
-  deviceKind: DeviceKindName;
-  /** Outbox sequence number, unique and increasing per gateway: the idempotency key downstream. */
-  seq: number;
-  /** Device frame counter. */
-  counter: number;
-  /** Milliseconds since the epoch when the gateway accepted the frame. */
-  ts: number;
-  /** True when the message was delivered from a backlog after an uplink outage. */
-  historical: boolean;
-  receivers: ReceiverReading[];
-  /**
-   * Where the device is, from the gateway's registry (site config `devices[]`),
-   * each present only when known: the building id, the charging shed id
-   * (chargers; one shed may hold several chargers, site config `sheds[]`) and
-   * the place inside the building or site, e.g. "2-201".
-   */
-  building?: string;
-  shed?: string;
-  location?: string;
+export type ReceiverReading = Static<typeof ReceiverReadingSchema>;
+
+/** Every body a gateway of this version sends on dev/{id}/telemetry or dev/{id}/event. */
+export type UplinkBody = Static<typeof UplinkBodySchema>;
+
+/** The envelope of one device message; `B` narrows the body for code that knows its type. */
+export type UplinkEnvelope<B = UplinkBody> = Omit<Static<typeof UplinkEnvelopeSchema>, "body"> & {
   body: B;
-}
+};
 
-export type AlarmKind =
-  | "fire"
-  | "smoke-fault"
-  | "tamper"
-  | "low-battery"
-  | "end-of-life"
-  | "device-lost"
-  | "port-overload"
-  | "shed-overload"
-  | "over-temperature"
-  | "short-circuit"
-  | "illegal-load"
-  | "welfare"
-  | "wandering"
-  | "threshold"
-  | "security";
+export type AlarmKind = Static<typeof AlarmKindSchema>;
 
-export type Severity = "critical" | "major" | "minor" | "maintenance";
+export type Severity = Static<typeof SeveritySchema>;
 
-export type AlarmTransitionKind = "raised" | "cleared" | "acknowledged" | "escalated";
+export type AlarmTransitionKind = Static<typeof AlarmTransitionKindSchema>;
 
-export interface AlarmTransition {
-  v: 1;
-  site: string;
-  gateway: string;
-  /** Stable id of one alarm (one event), the same on every transition of it. */
-  alarmId: string;
-  transition: AlarmTransitionKind;
-  kind: AlarmKind;
-  severity: Severity;
-  deviceId: string;
-  /** Charger port index, when the alarm is about one port. */
-  port?: number;
-  /** The rule that raised it. */
-  rule: string;
-  active: boolean;
-  acknowledged: boolean;
-  raisedAt: number;
-  clearedAt?: number;
-  acknowledgedAt?: number;
-  acknowledgedBy?: string;
-  comment?: string;
-  /** Escalation level, 0 when not escalated. */
-  level: number;
-  /** Human-readable evidence, e.g. which illegal-load signature matched. */
-  evidence?: string;
-  location?: string;
-  seq: number;
-  ts: number;
-  historical: boolean;
-}
+export type AlarmTransition = Static<typeof AlarmTransitionSchema>;
 
-export interface GatewayStatus {
-  v: 1;
-  site: string;
-  gateway: string;
-  online: boolean;
-  ts: number;
-  version?: string;
-}
+export type GatewayStatus = Static<typeof GatewayStatusSchema>;
 
-export interface GatewayHealth {
-  v: 1;
-  site: string;
-  gateway: string;
-  ts: number;
-  uplink: "connected" | "disconnected";
-  outboxDepth: number;
-  oldestEntryAgeS: number;
-  devices: number;
-  pendingDevices: number;
-  activeAlarms: number;
-  counters: Record<string, number>;
-}
+export type GatewayHealth = Static<typeof GatewayHealthSchema>;
 
-export type CommandName = "ack-alarm" | "set-port" | "update-config" | "sound";
+export type CommandName = Static<typeof CommandNameSchema>;
 
-export interface CommandPayloads {
-  "ack-alarm": { alarmId: string; by: string; comment?: string };
-  "set-port": { deviceId: string; port: number; on: boolean };
-  "update-config": { yaml: string };
-  sound: { building: string; mode: "fire" | "hush" | "stop" };
-}
+export type CommandPayloads = {
+  [C in CommandName]: Static<(typeof CommandPayloadSchemas)[C]>;
+};
 
 /**
  * An operator command. `signature` is hex HMAC-SHA256 under the site's command
@@ -157,13 +77,7 @@ export interface CommandRequest<C extends CommandName = CommandName> {
   signature: string;
 }
 
-export interface CommandResponse {
-  transaction: string;
-  command: CommandName;
-  ok: boolean;
-  error?: string;
-  data?: unknown;
-}
+export type CommandResponse = Static<typeof CommandResponseSchema>;
 
 /** The bytes that a command signature covers. */
 export function canonicalCommand(req: Omit<CommandRequest, "signature">): string {

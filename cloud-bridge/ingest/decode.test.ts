@@ -43,7 +43,12 @@ describe("decodeUplink", () => {
       env({ ...telemetry, ports: "many" }),
     ],
     ["invalid-payload", topics.telemetry("s1", "g1", "0000abcd"), env(telemetry, { v: 2 })],
-    ["invalid-payload", topics.telemetry("s1", "g1", "0000abcd"), env({ type: "mystery" })],
+    ["invalid-payload", topics.telemetry("s1", "g1", "0000abcd"), env({ type: "Not A Type!" })],
+    [
+      "invalid-payload",
+      topics.event("s1", "g1", "0000abcd"),
+      env({ type: "command-ack", ackedCounter: -1, result: 0 }),
+    ],
     ["topic-mismatch", topics.telemetry("s1", "g1", "0000abcd"), env(telemetry, { gateway: "g2" })],
     ["topic-mismatch", topics.telemetry("s1", "g1", "0000ffff"), env(telemetry)],
     ["topic-mismatch", topics.event("s1", "g1", "0000abcd"), env(telemetry)],
@@ -55,6 +60,42 @@ describe("decodeUplink", () => {
   ])("rejects %s (%s)", (reason, topic, payload) => {
     const r = decodeUplink(topic, bytes(payload), dir);
     expect(r.ok ? "accepted" : r.reason).toBe(reason);
+  });
+
+  it("accepts the gateway's command-ack on the event topic, from any kind of device", () => {
+    for (const deviceKind of ["smoke", "charger", "guardian"]) {
+      const r = decodeUplink(
+        topics.event("s1", "g1", "0000abcd"),
+        bytes(env({ type: "command-ack", ackedCounter: 41, result: 0 }, { deviceKind })),
+        dir,
+      );
+      expect(r.ok && r.msg.kind).toBe("device");
+    }
+  });
+
+  it("keeps a body type it does not know yet (a newer gateway) instead of rejecting it", () => {
+    const r = decodeUplink(
+      topics.telemetry("s1", "g1", "0000abcd"),
+      bytes(env({ type: "ota-progress", chunk: 3, extra: { nested: true } })),
+      dir,
+    );
+    expect(r).toMatchObject({
+      ok: true,
+      msg: { kind: "unknown-body", topicKind: "telemetry", envelope: { seq: 7 } },
+    });
+  });
+
+  it("says which body field fails its schema", () => {
+    const r = decodeUplink(
+      topics.telemetry("s1", "g1", "0000abcd"),
+      bytes(env({ ...telemetry, tempDeciC: "warm" })),
+      dir,
+    );
+    expect(r).toEqual({
+      ok: false,
+      reason: "invalid-payload",
+      detail: "/body/tempDeciC must be integer",
+    });
   });
 
   it("rejects an oversize payload before parsing it", () => {

@@ -3,6 +3,12 @@
  * says why it was rejected. Never throws on bad input.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import {
+  BODY_DEVICE_KIND,
+  BODY_TOPIC,
+  UPLINK_BODY_SCHEMAS,
+  type UplinkBodyType,
+} from "../../protocol/message-schemas.js";
 import type {
   AlarmTransition,
   CommandResponse,
@@ -12,15 +18,21 @@ import type {
 } from "../../protocol/uplink.js";
 import { parseTopic } from "../../protocol/uplink.js";
 import {
-  alarmTransitionSchema,
-  commandResponseSchema,
-  gatewayHealthSchema,
-  gatewayStatusSchema,
-  uplinkEnvelopeSchema,
-} from "./payload-schemas.js";
+  AlarmTransitionSchema,
+  type AnyUplinkEnvelope,
+  AnyUplinkEnvelopeSchema,
+  CommandResponseSchema,
+  GatewayHealthSchema,
+  GatewayStatusSchema,
+} from "../../protocol/uplink-schemas.js";
 
 export type Decoded =
   | { kind: "device"; topicKind: "telemetry" | "event"; envelope: UplinkEnvelope }
+  /**
+   * A body type this bridge does not know (a newer gateway or firmware): kept
+   * (stored as an `uplink` point with its type) and counted, never rejected.
+   */
+  | { kind: "unknown-body"; topicKind: "telemetry" | "event"; envelope: AnyUplinkEnvelope }
   | { kind: "alarm"; alarm: AlarmTransition }
   | { kind: "status"; status: GatewayStatus }
   | { kind: "health"; health: GatewayHealth }
@@ -60,29 +72,25 @@ export function directoryFromSites(
   };
 }
 
-const ajv = new Ajv({ allErrors: false, discriminator: true, strict: false });
+// The schemas are the contract's own definitions (protocol/uplink-schemas.ts),
+// the same objects the TypeScript types come from.
+const ajv = new Ajv({ allErrors: false, strict: false });
 const validators = {
-  envelope: ajv.compile(uplinkEnvelopeSchema),
-  alarm: ajv.compile(alarmTransitionSchema),
-  status: ajv.compile(gatewayStatusSchema),
-  health: ajv.compile(gatewayHealthSchema),
-  response: ajv.compile(commandResponseSchema),
+  envelope: ajv.compile(AnyUplinkEnvelopeSchema),
+  alarm: ajv.compile(AlarmTransitionSchema),
+  status: ajv.compile(GatewayStatusSchema),
+  health: ajv.compile(GatewayHealthSchema),
+  response: ajv.compile(CommandResponseSchema),
 };
+const bodyValidators = new Map<string, ValidateFunction>(
+  Object.entries(UPLINK_BODY_SCHEMAS).map(([type, schema]) => [type, ajv.compile(schema)]),
+);
 
-function schemaError(errors: ErrorObject[] | null | undefined): string {
+function schemaError(errors: ErrorObject[] | null | undefined, prefix = ""): string {
   const e = errors?.[0];
   if (!e) return "does not match the schema";
-  return `${e.instancePath || "/"} ${e.message ?? e.keyword}`;
+  return `${prefix}${e.instancePath || (prefix ? "" : "/")} ${e.message ?? e.keyword}`;
 }
-
-const TELEMETRY_BODIES = new Set(["status", "charger-telemetry", "guardian-activity"]);
-const EVENT_BODIES = new Set(["smoke-event", "charger-event"]);
-const BODY_KIND: Record<string, string> = {
-  "charger-telemetry": "charger",
-  "charger-event": "charger",
-  "smoke-event": "smoke",
-  "guardian-activity": "guardian",
-};
 
 function reject(reason: RejectReason, detail: string): DecodeResult {
   return { ok: false, reason, detail };
@@ -116,19 +124,26 @@ export function decodeUplink(
   switch (t.kind) {
     case "telemetry":
     case "event": {
-      const env = check<UplinkEnvelope>(validators.envelope);
+      const env = check<AnyUplinkEnvelope>(validators.envelope);
       if (!env) return reject("invalid-payload", schemaError(validators.envelope.errors));
       if (!sameOrigin(env) || env.deviceId !== t.deviceId) {
         return reject("topic-mismatch", `payload says ${env.site}/${env.gateway}/${env.deviceId}`);
       }
-      const allowed = t.kind === "telemetry" ? TELEMETRY_BODIES : EVENT_BODIES;
-      if (!allowed.has(env.body.type))
-        return reject("topic-mismatch", `${env.body.type} on a ${t.kind} topic`);
-      const kind = BODY_KIND[env.body.type];
-      if (kind && kind !== env.deviceKind) {
-        return reject("topic-mismatch", `${env.body.type} from a ${env.deviceKind} device`);
+      const type = env.body.type;
+      const bodyCheck = bodyValidators.get(type);
+      if (!bodyCheck) {
+        return { ok: true, msg: { kind: "unknown-body", topicKind: t.kind, envelope: env } };
       }
-      return { ok: true, msg: { kind: "device", topicKind: t.kind, envelope: env } };
+      if (!bodyCheck(env.body))
+        return reject("invalid-payload", schemaError(bodyCheck.errors, "/body"));
+      if (BODY_TOPIC[type as UplinkBodyType] !== t.kind)
+        return reject("topic-mismatch", `${type} on a ${t.kind} topic`);
+      const kind = BODY_DEVICE_KIND[type as UplinkBodyType];
+      if (kind && kind !== env.deviceKind) {
+        return reject("topic-mismatch", `${type} from a ${env.deviceKind} device`);
+      }
+      const envelope = env as UplinkEnvelope;
+      return { ok: true, msg: { kind: "device", topicKind: t.kind, envelope } };
     }
     case "alarm": {
       const alarm = check<AlarmTransition>(validators.alarm);

@@ -12,15 +12,25 @@ import type {
   GatewayStatus,
   UplinkEnvelope,
 } from "../../protocol/uplink.js";
+import type { AnyUplinkEnvelope } from "../../protocol/uplink-schemas.js";
 import type { Decoded } from "../ingest/decode.js";
 import { chargerEventName, portTag, reasonName, smokeEventName } from "./code-names.js";
 import { flagField, floatField, intField, PointText, tag, timestampNs } from "./line-protocol.js";
 
-function bestRssi(env: UplinkEnvelope): number | undefined {
+function bestRssi(env: AnyUplinkEnvelope): number | undefined {
   let best: number | undefined;
   for (const r of env.receivers)
     if (r.rssi !== undefined && (best === undefined || r.rssi > best)) best = r.rssi;
   return best;
+}
+
+/** The `uplink` point every device message has, known body type or not. */
+function uplinkPointInto(out: PointText, env: AnyUplinkEnvelope, batteryMv?: number): void {
+  out.add(
+    `uplink,device=${env.deviceId},gateway=${env.gateway},kind=${env.deviceKind},site=${env.site},type=${env.body.type}`,
+    `${intField("seq", env.seq)}${intField("counter", env.counter)}${intField("receivers", env.receivers.length)}${intField("rssi_dbm", bestRssi(env))}${intField("battery_mv", batteryMv)}${flagField("historical", env.historical)}`,
+    timestampNs(env.ts, env.seq),
+  );
 }
 
 function devicePointsInto(out: PointText, env: UplinkEnvelope): void {
@@ -29,12 +39,7 @@ function devicePointsInto(out: PointText, env: UplinkEnvelope): void {
   const site = `,site=${env.site}`;
   const historical = flagField("historical", env.historical);
   const b = env.body;
-  const battery = "batteryMv" in b ? b.batteryMv : undefined;
-  out.add(
-    `uplink${dgk}${site},type=${b.type}`,
-    `${intField("seq", env.seq)}${intField("counter", env.counter)}${intField("receivers", env.receivers.length)}${intField("rssi_dbm", bestRssi(env))}${intField("battery_mv", battery)}${historical}`,
-    ts,
-  );
+  uplinkPointInto(out, env, "batteryMv" in b ? b.batteryMv : undefined);
   switch (b.type) {
     case "status":
       out.add(
@@ -132,6 +137,9 @@ export function pointsFor(msg: Decoded): PointText {
   switch (msg.kind) {
     case "device":
       devicePointsInto(out, msg.envelope);
+      break;
+    case "unknown-body":
+      uplinkPointInto(out, msg.envelope);
       break;
     case "alarm":
       alarmPointsInto(out, msg.alarm);

@@ -8,49 +8,15 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { Ajv, type ValidateFunction } from "ajv";
 import { type CommandName, type CommandRequest, canonicalCommand } from "../../protocol/uplink.js";
+import { CommandPayloadSchemas } from "../../protocol/uplink-schemas.js";
 import { MemoryTransactionStore, type TransactionStore } from "./transaction-store.js";
 
 export const COMMAND_MAX_SKEW_MS = 5 * 60_000;
 /** Transactions remembered at once; beyond, commands are refused until old ones age out. */
 export const MAX_REMEMBERED_TRANSACTIONS = 10_000;
 
-const COMMANDS: Record<CommandName, object> = {
-  "ack-alarm": {
-    type: "object",
-    required: ["alarmId", "by"],
-    additionalProperties: false,
-    properties: {
-      alarmId: { type: "string", minLength: 1, maxLength: 200 },
-      by: { type: "string", minLength: 1, maxLength: 200 },
-      comment: { type: "string", maxLength: 2000 },
-    },
-  },
-  "set-port": {
-    type: "object",
-    required: ["deviceId", "port", "on"],
-    additionalProperties: false,
-    properties: {
-      deviceId: { type: "string", pattern: "^[0-9a-f]{8}$" },
-      port: { type: "integer", minimum: 0, maximum: 255 },
-      on: { type: "boolean" },
-    },
-  },
-  "update-config": {
-    type: "object",
-    required: ["yaml"],
-    additionalProperties: false,
-    properties: { yaml: { type: "string", minLength: 1, maxLength: 1_000_000 } },
-  },
-  sound: {
-    type: "object",
-    required: ["building", "mode"],
-    additionalProperties: false,
-    properties: {
-      building: { type: "string", minLength: 1 },
-      mode: { type: "string", enum: ["fire", "hush", "stop"] },
-    },
-  },
-};
+/** Each command's payload schema: the contract's own definitions (protocol/uplink-schemas.ts). */
+const COMMANDS: Record<CommandName, object> = CommandPayloadSchemas;
 
 export const COMMAND_NAMES = Object.keys(COMMANDS) as CommandName[];
 

@@ -101,15 +101,22 @@ export class CloudObserver {
     done: (m: CloudMessage) => void;
   }[] = [];
   private readonly onMessage: (m: CloudMessage) => void;
+  private readonly onRaw: ((topic: string, payload: Buffer) => void) | undefined;
 
-  constructor(onMessage: (m: CloudMessage) => void) {
+  /** `onRaw` sees every message of the topic tree as it arrived (before parsing). */
+  constructor(
+    onMessage: (m: CloudMessage) => void,
+    onRaw?: (topic: string, payload: Buffer) => void,
+  ) {
     this.onMessage = onMessage;
+    this.onRaw = onRaw;
   }
 
   async connect(url: string, clientId: string): Promise<void> {
     const client = mqtt.connect(url, { clientId, reconnectPeriod: 50, protocolVersion: 5 });
     this.client = client;
     client.on("message", (topic, payload) => {
+      this.onRaw?.(topic, payload);
       const parsed = parseTopic(topic);
       if (!parsed) return;
       let body: Record<string, unknown>;

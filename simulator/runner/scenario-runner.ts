@@ -26,6 +26,7 @@ import { WakeHeap } from "../time/wake-heap.js";
 import { evaluate } from "../verdict/expectations.js";
 import { CloudBroker, CloudObserver } from "./cloud.js";
 import { CloudRecorder } from "./cloud-recorder.js";
+import { ContractCheck } from "./contract-check.js";
 import type { FirmwareSource, GatewayDriver } from "./contracts.js";
 import { localMidnightBefore, memoryBackedDir, modelFor } from "./device-setup.js";
 import { LinkFabric } from "./link-fabric.js";
@@ -81,9 +82,10 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<Scena
     cases: [],
   };
   const cleanups: (() => Promise<void> | void)[] = [];
+  const contract = new ContractCheck();
   try {
-    await runInner(scn, opts, trace, cleanups);
-    result.cases = evaluate(scn, trace.records, sc.durationMs);
+    await runInner(scn, opts, trace, cleanups, contract);
+    result.cases = [...evaluate(scn, trace.records, sc.durationMs), contract.verdict()];
   } catch (err) {
     // A run that could not finish is a failure with a message, never a stack trace.
     result.error = err instanceof Error ? err.message : String(err);
@@ -108,6 +110,7 @@ async function runInner(
   opts: RunOptions,
   trace: Trace,
   cleanups: (() => Promise<void> | void)[],
+  contract: ContractCheck,
 ) {
   const t0 = performance.now();
   const lap = (what: string) => {
@@ -154,7 +157,15 @@ async function runInner(
   cleanups.push(() => cloud.dispose());
   const nameByHex = new Map(planned.map((p) => [deviceIdHex(p.config.deviceId), p.name]));
   const recorder = new CloudRecorder(trace, clock, nameByHex, sc.startEpochMs);
-  const observer = new CloudObserver((m) => recorder.message(m));
+  const observer = new CloudObserver(
+    (m) => recorder.message(m),
+    (topic, payload) => {
+      // Retained empty payloads clear a retained topic: not a message.
+      if (payload.length === 0) return;
+      const rej = contract.check(topic, payload);
+      if (rej) trace.add({ t: clock.nowMs, src: "cloud", event: "uplink-rejected", ...rej });
+    },
+  );
   await observer.connect(cloud.brokerUrl, `sim-observer-${cloud.port}`);
   cleanups.push(() => observer.close());
 

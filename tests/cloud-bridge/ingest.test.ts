@@ -6,7 +6,7 @@
 import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CloudBridge } from "../../cloud-bridge/bridge.js";
-import { topics } from "../../protocol/uplink.js";
+import { topics, type UplinkEnvelope } from "../../protocol/uplink.js";
 import {
   type Mosquitto,
   startMosquitto,
@@ -129,6 +129,23 @@ describe("cloud-bridge ingest", () => {
     );
     const s = await waitForSamples('charger_port_historical{device="0000babe"}', 1);
     expect(s[0]!.values).toEqual([1]);
+  });
+
+  it("stores and counts a command-ack and a body type it does not know yet, rejecting neither", async () => {
+    const rejectedBefore = bridge.metrics.total("haitang_bridge_rejected_total");
+    const base = smokeStatus(SITE_A, "gw-a1", "0000f00d", 106, T0 + 20, 3000);
+    const ack = { ...base, body: { type: "command-ack", ackedCounter: 9, result: 0 } };
+    await publishEnvelope(gw, ack as UplinkEnvelope, "event");
+    const future = { ...base, seq: 107, ts: T0 + 21, body: { type: "ota-progress", chunk: 4 } };
+    await publishEnvelope(gw, future as unknown as UplinkEnvelope);
+    const stored = await waitForSamples('uplink_seq{device="0000f00d"}', 2);
+    expect(new Set(stored.map((x) => x.metric.type))).toEqual(
+      new Set(["command-ack", "ota-progress"]),
+    );
+    const m = bridge.metrics;
+    expect(m.value("haitang_bridge_unknown_body_total", { type: "ota-progress" })).toBe(1);
+    expect(m.value("haitang_bridge_accepted_total", { kind: "unknown-body" })).toBe(1);
+    expect(m.total("haitang_bridge_rejected_total")).toBe(rejectedBefore);
   });
 
   it("rejects malformed, unknown-gateway and inconsistent uplinks, counts them and keeps going", async () => {

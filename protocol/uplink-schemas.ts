@@ -1,0 +1,210 @@
+/**
+ * The gateway <-> cloud payloads, defined once (TypeBox): protocol/uplink.ts
+ * takes its TypeScript types from these, the cloud bridge validates uplinks
+ * and the gateway validates command payloads with the same objects as JSON
+ * Schema. Extra properties are allowed on uplinks (a newer gateway may add
+ * fields); every field a reader uses is required and typed.
+ */
+import { type Static, type TSchema, Type } from "@sinclair/typebox";
+import {
+  ChargerEventMsgSchema,
+  ChargerTelemetryMsgSchema,
+  CommandAckMsgSchema,
+  GuardianActivityMsgSchema,
+  SmokeEventMsgSchema,
+  StatusMsgSchema,
+} from "./message-schemas.js";
+
+const uint = Type.Integer({ minimum: 0 });
+const ms = Type.Number({ minimum: 0 });
+const id = Type.String({ minLength: 1, maxLength: 128 });
+const v1 = Type.Literal(1);
+
+/** One of some strings: a JSON Schema string `enum`, typed as the union of the strings. */
+function literals<const T extends string[]>(...values: T) {
+  return Type.Unsafe<T[number]>({ type: "string", enum: values });
+}
+
+export const DeviceKindNameSchema = literals("smoke", "charger", "guardian");
+
+export const ReceiverReadingSchema = Type.Object({
+  receiver: Type.String(),
+  /** Signal strength in dBm when the receiver reports one. */
+  rssi: Type.Optional(Type.Number()),
+});
+
+/** The bodies a gateway of this version sends. */
+export const UplinkBodySchema = Type.Union([
+  StatusMsgSchema,
+  ChargerTelemetryMsgSchema,
+  GuardianActivityMsgSchema,
+  SmokeEventMsgSchema,
+  ChargerEventMsgSchema,
+  CommandAckMsgSchema,
+]);
+
+/**
+ * Any body, as the bridge first reads it: a `type` it may not know yet (a
+ * newer gateway or firmware). Known types are then checked against their own
+ * schema (message-schemas.ts UPLINK_BODY_SCHEMAS); an unknown one is stored
+ * and counted, not rejected. The pattern keeps the type safe as a tag value.
+ */
+export const AnyBodySchema = Type.Object({
+  type: Type.String({ pattern: "^[a-z][a-z0-9-]{0,47}$" }),
+});
+
+function envelopeOf<B extends TSchema>(body: B) {
+  return Type.Object({
+    v: v1,
+    site: id,
+    gateway: id,
+    /** Device id as 8 lower-case hex digits. */
+    deviceId: Type.String({ pattern: "^[0-9a-f]{8}$" }),
+    deviceKind: DeviceKindNameSchema,
+    /** Outbox sequence number, unique and increasing per gateway: the idempotency key downstream. */
+    seq: uint,
+    /** Device frame counter. */
+    counter: uint,
+    /** Milliseconds since the epoch when the gateway accepted the frame. */
+    ts: ms,
+    /** True when the message was delivered from a backlog after an uplink outage. */
+    historical: Type.Boolean(),
+    receivers: Type.Array(ReceiverReadingSchema, { maxItems: 32 }),
+    /**
+     * Where the device is, from the gateway's registry (site config `devices[]`),
+     * each present only when known: the building id, the charging shed id
+     * (chargers; one shed may hold several chargers, site config `sheds[]`) and
+     * the place inside the building or site, e.g. "2-201".
+     */
+    building: Type.Optional(Type.String({ maxLength: 256 })),
+    shed: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    location: Type.Optional(Type.String({ maxLength: 256 })),
+    body,
+  });
+}
+
+/** dev/{deviceId}/telemetry and dev/{deviceId}/event, as the gateway sends them. */
+export const UplinkEnvelopeSchema = envelopeOf(UplinkBodySchema);
+/** The same envelope with a body of any type: the bridge's first check. */
+export const AnyUplinkEnvelopeSchema = envelopeOf(AnyBodySchema);
+
+export const AlarmKindSchema = literals(
+  "fire",
+  "smoke-fault",
+  "tamper",
+  "low-battery",
+  "end-of-life",
+  "device-lost",
+  "port-overload",
+  "shed-overload",
+  "over-temperature",
+  "short-circuit",
+  "illegal-load",
+  "welfare",
+  "wandering",
+  "threshold",
+  "security",
+);
+
+export const SeveritySchema = literals("critical", "major", "minor", "maintenance");
+
+export const AlarmTransitionKindSchema = literals("raised", "cleared", "acknowledged", "escalated");
+
+/** alarm: one transition of one alarm. */
+export const AlarmTransitionSchema = Type.Object({
+  v: v1,
+  site: id,
+  gateway: id,
+  /** Stable id of one alarm (one event), the same on every transition of it. */
+  alarmId: id,
+  transition: AlarmTransitionKindSchema,
+  kind: AlarmKindSchema,
+  severity: SeveritySchema,
+  deviceId: Type.String({ maxLength: 64 }),
+  /** Charger port index from 0 (people see it from 1), when the alarm is about one port. */
+  port: Type.Optional(uint),
+  /** The rule that raised it. */
+  rule: Type.String({ maxLength: 128 }),
+  active: Type.Boolean(),
+  acknowledged: Type.Boolean(),
+  raisedAt: ms,
+  clearedAt: Type.Optional(ms),
+  acknowledgedAt: Type.Optional(ms),
+  acknowledgedBy: Type.Optional(Type.String({ maxLength: 256 })),
+  comment: Type.Optional(Type.String({ maxLength: 2000 })),
+  /** Escalation level, 0 when not escalated. */
+  level: uint,
+  /** Human-readable evidence, e.g. which illegal-load signature matched. */
+  evidence: Type.Optional(Type.String({ maxLength: 2000 })),
+  location: Type.Optional(Type.String({ maxLength: 256 })),
+  seq: uint,
+  ts: ms,
+  historical: Type.Boolean(),
+});
+
+/** status: the retained birth message and last will. */
+export const GatewayStatusSchema = Type.Object({
+  v: v1,
+  site: id,
+  gateway: id,
+  online: Type.Boolean(),
+  ts: ms,
+  version: Type.Optional(Type.String()),
+});
+
+/** health: periodic gateway health. */
+export const GatewayHealthSchema = Type.Object({
+  v: v1,
+  site: id,
+  gateway: id,
+  ts: ms,
+  uplink: literals("connected", "disconnected"),
+  outboxDepth: uint,
+  oldestEntryAgeS: Type.Number({ minimum: 0 }),
+  devices: uint,
+  pendingDevices: uint,
+  activeAlarms: uint,
+  counters: Type.Record(Type.String(), Type.Number(), { maxProperties: 256 }),
+});
+
+export const CommandNameSchema = literals("ack-alarm", "set-port", "update-config", "sound");
+
+/** The payload of each operator command (request/{command}); no extra fields. */
+export const CommandPayloadSchemas = {
+  "ack-alarm": Type.Object(
+    {
+      alarmId: Type.String({ minLength: 1, maxLength: 200 }),
+      by: Type.String({ minLength: 1, maxLength: 200 }),
+      comment: Type.Optional(Type.String({ maxLength: 2000 })),
+    },
+    { additionalProperties: false },
+  ),
+  "set-port": Type.Object(
+    {
+      deviceId: Type.String({ pattern: "^[0-9a-f]{8}$" }),
+      /** Port index from 0 on the wire; people see it from 1. */
+      port: Type.Integer({ minimum: 0, maximum: 255 }),
+      on: Type.Boolean(),
+    },
+    { additionalProperties: false },
+  ),
+  "update-config": Type.Object(
+    { yaml: Type.String({ minLength: 1, maxLength: 1_000_000 }) },
+    { additionalProperties: false },
+  ),
+  sound: Type.Object(
+    { building: Type.String({ minLength: 1 }), mode: literals("fire", "hush", "stop") },
+    { additionalProperties: false },
+  ),
+} as const;
+
+/** response/{command}: the gateway's answer to one command. */
+export const CommandResponseSchema = Type.Object({
+  transaction: id,
+  command: CommandNameSchema,
+  ok: Type.Boolean(),
+  error: Type.Optional(Type.String()),
+  data: Type.Optional(Type.Unknown()),
+});
+
+export type AnyUplinkEnvelope = Static<typeof AnyUplinkEnvelopeSchema>;
