@@ -97,7 +97,10 @@ export async function weeklyReport(
     .sort((a, b) => a.deviceId.localeCompare(b.deviceId));
 
   const minBy = new Map<string, number>();
-  for (const m of minBattery) if (m.labels.device) minBy.set(m.labels.device, m.value);
+  // Only devices with a battery: a reading of 0 mV means the device has none (mains-powered
+  // chargers, guardians without a battery reading), never a flat battery that still transmits.
+  for (const m of minBattery)
+    if (m.labels.device && m.value > 0) minBy.set(m.labels.device, m.value);
   const low = new Set<string>(lowAlarms.keys());
   for (const [dev, mv] of minBy) if (mv < opts.lowBatteryMv) low.add(dev);
   const lowBatteries = [...low]

@@ -114,4 +114,26 @@ describe("LiveState devices", () => {
     ).toBeUndefined();
     expect(s.summary("s1", 3000).gateways).toEqual({ total: 1, online: 0, offline: 1 });
   });
+
+  it("says a gateway was last seen at its latest message of any kind, not its birth message", () => {
+    const s = state();
+    s.applyStatus({ v: 1, site: "s1", gateway: "g1", online: true, ts: 1000 });
+    const h = { v: 1, site: "s1", gateway: "g1", ts: 4000, uplink: "connected" } as const;
+    const counts = { outboxDepth: 0, oldestEntryAgeS: 0, devices: 1, pendingDevices: 0 };
+    s.applyHealth({ ...h, ...counts, activeAlarms: 0, counters: {} });
+    expect(s.gateway("s1", "g1")!.lastSeen).toBe(4000);
+    s.applyEnvelope(status(5000, 2900));
+    expect(s.gateway("s1", "g1")!.lastSeen).toBe(5000);
+    s.applyAlarm(tr({ ts: 7000, seq: 9 }));
+    expect(s.gateway("s1", "g1")!.lastSeen).toBe(7000);
+    // A backlog message tells when it happened, not that the gateway is talking now.
+    s.applyEnvelope({ ...status(9000, 2900), historical: true });
+    expect(s.gateway("s1", "g1")!.lastSeen).toBe(7000);
+  });
+
+  it("shows no battery for a device that reports none (0 mV: mains-powered)", () => {
+    const s = state();
+    s.applyEnvelope(status(5000, 0));
+    expect(s.devices("s1", 5000)[0]!.batteryMv).toBeUndefined();
+  });
 });

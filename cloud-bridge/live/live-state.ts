@@ -67,6 +67,7 @@ export class LiveState {
       gateway: st.gateway,
       online: st.online,
       statusTs: st.ts,
+      lastSeen: Math.max(st.ts, cur?.lastSeen ?? 0),
       health: cur?.health ?? null,
     };
     const version = st.version ?? cur?.version;
@@ -80,6 +81,7 @@ export class LiveState {
     const cur = gws.get(h.gateway);
     if (cur) {
       if (!cur.health || cur.health.ts <= h.ts) cur.health = h;
+      if (h.ts > cur.lastSeen) cur.lastSeen = h.ts;
     } else {
       // Health without a status yet: the gateway is talking, so it is online.
       gws.set(h.gateway, {
@@ -87,13 +89,21 @@ export class LiveState {
         gateway: h.gateway,
         online: true,
         statusTs: 0,
+        lastSeen: h.ts,
         health: h,
       });
     }
   }
 
+  /** Last seen of a gateway: the latest message of any kind (status, health, device, alarm). */
+  private heard(site: string, gateway: string, ts: number): void {
+    const gw = this.sites.get(site)?.gateways.get(gateway);
+    if (gw && ts > gw.lastSeen) gw.lastSeen = ts;
+  }
+
   applyEnvelope(env: UplinkEnvelope): ShedView | undefined {
     const s = this.site(env.site);
+    if (!env.historical) this.heard(env.site, env.gateway, env.ts);
     const dev = s.devices.get(env.deviceId);
     const newer = !dev || env.ts >= dev.lastSeen;
     if (newer) {
@@ -112,7 +122,8 @@ export class LiveState {
         if (r.rssi !== undefined && (rssi === undefined || r.rssi > rssi)) rssi = r.rssi;
       if (rssi !== undefined) view.rssiDbm = rssi;
       const b = env.body;
-      if ("batteryMv" in b) view.batteryMv = b.batteryMv;
+      // 0 mV: no battery (mains-powered chargers, guardians without a battery reading).
+      if ("batteryMv" in b && b.batteryMv > 0) view.batteryMv = b.batteryMv;
       if (b.type === "status") view.firmware = `${b.fwMajor}.${b.fwMinor}.${b.fwPatch}`;
       if (env.building !== undefined) view.building = env.building;
       if (env.shed !== undefined) view.shed = env.shed;
@@ -129,6 +140,7 @@ export class LiveState {
    */
   applyAlarm(a: AlarmTransition): AlarmView | undefined {
     const alarms = this.site(a.site).alarms;
+    if (!a.historical) this.heard(a.site, a.gateway, a.ts);
     const cur = alarms.get(a.alarmId);
     if (cur && cur.gateway === a.gateway && cur.seq >= a.seq) return undefined;
     const entry: TimelineEntry = { at: a.ts, what: a.transition };

@@ -12,6 +12,8 @@ export interface GatewayView {
   gateway: string;
   online: boolean;
   statusTs: number;
+  /** Milliseconds since the epoch of the latest message of any kind from this gateway. */
+  lastSeen: number;
   version?: string;
   health: GatewayHealth | null;
 }

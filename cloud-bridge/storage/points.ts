@@ -39,7 +39,8 @@ function devicePointsInto(out: PointText, env: UplinkEnvelope): void {
   const site = `,site=${env.site}`;
   const historical = flagField("historical", env.historical);
   const b = env.body;
-  uplinkPointInto(out, env, "batteryMv" in b ? b.batteryMv : undefined);
+  // battery_mv only from devices that report a battery: 0 mV means none (mains-powered).
+  uplinkPointInto(out, env, "batteryMv" in b && b.batteryMv > 0 ? b.batteryMv : undefined);
   switch (b.type) {
     case "status":
       out.add(

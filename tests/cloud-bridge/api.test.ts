@@ -158,13 +158,19 @@ beforeAll(async () => {
     },
     "event",
   );
+  // A smoke detector low on battery, and the mains-powered charger's status (0 mV: no battery).
+  await publishEnvelope(gw, smokeStatus(SITE_A, "gw-a1", "00005a01", 6, now - 1500, 2400));
+  await publishEnvelope(gw, {
+    ...smokeStatus(SITE_A, "gw-a1", "0000c0de", 7, now - 1400, 0),
+    deviceKind: "charger",
+  });
   await waitFor(
     () => bridge.live.alarm(SITE_B, "al-b-1") && bridge.live.shed(SITE_A, "0000c0de"),
     "live state",
   );
-  // 4 telemetry + 3 alarms + 1 event reach the shared subscription (the retained statuses predate it).
+  // 6 telemetry + 3 alarms + 1 event reach the shared subscription (the retained statuses predate it).
   await waitFor(
-    () => (bridge.metrics.value("haitang_bridge_messages_acked_total") >= 8 ? true : undefined),
+    () => (bridge.metrics.value("haitang_bridge_messages_acked_total") >= 10 ? true : undefined),
     "points written",
   );
   // Make the written points searchable (VictoriaMetrics buffers them for up to a second).
@@ -233,7 +239,7 @@ describe("fleet API views", () => {
       site: SITE_A,
       name: "Garden",
       gateways: { total: 1, online: 1, offline: 0 },
-      devices: { total: 2, offline: 0 },
+      devices: { total: 3, offline: 0 },
     });
     expect((site.alarms as { active: Record<string, number> }).active.major).toBe(1);
   });
@@ -331,6 +337,8 @@ describe("fleet API views", () => {
       overloads: { port: 2, shed: 0 },
       cutsByReason: { overload: 1 },
       fireAlarms: 0,
+      // Only devices with a battery below the threshold: not the mains-powered charger at 0 mV.
+      lowBatteries: [{ deviceId: "00005a01", batteryMv: 2400, lowBatteryAlarms: 0 }],
     });
     expect((await api(port, `/api/sites/${SITE_A}/report?week=2025-W99`, VIEWER_A)).status).toBe(
       400,

@@ -93,7 +93,8 @@ export function toGateway(raw) {
   return {
     gateway: str(r.gateway),
     online: r.online === true,
-    lastSeen: optNum(r.statusTs ?? health.ts),
+    // The latest message of any kind (the bridge keeps it); statusTs is only the birth message.
+    lastSeen: optNum(r.lastSeen ?? health.ts ?? r.statusTs),
     version: optStr(r.version),
   };
 }

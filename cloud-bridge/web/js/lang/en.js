@@ -27,6 +27,8 @@ export default {
   "sites.gatewaysOnline": "Gateways online",
   "sites.devicesOffline": "Devices offline",
   "sites.activeAlarms": "Active alarms",
+  "alarms.activeRule":
+    "Active alarms: raised and not yet cleared, acknowledged or not, each alarm counted once (the gateway and the cloud count the same way).",
   "sites.open": "Open",
   "sites.report": "Weekly report",
 

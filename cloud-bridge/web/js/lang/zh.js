@@ -27,6 +27,8 @@ export default {
   "sites.gatewaysOnline": "在线网关",
   "sites.devicesOffline": "离线设备",
   "sites.activeAlarms": "未消除告警",
+  "alarms.activeRule":
+    "未消除告警：已触发且尚未消除的告警（无论是否已确认），每条告警只计一次（网关与云端计法相同）。",
   "sites.open": "查看",
   "sites.report": "周报",
 

@@ -84,6 +84,7 @@ function siteCard(s) {
             ),
       ),
     ),
+    h("p", { class: "muted small", "data-testid": "alarms-rule" }, t("alarms.activeRule")),
     h(
       "p",
       { class: "actions" },

@@ -94,6 +94,8 @@ export default {
   "health.devices": "Devices",
   "health.pending": "Pending",
   "health.alarms": "Active alarms",
+  "alarms.activeRule":
+    "Active alarms: raised and not yet cleared, acknowledged or not, each alarm counted once (the gateway and the cloud count the same way).",
   "health.frames": "Frames",
 
   "drop.bad-crc": "Bad checksum",

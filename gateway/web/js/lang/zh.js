@@ -93,6 +93,8 @@ export default {
   "health.devices": "设备",
   "health.pending": "待入网",
   "health.alarms": "未消除告警",
+  "alarms.activeRule":
+    "未消除告警：已触发且尚未消除的告警（无论是否已确认），每条告警只计一次（网关与云端计法相同）。",
   "health.frames": "帧",
 
   "drop.bad-crc": "校验和错误",

@@ -61,6 +61,7 @@ export function healthView(root) {
             h("dt", null, t("health.alarms")),
             h("dd", null, formatCount(s.activeAlarms)),
           ),
+          h("p", { class: "muted small", "data-testid": "alarms-rule" }, t("alarms.activeRule")),
         ),
         h(
           "section",
