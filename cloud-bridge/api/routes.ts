@@ -192,23 +192,34 @@ export const routes: Route[] = [
     pattern: new RegExp(`^/api/sites/${SITE}/history$`),
     role: "viewer",
     handler: async ({ ctx, res, params, url }) => {
+      const shedId = url.searchParams.get("shed");
       const device = url.searchParams.get("device");
+      if (shedId !== null && device === null) {
+        // A whole shed: its chargers summed per instant, then the step's peak.
+        const shed = ctx.live.shed(params.site!, shedId);
+        if (!shed) throw new HttpError(404, `no shed ${shedId}`);
+        const { from, to, stepS } = historyRange(url, ctx.now());
+        const devices = shed.chargers.map((c) => c.deviceId);
+        const points = await ctx.history.shedTotal({
+          site: params.site!,
+          devices,
+          from,
+          to,
+          stepS,
+        });
+        sendJson(res, 200, { series: [{ shed: shed.shed, metric: "power_w", points }] });
+        return;
+      }
       if (!device || !/^[0-9a-f]{8}$/.test(device))
-        throw new HttpError(400, "device must be 8 hex digits");
+        throw new HttpError(400, "device (8 hex digits) or shed is required");
       const metric = (url.searchParams.get("metric") ?? "power_w") as HistoryMetric;
       if (!HISTORY_METRICS.includes(metric))
         throw new HttpError(400, `metric must be one of ${HISTORY_METRICS.join(", ")}`);
       const agg = (url.searchParams.get("agg") ?? "avg") as Aggregation;
       if (!["avg", "max", "min", "last"].includes(agg))
         throw new HttpError(400, "agg must be avg, max, min or last");
-      const now = ctx.now();
-      const to = timeParam(url, "to", now);
-      const from = timeParam(url, "from", to - 6 * 3600_000);
-      if (from >= to) throw new HttpError(400, "from must be before to");
+      const { from, to, stepS } = historyRange(url, ctx.now());
       const port = numberParam(url, "port");
-      const stepS = numberParam(url, "step") ?? Math.max(1, Math.ceil((to - from) / 1000 / 300));
-      if (stepS < 1 || (to - from) / 1000 / stepS > 11_000)
-        throw new HttpError(400, "step too small for the range");
       const q = {
         site: params.site!,
         device,
@@ -253,3 +264,14 @@ export const routes: Route[] = [
     },
   },
 ];
+
+/** from, to and step of a history request: the last 6 hours and about 300 points by default. */
+function historyRange(url: URL, now: number): { from: number; to: number; stepS: number } {
+  const to = timeParam(url, "to", now);
+  const from = timeParam(url, "from", to - 6 * 3600_000);
+  if (from >= to) throw new HttpError(400, "from must be before to");
+  const stepS = numberParam(url, "step") ?? Math.max(1, Math.ceil((to - from) / 1000 / 300));
+  if (stepS < 1 || (to - from) / 1000 / stepS > 11_000)
+    throw new HttpError(400, "step too small for the range");
+  return { from, to, stepS };
+}

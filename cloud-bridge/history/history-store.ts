@@ -36,6 +36,27 @@ export interface HistoryQuery {
   agg: Aggregation;
 }
 
+/** A shed's total power: every charger's last report summed per instant, then the step's peak. */
+export interface ShedTotalQuery {
+  site: string;
+  /** The shed's chargers. */
+  devices: string[];
+  from: number;
+  to: number;
+  stepS: number;
+}
+
+/**
+ * The windows a shed total is summed over (seconds, aligned to absolute time):
+ * short enough that loads minutes apart stay apart, the same for every range
+ * so one overload has one peak whatever range shows it, and long enough that
+ * 7 days stay within VictoriaMetrics' 30,000 points per series. A shed
+ * history's step is at least this long.
+ */
+export const SHED_SUM_RESOLUTION_S = 30;
+/** How long a charger's last report counts when it sent none within a window (seconds). */
+export const SHED_SUM_LOOKBACK_S = 90;
+
 export interface HistorySeries {
   device: string;
   port?: number;
@@ -74,6 +95,8 @@ export function metricSource(
 
 export interface HistoryStore {
   series(q: HistoryQuery): Promise<HistorySeries[]>;
+  /** [ms, W]: per step, the highest per-instant sum of the chargers' totals. */
+  shedTotal(q: ShedTotalQuery): Promise<Array<[number, number]>>;
   /**
    * Number of points of `measurement` in [from, to] for one site, matching the
    * tag values in `where`, grouped by the tags in `by`.

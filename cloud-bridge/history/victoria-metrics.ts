@@ -17,6 +17,9 @@ import {
   type HistoryStore,
   type LabelledValue,
   metricSource,
+  SHED_SUM_LOOKBACK_S,
+  SHED_SUM_RESOLUTION_S,
+  type ShedTotalQuery,
 } from "./history-store.js";
 
 /** A field every point of the measurement has, to count points by. */
@@ -138,6 +141,21 @@ export class VictoriaMetricsHistory implements HistoryStore {
       if (r.metric.port !== undefined) s.port = Number(r.metric.port);
       return s;
     });
+  }
+
+  async shedTotal(q: ShedTotalQuery): Promise<Array<[number, number]>> {
+    if (q.devices.length === 0) return [];
+    for (const d of q.devices) if (!/^[0-9a-f]{8}$/.test(d)) throw new Error(`bad device ${d}`);
+    const sel = `charger_shed_total_power_w{site=${promString(q.site)},device=~"${q.devices.join("|")}"}`;
+    // Sum first, per fixed instant, then the step's maximum: adding each charger's own
+    // per-step maximum would add overloads that were minutes apart. Each instant takes a
+    // charger's highest report of its window, or its last one when it reported none.
+    const res = SHED_SUM_RESOLUTION_S;
+    const stepS = Math.max(q.stepS, res);
+    const perCharger = `max_over_time(${sel}[${res}s]) or last_over_time(${sel}[${SHED_SUM_LOOKBACK_S}s])`;
+    const query = `max_over_time((sum(${perCharger}))[${stepS}s:${res}s])`;
+    const result = await this.range(query, q.from, q.to + stepS * 1000, stepS);
+    return (result[0]?.values ?? []).map(([t, v]) => [Math.round(t * 1000), Number(v)]);
   }
 
   async count(

@@ -193,3 +193,43 @@ describe("sheds by placement", () => {
     expect(fire.body).toMatchObject({ location: "b1/2-201", building: "b1" });
   });
 });
+
+describe("a shed's power history", () => {
+  it("sums the chargers per instant before the step's peak: one overload, one peak over every range", async () => {
+    // Two chargers of one shed report every 10 s for 20 minutes, 100 W each, except one
+    // 3000 W report each, five minutes apart. Per instant the shed never exceeds 3100 W;
+    // adding each charger's own per-step maximum would show 6000 W once a step spans both.
+    const start = Math.floor((now - 40 * 60_000) / 10_000) * 10_000;
+    const peaks: Record<string, number> = {
+      "0000c0e1": start + 300_000,
+      "0000c0e2": start + 600_000,
+    };
+    let seq = 100;
+    for (let at = start; at < start + 20 * 60_000; at += 10_000) {
+      for (const dev of ["0000c0e1", "0000c0e2"]) {
+        const w = peaks[dev] === at ? 3000 : 100;
+        const env = chargerTelemetry(SITE_A, "gw-a1", dev, seq++, at, [w]);
+        await publishEnvelope(gw, placed(env, "shed-south", "gate"));
+      }
+    }
+    const raw = 'charger_shed_total_power_w{device=~"0000c0e1|0000c0e2"}';
+    await waitFor(async () => {
+      await vm.flush();
+      const s = await vm.exportSeries(raw);
+      return s.reduce((n, x) => n + x.values.length, 0) >= 240 ? true : undefined;
+    }, "240 shed totals stored");
+    for (const rangeMs of [6 * 3_600_000, 24 * 3_600_000, 7 * 86_400_000]) {
+      const to = now;
+      const from = to - rangeMs;
+      const step = Math.max(10, Math.round(rangeMs / 1000 / 300));
+      const q = `shed=shed-south&metric=power_w&agg=max&from=${from}&to=${to}&step=${step}`;
+      const r = await api(port, `/api/sites/${SITE_A}/history?${q}`, VIEWER_A);
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      const points = (r.body.series as Array<{ points: Array<[number, number]> }>)[0]!.points;
+      const peak = Math.max(...points.map(([, v]) => v));
+      expect({ rangeMs, peak }).toEqual({ rangeMs, peak: 3100 });
+    }
+    const bad = await api(port, `/api/sites/${SITE_A}/history?shed=no-such-shed`, VIEWER_A);
+    expect(bad.status).toBe(404);
+  });
+});

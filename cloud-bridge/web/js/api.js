@@ -79,24 +79,34 @@ export async function acknowledgeAlarm(site, alarmId, comment) {
 }
 
 /**
- * A shed's total or one port's power between `from` and `to` (ms).
- * @param {{ site: string, deviceId: string, port: number | undefined, from: number, to: number }} q
+ * One charger port's power between `from` and `to` (ms), or a whole shed's
+ * (`shed`): the bridge sums the shed's chargers per instant first, then takes
+ * each step's peak, so one overload has one peak whatever the range.
+ * @param {{ site: string, from: number, to: number } & ({ deviceId: string, port: number } | { shed: string })} q
  * @returns {Promise<Point[]>}
  */
 export async function getHistory(q) {
   const params = new URLSearchParams({
-    device: q.deviceId,
     metric: "power_w",
     from: String(q.from),
     to: String(q.to),
-    step: String(Math.max(10, Math.round((q.to - q.from) / 1000 / 300))),
+    step: String(historyStepS(q.from, q.to)),
     agg: "max",
   });
-  if (q.port !== undefined) params.set("port", String(q.port));
+  if ("shed" in q) params.set("shed", q.shed);
+  else {
+    params.set("device", q.deviceId);
+    params.set("port", String(q.port));
+  }
   const series = arr(obj(await request(`${sitePath(q.site)}/history?${params}`)).series);
   return series.flatMap((s) =>
     arr(obj(s).points).map((p) => /** @type {Point} */ ([num(arr(p)[0]), num(arr(p)[1])])),
   );
+}
+
+/** About 300 points over the range, at least 10 s apart. @param {number} from @param {number} to */
+export function historyStepS(from, to) {
+  return Math.max(10, Math.round((to - from) / 1000 / 300));
 }
 
 /** @param {string} site @param {string} week ISO week, e.g. 2025-W47 @returns {Promise<WeeklyReport>} */

@@ -1,7 +1,7 @@
 /**
  * A shed's or one port's power over the last hours or days, drawn as an SVG
  * chart. `port` is the shed's port number (shed view); it is read from that
- * port's charger. The whole shed of several chargers is the sum of theirs.
+ * port's charger. The whole shed is summed by the bridge per instant, then peaked per step.
  */
 import { getHistory, getShed } from "../api.js";
 import { lineChart } from "../chart.js";
@@ -57,13 +57,7 @@ export function historyView(root, ctx) {
       const one = port === undefined ? undefined : shed.ports.find((p) => p.port === port);
       const points = one
         ? await getHistory({ site, deviceId: one.deviceId, port: one.devicePort, from, to })
-        : sumSeries(
-            await Promise.all(
-              shed.chargers.map((c) =>
-                getHistory({ site, deviceId: c.deviceId, port: undefined, from, to }),
-              ),
-            ),
-          );
+        : await getHistory({ site, shed: shed.shed, from, to });
       if (stopped) return;
       const select = h(
         "select",
@@ -136,19 +130,6 @@ export function historyView(root, ctx) {
   return () => {
     stopped = true;
   };
-}
-
-/**
- * Point-wise sum of several chargers' series (same range and step, so the same timestamps).
- * @param {Array<Array<[number, number]>>} series
- * @returns {Array<[number, number]>}
- */
-function sumSeries(series) {
-  if (series.length === 1) return series[0] ?? [];
-  /** @type {Map<number, number>} */
-  const byTime = new Map();
-  for (const s of series) for (const [at, v] of s) byTime.set(at, (byTime.get(at) ?? 0) + v);
-  return [...byTime.entries()].sort((a, b) => a[0] - b[0]);
 }
 
 /** @param {string} v */
