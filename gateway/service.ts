@@ -24,6 +24,7 @@ import { CounterStore } from "./dedup/counter-store.js";
 import { CounterTable } from "./dedup/counter-table.js";
 import { DownlinkCounterStore } from "./downlink/counter-store.js";
 import { DownlinkQueue } from "./downlink/downlink-queue.js";
+import { resendIntervalMs } from "./downlink/interlink-budget.js";
 import { LinkTable } from "./downlink/link.js";
 import { DownlinkQueueStore } from "./downlink/queue-store.js";
 import { buildHealth, buildMetrics, type HealthSources } from "./health.js";
@@ -167,15 +168,21 @@ export class GatewayService {
     const links = new LinkTable();
     const downlinkCounters = new DownlinkCounterStore(db);
     downlinkCounters.reserveAll(db);
-    const downlinks = new DownlinkQueue({
-      lookup: (d) => registry.get(d),
-      counters: downlinkCounters,
-      links,
-      hmac: midstateHmac,
-      onSent: (d, msg, linkId) => this.opts.onDownlink?.(d, msg.type, linkId, this.clock()),
-      // waiting commands survive a restart; written with the batch of the frame that caused them
-      store: new DownlinkQueueStore(db, (ops) => write(ops, "downlink queue")),
-    });
+    const downlinks = new DownlinkQueue(
+      {
+        lookup: (d) => registry.get(d),
+        counters: downlinkCounters,
+        links,
+        hmac: midstateHmac,
+        onSent: (d, msg, linkId) => this.opts.onDownlink?.(d, msg.type, linkId, this.clock()),
+        // waiting commands survive a restart; written with the batch of the frame that caused them
+        store: new DownlinkQueueStore(db, (ops) => write(ops, "downlink queue")),
+      },
+      {
+        // a whole copy inside every listening window of the site's detectors
+        repeatEveryMs: resendIntervalMs(cfg.interlink.listenWindowMs, cfg.interlink.baud),
+      },
+    );
     const sse = new SseHub();
     const alarms = new AlarmStore(db, {
       site: cfg.site,

@@ -114,6 +114,17 @@ const ingest = {
   },
 };
 
+/** The battery detectors' listening schedule the interlink resends follow (gateway/downlink/README.md). */
+const interlink = {
+  type: "object",
+  additionalProperties: false,
+  default: {},
+  properties: {
+    listenWindowMs: { type: "integer", minimum: 100, maximum: 10000, default: 1000 },
+    baud: { enum: [2400, 4800, 9600, 19200, 38400, 57600, 115200], default: 9600 },
+  },
+};
+
 const building = {
   type: "object",
   required: ["id"],
@@ -222,6 +233,7 @@ export const siteConfigSchema = {
     serial: { type: "array", items: serialReceiver, default: [] },
     mqtt: mqttIngest,
     ingest,
+    interlink,
     cloud,
     http,
     buildings: { type: "array", items: building, default: [] },

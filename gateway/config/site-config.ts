@@ -307,6 +307,14 @@ export interface IngestConfig {
   mergeWindowMs: number;
 }
 
+/** The battery detectors' listening schedule, which sets the interlink's resend interval. */
+export interface InterlinkConfig {
+  /** The shortest listening window of the site's battery detectors. */
+  listenWindowMs: number;
+  /** Radio UART speed of the receivers. */
+  baud: number;
+}
+
 export interface SiteConfig {
   site: string;
   gateway: string;
@@ -318,6 +326,7 @@ export interface SiteConfig {
   serial: SerialReceiverConfig[];
   mqtt: MqttIngestConfig;
   ingest: IngestConfig;
+  interlink: InterlinkConfig;
   cloud?: CloudUplinkConfig;
   http: HttpConfig;
   buildings: BuildingConfig[];

@@ -127,6 +127,34 @@ describe("DownlinkQueue", () => {
     expect(q.deviceHeard(DETECTOR, "serial:a", later(1))).toBe(0);
   });
 
+  it("sends a sleeping detector's sounding on every serial receiver that is up, not only the last one", () => {
+    const other = new RecordingLink("serial:b", (d) => registry.get(d)!.key);
+    const down = new RecordingLink("serial:c", (d) => registry.get(d)!.key);
+    down.up = false;
+    links.add(other);
+    links.add(down);
+    q.send(DETECTOR, { msg: fire, priority: PRIORITY_ALARM, reason: "interlink" }, now);
+    q.tick(later(900));
+    expect(radio.sent).toHaveLength(2);
+    expect(other.sent.map((s) => s.bytes)).toEqual(radio.sent.map((s) => s.bytes));
+    expect(down.sent).toHaveLength(0);
+    // A charger's command still goes only where the charger was heard.
+    q.send(CHARGER, { msg: relay, priority: PRIORITY_ALARM, reason: "cut" }, now);
+    expect(other.sent.filter((s) => s.deviceId === CHARGER)).toHaveLength(0);
+  });
+
+  it("sounds a sleeping detector the gateway has never heard (its first frames lost) on every receiver", () => {
+    const NEW = 0x333;
+    registry.register(
+      { deviceId: NEW, kind: "smoke", key: keyOf(3), building: "b1", sleepy: true },
+      now,
+    );
+    expect(registry.get(NEW)?.lastReceiver).toBeUndefined();
+    q.send(NEW, { msg: fire, priority: PRIORITY_ALARM, reason: "interlink" }, now);
+    q.tick(later(900));
+    expect(radio.sent.filter((s) => s.deviceId === NEW).length).toBeGreaterThanOrEqual(1);
+  });
+
   it("puts fire ahead of other commands and repeats it for a sleeping detector's listening schedule", () => {
     const cfg: DownlinkMsg = { type: "config", entries: [{ key: 1, value: 3600 }] };
     q.send(DETECTOR, { msg: cfg, priority: PRIORITY_EVENT, reason: "config" }, now);

@@ -11,9 +11,11 @@
  *   detectors, on a schedule (listenEveryS). Their commands wait here and leave
  *   in the window right after the device's next uplink (deviceHeard). Sound
  *   commands (interlinked fire, hush, stop) jump the queue and are also resent
- *   every repeatEveryMs (shorter than the listening window) until the
- *   command-ack, for at most urgentRepeatForMs, so one of them lands in a
- *   scheduled window.
+ *   every repeatEveryMs (derived from the detectors' listening window:
+ *   interlink-budget.ts) on every serial receiver until the command-ack or a
+ *   newer sound command replaces them: never given up, and never expired,
+ *   while a fire goes on (HAZARDS.md: every detector of the building within
+ *   10 s, also through loss and a noisy line).
  * Queues are short and expire, so memory stays bounded. With a store
  * (queue-store.ts) the waiting commands survive a restart (`restore`).
  */
@@ -72,8 +74,8 @@ export interface DownlinkQueueOptions {
   repeatEveryMs?: number;
   /**
    * How long urgent commands are resent to a sleepy device when no command-ack
-   * comes (2 minutes: many listening periods, so a copy lost to the radio is
-   * not the last chance); then they wait for the window after its next uplink.
+   * comes. Unbounded by default: a sounding is resent until the detector
+   * confirms it or a newer one (hush, stop) replaces it.
    */
   urgentRepeatForMs?: number;
   /** Resend interval and count for mains devices until the command-ack arrives. */
@@ -122,7 +124,7 @@ export class DownlinkQueue {
       ttlMs: 15 * 60_000,
       perDeviceCap: 16,
       repeatEveryMs: 800,
-      urgentRepeatForMs: 120_000,
+      urgentRepeatForMs: Number.POSITIVE_INFINITY,
       mainsRepeatEveryMs: 2_000,
       mainsMaxSends: 3,
       maxSends: 30,
@@ -137,8 +139,9 @@ export class DownlinkQueue {
     const linkId = dev.lastReceiver;
     const item = this.enqueue(deviceId, req, now);
     if (!item) return "queued";
-    if (linkId === undefined) return "no-link";
-    if (!dev.sleepy) {
+    // A sleeping detector never heard yet (its first frames lost) is still reachable by radio.
+    if (linkId === undefined && !(dev.sleepy && req.msg.type === "sound")) return "no-link";
+    if (!dev.sleepy && linkId !== undefined) {
       item.repeatUntil = now + this.o.mainsRepeatEveryMs * (this.o.mainsMaxSends - 1);
       item.nextRepeatAt = now + this.o.mainsRepeatEveryMs;
       this.schedule.push(item.nextRepeatAt, deviceId, item);
@@ -149,7 +152,7 @@ export class DownlinkQueue {
       item.repeatUntil = now + this.o.urgentRepeatForMs;
       item.nextRepeatAt = now + this.o.repeatEveryMs;
       this.schedule.push(item.nextRepeatAt, deviceId, item);
-      this.transmit(dev, item, linkId);
+      this.everywhere(dev, item, linkId);
     }
     return "queued";
   }
@@ -199,7 +202,7 @@ export class DownlinkQueue {
     }
     let n = 0;
     for (const item of [...q]) {
-      if (now - item.queuedAt > this.o.ttlMs) {
+      if (this.expired(item, now)) {
         this.remove(deviceId, item);
         this.stats.expired++;
         continue;
@@ -236,8 +239,8 @@ export class DownlinkQueue {
       }
       item.nextRepeatAt = now + (dev?.sleepy ? this.o.repeatEveryMs : this.o.mainsRepeatEveryMs);
       this.schedule.push(item.nextRepeatAt, id, item);
-      if (dev?.lastReceiver !== undefined)
-        this.transmit(dev, item, dev.lastReceiver, dev.sleepy === true);
+      if (dev?.sleepy) this.everywhere(dev, item, dev.lastReceiver, true);
+      else if (dev?.lastReceiver !== undefined) this.transmit(dev, item, dev.lastReceiver);
     }
   }
 
@@ -279,7 +282,7 @@ export class DownlinkQueue {
   expire(now: number): void {
     for (const [id, q] of this.queues) {
       for (const it of [...q]) {
-        if (now - it.queuedAt > this.o.ttlMs) {
+        if (this.expired(it, now)) {
           this.remove(id, it);
           this.stats.expired++;
         }
@@ -319,7 +322,8 @@ export class DownlinkQueue {
     let n = 0;
     for (const s of store.load()) {
       const dev = this.deps.lookup(s.deviceId);
-      if (dev?.status !== "active" || now - s.queuedAt > this.o.ttlMs) {
+      const urgent = dev?.sleepy === true && s.msg.type === "sound";
+      if (dev?.status !== "active" || (now - s.queuedAt > this.o.ttlMs && !urgent)) {
         gone.push(s.id);
         continue;
       }
@@ -351,6 +355,11 @@ export class DownlinkQueue {
     }
     store.remove(gone);
     return n;
+  }
+
+  /** Past its time to live, unless it is a sounding still on its resend schedule. */
+  private expired(item: Queued, now: number): boolean {
+    return now - item.queuedAt > this.o.ttlMs && item.repeatUntil === undefined;
   }
 
   private enqueue(deviceId: number, req: DownlinkRequest, now: number): Queued | undefined {
@@ -401,6 +410,27 @@ export class DownlinkQueue {
   /** Commands that left the queue leave the store too. */
   private forget(items: readonly Queued[]): void {
     this.deps.store?.remove(items.flatMap((it) => (it.id === undefined ? [] : [it.id])));
+  }
+
+  /**
+   * An urgent command to a sleeping radio device goes out on every serial
+   * receiver that is up, not only the one that heard it last: that one may be
+   * the line that has gone bad (a noisy or cut receiver line during a fire).
+   */
+  private everywhere(
+    dev: RegisteredDevice,
+    item: Queued,
+    lastLink: string | undefined,
+    scheduled = false,
+  ): boolean {
+    if (lastLink !== undefined && !lastLink.startsWith("serial:"))
+      return this.transmit(dev, item, lastLink, scheduled);
+    let any = false;
+    for (const link of this.deps.links.all()) {
+      if (!link.id.startsWith("serial:") || !link.isUp()) continue;
+      if (this.transmit(dev, item, link.id, scheduled)) any = true;
+    }
+    return any;
   }
 
   /** `scheduled`: a resend on a sleepy device's urgent schedule (not counted against maxSends). */

@@ -2,6 +2,7 @@
  * JUnit XML (the Ant/Surefire dialect every CI reads): one <testsuite> per
  * scenario file, one <testcase> per expectation, <failure> with the reason.
  */
+import { type BatteryLife, describeBatteryLife } from "./battery-life.js";
 
 export interface CaseResult {
   name: string;
@@ -21,6 +22,8 @@ export interface ScenarioResult {
   cases: CaseResult[];
   /** Set when the scenario could not run (invalid file, crash). */
   error?: string;
+  /** Expected battery life of the battery devices at their schedule (physics/energy.ts). */
+  battery?: BatteryLife[];
 }
 
 function esc(s: string): string {
@@ -84,6 +87,7 @@ export function summaryText(results: ScenarioResult[]): string {
     );
     if (r.error) out.push(`      error: ${r.error}`);
     for (const c of r.cases) out.push(`      ${c.pass ? "ok  " : "FAIL"} ${c.name}: ${c.detail}`);
+    for (const b of r.battery ?? []) out.push(`      battery ${describeBatteryLife(b)}`);
   }
   const passed = results.filter(scenarioPassed).length;
   const cases = results.flatMap((r) => r.cases);

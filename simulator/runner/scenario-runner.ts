@@ -5,6 +5,7 @@
  * Virtual time stops while the gateway handles what it was given, so results
  * do not depend on how fast the machine is.
  */
+
 import type { WriteStream } from "node:fs";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,6 +19,7 @@ import { deriveKeyHex } from "../devices/device-config-for.js";
 import type { DeviceModel } from "../devices/pins.js";
 import { VirtualDevice } from "../devices/virtual-device.js";
 import { createRng } from "../physics/prng.js";
+import { batteryLives } from "../report/battery-life.js";
 import type { ScenarioResult } from "../report/junit.js";
 import { Trace } from "../report/trace.js";
 import type { Scenario } from "../scenario/load-scenario.js";
@@ -86,6 +88,9 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<Scena
   try {
     await runInner(scn, opts, trace, cleanups, contract);
     result.cases = [...evaluate(scn, trace.records, sc.durationMs), contract.verdict()];
+    result.battery = batteryLives(
+      planDevices(scn).map((p) => ({ name: p.name, board: p.board, config: p.config })),
+    );
   } catch (err) {
     // A run that could not finish is a failure with a message, never a stack trace.
     result.error = err instanceof Error ? err.message : String(err);

@@ -95,6 +95,8 @@ export function siteConfigFor(
       commandKey: ep.commandKeyHex,
     },
     http: { host: "127.0.0.1", port: ep.httpPort },
+    // The interlink resends follow the shortest listening window of the site's detectors.
+    interlink: { listenWindowMs: shortestListenWindowMs(devices) },
     buildings: (sc.site.buildings ?? []).map((b) => ({ id: b.id, flats: b.flats })),
     sheds,
     devices: devices.map((d) => {
@@ -115,6 +117,15 @@ export function siteConfigFor(
     ...(sc.gateway?.notifications ? { notifications: sc.gateway.notifications } : {}),
     ...(sc.gateway?.escalation ? { escalation: sc.gateway.escalation } : {}),
   };
+}
+
+function shortestListenWindowMs(devices: PlannedDevice[]): number {
+  let w = 1000;
+  for (const d of devices) {
+    const lw = d.config.listenWindowMs;
+    if (d.config.kind === "smoke" && lw > 0 && lw < w) w = Math.max(100, lw);
+  }
+  return w;
 }
 
 /** The link fabric's receivers, buses and radio settings from the scenario's site. */

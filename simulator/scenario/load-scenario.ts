@@ -7,6 +7,7 @@ import { Ajv, type ErrorObject } from "ajv";
 import addFormatsModule from "ajv-formats";
 import { isMap, isSeq, LineCounter, parseDocument } from "yaml";
 import { DEFAULT_BOARD, pinsFor } from "../devices/device-config-for.js";
+import { AFTER_ALARM } from "../verdict/expectations.js";
 import { parseDurationMs } from "./duration.js";
 import { scenarioSchema } from "./schema.js";
 import { EXPECT_KINDS, type ScenarioFile, TIMELINE_ACTIONS, type TimelineItem } from "./types.js";
@@ -235,7 +236,7 @@ function checkReferences(sc: ScenarioFile, add: Add): void {
       if ("device" in args) needDevice(`${p}/${k}/device`, args.device);
       for (const lk of ["after", "at"]) {
         const l = args[lk];
-        if (typeof l === "string" && !labels.has(l))
+        if (typeof l === "string" && !labels.has(l) && !(lk === "after" && AFTER_ALARM.test(l)))
           add(`${p}/${k}/${lk}`, `unknown label '${l}' (known: ${known(labels)})`);
       }
       if ("port" in args && typeof args.device === "string")

@@ -19,9 +19,30 @@ interface Ctx {
   endMs: number;
 }
 
+/**
+ * `after: alarm:<kind>` measures from the first such alarm the gateway raised,
+ * `alarm:<kind>:<device>` from the first one on that device (HAZARDS.md budgets
+ * count from the alarm at the gateway).
+ */
+export const AFTER_ALARM = /^alarm:([a-z-]+)(?::(.+))?$/;
+
 function from(ctx: Ctx, a: Args): { startMs: number; what: string } {
   const label = a.after as string | undefined;
   if (!label) return { startMs: 0, what: "the start" };
+  const m = AFTER_ALARM.exec(label);
+  if (m) {
+    const first = ctx.recs.find(
+      (r) =>
+        r.src === "gateway" &&
+        r.event === "alarm" &&
+        r.transition === "raised" &&
+        r.kind === m[1] &&
+        (m[2] === undefined || r.device === m[2]),
+    );
+    const what = `the first ${m[1]} alarm${m[2] ? ` of ${m[2]}` : ""} at the gateway`;
+    // No such alarm: nothing can be measured from it, so the verdict looks past the end.
+    return { startMs: first ? first.t : ctx.endMs + 1, what };
+  }
   return { startMs: ctx.sc.labels.get(label) ?? 0, what: `'${label}'` };
 }
 

@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import {
+  channelLoad,
+  copiesPerWindow,
+  frameTimeMs,
+  maxDetectorsPerLine,
+  missProbability,
+  resendIntervalMs,
+} from "./interlink-budget.js";
+
+const SIM = { listenWindowMs: 1000, listenEveryS: 5 };
+
+describe("interlink budget", () => {
+  it("times a 30-byte sounding frame at 9,600 baud as 31.25 ms", () => {
+    expect(frameTimeMs(30, 9600)).toBeCloseTo(31.25, 2);
+  });
+
+  it("resends often enough for a whole copy inside every window, never faster than a frame", () => {
+    const r = resendIntervalMs(1000, 9600);
+    expect(r).toBe(817);
+    expect(r + frameTimeMs(30, 9600) + 20 + 100).toBeLessThanOrEqual(1000);
+    expect(resendIntervalMs(100, 9600)).toBe(32);
+    expect(copiesPerWindow(SIM, r, 9600)).toBe(2);
+  });
+
+  it("gives the worst-phase chance that a detector has not heard within 10 s at 30 % loss", () => {
+    // Windows every 5 s: the worst phase gets 2 windows in 10 s, 2 copies each: 0.3^4.
+    expect(missProbability(SIM, 0.3, 10_000, 9600)).toBeCloseTo(0.3 ** 4, 10);
+    expect(
+      missProbability({ listenWindowMs: 1000, listenEveryS: 3 }, 0.3, 10_000, 9600),
+    ).toBeCloseTo(0.3 ** 6, 10);
+    expect(missProbability(SIM, 0.3, 3000, 9600)).toBe(1);
+  });
+
+  it("finds the resend rounds of a 40-detector building over a 9,600-baud line's capacity", () => {
+    expect(maxDetectorsPerLine(SIM, 9600)).toBe(31);
+    const one = channelLoad(31, SIM, 9600);
+    expect(one.fits).toBe(true);
+    const forty = channelLoad(40, SIM, 9600);
+    expect(forty.roundMs).toBeCloseTo(1250, 0);
+    expect(forty.load).toBeGreaterThan(1.5);
+    expect(forty.fits).toBe(false);
+    expect(channelLoad(80, SIM, 115200).fits).toBe(true);
+  });
+});

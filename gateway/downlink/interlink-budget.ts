@@ -1,0 +1,104 @@
+/**
+ * The numbers behind an interlinked sounding to sleeping detectors, computed
+ * (gateway/downlink/README.md quotes them): how often the gateway resends, how
+ * fast a detector hears it, and how much of a 9,600-baud line the resends
+ * take. Pure functions of the listening schedule, the line and the radio loss.
+ *
+ * A detector listens for `listenWindowMs` every `listenEveryS` (firmware
+ * link.ts). The gateway resends a SOUND command every `resendIntervalMs`, a
+ * whole frame inside any window: R <= W - frame time - tick - latency margin.
+ * Each window then holds floor((W - frame) / R) + 1 >= 1 whole copies; each
+ * copy is lost with probability `loss`, independently (the simulator's radio).
+ */
+
+/** Framed SOUND command: 1 + header 10 + payload 7 + MAC 8 + CRC 2 + flag 1, plus escapes. */
+export const SOUND_FRAME_BYTES = 30;
+/** UART bits per byte (start, 8 data, stop). */
+const BITS_PER_BYTE = 10;
+/** The gateway's downlink tick (gateway/service.ts) and a margin for radio latency and jitter. */
+export const DOWNLINK_TICK_MS = 20;
+export const LATENCY_MARGIN_MS = 100;
+
+export interface ListenSchedule {
+  listenWindowMs: number;
+  listenEveryS: number;
+}
+
+export function frameTimeMs(bytes: number, baud: number): number {
+  return (bytes * BITS_PER_BYTE * 1000) / baud;
+}
+
+/**
+ * The resend interval that puts a whole copy inside every listening window
+ * (never more often than one frame time: the line would be full).
+ */
+export function resendIntervalMs(listenWindowMs: number, baud: number): number {
+  const frame = frameTimeMs(SOUND_FRAME_BYTES, baud);
+  return Math.max(
+    Math.ceil(frame),
+    Math.floor(listenWindowMs - 2 * frame - DOWNLINK_TICK_MS - LATENCY_MARGIN_MS),
+  );
+}
+
+/** Whole copies a window of W catches when one is sent every R (at least one). */
+export function copiesPerWindow(s: ListenSchedule, resendMs: number, baud: number): number {
+  const frame = frameTimeMs(SOUND_FRAME_BYTES, baud);
+  return Math.max(1, Math.floor((s.listenWindowMs - frame) / resendMs) + 1);
+}
+
+/**
+ * Probability that one detector has not heard the sounding `afterMs` after the
+ * gateway started sending, in the worst phase (its window has just closed):
+ * it gets floor((afterMs - (P - W)) / P) + 1 windows, each missing every copy
+ * with probability loss^copies.
+ */
+export function missProbability(
+  s: ListenSchedule,
+  loss: number,
+  afterMs: number,
+  baud: number,
+): number {
+  const periodMs = s.listenEveryS * 1000;
+  const first = periodMs - s.listenWindowMs;
+  if (afterMs < first + s.listenWindowMs) return 1;
+  const windows = Math.floor((afterMs - first - s.listenWindowMs) / periodMs) + 1;
+  const copies = copiesPerWindow(s, resendIntervalMs(s.listenWindowMs, baud), baud);
+  return loss ** (copies * windows);
+}
+
+export interface ChannelLoad {
+  /** Frames per resend round on one line (the detectors still unconfirmed). */
+  framesPerRound: number;
+  /** Airtime of one round. */
+  roundMs: number;
+  /** Share of the line the resends take (> 1: the rounds stretch beyond R). */
+  load: number;
+  /** Resend interval actually reached (R, or longer when the line is full). */
+  effectiveResendMs: number;
+  /** Whether a copy for every unconfirmed detector still lands in each of its windows. */
+  fits: boolean;
+}
+
+/**
+ * The resend load of `detectors` unconfirmed detectors on one line (every
+ * receiver carries the same rounds: a shared bus or one radio channel).
+ */
+export function channelLoad(detectors: number, s: ListenSchedule, baud: number): ChannelLoad {
+  const frame = frameTimeMs(SOUND_FRAME_BYTES, baud);
+  const resend = resendIntervalMs(s.listenWindowMs, baud);
+  const roundMs = detectors * frame;
+  const effective = Math.max(resend, roundMs);
+  return {
+    framesPerRound: detectors,
+    roundMs,
+    load: roundMs / resend,
+    effectiveResendMs: effective,
+    fits: effective <= s.listenWindowMs - frame,
+  };
+}
+
+/** Most unconfirmed detectors whose resends still fit in one line's rounds. */
+export function maxDetectorsPerLine(s: ListenSchedule, baud: number): number {
+  const frame = frameTimeMs(SOUND_FRAME_BYTES, baud);
+  return Math.floor((s.listenWindowMs - frame) / frame);
+}
