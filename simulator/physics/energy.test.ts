@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { DEFAULT_SMOKE } from "../../installer/device-defaults.js";
 import { batteryLives, describeBatteryLife } from "../report/battery-life.js";
 import { detectorEnergy, formatLife } from "./energy.js";
 
@@ -39,13 +40,7 @@ describe("detector energy model", () => {
       listenWindowMs: 1000,
       link: { type: "uart" as const, baud: 9600 },
       pins: {},
-      smoke: {
-        alarmLevel: 300,
-        confirmSamples: 3,
-        sampleIntervalS: 10,
-        hushS: 600,
-        lowBatteryMv: 2600,
-      },
+      smoke: DEFAULT_SMOKE,
     };
     const lives = batteryLives([
       { name: "a", board: "PICO", config },
