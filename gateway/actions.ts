@@ -22,6 +22,7 @@ export interface ActionStats {
   alarmActions: number;
   downlinks: number;
   notifications: number;
+  residentStates: number;
   failures: number;
   /** Alarm actions seen while no alarm store was wired. */
   alarmsWithoutStore: number;
@@ -34,6 +35,8 @@ export interface ActionDeps {
   /** Each alarm transition: live events and notifications. */
   onTransition(t: AlarmTransition): void;
   notify?(n: Extract<Action, { type: "notify" }>, now: number): void;
+  /** A resident's welfare state changed: uplink it (states and times only). */
+  residentState?(s: Extract<Action, { type: "resident-state" }>, now: number): void;
   log: Logger;
 }
 
@@ -42,6 +45,7 @@ export class ActionRunner {
     alarmActions: 0,
     downlinks: 0,
     notifications: 0,
+    residentStates: 0,
     failures: 0,
     alarmsWithoutStore: 0,
   };
@@ -100,6 +104,12 @@ export class ActionRunner {
             outcome,
             reason: a.reason,
           });
+        return;
+      }
+      case "resident-state": {
+        this.stats.residentStates++;
+        this.deps.residentState?.(a, now);
+        this.deps.publish("resident", { ...a, deviceId: deviceIdHex(a.deviceId) });
         return;
       }
       case "notify": {

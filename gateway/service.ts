@@ -48,6 +48,7 @@ import { PendingDevices } from "./registry/pending.js";
 import { DeviceRegistry } from "./registry/registry.js";
 import { ReportStore } from "./reports/report-store.js";
 import { createRuleEngine, type RuleEngine, type RuleState } from "./rules/index.js";
+import { residentStateItem } from "./rules/welfare/resident-uplink.js";
 import { syncStaticDevices } from "./static-devices.js";
 import { type GatewayDatabase, openGatewayDatabase } from "./storage/database.js";
 import { WorkerCommitter } from "./storage/worker-committer.js";
@@ -209,6 +210,11 @@ export class GatewayService {
       alarms: () => alarms,
       publish: (e, d) => sse.publish(e, d),
       onTransition,
+      residentState: (a, now) => {
+        const item = residentStateItem(a, cfg, registry.get(a.deviceId), now);
+        write([{ kind: "append", items: [item] }], "resident state");
+        this.parts?.uplink?.kick();
+      },
       log: log.child("actions"),
     });
     const limiter = new RateLimiter(t.rateLimit ?? cfg.ingest.rateLimit);

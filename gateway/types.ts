@@ -4,7 +4,13 @@
  * meet here. Additive changes only; say so in the commit message.
  */
 import type { DownlinkMsg, Frame, UplinkMsg } from "../protocol/messages.js";
-import type { AlarmKind, DeviceKindName, ReceiverReading, Severity } from "../protocol/uplink.js";
+import type {
+  AlarmKind,
+  DeviceKindName,
+  ReceiverReading,
+  ResidentStateName,
+  Severity,
+} from "../protocol/uplink.js";
 
 /** A frame that passed decode, MAC, counter window and de-duplication. */
 export interface AcceptedMessage {
@@ -109,6 +115,14 @@ export type Action =
     }
   | { type: "clear-alarm"; kind: AlarmKind; deviceId: number; port?: number; rule: string }
   | { type: "downlink"; deviceId: number; msg: DownlinkMsg; priority: Priority; reason: string }
-  | { type: "notify"; text: string; severity: Severity; deviceId?: number };
+  | { type: "notify"; text: string; severity: Severity; deviceId?: number }
+  /** A guardian resident's welfare state changed (uplinked: states and times only). */
+  | {
+      type: "resident-state";
+      deviceId: number;
+      state: ResidentStateName;
+      since: number;
+      lastActivityAt?: number;
+    };
 
 export type { Frame };

@@ -152,6 +152,42 @@ export const GatewayStatusSchema = Type.Object({
   version: Type.Optional(Type.String()),
 });
 
+/** A guardian resident's welfare state (gateway/rules/welfare/resident.ts). */
+export const RESIDENT_STATES = [
+  "unknown",
+  "active",
+  "quiet",
+  "overdue",
+  "alarm",
+  "away",
+  "back",
+  "wandering",
+  "sensor-fault",
+] as const;
+export const ResidentStateNameSchema = literals(...RESIDENT_STATES);
+
+/**
+ * dev/{deviceId}/resident: a guardian resident's state change. States and
+ * times only, never the sensor's raw door and motion stream (personal data
+ * stays minimal in the cloud); the resident is known by the flat, not by name.
+ */
+export const ResidentStateSchema = Type.Object({
+  v: v1,
+  site: id,
+  gateway: id,
+  deviceId: Type.String({ pattern: "^[0-9a-f]{8}$" }),
+  state: ResidentStateNameSchema,
+  /** When this state began (ms since the epoch). */
+  since: ms,
+  /** The last door or motion activity, when known. */
+  lastActivityAt: Type.Optional(ms),
+  building: Type.Optional(Type.String({ maxLength: 128 })),
+  location: Type.Optional(Type.String({ maxLength: 128 })),
+  seq: uint,
+  ts: ms,
+  historical: Type.Boolean(),
+});
+
 /** health: periodic gateway health. */
 export const GatewayHealthSchema = Type.Object({
   v: v1,

@@ -9,6 +9,7 @@
  *   dev/{deviceId}/telemetry    status, charger telemetry, guardian UplinkEnvelope
  *   dev/{deviceId}/event        smoke and charger events            UplinkEnvelope
  *   alarm                       alarm transitions                   AlarmTransition
+ *   dev/{deviceId}/resident     guardian resident's welfare state   ResidentState
  *   request/{command}           operator -> gateway                 CommandRequest
  *   response/{command}          gateway -> operator                 CommandResponse
  */
@@ -24,6 +25,8 @@ import type {
   GatewayHealthSchema,
   GatewayStatusSchema,
   ReceiverReadingSchema,
+  ResidentStateNameSchema,
+  ResidentStateSchema,
   SeveritySchema,
   UplinkBodySchema,
   UplinkEnvelopeSchema,
@@ -55,6 +58,11 @@ export type AlarmTransitionKind = Static<typeof AlarmTransitionKindSchema>;
 export type AlarmTransition = Static<typeof AlarmTransitionSchema>;
 
 export type GatewayStatus = Static<typeof GatewayStatusSchema>;
+
+export type ResidentStateName = Static<typeof ResidentStateNameSchema>;
+
+/** A guardian resident's state change: states and times only (dev/{deviceId}/resident). */
+export type ResidentState = Static<typeof ResidentStateSchema>;
 
 export type GatewayHealth = Static<typeof GatewayHealthSchema>;
 
@@ -90,6 +98,8 @@ export const topics = {
   telemetry: (site: string, gw: string, dev: string) =>
     `${TOPIC_ROOT}/${site}/${gw}/dev/${dev}/telemetry`,
   event: (site: string, gw: string, dev: string) => `${TOPIC_ROOT}/${site}/${gw}/dev/${dev}/event`,
+  resident: (site: string, gw: string, dev: string) =>
+    `${TOPIC_ROOT}/${site}/${gw}/dev/${dev}/resident`,
   alarm: (site: string, gw: string) => `${TOPIC_ROOT}/${site}/${gw}/alarm`,
   request: (site: string, gw: string, cmd: CommandName) =>
     `${TOPIC_ROOT}/${site}/${gw}/request/${cmd}`,
@@ -105,7 +115,7 @@ export const filters = {
 
 export type ParsedTopic =
   | { kind: "status" | "health" | "alarm"; site: string; gateway: string }
-  | { kind: "telemetry" | "event"; site: string; gateway: string; deviceId: string }
+  | { kind: "telemetry" | "event" | "resident"; site: string; gateway: string; deviceId: string }
   | { kind: "request" | "response"; site: string; gateway: string; command: string };
 
 /** Parses a topic of the tree; undefined for anything else. */
@@ -118,7 +128,11 @@ export function parseTopic(topic: string): ParsedTopic | undefined {
   if (rest.length === 1 && (rest[0] === "status" || rest[0] === "health" || rest[0] === "alarm")) {
     return { kind: rest[0], site, gateway };
   }
-  if (rest.length === 3 && rest[0] === "dev" && (rest[2] === "telemetry" || rest[2] === "event")) {
+  if (
+    rest.length === 3 &&
+    rest[0] === "dev" &&
+    (rest[2] === "telemetry" || rest[2] === "event" || rest[2] === "resident")
+  ) {
     return { kind: rest[2], site, gateway, deviceId: rest[1]! };
   }
   if (rest.length === 2 && (rest[0] === "request" || rest[0] === "response")) {

@@ -4,6 +4,7 @@ import type { Severity } from "../../protocol/uplink.js";
 import { CommandTimeout } from "../commands/command-client.js";
 import type { Role } from "../config/types.js";
 import { type Aggregation, HISTORY_METRICS, type HistoryMetric } from "../history/history-store.js";
+import { publicAlarm } from "../live/live-feed.js";
 import { SEVERITY_RANK, type ShedView } from "../live/views.js";
 import { type Principal, TokenAuth } from "./auth.js";
 import type { ApiContext } from "./context.js";
@@ -97,6 +98,21 @@ export const routes: Route[] = [
     role: "viewer",
     handler: ({ ctx, res, params }) =>
       sendJson(res, 200, { devices: ctx.live.devices(params.site!, ctx.now()) }),
+  },
+  {
+    // Guardian residents: welfare state and times, and their open welfare/wandering alarms
+    // with the escalation timeline (who was told, who answered). Site-scoped like every
+    // /api/sites/{site} route: a token of another site gets 403.
+    method: "GET",
+    pattern: new RegExp(`^/api/sites/${SITE}/residents$`),
+    role: "viewer",
+    handler: ({ ctx, res, params }) =>
+      sendJson(res, 200, {
+        residents: ctx.live.residents(params.site!).map((r) => ({
+          ...r,
+          alarms: r.alarms.map(publicAlarm),
+        })),
+      }),
   },
   {
     method: "GET",

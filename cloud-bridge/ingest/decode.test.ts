@@ -128,3 +128,36 @@ describe("decodeUplink", () => {
     });
   });
 });
+
+describe("decodeUplink: a guardian resident's state", () => {
+  const state = (over: Record<string, unknown> = {}) => ({
+    v: 1,
+    site: "s1",
+    gateway: "g1",
+    deviceId: "0000d001",
+    state: "overdue",
+    since: 1700000000000,
+    lastActivityAt: 1699990000000,
+    location: "b1/301",
+    seq: 9,
+    ts: 1700000000000,
+    historical: false,
+    ...over,
+  });
+  const topic = topics.resident("s1", "g1", "0000d001");
+
+  it("accepts a state on the resident topic", () => {
+    const r = decodeUplink(topic, bytes(state()), dir);
+    expect(r.ok && r.msg.kind === "resident" && r.msg.resident.state).toBe("overdue");
+  });
+
+  it.each([
+    ["invalid-payload", topic, state({ state: "asleep" })],
+    ["invalid-payload", topic, state({ since: undefined })],
+    ["topic-mismatch", topics.resident("s1", "g1", "0000d002"), state()],
+    ["topic-mismatch", topic, state({ gateway: "g2" })],
+  ])("rejects as %s (%s)", (reason, t, payload) => {
+    const r = decodeUplink(t, bytes(payload), dir);
+    expect(r.ok ? "ok" : r.reason).toBe(reason);
+  });
+});

@@ -14,6 +14,7 @@ import type {
   CommandResponse,
   GatewayHealth,
   GatewayStatus,
+  ResidentState,
   UplinkEnvelope,
 } from "../../protocol/uplink.js";
 import { parseTopic } from "../../protocol/uplink.js";
@@ -24,6 +25,7 @@ import {
   CommandResponseSchema,
   GatewayHealthSchema,
   GatewayStatusSchema,
+  ResidentStateSchema,
 } from "../../protocol/uplink-schemas.js";
 
 export type Decoded =
@@ -34,6 +36,8 @@ export type Decoded =
    */
   | { kind: "unknown-body"; topicKind: "telemetry" | "event"; envelope: AnyUplinkEnvelope }
   | { kind: "alarm"; alarm: AlarmTransition }
+  /** A guardian resident's welfare state: states and times only. */
+  | { kind: "resident"; resident: ResidentState }
   | { kind: "status"; status: GatewayStatus }
   | { kind: "health"; health: GatewayHealth }
   | { kind: "response"; site: string; gateway: string; response: CommandResponse }
@@ -81,6 +85,7 @@ const validators = {
   status: ajv.compile(GatewayStatusSchema),
   health: ajv.compile(GatewayHealthSchema),
   response: ajv.compile(CommandResponseSchema),
+  resident: ajv.compile(ResidentStateSchema),
 };
 const bodyValidators = new Map<string, ValidateFunction>(
   Object.entries(UPLINK_BODY_SCHEMAS).map(([type, schema]) => [type, ajv.compile(schema)]),
@@ -151,6 +156,16 @@ export function decodeUplink(
       if (!sameOrigin(alarm))
         return reject("topic-mismatch", `payload says ${alarm.site}/${alarm.gateway}`);
       return { ok: true, msg: { kind: "alarm", alarm } };
+    }
+    case "resident": {
+      const resident = check<ResidentState>(validators.resident);
+      if (!resident) return reject("invalid-payload", schemaError(validators.resident.errors));
+      if (!sameOrigin(resident) || resident.deviceId !== t.deviceId)
+        return reject(
+          "topic-mismatch",
+          `payload says ${resident.site}/${resident.gateway}/${resident.deviceId}`,
+        );
+      return { ok: true, msg: { kind: "resident", resident } };
     }
     case "status": {
       const status = check<GatewayStatus>(validators.status);

@@ -40,6 +40,11 @@ export function applyLive(
       if (v) sse.broadcast(v.site, "alarm", publicAlarm(v));
       return;
     }
+    case "resident": {
+      const v = live.applyResident(msg.resident);
+      if (v) sse.broadcast(msg.resident.site, "resident", v);
+      return;
+    }
     case "response":
       commands.onResponse(msg.response);
       return;

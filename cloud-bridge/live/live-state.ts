@@ -10,9 +10,11 @@ import type {
   AlarmTransition,
   GatewayHealth,
   GatewayStatus,
+  ResidentState,
   Severity,
   UplinkEnvelope,
 } from "../../protocol/uplink.js";
+import { ResidentBook, type ResidentView } from "./resident-book.js";
 import { ShedBook } from "./shed-book.js";
 import {
   type AlarmView,
@@ -34,6 +36,7 @@ interface SiteState {
   devices: Map<string, DeviceView>;
   sheds: ShedBook;
   alarms: Map<string, AlarmView>;
+  residents: ResidentBook;
 }
 
 export interface SiteSummary {
@@ -51,7 +54,13 @@ export class LiveState {
   private site(id: string): SiteState {
     let s = this.sites.get(id);
     if (!s) {
-      s = { gateways: new Map(), devices: new Map(), sheds: new ShedBook(), alarms: new Map() };
+      s = {
+        gateways: new Map(),
+        devices: new Map(),
+        sheds: new ShedBook(),
+        alarms: new Map(),
+        residents: new ResidentBook(),
+      };
       this.sites.set(id, s);
     }
     return s;
@@ -138,6 +147,24 @@ export class LiveState {
    * Applies one transition; returns the updated alarm, or undefined when the
    * transition is not newer than what is held (a redelivery or a late copy).
    */
+  /** A guardian resident's state; returns the view when it changed. */
+  applyResident(r: ResidentState): ResidentView | undefined {
+    return this.site(r.site).residents.apply(r);
+  }
+
+  /** The site's residents, most urgent first, each with its open welfare-kind alarms. */
+  residents(site: string): Array<ResidentView & { alarms: AlarmView[] }> {
+    const s = this.sites.get(site);
+    if (!s) return [];
+    const open = [...s.alarms.values()].filter(
+      (a) => (a.active || !a.acknowledged) && (a.kind === "welfare" || a.kind === "wandering"),
+    );
+    return s.residents.list().map((r) => ({
+      ...r,
+      alarms: open.filter((a) => a.deviceId === r.deviceId),
+    }));
+  }
+
   applyAlarm(a: AlarmTransition): AlarmView | undefined {
     const alarms = this.site(a.site).alarms;
     if (!a.historical) this.heard(a.site, a.gateway, a.ts);

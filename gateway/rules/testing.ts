@@ -100,6 +100,8 @@ export function summary(actions: readonly Action[]): string[] {
         return `raise ${a.kind} ${a.severity} ${deviceIdHex(a.deviceId)}${a.port === undefined ? "" : `:${a.port}`}`;
       case "clear-alarm":
         return `clear ${a.kind} ${deviceIdHex(a.deviceId)}${a.port === undefined ? "" : `:${a.port}`}`;
+      case "resident-state":
+        return `state ${deviceIdHex(a.deviceId)} ${a.state}`;
       case "notify":
         return `notify ${a.severity}`;
       case "downlink": {

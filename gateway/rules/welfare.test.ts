@@ -58,6 +58,9 @@ interface Logged {
   action: Action;
 }
 
+/** Alarm actions only (state changes are checked on their own). */
+const lines = (log: Logged[]) => log.map((l) => l.line).filter((l) => !l.startsWith("state"));
+
 /** Runs reports and minute ticks in time order; returns the actions with their time. */
 function run(
   h: Harness,
@@ -120,8 +123,38 @@ describe("welfare rule: idle only inside the window", () => {
       local(0, "14:00"),
       local(0, "14:30"),
     );
-    expect(back.map((l) => l.line)).toEqual(["clear welfare 0000d001"]);
+    expect(lines(back)).toEqual(["clear welfare 0000d001"]);
     expect(stateOf(h).state).toBe("active");
+  });
+
+  it("tells each state change once, in the order a day goes", () => {
+    const h = harness(fixed, [resident], local(0, "06:00"));
+    const events = [
+      ...busy(0, "07:00", "10:00"),
+      { atMs: local(0, "10:05"), kind: "door" } as ActivityAt,
+    ];
+    const back = [
+      { atMs: local(0, "12:00"), kind: "door" } as ActivityAt,
+      ...busy(0, "12:02", "12:30"),
+    ];
+    const log = run(h, [...events, ...back], local(0, "06:00"), local(0, "17:00"));
+    const states = log.filter((l) => l.line.startsWith("state"));
+    // The sensor's start at 06:00 counts as activity (it cannot know better).
+    expect(states.map((l) => l.line.split(" ")[2])).toEqual([
+      "active",
+      "quiet",
+      "active",
+      "away",
+      "back",
+      "active",
+      "quiet",
+      "overdue",
+      "alarm",
+    ]);
+    expect(states.find((l) => l.line.endsWith("away"))!.action).toMatchObject({
+      type: "resident-state",
+      lastActivityAt: local(0, "10:05"),
+    });
   });
 
   it("raises for a resident who never gets up, from the window's start", () => {
@@ -268,7 +301,7 @@ describe("welfare rule: away, back and wandering at night", () => {
         local(1, "04:00"),
         local(1, "04:20"),
       );
-      expect(home.map((l) => l.line)).toEqual(["clear wandering 0000d001"]);
+      expect(lines(home)).toEqual(["clear wandering 0000d001"]);
       expect(stateOf(h).state).toBe("back");
     }
   });
@@ -288,10 +321,7 @@ describe("welfare rule: a silent or flat sensor is a device fault, never a welfa
     expect(stateOf(h).state).toBe("sensor-fault");
     // It reports again: the fault clears, and the resident's idle time (real) is judged.
     const again = run(h, events, local(0, "20:00"), local(0, "20:30"));
-    expect(again.map((l) => l.line)).toEqual([
-      "clear device-lost 0000d001",
-      "raise welfare major 0000d001",
-    ]);
+    expect(lines(again)).toEqual(["clear device-lost 0000d001", "raise welfare major 0000d001"]);
   });
 
   it("raises low-battery and suspends welfare alarms while the battery is low", () => {
@@ -302,10 +332,7 @@ describe("welfare rule: a silent or flat sensor is a device fault, never a welfa
     expect(alarms(log)).toEqual(["raise low-battery maintenance 0000d001"]);
     expect(stateOf(h).state).toBe("sensor-fault");
     const fresh = run(h, events, local(0, "20:00"), local(0, "20:30"));
-    expect(fresh.map((l) => l.line)).toEqual([
-      "clear low-battery 0000d001",
-      "raise welfare major 0000d001",
-    ]);
+    expect(lines(fresh)).toEqual(["clear low-battery 0000d001", "raise welfare major 0000d001"]);
   });
 });
 

@@ -54,11 +54,16 @@ function envOf(rule: WelfareRuleConfig, d: DeviceRecord, ctx: RuleContext): Welf
 function toActions(
   rule: WelfareRuleConfig,
   deviceId: number,
+  r: Resident,
   effects: WelfareEffect[],
   out: Action[],
 ): void {
+  const last = r.lastActivityAt === undefined ? {} : { lastActivityAt: r.lastActivityAt };
   for (const e of effects) {
-    if (e.type === "state") continue;
+    if (e.type === "state") {
+      out.push({ type: "resident-state", deviceId, state: e.state, since: e.at, ...last });
+      continue;
+    }
     const { kind, severity } = alarmOf(rule, e.alarm);
     if (e.type === "raise") {
       out.push({
@@ -92,7 +97,7 @@ export const welfareRule: RuleModule<WelfareRuleConfig, WelfareState> = {
       r.lastHeardAt = Math.max(r.lastHeardAt, am.receivedAt);
       if (r.silent) {
         r.silent = false;
-        toActions(rule, am.deviceId, [{ type: "clear", alarm: "silent" }], out);
+        toActions(rule, am.deviceId, r, [{ type: "clear", alarm: "silent" }], out);
       }
       return;
     }
@@ -107,7 +112,7 @@ export const welfareRule: RuleModule<WelfareRuleConfig, WelfareState> = {
       },
       env,
     );
-    toActions(rule, am.deviceId, effects, out);
+    toActions(rule, am.deviceId, r, effects, out);
   },
   tick(rule, s, now, ctx, out) {
     if (now - s.lastCheckAt < CHECK_EVERY_MS) return;
@@ -119,7 +124,7 @@ export const welfareRule: RuleModule<WelfareRuleConfig, WelfareState> = {
         r = newResident(d.lastSeen ?? ctx.startedAt);
         s.residents.set(d.deviceId, r);
       }
-      toActions(rule, d.deviceId, evaluate(r, now, envOf(rule, d, ctx)), out);
+      toActions(rule, d.deviceId, r, evaluate(r, now, envOf(rule, d, ctx)), out);
     }
   },
   prune(_rule, s, ctx) {

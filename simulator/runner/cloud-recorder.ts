@@ -54,6 +54,17 @@ export class CloudRecorder {
         historical: p.historical,
         body: p.body,
       });
+    } else if (m.kind === "resident") {
+      // A guardian resident's welfare state, as the cloud sees it (states and times only).
+      this.trace.add({
+        ...base,
+        event: "resident",
+        device: this.nameByHex.get(m.deviceId ?? ""),
+        state: p.state,
+        // When the state began in virtual time (its arrival may lag on a virtual clock).
+        at: (p.since as number) - this.startEpochMs,
+        keys: Object.keys(p).sort().join(","),
+      });
     } else if (m.kind === "status" || m.kind === "response") {
       this.trace.add({ ...base, event: m.kind, payload: p });
     }

@@ -4,7 +4,9 @@
  * References between parts (a device named in the timeline, a label named by an
  * expectation) are checked by load-scenario.ts after the schema passes.
  */
+
 import { ALARM_KINDS, CHARGER_REASONS, DEVICE_EVENTS } from "../../gateway/config/schema-rules.js";
+import { RESIDENT_STATES } from "../../protocol/uplink-schemas.js";
 import { DURATION_PATTERN } from "./duration.js";
 
 const duration = {
@@ -163,6 +165,12 @@ const expectItem = obj([], {
     ...after,
   }),
   "not-escalated": obj(["kind", "device"], { kind, device: ref, ...after }),
+  "cloud-resident": obj(["device", "state"], {
+    device: ref,
+    state: { enum: [...RESIDENT_STATES] },
+    ...within,
+    ...after,
+  }),
   "cloud-alarms": obj(["kind", "count"], {
     kind,
     device: ref,

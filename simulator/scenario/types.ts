@@ -106,6 +106,8 @@ export interface ExpectItem {
   /** The alarm escalated to `level` (1 = the second person of the chain) unacknowledged. */
   escalated?: { kind: string; device: string; level: number; within?: Duration; after?: string };
   "not-escalated"?: { kind: string; device: string; after?: string };
+  /** The cloud heard the guardian resident's welfare state `state`. */
+  "cloud-resident"?: { device: string; state: string; within?: Duration; after?: string };
   "cloud-alarms"?: { kind: string; device?: string; count: number; after?: string };
   "relay-off"?: { device: string; port: number; within?: Duration; after?: string };
   "relay-on"?: { device: string; port: number; at?: string };
@@ -173,6 +175,7 @@ export const EXPECT_KINDS = [
   "alarm-cleared",
   "escalated",
   "not-escalated",
+  "cloud-resident",
   "cloud-alarms",
   "relay-off",
   "relay-on",

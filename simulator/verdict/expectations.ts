@@ -145,6 +145,15 @@ function evaluateOne(ctx: Ctx, kind: string, a: Args): CaseResult {
       const up = new Set(alarms(ctx, "escalated", a));
       return none(ctx, a, (r) => up.has(r), `escalation of ${who(a)} alarm`);
     }
+    case "cloud-resident":
+      return within(
+        ctx,
+        a,
+        (r) =>
+          r.src === "cloud" && r.event === "resident" && r.device === dev && r.state === a.state,
+        `${String(a.state)} state of ${String(dev)} in the cloud`,
+        (r) => r.at as number,
+      );
     case "no-alarm": {
       const raised = new Set(alarms(ctx, "raised", a));
       return none(ctx, a, (r) => raised.has(r), `${who(a)} alarm`);

@@ -20,6 +20,7 @@
  * limit come from the resident's learned routine (routine.ts), inside the
  * operator's bounds.
  */
+import type { ResidentStateName } from "../../../protocol/uplink.js";
 import type { WelfareRuleConfig } from "../../config/site-config.js";
 import { hours, localClock } from "../rule-module.js";
 import { clockOf, localDay, minutesOf, windowStartAt } from "./local-time.js";
@@ -30,16 +31,7 @@ export const BACK_S = 1800;
 /** Battery hysteresis: a low battery clears this much above the threshold. */
 const BATTERY_HYSTERESIS_MV = 100;
 
-export type WelfareStateName =
-  | "unknown"
-  | "active"
-  | "quiet"
-  | "overdue"
-  | "alarm"
-  | "away"
-  | "back"
-  | "wandering"
-  | "sensor-fault";
+export type WelfareStateName = ResidentStateName;
 
 export type WelfareAlarm = "welfare" | "wandering" | "silent" | "battery";
 
