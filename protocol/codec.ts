@@ -23,8 +23,10 @@ import { computeMac, type HmacFn, macMatches } from "./hmac.js";
 import type { DownlinkMsg, Frame, Msg, UplinkMsg } from "./messages.js";
 import {
   decodeDownlinkPayload,
+  decodeOtaDownlinkPayload,
   downlinkTypeCode,
   encodeDownlinkPayload,
+  isOtaDownlinkType,
 } from "./payload-downlink.js";
 import {
   decodeUplinkPayload,
@@ -37,13 +39,16 @@ export function isDownlinkType(code: number): boolean {
   return (code & DOWNLINK_BIT) !== 0;
 }
 
-function isDownlinkMsg(msg: Msg): msg is DownlinkMsg {
+export function isDownlinkMsg(msg: Msg): msg is DownlinkMsg {
   return (
     msg.type === "ack" ||
     msg.type === "relay" ||
     msg.type === "sound" ||
     msg.type === "config" ||
-    msg.type === "time-sync"
+    msg.type === "time-sync" ||
+    msg.type === "ota-begin" ||
+    msg.type === "ota-chunk" ||
+    msg.type === "ota-control"
   );
 }
 
@@ -145,6 +150,7 @@ function decodeWith(bytes: Uint8Array, decode: PayloadDecoder): DecodeResult {
 }
 
 function decodeAnyPayload(code: number, p: Uint8Array): Msg | PayloadError {
+  if (isOtaDownlinkType(code)) return decodeOtaDownlinkPayload(code, p);
   return isDownlinkType(code) ? decodeDownlinkPayload(code, p) : decodeUplinkPayload(code, p);
 }
 
@@ -157,7 +163,10 @@ export function decodeFrame(bytes: Uint8Array): DecodeResult {
   return decodeWith(bytes, decodeAnyPayload);
 }
 
-/** Decodes a frame a device receives; an uplink type is "unknown-type". */
+/**
+ * Decodes a frame a device receives; an uplink type is "unknown-type", and so
+ * is a TYPE_OTA_* one (devices read those raw; decodeFrame decodes them).
+ */
 export function decodeDownlinkFrame(bytes: Uint8Array): DecodeResult {
   return decodeWith(bytes, decodeDownlinkPayload);
 }

@@ -35,6 +35,62 @@ export const TYPE_SOUND = 0x83;
 export const TYPE_CONFIG = 0x84;
 export const TYPE_TIME_SYNC = 0x85;
 
+/*
+ * Firmware update over the device link (issue 14: uplink 0x10-0x1F, downlink
+ * 0x90-0x9F, config keys 20-29). protocol/ota.ts has the manifest and the
+ * decisions; docs/protocol.md the byte tables.
+ */
+/** Uplink: where a device stands in an update (state, reason, version, chunk bitmap). */
+export const TYPE_OTA_STATUS = 0x10;
+/** Downlink: the 44-byte manifest of an update; starts (or resumes) a transfer. */
+export const TYPE_OTA_BEGIN = 0x90;
+/** Downlink: one chunk of the image: u16 index + up to OTA_CHUNK_BYTES bytes. */
+export const TYPE_OTA_CHUNK = 0x91;
+/** Downlink: op (OTA_OP_*) + u16 argument. */
+export const TYPE_OTA_CONTROL = 0x92;
+
+/** Image bytes per chunk: 64 - header 10 - MAC 8 - index 2. */
+export const OTA_CHUNK_BYTES = 44;
+export const OTA_MANIFEST_LENGTH = 44;
+/** Chunks a status frame reports as had/missing, from its `from` index. */
+export const OTA_BITMAP_CHUNKS = 64;
+/** Manifest flag: install even when the version is not newer (signed like the rest). */
+export const OTA_FLAG_FORCE = 0x1;
+
+export const OTA_OP_QUERY = 1;
+export const OTA_OP_SWITCH = 2;
+export const OTA_OP_CONFIRM = 3;
+export const OTA_OP_ABORT = 4;
+
+export const OTA_STATE_IDLE = 0;
+export const OTA_STATE_RECEIVING = 1;
+/** Every chunk is in and the whole image matched the manifest's SHA-256. */
+export const OTA_STATE_VERIFIED = 2;
+/** The new image booted on trial and reports; the old one is kept until confirmed. */
+export const OTA_STATE_SWITCHED = 3;
+/** The gateway saw the new image report; the old one is released. */
+export const OTA_STATE_CONFIRMED = 4;
+export const OTA_STATE_ROLLED_BACK = 5;
+export const OTA_STATE_REFUSED = 6;
+
+export const OTA_REASON_NONE = 0;
+export const OTA_REASON_WRONG_KIND = 1;
+export const OTA_REASON_WRONG_BOARD = 2;
+export const OTA_REASON_DOWNGRADE = 3;
+export const OTA_REASON_MIN_VERSION = 4;
+export const OTA_REASON_TOO_LARGE = 5;
+export const OTA_REASON_HASH_MISMATCH = 6;
+/** Refused now because the device is alarming (or a port is near its limit); try later. */
+export const OTA_REASON_BUSY = 7;
+/** The new image did not report within the confirm time. */
+export const OTA_REASON_NO_REPORT = 8;
+/** The new image restarted too often before it reported. */
+export const OTA_REASON_BOOT_CRASH = 9;
+export const OTA_REASON_NO_TRANSFER = 10;
+export const OTA_REASON_INCOMPLETE = 11;
+/** The running image is not kept in Storage (".bootcde"), so there is nothing to roll back to. */
+export const OTA_REASON_NOT_IN_FLASH = 12;
+
 export const DOWNLINK_BIT = 0x80;
 
 export const DEVICE_KIND_SMOKE = 1;

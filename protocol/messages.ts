@@ -22,6 +22,26 @@ export type ChargerEventMsg = Static<typeof ChargerEventMsgSchema>;
 export type GuardianActivityMsg = Static<typeof GuardianActivityMsgSchema>;
 export type CommandAckMsg = Static<typeof CommandAckMsgSchema>;
 
+/** Where a device stands in an update (TYPE_OTA_STATUS). */
+export interface OtaStatusMsg {
+  type: "ota-status";
+  /** OTA_STATE_* */
+  state: number;
+  /** OTA_REASON_* */
+  reason: number;
+  /** The version this status is about: the update's while receiving, the running one after a switch or rollback. */
+  fwMajor: number;
+  fwMinor: number;
+  fwPatch: number;
+  /** Chunks held / chunks in the image (0/0 without a transfer). */
+  received: number;
+  total: number;
+  /** Chunk index of bit 0 of `have`. */
+  from: number;
+  /** OTA_BITMAP_CHUNKS bits, chunk from+i is held when bit i (LSB first per byte) is set; 8 bytes. */
+  have: Uint8Array;
+}
+
 export interface AckMsg {
   type: "ack";
   ackedCounter: number;
@@ -56,15 +76,45 @@ export interface TimeSyncMsg {
   unixS: number;
 }
 
+export interface OtaBeginMsg {
+  type: "ota-begin";
+  /** OTA_MANIFEST_LENGTH bytes, see protocol/ota.ts. */
+  manifest: Uint8Array;
+}
+
+export interface OtaChunkMsg {
+  type: "ota-chunk";
+  index: number;
+  /** 1..OTA_CHUNK_BYTES bytes. */
+  data: Uint8Array;
+}
+
+export interface OtaControlMsg {
+  type: "ota-control";
+  /** OTA_OP_* */
+  op: number;
+  /** OTA_OP_QUERY: first chunk index of the bitmap asked for. */
+  arg: number;
+}
+
 export type UplinkMsg =
   | StatusMsg
   | SmokeEventMsg
   | ChargerTelemetryMsg
   | ChargerEventMsg
   | GuardianActivityMsg
-  | CommandAckMsg;
+  | CommandAckMsg
+  | OtaStatusMsg;
 
-export type DownlinkMsg = AckMsg | RelayMsg | SoundMsg | ConfigMsg | TimeSyncMsg;
+export type DownlinkMsg =
+  | AckMsg
+  | RelayMsg
+  | SoundMsg
+  | ConfigMsg
+  | TimeSyncMsg
+  | OtaBeginMsg
+  | OtaChunkMsg
+  | OtaControlMsg;
 
 export type Msg = UplinkMsg | DownlinkMsg;
 

@@ -2,8 +2,13 @@
 import { clampInt, clampUint, readI32, readU16, readU32, writeU16, writeU32 } from "./bytes.js";
 import {
   MAX_CONFIG_ENTRIES,
+  OTA_CHUNK_BYTES,
+  OTA_MANIFEST_LENGTH,
   TYPE_ACK,
   TYPE_CONFIG,
+  TYPE_OTA_BEGIN,
+  TYPE_OTA_CHUNK,
+  TYPE_OTA_CONTROL,
   TYPE_RELAY,
   TYPE_SOUND,
   TYPE_TIME_SYNC,
@@ -23,6 +28,12 @@ export function downlinkTypeCode(msg: DownlinkMsg): number {
       return TYPE_CONFIG;
     case "time-sync":
       return TYPE_TIME_SYNC;
+    case "ota-begin":
+      return TYPE_OTA_BEGIN;
+    case "ota-chunk":
+      return TYPE_OTA_CHUNK;
+    case "ota-control":
+      return TYPE_OTA_CONTROL;
   }
 }
 
@@ -60,6 +71,18 @@ export function encodeDownlinkPayload(msg: DownlinkMsg): Uint8Array {
       p = new Uint8Array(4);
       writeU32(p, 0, msg.unixS >>> 0);
       return p;
+    case "ota-begin":
+      return msg.manifest.slice(0, OTA_MANIFEST_LENGTH);
+    case "ota-chunk":
+      p = new Uint8Array(2 + Math.min(msg.data.length, OTA_CHUNK_BYTES));
+      writeU16(p, 0, msg.index & 0xffff);
+      p.set(msg.data.subarray(0, p.length - 2), 2);
+      return p;
+    case "ota-control":
+      p = new Uint8Array(3);
+      p[0] = msg.op & 0xff;
+      writeU16(p, 1, msg.arg & 0xffff);
+      return p;
   }
 }
 
@@ -94,6 +117,31 @@ export function decodeDownlinkPayload(code: number, p: Uint8Array): DownlinkMsg 
     case TYPE_TIME_SYNC:
       if (p.length !== 4) return "length";
       return { type: "time-sync", unixS: readU32(p, 0) };
+    default:
+      return "unknown-type";
+  }
+}
+
+/** TYPE_OTA_* downlink codes: devices hand these to their update receiver undecoded. */
+export function isOtaDownlinkType(code: number): boolean {
+  return code >= TYPE_OTA_BEGIN && code <= TYPE_OTA_CONTROL;
+}
+
+/**
+ * Firmware-update downlinks, apart from decodeDownlinkPayload so an image
+ * (which reads them raw, firmware/devices/ota-receiver.ts) carries none of this.
+ */
+export function decodeOtaDownlinkPayload(code: number, p: Uint8Array): DownlinkMsg | PayloadError {
+  switch (code) {
+    case TYPE_OTA_BEGIN:
+      if (p.length !== OTA_MANIFEST_LENGTH) return "length";
+      return { type: "ota-begin", manifest: p };
+    case TYPE_OTA_CHUNK:
+      if (p.length < 3 || p.length > 2 + OTA_CHUNK_BYTES) return "length";
+      return { type: "ota-chunk", index: readU16(p, 0), data: p.subarray(2) };
+    case TYPE_OTA_CONTROL:
+      if (p.length !== 3) return "length";
+      return { type: "ota-control", op: p[0] as number, arg: readU16(p, 1) };
     default:
       return "unknown-type";
   }

@@ -8,10 +8,12 @@ import {
   MAX_PORT_ENERGY_WH,
   MAX_PORT_POWER_W,
   MAX_PORTS,
+  OTA_BITMAP_CHUNKS,
   TYPE_CHARGER_EVENT,
   TYPE_CHARGER_TELEMETRY,
   TYPE_COMMAND_ACK,
   TYPE_GUARDIAN_ACTIVITY,
+  TYPE_OTA_STATUS,
   TYPE_SMOKE_EVENT,
   TYPE_STATUS,
 } from "./constants.js";
@@ -33,6 +35,8 @@ export function uplinkTypeCode(msg: UplinkMsg): number {
       return TYPE_GUARDIAN_ACTIVITY;
     case "command-ack":
       return TYPE_COMMAND_ACK;
+    case "ota-status":
+      return TYPE_OTA_STATUS;
   }
 }
 
@@ -121,6 +125,35 @@ export function commandAckPayload(ackedCounter: number, result: number): Uint8Ar
   return p;
 }
 
+/** Bytes of the chunk bitmap in an OTA status. */
+export const OTA_BITMAP_BYTES = OTA_BITMAP_CHUNKS / 8;
+
+/**
+ * OTA status payload, 19 bytes: state, reason, version (3), received u16,
+ * total u16, from u16, then the OTA_BITMAP_BYTES bitmap of chunks from `from`.
+ */
+export function otaStatusPayload(
+  state: number,
+  reason: number,
+  version: number,
+  received: number,
+  total: number,
+  from: number,
+  have: Uint8Array,
+): Uint8Array {
+  const p = new Uint8Array(11 + OTA_BITMAP_BYTES);
+  p[0] = state & 0xff;
+  p[1] = reason & 0xff;
+  p[2] = (version >> 16) & 0xff;
+  p[3] = (version >> 8) & 0xff;
+  p[4] = version & 0xff;
+  writeU16(p, 5, received & 0xffff);
+  writeU16(p, 7, total & 0xffff);
+  writeU16(p, 9, from & 0xffff);
+  p.set(have.subarray(0, OTA_BITMAP_BYTES), 11);
+  return p;
+}
+
 /**
  * Telemetry payload: u16 [portCount:4 | relayMask:12], i16 tempDeciC, then per
  * port 28 bits [power:12 | energy:12 | state:4], most significant bit first.
@@ -187,6 +220,16 @@ export function encodeUplinkPayload(msg: UplinkMsg): Uint8Array {
       return guardianActivityPayload(msg.doorOpens, msg.motionCount, msg.idleS, msg.batteryMv);
     case "command-ack":
       return commandAckPayload(msg.ackedCounter, msg.result);
+    case "ota-status":
+      return otaStatusPayload(
+        msg.state,
+        msg.reason,
+        (msg.fwMajor << 16) | (msg.fwMinor << 8) | msg.fwPatch,
+        msg.received,
+        msg.total,
+        msg.from,
+        msg.have,
+      );
   }
 }
 
@@ -278,6 +321,20 @@ export function decodeUplinkPayload(code: number, p: Uint8Array): UplinkMsg | Pa
     case TYPE_COMMAND_ACK:
       if (p.length !== 5) return "length";
       return { type: "command-ack", ackedCounter: readU32(p, 0), result: p[4] as number };
+    case TYPE_OTA_STATUS:
+      if (p.length !== 11 + OTA_BITMAP_BYTES) return "length";
+      return {
+        type: "ota-status",
+        state: p[0] as number,
+        reason: p[1] as number,
+        fwMajor: p[2] as number,
+        fwMinor: p[3] as number,
+        fwPatch: p[4] as number,
+        received: readU16(p, 5),
+        total: readU16(p, 7),
+        from: readU16(p, 9),
+        have: p.slice(11),
+      };
     default:
       return "unknown-type";
   }

@@ -5,6 +5,7 @@
  * on): the minifier then keeps just the fields an image reads.
  */
 import { RESET_FLASHED, RESET_POWER_ON } from "../../protocol/constants.js";
+import { versionNumber } from "../../protocol/ota.js";
 import { loadConfigOverrides } from "../devices/config-update.js";
 import {
   type CommandHandler,
@@ -12,6 +13,7 @@ import {
   type Link,
   type ListenSettings,
 } from "../devices/link.js";
+import { createOtaReceiver, type OtaReceiver } from "../devices/ota-receiver.js";
 import type { Identity } from "../devices/status.js";
 import { createEspruinoHal } from "../hal/espruino-hal.js";
 import type { Hal } from "../hal/hal.js";
@@ -34,6 +36,9 @@ function keyBytes(hex: string): Uint8Array {
  * listenWindowMs (absent = 0 = always listening, mains) at each use.
  * `listenEveryMs` > 0 adds the listening schedule of sleepy detectors.
  * Retries back off from about 1 s to `backoffMaxMs` (battery devices keep it longer).
+ * On boards whose images carry it (HAITANG_BOARD.ota), the update receiver
+ * takes TYPE_OTA_* frames; `busy` (alarming, a port near its limit) holds an
+ * update back.
  */
 export function boot(
   deviceKind: number,
@@ -41,9 +46,11 @@ export function boot(
   backoffMaxMs: number,
   listenEveryMs: number,
   onCommand: CommandHandler,
+  busy: () => boolean,
 ): Boot {
   const hal = createEspruinoHal(HAITANG_DEVICE.link.baud);
   loadConfigOverrides(hal, settings);
+  let ota: OtaReceiver | undefined;
   const link = createLink(
     hal,
     HAITANG_DEVICE.deviceId,
@@ -52,8 +59,28 @@ export function boot(
     listenEveryMs,
     backoffMaxMs,
     onCommand,
+    HAITANG_BOARD.ota
+      ? function (code, p, now) {
+          (ota as OtaReceiver).frame(code, p, now);
+        }
+      : undefined,
   );
   link.start();
+  if (HAITANG_BOARD.ota) {
+    ota = createOtaReceiver(
+      hal,
+      link,
+      require("Storage"),
+      deviceKind,
+      HAITANG_BOARD.code,
+      versionNumber(HAITANG_FIRMWARE_VERSION),
+      busy,
+      function () {
+        E.reboot();
+      },
+    );
+    ota.start(hal.nowMs());
+  }
   return {
     hal: hal,
     link: link,

@@ -16,15 +16,30 @@ const CHARGER_BACKOFF_MAX_MS = 60000;
 const SAMPLE_MS = 50;
 const SAMPLE_WITH_COMPARATOR_MS = 200;
 const WATCHDOG_S = 5;
+/** Share of the port limit above which a port counts as near it. */
+const NEAR_LIMIT = 0.8;
 
 function main(): void {
   // The build-time thresholds object becomes the live settings (config updates change it).
   const settings = HAITANG_DEVICE.charger as ChargerSettings;
   settings.heartbeatS = HAITANG_DEVICE.heartbeatS;
   let dev: ShedCharger;
-  const b = boot(DEVICE_KIND_CHARGER, settings, CHARGER_BACKOFF_MAX_MS, 0, function (msg, now) {
-    return dev.command(msg, now);
-  });
+  const b = boot(
+    DEVICE_KIND_CHARGER,
+    settings,
+    CHARGER_BACKOFF_MAX_MS,
+    0,
+    function (msg, now) {
+      return dev.command(msg, now);
+    },
+    // No update starts or switches while a port charges near its limit (a restart
+    // would drop every session) or the shed is over temperature.
+    function () {
+      for (let i = 0; i < dev.powerW.length; i++)
+        if (dev.powerW[i]! >= settings.portLimitW * NEAR_LIMIT) return true;
+      return dev.overTemp();
+    },
+  );
   const hal = b.hal;
   E.enableWatchdog(WATCHDOG_S, true);
   dev = createShedCharger(hal, b.link, b.id, settings);

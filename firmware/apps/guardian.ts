@@ -15,9 +15,18 @@ function main(): void {
   settings.heartbeatS = HAITANG_DEVICE.heartbeatS;
   settings.listenWindowMs = HAITANG_DEVICE.listenWindowMs;
   let dev: GuardianSensor;
-  const b = boot(DEVICE_KIND_GUARDIAN, settings, GUARDIAN_BACKOFF_MAX_MS, 0, function (msg, now) {
-    return dev.command(msg, now);
-  });
+  const b = boot(
+    DEVICE_KIND_GUARDIAN,
+    settings,
+    GUARDIAN_BACKOFF_MAX_MS,
+    0,
+    function (msg, now) {
+      return dev.command(msg, now);
+    },
+    function () {
+      return false;
+    },
+  );
   const hal = b.hal;
   dev = createGuardianSensor(hal, b.link, b.id, settings);
   // Sleep between duties (not on the ESP8266: Espruino cannot); before the first uplink,

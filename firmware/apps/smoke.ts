@@ -3,6 +3,7 @@ import { DEVICE_KIND_SMOKE } from "../../protocol/constants.js";
 import { DEFAULT_LISTEN_EVERY_S } from "../device-config.js";
 import {
   createSmokeDetector,
+  MODE_NORMAL,
   type SmokeDetector,
   type SmokeSettings,
 } from "../devices/smoke-detector.js";
@@ -25,6 +26,10 @@ function main(): void {
     (every === undefined ? DEFAULT_LISTEN_EVERY_S : every) * 1000,
     function (msg, now) {
       return dev.command(msg, now);
+    },
+    // No update starts or switches while the detector alarms or is hushed.
+    function () {
+      return dev.mode() !== MODE_NORMAL;
     },
   );
   const hal = b.hal;

@@ -38,6 +38,11 @@ export interface Board {
   pins: readonly string[];
   /** Pins with an ADC channel (analogRead). */
   analogPins: readonly string[];
+  /**
+   * Images carry the firmware-update receiver (issue 14). Off where the image
+   * budget has no room for it: such a board is updated over USB only.
+   */
+  ota: boolean;
   /** Device kinds the board is fit for, and why (see `kindNotes`). */
   kinds: readonly DeviceKind[];
   kindNotes: string;
@@ -85,6 +90,7 @@ const BOARDS: Record<BoardName, Board> = {
     ],
     analogPins: [...STM32F1_F4_ADC, ...range("C", 0, 5)],
     kinds: ["smoke", "guardian"],
+    ota: true,
     kindNotes:
       "Deep sleep for battery devices. No native SHA-256: the plain-JS one is bundled (about " +
       "1.4 KB more) and each MAC takes the interpreter seconds, which delays a detector's alarm " +
@@ -102,6 +108,7 @@ const BOARDS: Record<BoardName, Board> = {
     pins: [...range("A", 0, 15, STM32_USB), ...range("B", 0, 15), "LED1", "LED2", "BTN1"],
     analogPins: STM32F1_F4_ADC,
     kinds: ["smoke", "charger", "guardian"],
+    ota: true,
     kindNotes:
       "Deep sleep at about 20 µA suits battery detectors; 10 ADC channels and 30 GPIO carry a " +
       "charger (ports beyond the ADC count need an external meter). Native SHA-256.",
@@ -118,6 +125,7 @@ const BOARDS: Record<BoardName, Board> = {
     pins: [...range("D", 0, 31), "LED1", "LED2", "LED3", "BTN1"],
     analogPins: ["D2", "D3", "D4", "D5", "D28", "D29", "D30", "D31"],
     kinds: ["smoke", "guardian"],
+    ota: true,
     kindNotes:
       "A coin-cell board that sleeps by default: made for battery detectors and guardian " +
       "sensors. Too few exposed pins for a charger's relays.",
@@ -135,6 +143,7 @@ const BOARDS: Record<BoardName, Board> = {
     pins: [...range("D", 0, 16, [6, 7, 8, 9, 10, 11]), "A0"],
     analogPins: ["A0"],
     kinds: ["guardian"],
+    ota: false,
     kindNotes:
       "1,600 JsVars, one ADC, no native SHA-256 and no deep sleep between timers: only a " +
       "mains-powered guardian sensor fits. Not for detectors (battery) or chargers (pins).",
@@ -151,6 +160,7 @@ const BOARDS: Record<BoardName, Board> = {
     pins: [...range("A", 0, 15, STM32_USB), ...range("B", 0, 15), "LED1", "LED2", "BTN1"],
     analogPins: STM32F1_F4_ADC,
     kinds: ["charger", "guardian"],
+    ota: true,
     kindNotes:
       "Mains devices: a charger or a guardian. Its Wi-Fi module draws too much for a battery " +
       "smoke detector.",
@@ -175,6 +185,7 @@ const BOARDS: Record<BoardName, Board> = {
     // ADC1 only: ADC2 stops working while the radio is on.
     analogPins: range("D", 32, 39),
     kinds: ["charger", "guardian"],
+    ota: true,
     kindNotes:
       "Plenty of memory and GPIO for a 12-port charger (8 ADC1 channels; more ports need an " +
       "external meter). Espruino does not deep-sleep it between timers: not for batteries.",

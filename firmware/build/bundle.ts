@@ -6,6 +6,7 @@
  * an object literal naming the board's Pin globals (`{smoke: A0}`).
  */
 import { relative } from "node:path";
+import { OTA_BOARD_CODES } from "../../protocol/ota.js";
 import { DEFAULT_LISTEN_EVERY_S, type DeviceConfig } from "../device-config.js";
 import type { Board } from "./boards.js";
 
@@ -50,7 +51,12 @@ export function constantsPrelude(input: Omit<BundleInput, "entry" | "root">): st
   const pins = input.pins
     .map((p) => `${IDENT.test(p.role) ? p.role : JSON.stringify(p.role)}: ${p.pin}`)
     .join(", ");
-  const board = { name: input.board.name, nativeSha256: input.board.nativeSha256 };
+  const board = {
+    name: input.board.name,
+    nativeSha256: input.board.nativeSha256,
+    ota: input.board.ota,
+    code: OTA_BOARD_CODES[input.board.name],
+  };
   return [
     "(function () {",
     `var HAITANG_DEVICE = ${JSON.stringify(device)};`,
@@ -66,6 +72,8 @@ export async function bundleApp(input: BundleInput): Promise<BundleOutput> {
     // Folded at build time so the unused branch (e.g. the plain-JS SHA-256) drops out.
     "HAITANG_BOARD.name": JSON.stringify(input.board.name),
     "HAITANG_BOARD.nativeSha256": JSON.stringify(input.board.nativeSha256),
+    "HAITANG_BOARD.ota": JSON.stringify(input.board.ota),
+    "HAITANG_BOARD.code": JSON.stringify(OTA_BOARD_CODES[input.board.name]),
     HAITANG_FIRMWARE_VERSION: JSON.stringify(input.version),
   };
   let result: Awaited<ReturnType<typeof esbuild.build>>;

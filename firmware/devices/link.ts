@@ -21,11 +21,23 @@
  * closure, not a class, with counters in an array: on Espruino the minifier
  * can then shorten every private name, and program text is memory.
  */
+
+import { readU32 } from "../../protocol/bytes.js";
 import { decodeDownlinkFrame, sealFrameBytes, verifyFrame } from "../../protocol/codec.js";
 import {
   FLAG_ACK_REQUESTED,
   FLAG_RETRANSMISSION,
+  HEADER_LENGTH,
+  MAC_LENGTH,
+  MAX_FRAME_LENGTH,
+  MIN_FRAME_LENGTH,
+  OFFSET_COUNTER,
+  OFFSET_DEVICE_ID,
+  PROTOCOL_VERSION,
   TYPE_COMMAND_ACK,
+  TYPE_OTA_BEGIN,
+  TYPE_OTA_CHUNK,
+  TYPE_OTA_CONTROL,
 } from "../../protocol/constants.js";
 import {
   acceptCounter,
@@ -81,6 +93,13 @@ export const BACKOFF_BASE_MS = 1000;
 /** Handles a verified command; returns a COMMAND_RESULT_* code. */
 export type CommandHandler = (msg: DownlinkMsg, nowMs: number) => number;
 
+/**
+ * Handles a verified firmware-update frame (TYPE_OTA_*): its type code and
+ * payload bytes. They are not decoded by the protocol codec, so an image
+ * without the update receiver carries none of their code.
+ */
+export type OtaHandler = (code: number, payload: Uint8Array, nowMs: number) => void;
+
 export interface Link {
   /** Counters, indexed by STAT_*. */
   readonly stats: number[];
@@ -128,6 +147,7 @@ export function createLink(
   listenEveryMs: number,
   backoffMaxMs: number,
   onCommand: CommandHandler,
+  onOta?: OtaHandler,
 ): Link {
   const hmac = makeHmacSha256(hal.sha256);
   const stats: number[] = [];
@@ -243,14 +263,48 @@ export function createLink(
     }
     // A shared radio channel carries other devices' frames.
     if (r.frame.deviceId !== deviceId) return STAT_OTHER_DEVICE;
+    return verdict(bytes, r.frame.counter);
+  }
+
+  /** Listening, MAC and counter checks of a frame for this device: a STAT_* or -1. */
+  function verdict(bytes: Uint8Array, counter: number): number {
     if (!listening(rxNowMs)) return STAT_NOT_LISTENING;
     if (!verifyFrame(bytes, key, hmac)) return STAT_BAD_MAC;
-    const verdict = checkCounter(rxWindow, r.frame.counter);
-    return verdict === "replay" ? STAT_REPLAYED : verdict === "duplicate" ? STAT_DUPLICATE : -1;
+    const v = checkCounter(rxWindow, counter);
+    return v === "replay" ? STAT_REPLAYED : v === "duplicate" ? STAT_DUPLICATE : -1;
+  }
+
+  /** A TYPE_OTA_* frame: the same checks as a command, then the raw payload to onOta. */
+  function otaFrame(bytes: Uint8Array, code: number, now: number): void {
+    const n = bytes.length;
+    let why = STAT_MALFORMED;
+    if (
+      n >= MIN_FRAME_LENGTH &&
+      n <= MAX_FRAME_LENGTH &&
+      (bytes[0] as number) >> 4 === PROTOCOL_VERSION
+    )
+      why = readU32(bytes, OFFSET_DEVICE_ID) !== deviceId ? STAT_OTHER_DEVICE : -1;
+    const counter = readU32(bytes, OFFSET_COUNTER);
+    if (why < 0) why = verdict(bytes, counter);
+    if (why >= 0) {
+      stats[why]!++;
+      return;
+    }
+    rxWindow = acceptCounter(rxWindow, counter);
+    stats[STAT_COMMANDS]!++;
+    // Chunks are idempotent (a replayed one is a duplicate on the device): only the
+    // begin and control frames pay a Storage write to stay refused after a reboot.
+    if (code !== TYPE_OTA_CHUNK) hal.save(DOWNLINK_FILE, String(rxWindow.highest));
+    (onOta as OtaHandler)(code, bytes.subarray(HEADER_LENGTH, n - MAC_LENGTH), now);
   }
 
   function onFrame(bytes: Uint8Array): void {
     const now = rxNowMs;
+    const code = bytes[1] as number;
+    if (onOta && code >= TYPE_OTA_BEGIN && code <= TYPE_OTA_CONTROL) {
+      otaFrame(bytes, code, now);
+      return;
+    }
     const r = decodeDownlinkFrame(bytes);
     const why = reject(bytes, r);
     if (why >= 0) {

@@ -60,6 +60,8 @@ interface EspruinoE {
   kickWatchdog(): void;
   /** Chip temperature in degrees C. */
   getTemperature(): number;
+  /** Software reset: boots ".bootcde" again (the update loader switches images this way). */
+  reboot(): void;
 }
 declare const E: EspruinoE;
 
@@ -73,7 +75,7 @@ interface EspruinoStorage {
    * Writes a file. In pieces: `write(name, first, 0, size)` creates a file of
    * `size` bytes, then `write(name, piece, offset)` fills it in.
    */
-  write(name: string, data: string, offset?: number, size?: number): boolean;
+  write(name: string, data: string | Uint8Array, offset?: number, size?: number): boolean;
   readJSON(name: string, noExceptions: boolean): unknown;
   writeJSON(name: string, data: unknown): boolean;
   erase(name: string): void;
@@ -95,6 +97,13 @@ declare const HAITANG_DEVICE: import("../device-config").DeviceConfig;
 /** Injected by the firmware build: board pins by role, resolved to the board's Pin globals. */
 declare const HAITANG_PINS: { [role: string]: Pin };
 /** Injected by the firmware build: what the target board has. */
-declare const HAITANG_BOARD: { name: string; nativeSha256: boolean };
+declare const HAITANG_BOARD: {
+  name: string;
+  nativeSha256: boolean;
+  /** The image carries the update receiver (firmware/devices/ota-receiver.ts). */
+  ota: boolean;
+  /** OTA_BOARD_CODES[name]. */
+  code: number;
+};
 /** Injected by the firmware build: firmware version "major.minor.patch". */
 declare const HAITANG_FIRMWARE_VERSION: string;

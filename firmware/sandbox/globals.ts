@@ -40,6 +40,7 @@ export interface DeviceHost {
   setConsoleDevice(device: string | null): void;
   enableWatchdog(timeoutS: number, isAuto: boolean): void;
   kickWatchdog(): void;
+  requestReboot(): void;
   chipTemperatureC(): number;
 }
 
@@ -158,6 +159,9 @@ export function espruinoGlobals(h: DeviceHost): Record<string, unknown> {
       },
       kickWatchdog(): void {
         h.kickWatchdog();
+      },
+      reboot(): void {
+        h.requestReboot();
       },
       getTemperature(): number {
         return h.chipTemperatureC();

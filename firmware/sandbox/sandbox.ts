@@ -26,7 +26,15 @@ export interface LoadOptions {
   storage?: StorageFiles;
   /** Image file name in stack traces. */
   fileName?: string;
+  /**
+   * Boot as a board does with saved code: run Storage's ".bootcde" when it
+   * exists (code kept in flash; a firmware update's loader), else `code`.
+   */
+  bootFromStorage?: boolean;
 }
+
+/** Storage file a board runs at power-on. */
+export const BOOT_CODE_FILE = ".bootcde";
 
 export interface ConsoleLine {
   /** Clock ms. */
@@ -127,6 +135,9 @@ export class FirmwareSandbox implements DeviceHost {
   private readonly pinListeners: ((pin: string, high: boolean) => void)[] = [];
   private readonly consoleListeners: ((line: string) => void)[] = [];
   private readonly watchdogTask = new WatchdogTask(() => this.reboot("watchdog"));
+  /** E.reboot(): runs after the handler that called it returns, as the board resets. */
+  private readonly rebootTask = new WatchdogTask(() => this.reboot("software"));
+  private readonly bootFromStorage: boolean;
   private readonly delivery = new SerialDelivery(() => this.deliverSerial());
 
   constructor(code: string, opts: LoadOptions) {
@@ -136,6 +147,7 @@ export class FirmwareSandbox implements DeviceHost {
     this.code = code;
     this.fileName = opts.fileName ?? "image.js";
     this.seed = opts.seed ?? 1;
+    this.bootFromStorage = opts.bootFromStorage === true;
     this.pins = new PinBank(this.board.pins, this.board.analogPins, (name) => {
       const pin = {};
       Object.defineProperty(pin, "toString", { value: () => name, enumerable: false });
@@ -384,6 +396,11 @@ export class FirmwareSandbox implements DeviceHost {
     if (!isAuto) this.clock.schedule(this.watchdogTask, this.clock.nowMs + timeoutS * 1000);
   }
 
+  /** E.reboot() from the image: a software reset once the running handler returns. */
+  requestReboot(): void {
+    this.clock.schedule(this.rebootTask, this.clock.nowMs);
+  }
+
   kickWatchdog(): void {
     if (this.watchdog && !this.watchdog.isAuto) {
       this.clock.schedule(this.watchdogTask, this.clock.nowMs + this.watchdog.timeoutS * 1000);
@@ -411,8 +428,10 @@ export class FirmwareSandbox implements DeviceHost {
     );
     Object.assign(this.ctx.context, espruinoGlobals(this));
     this.depth++;
+    const saved = this.bootFromStorage ? this.storageFiles.get(BOOT_CODE_FILE) : undefined;
     try {
-      compiled(this.code, this.fileName).runInContext(this.ctx.context);
+      if (saved !== undefined) compiled(saved, BOOT_CODE_FILE).runInContext(this.ctx.context);
+      else compiled(this.code, this.fileName).runInContext(this.ctx.context);
     } catch (err) {
       this.uncaught(err);
     } finally {
@@ -426,6 +445,7 @@ export class FirmwareSandbox implements DeviceHost {
     this.watches.clear();
     this.pins.reset(this.clock);
     this.clock.cancel(this.watchdogTask);
+    this.clock.cancel(this.rebootTask);
     this.clock.cancel(this.delivery);
     this.delivery.queue.length = 0;
     this.serial.reset();

@@ -4,7 +4,7 @@
  * durable commit -> ack the device. Time is passed in; I/O is behind the
  * deps. Each exit is counted in StageCounters.
  */
-import { decodeFrame, verifyFrame } from "../../protocol/codec.js";
+import { decodeFrame, isDownlinkMsg, verifyFrame } from "../../protocol/codec.js";
 import {
   FLAG_ACK_REQUESTED,
   FLAG_RETRANSMISSION,
@@ -143,13 +143,7 @@ export class Pipeline {
     }
     const frame = dec.frame;
     const msg = frame.msg;
-    if (
-      msg.type === "ack" ||
-      msg.type === "relay" ||
-      msg.type === "sound" ||
-      msg.type === "config" ||
-      msg.type === "time-sync"
-    ) {
+    if (isDownlinkMsg(msg)) {
       c.drop("wrong-direction");
       return;
     }

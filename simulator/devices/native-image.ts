@@ -16,7 +16,7 @@ import type { Hal } from "../../firmware/hal/hal.js";
 export interface NativeAppEnv {
   HAITANG_DEVICE: DeviceConfig;
   HAITANG_PINS: Record<string, string>;
-  HAITANG_BOARD: { name: string; nativeSha256: boolean };
+  HAITANG_BOARD: { name: string; nativeSha256: boolean; ota: boolean; code: number };
   HAITANG_FIRMWARE_VERSION: string;
   /** The part of Espruino's E the apps use. */
   E: { on(event: string, fn: () => void): void; enableWatchdog(s: number, auto: boolean): void };

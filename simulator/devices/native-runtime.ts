@@ -299,7 +299,8 @@ export class NativeRuntime implements FirmwareRuntime {
         // The app's settings object is live (config updates change it): one copy per boot.
         HAITANG_DEVICE: structuredClone(this.config),
         HAITANG_PINS: pins,
-        HAITANG_BOARD: { name: "PICO", nativeSha256: true },
+        // No update receiver in-process: firmware updates run in the sandbox, on the built image.
+        HAITANG_BOARD: { name: "PICO", nativeSha256: true, ota: false, code: 2 },
         HAITANG_FIRMWARE_VERSION: firmwareVersion(),
         E: {
           on: (event, fn) => {
