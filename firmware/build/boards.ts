@@ -90,7 +90,8 @@ const BOARDS: Record<BoardName, Board> = {
     ],
     analogPins: [...STM32F1_F4_ADC, ...range("C", 0, 5)],
     kinds: ["smoke", "guardian"],
-    ota: true,
+    // 20 KB of Storage cannot hold the running image and a new one.
+    ota: false,
     kindNotes:
       "Deep sleep for battery devices. No native SHA-256: the plain-JS one is bundled (about " +
       "1.4 KB more) and each MAC takes the interpreter seconds, which delays a detector's alarm " +

@@ -52,6 +52,9 @@ import type { DownlinkMsg } from "../../protocol/messages.js";
 import { commandAckPayload } from "../../protocol/payload-uplink.js";
 import type { Hal } from "../hal/hal.js";
 
+/** The build's board constants (firmware/hal/espruino.d.ts); only `ota` is read here, folded at build time. */
+declare const HAITANG_BOARD: { ota: boolean };
+
 /** Storage file holding the first uplink counter not yet reserved. */
 export const COUNTER_FILE = "hctr";
 /** Storage file holding the downlink window's highest counter at the last accepted command. */
@@ -301,7 +304,8 @@ export function createLink(
   function onFrame(bytes: Uint8Array): void {
     const now = rxNowMs;
     const code = bytes[1] as number;
-    if (onOta && code >= TYPE_OTA_BEGIN && code <= TYPE_OTA_CONTROL) {
+    // HAITANG_BOARD.ota is folded by the build: an image without the receiver drops this path.
+    if (onOta && HAITANG_BOARD.ota && code >= TYPE_OTA_BEGIN && code <= TYPE_OTA_CONTROL) {
       otaFrame(bytes, code, now);
       return;
     }

@@ -7,7 +7,7 @@
  * - OTA_MAP_FILE: one byte per chunk, made erased (0xFF) and written 0x00 once
  *   the chunk is in its slot: flash can clear bits without an erase, so
  *   marking costs one byte write and survives a power cut;
- * - the image slot ("fw0"/"fw1", the one not running), made the image's size
+ * - the image slot ("fw0"/"fw1", the one not selected), made the image's size
  *   at the begin and filled chunk by chunk at offset 44 * index;
  * - OTA_SELECT_FILE (JSON): which slot runs: {a: active, t: trial, n: trial
  *   boots, w: confirm ms, v: trial version, r: rollback reason}. The loader in
@@ -52,6 +52,9 @@ import type { Link } from "./link.js";
 export const OTA_MANIFEST_FILE = "otam";
 export const OTA_MAP_FILE = "otab";
 export const OTA_SELECT_FILE = "fwsel";
+/** What ".bootcde" held before the first update (the loader runs it while no slot is selected). */
+export const OLD_BOOT_FILE = "fwboot";
+const FLASHED_IMAGE_FILE = "haitang.js";
 /** Boots of a new image without a confirm before the loader goes back to the old one. */
 export const OTA_MAX_TRIAL_BOOTS = 3;
 /** A new image that is not confirmed this long after it booted is rolled back. */
@@ -63,7 +66,7 @@ export const OTA_CONFIRM_MS = 600000;
  * or (reason 8) when the trial is still unconfirmed after its w ms.
  */
 export const BOOT_LOADER =
-  'var s=require("Storage"),c=s.readJSON("fwsel",1)||{a:"fw0"},f=c.a;' +
+  'var s=require("Storage"),c=s.readJSON("fwsel",1)||{a:"fwboot"},f=c.a;' +
   'if(c.t){if(c.n<3){c.n++;f=c.t;s.writeJSON("fwsel",c);setTimeout(function(){' +
   'var d=s.readJSON("fwsel",1);if(d&&d.t){s.writeJSON("fwsel",{a:d.a,r:8});E.reboot()}},c.w)}' +
   'else s.writeJSON("fwsel",{a:c.a,r:9})}eval(s.read(f));';
@@ -113,7 +116,7 @@ export function createOtaReceiver(
 
   function sel(): Selection {
     const t = st.read(OTA_SELECT_FILE);
-    return t ? (JSON.parse(t) as Selection) : { a: "fw0" };
+    return t ? (JSON.parse(t) as Selection) : { a: OLD_BOOT_FILE };
   }
 
   function setSel(s: Selection): void {
@@ -253,10 +256,11 @@ export function createOtaReceiver(
       refuse(OTA_REASON_NOT_IN_FLASH, target(), now);
       return;
     }
-    // A board flashed with its image as ".bootcde" gets the loader first, with the old image
-    // copied to "fw0": every step leaves something that boots.
+    // The first update of a board as `haitang flash` left it: what ".bootcde" held (the
+    // image, or the line that runs it) is kept as OLD_BOOT_FILE, the loader's default,
+    // before the loader replaces it: every step leaves something that boots.
     if (boot !== BOOT_LOADER) {
-      st.write("fw0", boot);
+      st.write(OLD_BOOT_FILE, boot);
       st.write(".bootcde", BOOT_LOADER);
     }
     const t = slot();
@@ -284,7 +288,13 @@ export function createOtaReceiver(
     }
     if (op === OTA_OP_CONFIRM) {
       const s = sel();
-      if (s.t && s.v === running) setSel({ a: s.t });
+      if (s.t && s.v === running) {
+        setSel({ a: s.t });
+        // The old image is released: its flash is free for the next update.
+        st.erase(s.a);
+        // `haitang flash` keeps the first image in this file (installer/storage-install.ts).
+        if (s.a === OLD_BOOT_FILE) st.erase(FLASHED_IMAGE_FILE);
+      }
       // Also after a restart: the gateway repeats its confirm until it hears this.
       status(OTA_STATE_CONFIRMED, OTA_REASON_NONE, running, 0, now);
     }
