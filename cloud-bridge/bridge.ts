@@ -13,6 +13,7 @@ import { hostname } from "node:os";
 import { createLogger, type Logger } from "../common/log.js";
 import { AlarmNotifier } from "./alarms/notifier.js";
 import { type AttemptResult, type Delivery, WebhookSender } from "./alarms/webhook-sender.js";
+import { AuditLog } from "./api/audit-log.js";
 import { TokenAuth } from "./api/auth.js";
 import type { ApiContext } from "./api/context.js";
 import { ApiServer } from "./api/server.js";
@@ -152,6 +153,11 @@ export class CloudBridge {
         });
         if (v) this.sse.broadcast(site, "alarm", publicAlarm(v));
       },
+      noteAlarm: (site, alarmId, entry) => {
+        const v = this.live.noteAlarm(site, alarmId, entry);
+        if (v) this.sse.broadcast(site, "alarm", publicAlarm(v));
+      },
+      audit: new AuditLog(config.commands.auditFile),
     };
     this.api = new ApiServer(ctx);
   }

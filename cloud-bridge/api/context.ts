@@ -4,7 +4,9 @@ import type { CommandClient } from "../commands/command-client.js";
 import type { BridgeConfig } from "../config/types.js";
 import type { HistoryStore } from "../history/history-store.js";
 import type { LiveState } from "../live/live-state.js";
+import type { TimelineEntry } from "../live/views.js";
 import type { MetricsRegistry } from "../metrics/registry.js";
+import type { AuditLog } from "./audit-log.js";
 import type { TokenAuth } from "./auth.js";
 import type { SseHub } from "./sse.js";
 
@@ -21,4 +23,8 @@ export interface ApiContext {
   health(): { ok: boolean; mqtt: "connected" | "disconnected"; writes: "ok" | "retrying" };
   /** An operator asked for an acknowledgement (alarm timeline). */
   ackRequested(site: string, alarmId: string, by: string, comment: string | undefined): void;
+  /** A bridge-side step on an alarm's timeline (restore requested, work order steps), sent live. */
+  noteAlarm(site: string, alarmId: string, entry: TimelineEntry): void;
+  /** Who did what, when and why (port restores, acknowledgements). */
+  audit: AuditLog;
 }

@@ -9,6 +9,7 @@ import { SEVERITY_RANK, type ShedView } from "../live/views.js";
 import { type Principal, TokenAuth } from "./auth.js";
 import type { ApiContext } from "./context.js";
 import { HttpError, numberParam, readJson, sendJson, timeParam } from "./http-util.js";
+import { portRoutes } from "./port-restore.js";
 import { isoWeekOf, isoWeekRange, weeklyReport } from "./report.js";
 
 export interface RouteArgs {
@@ -279,6 +280,7 @@ export const routes: Route[] = [
       ctx.sse.open(res, wanted ? [wanted] : all);
     },
   },
+  ...portRoutes,
 ];
 
 /** from, to and step of a history request: the last 6 hours and about 300 points by default. */

@@ -215,7 +215,10 @@ export const bridgeConfigSchema = {
       type: "object",
       additionalProperties: false,
       default: {},
-      properties: { timeoutMs: { type: "integer", minimum: 100, default: 10000 } },
+      properties: {
+        timeoutMs: { type: "integer", minimum: 100, default: 10000 },
+        auditFile: { type: "string", minLength: 1 },
+      },
     },
     rebuild: {
       type: "object",

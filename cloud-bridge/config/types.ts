@@ -133,6 +133,7 @@ export interface BridgeConfig {
   escalation: EscalationConfig;
   alarms: { dedupCacheSize: number; recentHours: number; maxTimeline: number };
   devices: { offlineAfterS: number; lowBatteryMv: number };
-  commands: { timeoutMs: number };
+  /** auditFile: JSON lines of operator actions (port restores), kept across restarts. */
+  commands: { timeoutMs: number; auditFile?: string };
   rebuild: { fromHistory: boolean; lookbackHours: number };
 }

@@ -43,7 +43,13 @@ export interface SiteSummary {
   site: string;
   gateways: { total: number; online: number; offline: number };
   devices: { total: number; offline: number };
-  alarms: { active: Record<Severity, number>; unacknowledged: number };
+  /** fire: active fire alarms; welfare: active welfare and wandering alarms (sites overview sorts by them). */
+  alarms: {
+    active: Record<Severity, number>;
+    unacknowledged: number;
+    fire: number;
+    welfare: number;
+  };
 }
 
 export class LiveState {
@@ -311,16 +317,20 @@ export class LiveState {
     const devices = this.devices(site, now);
     const active: Record<Severity, number> = { critical: 0, major: 0, minor: 0, maintenance: 0 };
     let unacknowledged = 0;
+    let fire = 0;
+    let welfare = 0;
     for (const a of this.alarms(site, { active: true })) {
       active[a.severity]++;
       if (!a.acknowledged) unacknowledged++;
+      if (a.kind === "fire") fire++;
+      if (a.kind === "welfare" || a.kind === "wandering") welfare++;
     }
     const online = gws.filter((g) => g.online).length;
     return {
       site,
       gateways: { total: gws.length, online, offline: gws.length - online },
       devices: { total: devices.length, offline: devices.filter((d) => !d.online).length },
-      alarms: { active, unacknowledged },
+      alarms: { active, unacknowledged, fire, welfare },
     };
   }
 }

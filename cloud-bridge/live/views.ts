@@ -80,7 +80,7 @@ export interface ShedView {
   ports: PortView[];
 }
 
-export type TimelineWhat = AlarmTransitionKind | "notified" | "ack-requested";
+export type TimelineWhat = AlarmTransitionKind | "notified" | "ack-requested" | "restore-requested";
 
 export interface TimelineEntry {
   at: number;

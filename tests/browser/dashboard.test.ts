@@ -18,6 +18,7 @@ import {
   screenshot,
   watchErrors,
 } from "./support/browser.js";
+import { POLL, signIn as signInAs } from "./support/sign-in.js";
 import {
   CHARGER,
   RIVER,
@@ -34,9 +35,6 @@ import {
 const SHED = SHED_ID;
 const CHARGER_ID = CHARGER.toString(16).padStart(8, "0");
 
-/** Live updates cross several processes; give them time on a loaded CI machine. */
-const POLL = { timeout: 15_000, interval: 50 };
-
 describe("property firm dashboard (cloud bridge)", () => {
   let stack: Stack;
   let browser: Browser;
@@ -44,15 +42,7 @@ describe("property firm dashboard (cloud bridge)", () => {
   let page: Page;
   let errors: string[];
 
-  const signIn = async (p: Page, token: string) => {
-    await p.goto(`${stack.baseUrl}/`);
-    await p.locator("#token").fill(token);
-    await p.locator("form.login button[type=submit]").click();
-    await p.waitForURL(/#\/sites$/);
-    await expect
-      .poll(() => p.getByTestId("live").getAttribute("class"), POLL)
-      .toContain("live-open");
-  };
+  const signIn = (p: Page, token: string) => signInAs(p, stack.baseUrl, token);
 
   beforeAll(async () => {
     [stack, browser] = await Promise.all([startStack(), launchBrowser()]);

@@ -79,6 +79,16 @@ export async function acknowledgeAlarm(site, alarmId, comment) {
 }
 
 /**
+ * Asks the gateway to switch a cut port back on (operator role; the API refuses a viewer with
+ * 403). The port shows on only when the charger's telemetry says so.
+ * @param {string} site @param {string} shed @param {number} port shed port from 1 @param {string} reason
+ */
+export async function restorePort(site, shed, port, reason) {
+  const path = `${sitePath(site)}/sheds/${encodeURIComponent(shed)}/ports/${port}/restore`;
+  return request(path, { method: "POST", json: { reason } });
+}
+
+/**
  * One charger port's power between `from` and `to` (ms), or a whole shed's
  * (`shed`): the bridge sums the shed's chargers per instant first, then takes
  * each step's peak, so one overload has one peak whatever the range.

@@ -8,6 +8,7 @@ import { liveState, onLiveState, startLive, stopLive } from "./live.js";
 import { clearToken, onUnauthorized, token } from "./session.js";
 import { alarmView } from "./views/alarm.js";
 import { alarmsView } from "./views/alarms.js";
+import { startFireBanner, stopFireBanner } from "./views/fire-banner.js";
 import { historyView } from "./views/history.js";
 import { loginView } from "./views/login.js";
 import { reportView } from "./views/report.js";
@@ -32,6 +33,7 @@ const routes = [
 
 const header = /** @type {HTMLElement} */ (document.getElementById("header"));
 const main = /** @type {HTMLElement} */ (document.getElementById("view"));
+const banner = /** @type {HTMLElement} */ (document.getElementById("banner"));
 /** @type {(() => void) | void} */
 let cleanup;
 
@@ -75,7 +77,10 @@ function render() {
     location.replace("#/sites");
     return;
   }
-  if (signedIn) startLive();
+  if (signedIn) {
+    startLive();
+    startFireBanner(banner);
+  }
   renderHeader(found.name);
   main.replaceChildren();
   main.dataset.view = found.name;
@@ -139,6 +144,7 @@ let liveStateUnsub;
 
 function logout() {
   clearToken();
+  stopFireBanner();
   stopLive();
   navigate("#/login");
 }
@@ -146,6 +152,7 @@ function logout() {
 onUnauthorized(() => {
   if (!token() || location.hash.startsWith("#/login")) return;
   clearToken();
+  stopFireBanner();
   stopLive();
   sessionStorage.setItem("haitang.expired", "1");
   navigate("#/login");

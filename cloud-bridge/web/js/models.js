@@ -12,7 +12,7 @@ import { arr, num, obj, optNum, optStr, str } from "./narrow.js";
  *   site: string, name: string,
  *   gatewaysOnline: number, gatewaysTotal: number,
  *   devicesOffline: number, devicesTotal: number,
- *   alarms: Record<Severity, number>,
+ *   alarms: Record<Severity, number>, fire: number, welfare: number,
  * }} SiteSummary
  * @typedef {{ gateway: string, online: boolean, lastSeen: number | undefined, version: string | undefined }} GatewayInfo
  * @typedef {{
@@ -69,7 +69,8 @@ export function toSiteSummary(raw) {
   const r = obj(raw);
   const gw = obj(r.gateways);
   const dev = obj(r.devices);
-  const al = obj(obj(r.alarms).active);
+  const alarms = obj(r.alarms);
+  const al = obj(alarms.active);
   return {
     site: str(r.site),
     name: str(r.name, str(r.site)),
@@ -83,6 +84,8 @@ export function toSiteSummary(raw) {
       minor: num(al.minor),
       maintenance: num(al.maintenance),
     },
+    fire: num(alarms.fire),
+    welfare: num(alarms.welfare),
   };
 }
 

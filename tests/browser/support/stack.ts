@@ -57,6 +57,8 @@ export const RIVER: SiteSpec = {
 export const TOKEN_GARDEN = "garden-guard-room-token-0001";
 export const TOKEN_RIVER = "riverside-office-token-00002";
 export const TOKEN_ALL = "property-firm-all-sites-0003";
+/** A read-only token for every site: may look, may not acknowledge or restore. */
+export const TOKEN_VIEWER = "district-viewer-token-00004";
 export const PASSWORD = "install-secret";
 /** The charger of each site's shed. */
 export const CHARGER = 0x00c4a001;
@@ -65,6 +67,10 @@ export const SHED_ID = "shed-a";
 export const SHED_NAME = "North gate shed";
 export const SHED_LOCATION = "Shed A (north gate)";
 const CHARGER_KEY = keyOf(41);
+/** A smoke detector of each site, in building b1, flat 101. */
+export const DETECTOR = 0x00d5a001;
+export const DETECTOR_LOCATION = "b1 flat 101 kitchen";
+const DETECTOR_KEY = keyOf(42);
 
 const RULES = `
 rules:
@@ -75,6 +81,7 @@ rules:
     clearOn: [charger-restored]
     alarm: port-overload
     severity: major
+  - { id: fire, kind: device-event, on: [smoke-alarm], clearOn: [smoke-clear], alarm: fire, severity: critical }
 `;
 
 /** One compound: a gateway service with a charger on a serial pty, uplinked to the cloud. */
@@ -84,7 +91,7 @@ export class SiteGateway {
     readonly spec: SiteSpec,
     readonly gateway: GatewayService,
     private readonly pty: PtyPair,
-    private readonly device: PtyDevice,
+    readonly device: PtyDevice,
   ) {}
 
   static async start(spec: SiteSpec, cloudUrl: string, dir: string): Promise<SiteGateway> {
@@ -112,8 +119,21 @@ export class SiteGateway {
       shed: SHED_ID,
       location: SHED_LOCATION,
     });
+    parts.admin.register({
+      deviceId: DETECTOR,
+      kind: "smoke",
+      key: DETECTOR_KEY,
+      building: "b1",
+      location: DETECTOR_LOCATION,
+    });
     if (gateway.health().uplinkState === "disabled") throw new Error("the gateway has no uplink");
-    const device = await PtyDevice.open(pty.devicePath, new Map([[CHARGER, CHARGER_KEY]]));
+    const device = await PtyDevice.open(
+      pty.devicePath,
+      new Map([
+        [CHARGER, CHARGER_KEY],
+        [DETECTOR, DETECTOR_KEY],
+      ]),
+    );
     await waitFor(() => (gateway.health().receivers.every((r) => r.up) ? true : undefined), "rx");
     return new SiteGateway(spec, gateway, pty, device);
   }
@@ -121,6 +141,28 @@ export class SiteGateway {
   /** Sends one signed frame from the charger, as its RS-485 link would deliver it. */
   async send(msg: Msg): Promise<void> {
     await this.device.write(framed(CHARGER, this.counter++, msg, CHARGER_KEY));
+  }
+
+  private detectorCounter = 1;
+  private smokeEventId = 1;
+
+  /** The detector's smoke alarm (a new physical event each call). */
+  async smoke(event: number): Promise<void> {
+    const msg: Msg = {
+      type: "smoke-event",
+      event,
+      smokeLevel: 1200,
+      batteryMv: 2900,
+      eventId: this.smokeEventId++,
+    };
+    await this.device.write(framed(DETECTOR, this.detectorCounter++, msg, DETECTOR_KEY));
+  }
+
+  /** Relay commands the charger received from the gateway, MAC checked. */
+  relayCommands(): Array<{ port: number; on: boolean }> {
+    return this.device.received
+      .filter((r) => r.macOk && r.frame.deviceId === CHARGER && r.frame.msg.type === "relay")
+      .map((r) => r.frame.msg as { port: number; on: boolean });
   }
 
   /** Charger telemetry with these port powers; `cut` ports are shown cut for overload. */
@@ -200,6 +242,7 @@ export async function startStack(): Promise<Stack> {
         { name: "garden-guard-room", token: TOKEN_GARDEN, sites: [GARDEN.site], role: "operator" },
         { name: "riverside-office", token: TOKEN_RIVER, sites: [RIVER.site], role: "operator" },
         { name: "property-firm", token: TOKEN_ALL, sites: ["*"], role: "operator" },
+        { name: "district-viewer", token: TOKEN_VIEWER, sites: ["*"], role: "viewer" },
       ],
       sites: Object.fromEntries(
         [GARDEN, RIVER].map((s) => [

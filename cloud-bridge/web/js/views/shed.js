@@ -20,6 +20,7 @@ import {
   showError,
   showLoading,
 } from "./common.js";
+import { restoreForm } from "./restore-form.js";
 
 /** @typedef {import("../models.js").ShedLive} ShedLive */
 
@@ -32,6 +33,58 @@ export function shedView(root, ctx) {
   let stopped = false;
   /** @type {ShedLive | undefined} */
   let shed;
+  /** Open restore forms, kept across re-renders (by charger/port). @type {Map<string, HTMLElement>} */
+  const forms = new Map();
+  /** Restores sent, until the charger reports the port on. @type {Set<string>} */
+  const pending = new Set();
+  /** @param {import("../models.js").PortLive} p */
+  const keyOf = (p) => `${p.deviceId}/${p.devicePort}`;
+  /** Under a port that is off: the restore button, its form, or the restore on its way. @param {import("../models.js").PortLive} p */
+  const relayPart = (p) => {
+    const k = keyOf(p);
+    if (p.relayOn) {
+      pending.delete(k);
+      forms.delete(k);
+      return null;
+    }
+    if (pending.has(k))
+      return h(
+        "p",
+        { class: "restore-pending", "data-testid": "restore-pending" },
+        t("restore.pending"),
+      );
+    const form = forms.get(k);
+    return h(
+      "div",
+      null,
+      h("p", { "data-testid": "relay" }, t("restore.off")),
+      form ??
+        h(
+          "button",
+          {
+            type: "button",
+            "data-testid": "restore",
+            onclick: () => {
+              forms.set(
+                k,
+                restoreForm({
+                  site,
+                  shed: shedId,
+                  port: p,
+                  onSent: () => {
+                    pending.add(k);
+                    forms.delete(k);
+                    show();
+                  },
+                }),
+              );
+              show();
+            },
+          },
+          t("restore.open"),
+        ),
+    );
+  };
   const history = (/** @type {number | undefined} */ port) =>
     `#/history/${encodeURIComponent(site)}/${encodeURIComponent(shedId)}${port === undefined ? "" : `?port=${port}`}`;
 
@@ -94,6 +147,7 @@ export function shedView(root, ctx) {
                   class: `card port port-${portStateClass(p.state)}`,
                   "data-port": p.port,
                   "data-device": p.deviceId,
+                  "data-relay": p.relayOn ? "on" : "off",
                 },
                 h(
                   "div",
@@ -122,6 +176,7 @@ export function shedView(root, ctx) {
                   label: t("shed.port", { n: p.port + 1 }),
                   testId: "port-power",
                 }),
+                relayPart(p),
               ),
             ),
           ),

@@ -26,7 +26,7 @@ export function sitesView(root) {
       replace(list, h("p", { class: "muted" }, t("sites.empty")));
       return;
     }
-    replace(list, sites.map(siteCard));
+    replace(list, sortFireFirst(sites).map(siteCard));
   };
   showLoading(list);
   void load();
@@ -38,6 +38,26 @@ export function sitesView(root) {
   };
 }
 
+/**
+ * Sites with an active fire first, then those with a welfare alarm, then by
+ * critical and major counts; the configured order otherwise.
+ * @param {SiteSummary[]} sites
+ */
+export function sortFireFirst(sites) {
+  /** @param {SiteSummary} s */
+  const rank = (s) => [s.fire, s.welfare, s.alarms.critical, s.alarms.major];
+  return sites
+    .map((s, i) => ({ s, i, r: rank(s) }))
+    .sort((a, b) => {
+      for (let k = 0; k < a.r.length; k++) {
+        const d = (b.r[k] ?? 0) - (a.r[k] ?? 0);
+        if (d !== 0) return d;
+      }
+      return a.i - b.i;
+    })
+    .map((x) => x.s);
+}
+
 /** @param {SiteSummary} s */
 function siteCard(s) {
   const active = SEVERITIES.filter(
@@ -45,7 +65,10 @@ function siteCard(s) {
   );
   return h(
     "section",
-    { class: "card site", "data-site": s.site },
+    {
+      class: `card site${s.fire > 0 ? " site-fire" : s.welfare > 0 ? " site-welfare" : ""}`,
+      "data-site": s.site,
+    },
     h("h2", null, h("a", { href: `#/site/${encodeURIComponent(s.site)}` }, s.name)),
     h(
       "dl",

@@ -1,0 +1,216 @@
+/**
+ * Issue 13 in a real headless Chromium against the real chain (gateway
+ * services on serial ptys -> Mosquitto -> cloud bridge -> page): a fire raised
+ * at a gateway shows the banner, title and favicon on an open site page and
+ * puts its site first; an operator restores a cut port with a reason and the
+ * page shows it on only after the charger's telemetry says so, while a
+ * viewer's restore is refused by the API.
+ */
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SMOKE_ALARM, SMOKE_CLEAR } from "../../protocol/constants.js";
+import { waitFor } from "../support/services.js";
+import { launchBrowser, newContext, screenshot, watchErrors } from "./support/browser.js";
+import { POLL, signIn as signInAs } from "./support/sign-in.js";
+import {
+  DETECTOR_LOCATION,
+  GARDEN,
+  RIVER,
+  SHED_ID,
+  type Stack,
+  startStack,
+  TOKEN_ALL,
+  TOKEN_GARDEN,
+  TOKEN_VIEWER,
+} from "./support/stack.js";
+
+describe("fire first and port restore", () => {
+  let stack: Stack;
+  let browser: Browser;
+  /** Each page's error list (filled as the page runs). */
+  const watched: string[][] = [];
+
+  const signIn = (p: Page, token: string) => {
+    watched.push(watchErrors(p).errors);
+    return signInAs(p, stack.baseUrl, token);
+  };
+
+  beforeAll(async () => {
+    [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
+    await stack.garden.send(stack.garden.telemetry([180, 0, 640, 90, 0, 0, 0, 0]));
+    await stack.river.send(stack.river.telemetry([300, 0, 0, 0]));
+    await waitFor(async () => {
+      const res = await fetch(`${stack.baseUrl}/api/sites/${GARDEN.site}/sheds`, {
+        headers: { authorization: `Bearer ${TOKEN_ALL}` },
+      });
+      return ((await res.json()) as { sheds: unknown[] }).sheds.length > 0 ? true : undefined;
+    }, "the garden shed in the bridge");
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  it("shows a fire raised at a gateway on an open site page and sorts its site first", async () => {
+    const ctx = await newContext(browser, { lang: "en" });
+    const page = await ctx.newPage();
+    await signIn(page, TOKEN_ALL);
+    // Riverside is configured second; with no alarm it is listed second.
+    expect(await page.locator("section.site").first().getAttribute("data-site")).toBe(GARDEN.site);
+    const title = await page.title();
+    await page.goto(`${stack.baseUrl}/#/site/${RIVER.site}`);
+    await page.locator("h1").waitFor();
+    expect(await page.getByTestId("fire-banner").count()).toBe(0);
+
+    const raisedAt = Date.now();
+    await stack.river.smoke(SMOKE_ALARM);
+    const banner = page.getByTestId("fire-banner");
+    await banner.waitFor({ timeout: POLL.timeout });
+    console.log(`fire banner shown ${Date.now() - raisedAt} ms after the detector's frame`);
+    const item = banner.locator('a.fire-item[data-kind="fire"]');
+    expect(await item.locator(".fire-kind").textContent()).toBe("Fire");
+    expect(await item.getByTestId("banner-where").textContent()).toContain(RIVER.site);
+    expect(await item.getByTestId("banner-where").textContent()).toContain(DETECTOR_LOCATION);
+    expect(await item.getByTestId("banner-acked").textContent()).toBe("Not acknowledged");
+    expect(await page.title()).toMatch(/^🔥 1 fire alarm/);
+    expect(await page.locator('link[rel="icon"]').getAttribute("href")).toMatch(
+      /^data:image\/svg\+xml/,
+    );
+    await screenshot(page, "fire-banner-site-en");
+
+    // Every page shows it, the sites overview lists the burning site first.
+    await page.goto(`${stack.baseUrl}/#/sites`);
+    await expect
+      .poll(() => page.locator("section.site").first().getAttribute("data-site"), POLL)
+      .toBe(RIVER.site);
+    expect(
+      await page.locator(`section[data-site="${RIVER.site}"]`).getAttribute("class"),
+    ).toContain("site-fire");
+    await screenshot(page, "fire-sites-en");
+
+    // The banner links to the alarm.
+    await item.click();
+    await page.waitForURL(/#\/alarm\//);
+    await page.getByTestId("timeline").waitFor();
+
+    const phone = await newContext(browser, { lang: "zh", phone: true });
+    const p = await phone.newPage();
+    await signIn(p, TOKEN_ALL);
+    await p.getByTestId("fire-banner").waitFor();
+    expect(await p.locator(".fire-kind").first().textContent()).toBe("火警");
+    await screenshot(p, "fire-sites-phone-zh");
+    await p.goto(`${stack.baseUrl}/#/site/${RIVER.site}`);
+    await p.locator("h1").waitFor();
+    await screenshot(p, "fire-banner-site-phone-zh");
+
+    // The smoke clears: the banner goes, the title comes back.
+    await stack.river.smoke(SMOKE_CLEAR);
+    await expect.poll(() => page.getByTestId("fire-banner").count(), POLL).toBe(0);
+    expect(await page.title()).toBe(title);
+    await phone.close();
+    await ctx.close();
+  });
+
+  it("restores a cut port with a reason; shows it on only once the charger confirms", async () => {
+    const g = stack.garden;
+    await g.send(g.telemetry([180, 0, 1350, 90, 0, 0, 0, 0], [2]));
+    await g.send(g.cutEvent(2, 1350));
+    const restoreUrl = `${stack.baseUrl}/api/sites/${GARDEN.site}/sheds/${SHED_ID}/ports/3/restore`;
+    // The alarm has reached the bridge before anyone restores.
+    await waitFor(async () => {
+      const res = await fetch(`${stack.baseUrl}/api/sites/${GARDEN.site}/alarms?active=true`, {
+        headers: { authorization: `Bearer ${TOKEN_ALL}` },
+      });
+      const body = (await res.json()) as { alarms: Array<{ kind: string }> };
+      return body.alarms.some((a) => a.kind === "port-overload") ? true : undefined;
+    }, "the overload alarm");
+
+    // A viewer is refused by the API itself, whatever the page shows.
+    const viewer = await fetch(restoreUrl, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKEN_VIEWER}`, "content-type": "application/json" },
+      body: JSON.stringify({ reason: "looks fine" }),
+    });
+    expect(viewer.status).toBe(403);
+    const noReason = await fetch(restoreUrl, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKEN_GARDEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ reason: " " }),
+    });
+    expect(noReason.status).toBe(400);
+
+    const ctx = await newContext(browser, { lang: "en" });
+    const page = await ctx.newPage();
+    await signIn(page, TOKEN_GARDEN);
+    await page.goto(`${stack.baseUrl}/#/shed/${GARDEN.site}/${SHED_ID}`);
+    const port3 = page.locator('section[data-port="2"]');
+    await expect.poll(() => port3.getAttribute("data-relay"), POLL).toBe("off");
+    await port3.getByTestId("restore").click();
+    const form = port3.getByTestId("restore-form");
+    await expect
+      .poll(() => form.getByTestId("cut-why").textContent(), POLL)
+      .toContain("Port overload");
+    expect(await form.getByTestId("cut-why").textContent()).toContain("Cut: port overload");
+    await form.getByRole("button", { name: "Restore" }).click();
+    // The reason is required: nothing is sent without one.
+    expect(await port3.getByTestId("restore-pending").count()).toBe(0);
+    await form.locator("textarea[name=reason]").fill("Charger unplugged, scooter removed");
+    await screenshot(page, "restore-form-en");
+    await form.getByRole("button", { name: "Restore" }).click();
+    await port3.getByTestId("restore-pending").waitFor({ timeout: POLL.timeout });
+
+    // The signed command reaches the charger; the page still shows the port off.
+    await waitFor(
+      () => (g.relayCommands().some((c) => c.port === 2 && c.on) ? true : undefined),
+      "the relay command at the charger",
+    );
+    expect(await port3.getAttribute("data-relay")).toBe("off");
+    await screenshot(page, "restore-pending-en");
+    // The charger switches on and says so.
+    await g.send(g.telemetry([180, 0, 0, 90, 0, 0, 0, 0]));
+    await expect.poll(() => port3.getAttribute("data-relay"), POLL).toBe("on");
+    expect(await port3.getByTestId("restore-pending").count()).toBe(0);
+
+    // Who, when and why: the audit trail and the alarm's timeline.
+    const audit = (await (
+      await fetch(`${stack.baseUrl}/api/sites/${GARDEN.site}/audit`, {
+        headers: { authorization: `Bearer ${TOKEN_VIEWER}` },
+      })
+    ).json()) as { entries: Array<Record<string, unknown>> };
+    expect(audit.entries[0]).toMatchObject({
+      action: "port-restore",
+      by: "garden-guard-room",
+      role: "operator",
+      reason: "Charger unplugged, scooter removed",
+      port: 3,
+      devicePort: 2,
+      outcome: "sent",
+    });
+    expect(String(audit.entries[0]!.alarmId)).not.toBe("");
+    await page.goto(
+      `${stack.baseUrl}/#/alarm/${GARDEN.site}/${encodeURIComponent(String(audit.entries[0]!.alarmId))}`,
+    );
+    const timeline = page.getByTestId("timeline");
+    await timeline.waitFor();
+    expect(await timeline.textContent()).toContain("Charger unplugged, scooter removed");
+    await screenshot(page, "restore-timeline-en");
+
+    const phone = await newContext(browser, { lang: "zh", phone: true });
+    const p = await phone.newPage();
+    await signIn(p, TOKEN_GARDEN);
+    await g.send(g.telemetry([180, 0, 0, 90, 1300, 0, 0, 0], [4]));
+    await p.goto(`${stack.baseUrl}/#/shed/${GARDEN.site}/${SHED_ID}`);
+    const port5 = p.locator('section[data-port="4"]');
+    await expect.poll(() => port5.getAttribute("data-relay"), POLL).toBe("off");
+    await port5.getByTestId("restore").click();
+    await port5.getByTestId("restore-form").waitFor();
+    await screenshot(p, "restore-form-phone-zh");
+    await phone.close();
+    await ctx.close();
+  });
+
+  it("raised no script error in the pages", () => {
+    expect(watched.flat().filter((e) => !/40[13]/.test(e))).toEqual([]);
+  });
+});
