@@ -3,6 +3,8 @@
  * imported only when it runs, so `haitang --help` starts fast.
  */
 
+import { failureText } from "./failure-text.js";
+
 interface CommandModule {
   run(argv: string[]): Promise<number>;
 }
@@ -41,12 +43,30 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
 function usage(): string {
   const lines = ["usage: haitang <command> [options]", "", "commands:"];
   for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(16)}${c.summary}`);
-  lines.push("", "Run `haitang <command> --help` for a command's options.");
+  lines.push(
+    "",
+    "Run `haitang <command> --help` for a command's options, `haitang --version` for the version.",
+  );
   return lines.join("\n");
+}
+
+/** The version of this checkout (package.json). */
+async function version(): Promise<string> {
+  const { readFileSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const { repoRoot } = await import("../common/paths.js");
+  const pkg = JSON.parse(readFileSync(join(repoRoot(), "package.json"), "utf8")) as {
+    version?: string;
+  };
+  return pkg.version ?? "unknown";
 }
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === "--version" || name === "-V" || name === "version") {
+    process.stdout.write(`haitang ${await version()}\n`);
+    return 0;
+  }
   if (!name || name === "--help" || name === "-h" || name === "help") {
     process.stdout.write(usage() + "\n");
     return name ? 0 : 2;
@@ -71,9 +91,10 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(
-      `haitang: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-    );
-    process.exitCode = 1;
+    const parseError =
+      err instanceof Error &&
+      String((err as NodeJS.ErrnoException).code).startsWith("ERR_PARSE_ARGS");
+    process.stderr.write(`${failureText(err, process.env.HAITANG_DEBUG === "1")}\n`);
+    process.exitCode = parseError ? 2 : 1;
   },
 );

@@ -26,9 +26,28 @@ export async function waitFor<T>(
   }
 }
 
+/** Temporary folders of this process still on disk: removed when it exits, whatever happened. */
+const liveTmpDirs = new Set<string>();
+let exitHook = false;
+
 export function tmpDir(prefix = "haitang-"): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
-  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+  liveTmpDirs.add(path);
+  if (!exitHook) {
+    exitHook = true;
+    // A server can be stopped and started again on the same folder (its data), so the
+    // folder stays until the process ends: then nothing is left behind in /tmp.
+    process.once("exit", () => {
+      for (const p of liveTmpDirs) rmSync(p, { recursive: true, force: true });
+    });
+  }
+  return {
+    path,
+    remove: () => {
+      liveTmpDirs.delete(path);
+      rmSync(path, { recursive: true, force: true });
+    },
+  };
 }
 
 async function waitForPort(port: number, proc: ChildProcess, what: string, output: () => string) {

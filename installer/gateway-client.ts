@@ -73,7 +73,7 @@ export class HttpGatewayClient implements GatewayApi {
       throw new FlashError(
         "gateway-rejected",
         `the gateway at ${this.url} refused the install password`,
-        "Pass the site's install password with --password (or HAITANG_GATEWAY_PASSWORD).",
+        "Pass the site's install password with --password (or HAITANG_INSTALL_PASSWORD).",
       );
     }
     return { status: res.status, json };

@@ -4,6 +4,7 @@
  * `--help` stays instant.
  */
 import { parseArgs } from "node:util";
+import { prepareOutputFile } from "../output-file.js";
 
 const KINDS = ["charger", "smoke", "guardian"];
 
@@ -89,6 +90,8 @@ export async function run(argv: string[]): Promise<number> {
       1,
     );
   }
+  const outProblem = prepareOutputFile(out as string);
+  if (outProblem) return fail(outProblem, 2);
   const { buildFirmware, describeBuild, FirmwareBuildError } = await import(
     "../../firmware/build/build.js"
   );

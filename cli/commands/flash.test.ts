@@ -70,7 +70,7 @@ describe("haitang flash (command line)", () => {
   it("flashes a guardian sensor with --no-wait, prints the report and saves it", async () => {
     const board = await rig.addBoard({ kind: "guardian" });
     const reports = join(rig.dir.path, "cli-reports");
-    process.env.HAITANG_GATEWAY_PASSWORD = RIG_PASSWORD;
+    process.env.HAITANG_INSTALL_PASSWORD = RIG_PASSWORD;
     try {
       const r = await cli([
         ...["--kind", "guardian", "--board", "PICO", "--port", board.consolePath],
@@ -87,7 +87,7 @@ describe("haitang flash (command line)", () => {
       expect(json).toMatchObject({ kind: "guardian", status: "flashed-not-waited" });
       expect(board.isProgramRunning()).toBe(true);
     } finally {
-      delete process.env.HAITANG_GATEWAY_PASSWORD;
+      delete process.env.HAITANG_INSTALL_PASSWORD;
     }
   });
 });

@@ -36,7 +36,7 @@ options:
                        --location then defaults to the old device's
   --config FILE        YAML/JSON with thresholds, heartbeat, pins (firmware/device-config.ts names)
   --gateway URL        gateway HTTP API (default $HAITANG_GATEWAY_URL or http://127.0.0.1:8080)
-  --password P         install password (default $HAITANG_GATEWAY_PASSWORD)
+  --password P         install password (default $HAITANG_INSTALL_PASSWORD)
   --no-wait            do not wait for the first frame and the self-test
   --report-dir DIR     where to save the report (default ./commissioning-reports)
   --baud N             console speed (USB boards ignore it; default 115200 for ESP32 and
@@ -124,7 +124,7 @@ export async function run(argv: string[]): Promise<number> {
     );
     return 2;
   }
-  const password = str("password") ?? process.env.HAITANG_GATEWAY_PASSWORD ?? "";
+  const password = str("password") ?? process.env.HAITANG_INSTALL_PASSWORD ?? "";
   const gatewayUrl = str("gateway") ?? process.env.HAITANG_GATEWAY_URL ?? "http://127.0.0.1:8080";
   const toolchainLog: string[] = [];
   try {

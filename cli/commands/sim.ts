@@ -4,6 +4,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { prepareOutputFile } from "../output-file.js";
 
 const USAGE = `usage:
   haitang sim run FILE... [--junit OUT.xml] [--trace OUT.jsonl] [--seed N]
@@ -77,6 +78,13 @@ async function runCmd(argv: string[]): Promise<number> {
       `haitang sim run: --seed must be a non-negative integer, got '${values.seed}'\n`,
     );
     return 2;
+  }
+  for (const out of [values.junit, values.trace]) {
+    const problem = out === undefined ? undefined : prepareOutputFile(out);
+    if (problem) {
+      process.stderr.write(`haitang sim run: ${problem}\n`);
+      return 2;
+    }
   }
   const { runFiles } = await import("../../simulator/run-files.js");
   const { junitXml, scenarioPassed, summaryText } = await import("../../simulator/report/junit.js");

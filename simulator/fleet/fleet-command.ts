@@ -140,6 +140,15 @@ export async function fleetCommand(argv: string[]): Promise<number> {
         "give --gateway-mqtt URL, --serial PATH or --pty NAME (or only --site-config OUT)",
       );
 
+    if (transport.kind === "mqtt") {
+      const unreachable = await brokerProblem(transport.url);
+      if (unreachable) {
+        process.stderr.write(
+          `haitang sim fleet: cannot reach the gateway's MQTT broker at ${transport.url} (${unreachable}); start the gateway (haitang gateway --config FILE) or fix --gateway-mqtt\n`,
+        );
+        return 1;
+      }
+    }
     if (values.firmware && devices > 500)
       process.stderr.write(
         "haitang sim fleet: --firmware with this many devices will not keep up in real time\n",
@@ -169,6 +178,10 @@ export async function fleetCommand(argv: string[]): Promise<number> {
     const s = fleet.stats();
     report();
     process.stdout.write(`${JSON.stringify(s)}\n`);
+    if (s.poweredOn === 0)
+      process.stderr.write(
+        `haitang sim fleet: no device came on (${s.links.connectFailures} failed connections to the gateway)\n`,
+      );
     return s.poweredOn > 0 ? 0 : 1;
   } finally {
     for (const c of cleanups.reverse()) await c();
@@ -207,5 +220,26 @@ function parse(argv: string[]) {
       "report-every": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
+  });
+}
+
+/** Why a TCP connection to an MQTT URL's host and port fails, or undefined when it opens. */
+async function brokerProblem(url: string, timeoutMs = 3000): Promise<string | undefined> {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return "not a URL like mqtt://127.0.0.1:1883";
+  }
+  const { connect } = await import("node:net");
+  return new Promise((resolve) => {
+    const sock = connect(Number(u.port || 1883), u.hostname);
+    const done = (why: string | undefined) => {
+      sock.destroy();
+      resolve(why);
+    };
+    sock.setTimeout(timeoutMs, () => done(`no answer within ${timeoutMs / 1000} s`));
+    sock.once("connect", () => done(undefined));
+    sock.once("error", (err: NodeJS.ErrnoException) => done(err.code ?? err.message));
   });
 }
