@@ -41,6 +41,12 @@ export class ChunkMap {
     }
   }
 
+  /** Every chunk held (the device verified the whole image). */
+  fill(): void {
+    for (let i = 0; i < this.total; i++)
+      this.bits[i >> 3] = (this.bits[i >> 3] as number) | (1 << (i & 7));
+  }
+
   /** Up to `limit` chunk indexes not known to be held, in order from `start` (wrapping). */
   missing(limit: number, start = 0): number[] {
     const out: number[] = [];

@@ -1,0 +1,135 @@
+/**
+ * The gateway's side of one device's update: which OTA downlink to send next,
+ * from the device's OTA status frames. Pure (time passed in, no I/O); the
+ * caller sends what `next()` returns when the device can hear it (its
+ * listening window, a free channel, no alarm and no interlink sounding).
+ *
+ *   begin -> chunks not known held (QUERY_EVERY per round) -> query the map
+ *   -> ... -> device says VERIFIED -> switch -> device says SWITCHED (the new
+ *   image booted and reported) -> confirm -> device says CONFIRMED: done.
+ * REFUSED and ROLLED_BACK end it with the device's reason.
+ */
+import {
+  OTA_OP_CONFIRM,
+  OTA_OP_QUERY,
+  OTA_OP_SWITCH,
+  OTA_STATE_CONFIRMED,
+  OTA_STATE_IDLE,
+  OTA_STATE_RECEIVING,
+  OTA_STATE_REFUSED,
+  OTA_STATE_ROLLED_BACK,
+  OTA_STATE_SWITCHED,
+  OTA_STATE_VERIFIED,
+} from "../../protocol/constants.js";
+import type { DownlinkMsg, OtaStatusMsg } from "../../protocol/messages.js";
+import { decodeManifest } from "../../protocol/ota.js";
+import { ChunkMap, chunkOf } from "./chunk-map.js";
+
+/** Chunks sent between two queries of the device's map. */
+export const QUERY_EVERY = 24;
+/** A query, switch or confirm not answered in this long is sent again. */
+export const ANSWER_TIMEOUT_MS = 3000;
+
+export type SessionPhase =
+  | "begin"
+  | "transferring"
+  | "verified"
+  | "switching"
+  | "confirming"
+  | "done"
+  | "failed";
+
+export class TransferSession {
+  phase: SessionPhase = "begin";
+  /** OTA_REASON_* of a refusal or rollback. */
+  reason = 0;
+  readonly map: ChunkMap;
+  private readonly target: string;
+  private cursor = 0;
+  private sinceQuery = 0;
+  private waitUntilMs = -1;
+
+  constructor(
+    private readonly image: Uint8Array,
+    readonly manifest: Uint8Array,
+    map?: ChunkMap,
+  ) {
+    this.map = map ?? ChunkMap.forImage(image.length);
+    this.target = decodeManifest(manifest)?.version ?? "?";
+  }
+
+  percent(): number {
+    return Math.floor((100 * this.map.held()) / this.map.total);
+  }
+
+  /** Takes an OTA status frame of this device. */
+  onStatus(s: OtaStatusMsg): void {
+    const version = `${s.fwMajor}.${s.fwMinor}.${s.fwPatch}`;
+    this.waitUntilMs = -1;
+    switch (s.state) {
+      case OTA_STATE_REFUSED:
+      case OTA_STATE_ROLLED_BACK:
+        this.phase = "failed";
+        this.reason = s.reason;
+        return;
+      case OTA_STATE_IDLE:
+        if (this.phase === "transferring" || this.phase === "verified") this.phase = "begin";
+        return;
+      case OTA_STATE_RECEIVING:
+        if (s.total === this.map.total) this.map.noteStatus(s);
+        if (this.phase === "begin") this.phase = "transferring";
+        return;
+      case OTA_STATE_VERIFIED:
+        this.map.fill();
+        // Also when a switch was lost: the device still waits for one.
+        this.phase = "verified";
+        return;
+      case OTA_STATE_SWITCHED:
+        if (version === this.target) this.phase = "confirming";
+        return;
+      case OTA_STATE_CONFIRMED:
+        if (version === this.target) this.phase = "done";
+        return;
+    }
+  }
+
+  /** True while the session is waiting for the device's answer. */
+  waiting(nowMs: number): boolean {
+    return this.waitUntilMs >= 0 && nowMs < this.waitUntilMs;
+  }
+
+  /** The next downlink to send now, or undefined (done, failed or waiting for an answer). */
+  next(nowMs: number): DownlinkMsg | undefined {
+    if (this.phase === "done" || this.phase === "failed" || this.waiting(nowMs)) return undefined;
+    const answer = (msg: DownlinkMsg): DownlinkMsg => {
+      this.waitUntilMs = nowMs + ANSWER_TIMEOUT_MS;
+      return msg;
+    };
+    switch (this.phase) {
+      case "begin":
+        this.phase = "transferring";
+        this.sinceQuery = 0;
+        return answer({ type: "ota-begin", manifest: this.manifest });
+      case "transferring": {
+        const todo = this.map.missing(1, this.cursor);
+        const i = todo[0];
+        if (i === undefined || this.sinceQuery >= QUERY_EVERY) {
+          this.sinceQuery = 0;
+          this.cursor = 0;
+          return answer({ type: "ota-control", op: OTA_OP_QUERY, arg: this.map.queryFrom() });
+        }
+        this.sinceQuery++;
+        this.cursor = i + 1;
+        return { type: "ota-chunk", index: i, data: chunkOf(this.image, i) };
+      }
+      case "verified":
+        this.phase = "switching";
+        return answer({ type: "ota-control", op: OTA_OP_SWITCH, arg: 0 });
+      case "switching":
+        // The device reboots on the switch; its SWITCHED status (acked, retried) ends this wait.
+        return answer({ type: "ota-control", op: OTA_OP_QUERY, arg: 0 });
+      case "confirming":
+        return answer({ type: "ota-control", op: OTA_OP_CONFIRM, arg: 0 });
+    }
+  }
+}
