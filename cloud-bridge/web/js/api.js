@@ -1,7 +1,7 @@
 /**
  * The fleet API as the dashboard calls it (cloud-bridge/README.md documents the server side).
  */
-import { toAlarm, toDevice, toGateway, toShed, toSiteSummary } from "./models.js";
+import { toAlarm, toDevice, toGateway, toResident, toShed, toSiteSummary } from "./models.js";
 import { arr, counts, num, obj, optNum, str } from "./narrow.js";
 import { request } from "./session.js";
 
@@ -62,6 +62,11 @@ export async function listAlarms(filter, allSites) {
     sites.map(async (s) => arr(obj(await request(`${sitePath(s)}/alarms?${q}`)).alarms)),
   );
   return lists.flat().map(toAlarm);
+}
+
+/** Guardian residents of a site, most urgent first. @param {string} site */
+export async function listResidents(site) {
+  return arr(obj(await request(`${sitePath(site)}/residents`)).residents).map(toResident);
 }
 
 /** @param {string} site @param {string} alarmId */

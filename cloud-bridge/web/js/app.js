@@ -12,6 +12,7 @@ import { startFireBanner, stopFireBanner } from "./views/fire-banner.js";
 import { historyView } from "./views/history.js";
 import { loginView } from "./views/login.js";
 import { reportView } from "./views/report.js";
+import { residentsView } from "./views/residents.js";
 import { shedView } from "./views/shed.js";
 import { siteView } from "./views/site.js";
 import { sitesView } from "./views/sites.js";
@@ -29,6 +30,7 @@ const routes = [
   ["alarms", alarmsView],
   ["alarm/:site/:id", alarmView],
   ["report/:site", reportView],
+  ["residents/:site", residentsView],
 ];
 
 const header = /** @type {HTMLElement} */ (document.getElementById("header"));

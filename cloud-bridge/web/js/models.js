@@ -33,6 +33,11 @@ import { arr, num, obj, optNum, optStr, str } from "./narrow.js";
  * }} DeviceInfo
  * @typedef {{ transition: string, ts: number, by: string | undefined, comment: string | undefined, detail: string | undefined }} TimelineEntry
  * @typedef {AlarmTransition & { timeline: TimelineEntry[], updatedAt: number }} Alarm
+ * @typedef {{
+ *   deviceId: string, gateway: string, state: string, since: number,
+ *   lastActivityAt: number | undefined, building: string | undefined,
+ *   location: string | undefined, alarms: Alarm[],
+ * }} Resident
  * @typedef {[number, number]} Point
  * @typedef {{ key: string, count: number }} Count
  * @typedef {{
@@ -214,4 +219,19 @@ export function toAlarm(raw) {
   a.timeline = arr(r.timeline).map(toTimelineEntry);
   a.updatedAt = num(r.updatedAt ?? r.ts, a.raisedAt);
   return a;
+}
+
+/** A guardian resident as /api/sites/:site/residents sends it. @returns {Resident} */
+export function toResident(/** @type {unknown} */ raw) {
+  const r = obj(raw);
+  return {
+    deviceId: str(r.deviceId),
+    gateway: str(r.gateway),
+    state: str(r.state, "unknown"),
+    since: num(r.since),
+    lastActivityAt: optNum(r.lastActivityAt),
+    building: optStr(r.building),
+    location: optStr(r.location),
+    alarms: arr(r.alarms).map(toAlarm),
+  };
 }

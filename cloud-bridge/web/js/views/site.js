@@ -36,6 +36,7 @@ export function siteView(root, ctx) {
       title,
       h("a", { class: "button", href: `#/alarms?site=${q}&state=active` }, t("site.alarms")),
       h("a", { class: "button", href: `#/report/${q}` }, t("sites.report")),
+      h("a", { class: "button", href: `#/residents/${q}` }, t("site.residents")),
     ),
     h("h2", null, t("site.sheds")),
     shedsBox,
