@@ -40,14 +40,16 @@ export interface ChildGateway {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/** `nodeArgs` go before the script (e.g. --cpu-prof for the end-to-end bench). */
 export async function startChildGateway(
   configPath: string,
   password: string,
+  nodeArgs: string[] = [],
 ): Promise<ChildGateway> {
   const script = await bundleGatewayCli();
   const proc = spawn(
     process.execPath,
-    [script, "--config", configPath, "--install-password", password, "--no-watch"],
+    [...nodeArgs, script, "--config", configPath, "--install-password", password, "--no-watch"],
     { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, HAITANG_LOG_LEVEL: "warn" } },
   );
   let err = "";

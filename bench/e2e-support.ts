@@ -1,0 +1,222 @@
+/**
+ * Pieces of the end-to-end gateway bench (bench/gateway-e2e.ts): the site
+ * YAML of the child gateway, the frame plan of a load step (signed frames,
+ * duplicates, forgeries, alarms), the arrival book that times envelopes at
+ * the cloud broker, and a sampler of the gateway process's RSS and CPU.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { keyToHex } from "../gateway/registry/keys.js";
+import { framed, keyOf, rawFrame } from "../gateway/testing/frames.js";
+import { FLAG_ACK_REQUESTED } from "../protocol/constants.js";
+import { frameBytes } from "../protocol/framing.js";
+import { deviceIdHex } from "../protocol/uplink.js";
+import { percentile, smokeAlarm, statusMsgFor, telemetryMsg } from "./gateway-setup.js";
+
+export interface E2eDevice {
+  id: number;
+  hex: string;
+  key: Uint8Array;
+  counter: number;
+  charger: boolean;
+  last?: Uint8Array;
+}
+
+/** Every tenth device is a charger (12-port telemetry), the others detectors (status). */
+export function e2eDevices(count: number, alarmDevices: number): E2eDevice[] {
+  const out: E2eDevice[] = [];
+  for (let i = 0; i < count + alarmDevices; i++) {
+    const id = (i < count ? 0x30000000 : 0x3f000000) + i;
+    out.push({
+      id,
+      hex: deviceIdHex(id),
+      key: keyOf(7 + i),
+      counter: 1,
+      charger: i % 10 === 0 && i < count,
+    });
+  }
+  return out;
+}
+
+export function e2eSiteYaml(o: {
+  dir: string;
+  httpPort: number;
+  deviceBroker?: number;
+  cloudBroker: number;
+  serial?: string[];
+  devices: E2eDevice[];
+}): string {
+  const devices = o.devices
+    .map((d) =>
+      d.charger
+        ? `  - { id: "${d.hex}", kind: charger, key: "${keyToHex(d.key)}", shed: s${d.hex} }`
+        : `  - { id: "${d.hex}", kind: smoke, key: "${keyToHex(d.key)}" }`,
+    )
+    .join("\n");
+  const sheds = o.devices
+    .filter((d) => d.charger)
+    .map((d) => `  - { id: s${d.hex}, limitW: 8700, ports: 12 }`)
+    .join("\n");
+  const serial = (o.serial ?? [])
+    .map((p, i) => `  - { name: r${i}, path: ${JSON.stringify(p)}, baud: 115200 }`)
+    .join("\n");
+  const mqtt =
+    o.deviceBroker === undefined
+      ? "mqtt: { mode: embedded, host: 127.0.0.1, port: 0 }"
+      : `mqtt: { mode: external, url: "mqtt://127.0.0.1:${o.deviceBroker}" }`;
+  return `site: bench
+gateway: gw-e2e
+database: ${JSON.stringify(join(o.dir, "gateway.db"))}
+diskCapMB: 4096
+serial:${serial ? `\n${serial}` : " []"}
+${mqtt}
+http: { host: 127.0.0.1, port: ${o.httpPort} }
+cloud: { url: "mqtt://127.0.0.1:${o.cloudBroker}", healthIntervalS: 3600 }
+ingest: { rateLimit: { perSecond: 10000, burst: 100000 } }
+sheds:${sheds ? `\n${sheds}` : " []"}
+devices:
+${devices}
+`;
+}
+
+export interface PlannedFrame {
+  device: E2eDevice;
+  bytes: Uint8Array;
+  /** `hex:counter` of a valid new frame; undefined for duplicates and forgeries. */
+  expect?: string;
+  alarm: boolean;
+}
+
+/**
+ * The frames of one step, in sending order: telemetry round-robin over the
+ * devices, 10 % exact copies of the device's previous frame, 1 % forgeries
+ * (a MAC byte flipped), and one smoke alarm (ack requested) every
+ * `alarmEvery` frames from the alarm devices.
+ */
+export function planStep(
+  devices: E2eDevice[],
+  telemetryDevices: number,
+  frames: number,
+  alarmEvery: number,
+): PlannedFrame[] {
+  const out: PlannedFrame[] = [];
+  const alarmers = devices.slice(telemetryDevices);
+  let alarms = 0;
+  for (let i = 0; i < frames; i++) {
+    if (alarmers.length > 0 && i % alarmEvery === alarmEvery - 1) {
+      const d = alarmers[alarms++ % alarmers.length]!;
+      const c = d.counter++;
+      const bytes = framed(d.id, c, smokeAlarm(c), d.key, FLAG_ACK_REQUESTED);
+      out.push({ device: d, bytes, expect: `${d.hex}:${c}`, alarm: true });
+      continue;
+    }
+    const d = devices[i % telemetryDevices]!;
+    if (i % 10 === 9 && d.last) {
+      out.push({ device: d, bytes: d.last, alarm: false });
+      continue;
+    }
+    const c = d.counter++;
+    const raw = rawFrame(d.id, c, d.charger ? telemetryMsg(c) : statusMsgFor(c), d.key);
+    if (i % 100 === 42) {
+      // A forgery: the frame with its last MAC byte changed (its counter stays unused).
+      d.counter--;
+      raw[raw.length - 1]! ^= 0x5a;
+      out.push({ device: d, bytes: frameBytes(raw), alarm: false });
+      continue;
+    }
+    const bytes = frameBytes(raw);
+    d.last = bytes;
+    out.push({ device: d, bytes, expect: `${d.hex}:${c}`, alarm: false });
+  }
+  return out;
+}
+
+/** Envelopes seen at the cloud broker, timed against when their frame was due. */
+export class ArrivalBook {
+  private readonly due = new Map<string, { at: number; alarm: boolean }>();
+  private readonly seen = new Map<string, number>();
+  readonly latencies: number[] = [];
+  readonly alarmLatencies: number[] = [];
+  storedTwice = 0;
+  redelivered = 0;
+
+  expect(key: string, at: number, alarm: boolean): void {
+    this.due.set(key, { at, alarm });
+  }
+
+  get expected(): number {
+    return this.due.size;
+  }
+
+  get delivered(): number {
+    return this.latencies.length;
+  }
+
+  /** One envelope (a JSON object with deviceId, counter, seq). */
+  arrived(env: { deviceId?: string; counter?: number; seq?: number }, now: number): void {
+    if (env.deviceId === undefined || env.counter === undefined) return;
+    const key = `${env.deviceId}:${env.counter}`;
+    const seq = this.seen.get(key);
+    if (seq !== undefined) {
+      if (seq === env.seq) this.redelivered++;
+      else this.storedTwice++;
+      return;
+    }
+    this.seen.set(key, env.seq ?? -1);
+    const d = this.due.get(key);
+    if (!d) return;
+    this.latencies.push(now - d.at);
+    if (d.alarm) this.alarmLatencies.push(now - d.at);
+  }
+
+  summary(): { p50: number; p99: number; max: number; alarmP50: number; alarmP99: number } {
+    const l = this.latencies;
+    const a = this.alarmLatencies;
+    return {
+      p50: l.length ? percentile(l, 50) : Number.NaN,
+      p99: l.length ? percentile(l, 99) : Number.NaN,
+      max: l.length ? Math.max(...l) : Number.NaN,
+      alarmP50: a.length ? percentile(a, 50) : Number.NaN,
+      alarmP99: a.length ? percentile(a, 99) : Number.NaN,
+    };
+  }
+}
+
+/** Resident memory (max) and CPU share of a process over a window, from /proc. */
+export class ProcSampler {
+  private maxRss = 0;
+  private cpu0 = 0;
+  private t0 = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly pid: number) {}
+
+  private rssBytes(): number {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${this.pid}/status`, "utf8"));
+    return m ? Number(m[1]) * 1024 : 0;
+  }
+
+  private cpuTicks(): number {
+    const stat = readFileSync(`/proc/${this.pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return Number(f[11]) + Number(f[12]); // utime + stime (fields 14 and 15)
+  }
+
+  start(): void {
+    this.maxRss = this.rssBytes();
+    this.cpu0 = this.cpuTicks();
+    this.t0 = performance.now();
+    this.timer = setInterval(() => {
+      this.maxRss = Math.max(this.maxRss, this.rssBytes());
+    }, 200);
+  }
+
+  /** Max RSS in MB and CPU in % of one core since start(). */
+  stop(): { rssMB: number; cpuPct: number } {
+    if (this.timer) clearInterval(this.timer);
+    this.maxRss = Math.max(this.maxRss, this.rssBytes());
+    const s = (performance.now() - this.t0) / 1000;
+    const cpu = (this.cpuTicks() - this.cpu0) / 100 / s;
+    return { rssMB: this.maxRss / 2 ** 20, cpuPct: cpu * 100 };
+  }
+}

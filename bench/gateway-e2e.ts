@@ -1,0 +1,297 @@
+/**
+ * End to end over real brokers: a load generator publishes signed frames
+ * (QoS 1; 10 % duplicates, 1 % forgeries, a smoke alarm every 100 frames) to
+ * a Mosquitto; the gateway (`haitang gateway` in a child process, mqtt.mode
+ * external) verifies, de-duplicates, commits and forwards them with QoS 1 to a
+ * second Mosquitto, where a subscriber times each envelope against the
+ * moment its frame was due. Per offered rate: delivered, publish -> cloud
+ * p50/p99/max, alarm p50/p99, gateway RSS (max) and CPU; medians over runs;
+ * the highest rate with every frame delivered and p99 under 1 s.
+ *
+ *   npm run build && node dist/bench/gateway-e2e.js
+ *   BENCH_RATES=1000,5000,15000 BENCH_RUNS=3 BENCH_DEVICES=200 BENCH_SECONDS=5
+ *   BENCH_INGEST=serial   socat pseudo-terminals at 115,200 baud instead of MQTT
+ *   BENCH_PROFILE=dir     run the gateway under node --cpu-prof (profiles into dir)
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import mqtt, { type MqttClient } from "mqtt";
+import { createPtyPair, freePort, type PtyPair } from "../common/services.js";
+import { type ChildGateway, startChildGateway } from "../gateway/testing/child-gateway.js";
+import { startConfiguredMosquitto, type TestBroker } from "../gateway/uplink/test-broker.js";
+import {
+  ArrivalBook,
+  type E2eDevice,
+  e2eDevices,
+  e2eSiteYaml,
+  type PlannedFrame,
+  ProcSampler,
+  planStep,
+} from "./e2e-support.js";
+import { median } from "./gateway-setup.js";
+
+const serialMode = process.env.BENCH_INGEST === "serial";
+const RATES = (
+  process.env.BENCH_RATES ?? (serialMode ? "100,200,400" : "1000,5000,10000,15000,20000")
+)
+  .split(",")
+  .map(Number);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const DEVICES = Number(process.env.BENCH_DEVICES ?? 200);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const DRAIN_S = Number(process.env.BENCH_DRAIN_S ?? 20);
+const PTYS = Number(process.env.BENCH_PTYS ?? 2);
+const ALARM_EVERY = 100;
+const ALARM_DEVICES = 20;
+/** 115,200 baud, 8N1: 11,520 bytes/s on each line. */
+const LINE_BYTES_PER_S = 11_520;
+
+interface Row {
+  rate: number;
+  offered: number;
+  deliveredPct: number;
+  p50: number;
+  p99: number;
+  max: number;
+  alarmP50: number;
+  alarmP99: number;
+  rssMB: number;
+  cpuPct: number;
+  storedTwice: number;
+  load: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Sends a step's frames at `rate`: every 2 ms whatever is due (serial: no faster than the line). */
+async function sendStep(
+  plan: PlannedFrame[],
+  rate: number,
+  book: ArrivalBook,
+  send: (f: PlannedFrame, lane: number) => void,
+  lanes: number,
+  laneBudget?: number,
+): Promise<number> {
+  const t0 = performance.now();
+  let i = 0;
+  const bytesOut = new Array<number>(lanes).fill(0);
+  while (i < plan.length) {
+    const now = performance.now();
+    const due = Math.min(plan.length, Math.floor(((now - t0) / 1000) * rate) + 1);
+    for (; i < due; i++) {
+      const f = plan[i]!;
+      const lane = f.device.id % lanes;
+      if (laneBudget !== undefined) {
+        if (bytesOut[lane]! + f.bytes.length > ((now - t0) / 1000) * laneBudget + 64) break;
+        bytesOut[lane]! += f.bytes.length;
+      }
+      if (f.expect) book.expect(f.expect, t0 + (i / rate) * 1000, f.alarm);
+      send(f, lane);
+    }
+    await sleep(2);
+  }
+  return plan.length / ((performance.now() - t0) / 1000);
+}
+
+async function waitDelivered(book: ArrivalBook): Promise<void> {
+  const deadline = performance.now() + DRAIN_S * 1000;
+  while (book.delivered < book.expected && performance.now() < deadline) await sleep(50);
+  await sleep(200); // late second copies (stored twice) show up too
+}
+
+/** Waits (up to 5 min) until the gateway's outbox is empty, so a step starts without a backlog. */
+async function waitOutboxEmpty(httpPort: number): Promise<void> {
+  const deadline = performance.now() + 300_000;
+  while (performance.now() < deadline) {
+    const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+    const line = text.split("\n").find((l) => l.startsWith("haitang_gateway_outbox_depth "));
+    if (line && Number(line.split(" ")[1]) === 0) return;
+    await sleep(500);
+  }
+}
+
+interface Stack {
+  gateway: ChildGateway;
+  send(f: PlannedFrame, lane: number): void;
+  lanes: number;
+  laneBudget?: number;
+  book: { current: ArrivalBook };
+  stop(): Promise<void>;
+}
+
+async function startStack(dir: string, devices: E2eDevice[]): Promise<Stack> {
+  const lines = [
+    "allow_anonymous true",
+    "max_queued_messages 0",
+    "max_inflight_messages 0",
+    "set_tcp_nodelay true",
+  ];
+  const cloud = await startConfiguredMosquitto(dir, lines);
+  let deviceBroker: TestBroker | undefined;
+  const ptys: PtyPair[] = [];
+  if (serialMode) for (let i = 0; i < PTYS; i++) ptys.push(await createPtyPair(dir, `radio${i}`));
+  else deviceBroker = await startConfiguredMosquitto(dir, lines);
+  const configPath = join(dir, "site.yaml");
+  writeFileSync(
+    configPath,
+    e2eSiteYaml({
+      dir,
+      httpPort: await freePort(),
+      cloudBroker: cloud.port,
+      devices,
+      ...(deviceBroker ? { deviceBroker: deviceBroker.port } : {}),
+      serial: ptys.map((p) => p.hostPath),
+    }),
+  );
+  const book = { current: new ArrivalBook() };
+  const sub = mqtt.connect(`mqtt://127.0.0.1:${cloud.port}`, { clientId: "bench-cloud" });
+  sub.on("message", (_topic, payload) => {
+    const now = performance.now();
+    const o = JSON.parse(payload.toString()) as Record<string, unknown>;
+    const inner = Array.isArray(o.envelopes) ? (o.envelopes as object[]) : [o];
+    for (const e of inner) book.current.arrived(e, now);
+  });
+  await new Promise<void>((r) =>
+    sub.on("connect", () => sub.subscribe("haitang/v1/#", { qos: 1 }, () => r())),
+  );
+  const profile = process.env.BENCH_PROFILE;
+  const gateway = await startChildGateway(
+    configPath,
+    "bench",
+    profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : [],
+  );
+  const stopAll = async (extra: () => Promise<void>) => {
+    gateway.proc.kill("SIGTERM");
+    await gateway.exited;
+    await extra();
+    await sub.endAsync();
+    await cloud.stop();
+    await deviceBroker?.stop();
+  };
+  if (serialMode) {
+    const { openSync, writeSync, closeSync } = await import("node:fs");
+    const fds = ptys.map((p) => openSync(p.devicePath, "w"));
+    return {
+      gateway,
+      lanes: PTYS,
+      laneBudget: LINE_BYTES_PER_S,
+      book,
+      send: (f, lane) => writeSync(fds[lane]!, f.bytes),
+      stop: () =>
+        stopAll(async () => {
+          for (const fd of fds) closeSync(fd);
+          for (const p of ptys) await p.close();
+        }),
+    };
+  }
+  const pubs: MqttClient[] = [];
+  const lanes = Math.min(20, devices.length);
+  for (let i = 0; i < lanes; i++) {
+    const c = mqtt.connect(`mqtt://127.0.0.1:${deviceBroker!.port}`, {
+      clientId: `bench-dev-${i}`,
+    });
+    await new Promise<void>((r) => c.once("connect", () => r()));
+    (c.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+    pubs.push(c);
+  }
+  return {
+    gateway,
+    lanes,
+    book,
+    send: (f, lane) =>
+      pubs[lane]!.publish(`haitang/dev/${f.device.hex}/up`, Buffer.from(f.bytes), { qos: 1 }),
+    stop: () => stopAll(async () => void (await Promise.all(pubs.map((p) => p.endAsync())))),
+  };
+}
+
+async function step(stack: Stack, devices: E2eDevice[], rate: number): Promise<Row> {
+  const plan = planStep(devices, DEVICES, Math.round(rate * SECONDS), ALARM_EVERY);
+  const book = new ArrivalBook();
+  stack.book.current = book;
+  const load = loadavg()[0]!;
+  const sampler = new ProcSampler(stack.gateway.proc.pid!);
+  sampler.start();
+  const offered = await sendStep(plan, rate, book, stack.send, stack.lanes, stack.laneBudget);
+  await waitDelivered(book);
+  const proc = sampler.stop();
+  await waitOutboxEmpty(stack.gateway.ready.http);
+  const s = book.summary();
+  return {
+    rate,
+    offered,
+    deliveredPct: (100 * book.delivered) / book.expected,
+    ...s,
+    ...proc,
+    storedTwice: book.storedTwice,
+    load,
+  };
+}
+
+const ms = (x: number) =>
+  Number.isNaN(x) ? "-" : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(1)} ms`;
+
+function printRow(r: Row, label = ""): void {
+  console.log(
+    `| ${label}${r.rate.toLocaleString("en")}/s | ${Math.round(r.offered).toLocaleString("en")}/s | ${r.deliveredPct.toFixed(2)} % | ${ms(r.p50)} / ${ms(r.p99)} / ${ms(r.max)} | ${ms(r.alarmP50)} / ${ms(r.alarmP99)} | ${r.rssMB.toFixed(0)} MB, ${r.cpuPct.toFixed(0)} % | ${r.storedTwice} | ${r.load.toFixed(1)} |`,
+  );
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "haitang-e2e-"));
+  const devices = e2eDevices(DEVICES, ALARM_DEVICES);
+  const stack = await startStack(dir, devices);
+  const header =
+    "| rate | offered | delivered | publish -> cloud p50 / p99 / max | alarm p50 / p99 | gateway RSS, CPU | stored twice | load avg |\n|---|---|---|---|---|---|---|---|";
+  console.log(
+    `gateway-e2e: ${serialMode ? `serial, ${PTYS} ptys at 115,200 baud` : "MQTT (Mosquitto -> gateway -> Mosquitto)"}, ${DEVICES} devices, ${SECONDS} s per rate, ${RUNS} runs`,
+  );
+  const rows: Row[][] = RATES.map(() => []);
+  try {
+    // A short warm-up (JIT, SQLite pages) that is not counted.
+    await step(stack, devices, RATES[0]!);
+    for (let run = 0; run < RUNS; run++) {
+      console.log(`\nrun ${run + 1}\n${header}`);
+      for (let i = 0; i < RATES.length; i++) {
+        const r = await step(stack, devices, RATES[i]!);
+        rows[i]!.push(r);
+        printRow(r);
+        // Far behind: higher rates only fall further behind (and take minutes to drain).
+        if (r.deliveredPct < 100 || r.p99 > 5000) break;
+      }
+    }
+  } finally {
+    await stack.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  console.log(`\nmedians over ${RUNS} runs\n${header}`);
+  const medians: Row[] = rows
+    .filter((rs) => rs.length > 0)
+    .map((rs) => {
+      const m = (f: (r: Row) => number) => median(rs.map(f));
+      return {
+        rate: rs[0]!.rate,
+        offered: m((r) => r.offered),
+        deliveredPct: m((r) => r.deliveredPct),
+        p50: m((r) => r.p50),
+        p99: m((r) => r.p99),
+        max: m((r) => r.max),
+        alarmP50: m((r) => r.alarmP50),
+        alarmP99: m((r) => r.alarmP99),
+        rssMB: m((r) => r.rssMB),
+        cpuPct: m((r) => r.cpuPct),
+        storedTwice: Math.max(...rs.map((r) => r.storedTwice)),
+        load: m((r) => r.load),
+      };
+    });
+  for (let i = 0; i < medians.length; i++) printRow(medians[i]!, `(${rows[i]!.length} runs) `);
+  const ok = medians.filter((r) => r.deliveredPct === 100 && r.p99 < 1000);
+  console.log(
+    `\nhighest rate with every frame delivered and p99 < 1 s: ${ok.length ? `${ok[ok.length - 1]!.rate.toLocaleString("en")}/s` : "none"}`,
+  );
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});
