@@ -32,7 +32,7 @@ import type { InstallAuth } from "./http/auth.js";
 import { GatewayHttpServer } from "./http/server.js";
 import { SseHub } from "./http/sse.js";
 import { DeframeCounter } from "./ingest/deframe-counter.js";
-import { EmbeddedMqttBroker } from "./ingest/mqtt-broker.js";
+import { EmbeddedMqttBroker, MQTT_RECEIVER } from "./ingest/mqtt-broker.js";
 import { ExternalMqttIngest } from "./ingest/mqtt-external.js";
 import { MqttPayloadHandler } from "./ingest/mqtt-payload.js";
 import { type SerialBinding, SerialReceiver } from "./ingest/serial-receiver.js";
@@ -247,7 +247,10 @@ export class GatewayService {
         },
         clock: this.clock,
       },
-      { mergeWindowMs: t.mergeWindowMs ?? cfg.ingest.mergeWindowMs },
+      {
+        mergeWindowMs: t.mergeWindowMs ?? cfg.ingest.mergeWindowMs,
+        mergesCopies: (receiver) => receiver !== MQTT_RECEIVER,
+      },
     );
     const frameIn = (bytes: Uint8Array, reading: ReceiverReading) =>
       pipeline.handleFrame(bytes, reading, this.clock());

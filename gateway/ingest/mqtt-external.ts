@@ -39,11 +39,14 @@ export class ExternalMqttIngest implements Link {
     this.client = c;
     c.on("connect", () => {
       this.log.info("connected to the device broker", { url: this.opts.url });
+      // PUBACKs and downlinks are small: do not hold them back for Nagle's algorithm.
+      (c.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
       c.subscribe(DEVICE_UP_FILTER, { qos: 1 });
     });
     c.on("message", (topic, payload) => {
       try {
-        this.onPayload(topic, new Uint8Array(payload));
+        // A view of mqtt.js's buffer, not a copy (the pipeline keeps only what it accepts).
+        this.onPayload(topic, new Uint8Array(payload.buffer, payload.byteOffset, payload.length));
       } catch (err) {
         this.log.error("mqtt ingest failed", { error: String(err) });
       }

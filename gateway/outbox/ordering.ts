@@ -5,7 +5,7 @@
  * forward with it (priority inheritance), so per-key order holds and an alarm
  * waits only behind its own key's backlog, never behind other devices'.
  */
-import type { OutboxEntry } from "../types.js";
+import { type OutboxEntry, PRIORITY_TELEMETRY } from "../types.js";
 
 export interface OrderingSource {
   /** Entries in (priority, seq) order strictly after `after` (undefined = from the start). */
@@ -24,6 +24,14 @@ export function peekOrdered(src: OrderingSource, limit: number): OutboxEntry[] {
     for (const cand of page) {
       cursor = cand;
       if (chosen.has(cand.seq)) continue;
+      // Its key's older entries of the same or a higher priority came before it in this walk
+      // (priority, seq order): only lower-priority ones can be left behind. Telemetry has none.
+      if (cand.priority >= PRIORITY_TELEMETRY) {
+        out.push(cand);
+        chosen.add(cand.seq);
+        if (out.length >= limit) return out;
+        continue;
+      }
       const room = limit - out.length;
       const preds = src.predecessors(cand.key, cand.seq, room + chosen.size);
       for (const p of preds) {

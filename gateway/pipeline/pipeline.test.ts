@@ -40,7 +40,14 @@ describe("Pipeline", () => {
   let pending: number[];
   let committer: GroupCommitter<AcceptedWork>;
 
-  function build(opts: { mergeWindowMs?: number; perSecond?: number; burst?: number } = {}) {
+  function build(
+    opts: {
+      mergeWindowMs?: number;
+      perSecond?: number;
+      burst?: number;
+      mergesCopies?: (receiver: string) => boolean;
+    } = {},
+  ) {
     counters = new StageCounters();
     windows = new CounterTable();
     const store = new CounterStore(db);
@@ -74,7 +81,10 @@ describe("Pipeline", () => {
         scheduler: clock,
         clock: clock.now,
       },
-      { mergeWindowMs: opts.mergeWindowMs ?? 20 },
+      {
+        mergeWindowMs: opts.mergeWindowMs ?? 20,
+        ...(opts.mergesCopies ? { mergesCopies: opts.mergesCopies } : {}),
+      },
     );
   }
 
@@ -110,6 +120,19 @@ describe("Pipeline", () => {
     expect(outbox.depth()).toBe(1);
     expect(acks).toEqual([{ counter: 1, receiver: "serial:a", depthAtAck: 1 }]);
     expect(counters.accepted).toBe(1);
+  });
+
+  it("commits a frame of a receiver without copies at once, without the merge window's wait", () => {
+    build({ mergesCopies: (r) => r !== "mqtt" });
+    pipeline.handleFrame(frame(1, smokeAlarmMsg(), ACK), { receiver: "mqtt" }, clock.now());
+    clock.advance(5); // the commit interval, far less than the 20 ms merge window
+    expect(outbox.depth()).toBe(1);
+    expect(acks).toEqual([{ counter: 1, receiver: "mqtt", depthAtAck: 1 }]);
+    pipeline.handleFrame(frame(2), { receiver: "serial:a" }, clock.now());
+    clock.advance(5);
+    expect(outbox.depth()).toBe(1); // a radio frame still waits for copies
+    clock.advance(30);
+    expect(outbox.depth()).toBe(2);
   });
 
   it("merges copies from two receivers into one message that keeps each receiver's RSSI", () => {

@@ -60,6 +60,13 @@ export interface PipelineDeps {
 export interface PipelineOptions {
   /** How long an accepted frame waits for copies from other receivers before it is committed. */
   mergeWindowMs: number;
+  /**
+   * Whether a receiver's frames can have copies on other receivers worth the
+   * merge window's wait (default: every receiver). A Wi-Fi device's frame
+   * reaches the gateway only through the broker, so MQTT frames are
+   * committed at once (no 30 ms hold in their latency).
+   */
+  mergesCopies?(receiver: string): boolean;
   /** How long (and how many) accepted frames are remembered for merging and re-acks. */
   recentKeepMs?: number;
   recentCap?: number;
@@ -109,6 +116,7 @@ export class Pipeline {
       commitRetryMs: 1_000,
       retransmitWindowMs: 15 * 60_000,
       retransmitCap: 4096,
+      mergesCopies: () => true,
       ...opts,
     };
     this.recent = new MergeWindow(this.opts.recentKeepMs, this.opts.recentCap);
@@ -202,12 +210,15 @@ export class Pipeline {
         MergeWindow.merge(prev.recent, reading);
         d.noteHeard(frame.deviceId, reading, now);
         this.heard(frame.deviceId, reading.receiver, now);
-        this.hold({
-          recent: prev.recent,
-          window,
-          releaseAt: now,
-          retry: { counter: frame.counter, receiver: reading.receiver },
-        });
+        this.hold(
+          {
+            recent: prev.recent,
+            window,
+            releaseAt: now,
+            retry: { counter: frame.counter, receiver: reading.receiver },
+          },
+          now,
+        );
         return;
       }
     }
@@ -241,7 +252,8 @@ export class Pipeline {
       c.hookErrors++;
     }
     this.heard(frame.deviceId, reading.receiver, now);
-    this.hold({ recent, window, releaseAt: now + this.opts.mergeWindowMs });
+    const wait = this.opts.mergesCopies(reading.receiver) ? this.opts.mergeWindowMs : 0;
+    this.hold({ recent, window, releaseAt: now + wait }, now);
   }
 
   /** Commits every held frame now (shutdown, tests). */
@@ -255,8 +267,8 @@ export class Pipeline {
     this.timer = undefined;
   }
 
-  private hold(h: Held): void {
-    if (this.opts.mergeWindowMs <= 0 && this.retry.length === 0 && this.heldCount() === 0) {
+  private hold(h: Held, now: number): void {
+    if (h.releaseAt <= now && this.retry.length === 0 && this.heldCount() === 0) {
       this.submit(h);
       return;
     }
