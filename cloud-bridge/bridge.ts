@@ -265,8 +265,14 @@ export class CloudBridge {
       return;
     }
     const msg = r.msg;
-    this.accepted.inc({ kind: msg.kind });
-    if (msg.kind === "unknown-body") this.unknownBodies.inc({ type: msg.envelope.body.type });
+    // Each envelope of a batch counts (and is written) once, as if it had come alone.
+    const each = msg.kind === "batch" ? msg.devices : [msg];
+    if (msg.kind === "batch")
+      for (const x of msg.rejected) this.rejections.reject(topic, x.reason, x.detail, this.now());
+    for (const m of each) {
+      this.accepted.inc({ kind: m.kind });
+      if (m.kind === "unknown-body") this.unknownBodies.inc({ type: m.envelope.body.type });
+    }
     const points = pointsFor(msg);
     if (msg.kind !== "alarm") {
       this.writer.enqueue(points.text, points.count, done);

@@ -9,7 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { memoryLogger } from "../common/log.js";
 import { SMOKE_CLEAR } from "../protocol/constants.js";
 import { deframeAll } from "../protocol/framing.js";
-import type { AlarmTransition, GatewayStatus, UplinkEnvelope } from "../protocol/uplink.js";
+import type {
+  AlarmTransition,
+  GatewayStatus,
+  UplinkBatch,
+  UplinkEnvelope,
+} from "../protocol/uplink.js";
 import {
   freePort,
   type Mosquitto,
@@ -134,14 +139,24 @@ describe("gateway uplink across a cloud outage", () => {
       expect(mine.map((a) => a.transition)).toEqual(["raised", "cleared", "raised"]);
       expect(mine.map((a) => a.seq)).toEqual([...mine.map((a) => a.seq)].sort((x, y) => x - y));
     }
+    // The telemetry backlog goes in batch envelopes (several per message), flagged historical.
+    const isTelemetry = (r: { topic: string }) =>
+      r.topic.endsWith("/telemetry") || r.topic.endsWith("/batch");
+    const batches = backlog.filter((r) => r.topic.endsWith("/batch"));
+    expect(batches.length).toBeGreaterThan(0);
+    expect(batches.every((r) => (r.body as unknown as UplinkBatch).historical)).toBe(true);
     const telemetry = backlog
-      .filter((r) => r.topic.endsWith("/telemetry"))
-      .map((r) => r.body as unknown as UplinkEnvelope);
+      .filter(isTelemetry)
+      .flatMap((r) =>
+        r.topic.endsWith("/batch")
+          ? (r.body as unknown as UplinkBatch).envelopes
+          : [r.body as unknown as UplinkEnvelope],
+      );
     expect(telemetry).toHaveLength(20);
     expect(telemetry.map((t) => t.counter)).toEqual([...Array(20).keys()].map((i) => i + 1));
     expect(telemetry.every((t) => t.historical)).toBe(true);
     const lastAlarm = backlog.findLastIndex((r) => r.topic.endsWith("/alarm"));
-    const firstTelemetry = backlog.findIndex((r) => r.topic.endsWith("/telemetry"));
+    const firstTelemetry = backlog.findIndex(isTelemetry);
     expect(lastAlarm).toBeLessThan(firstTelemetry);
   });
 });

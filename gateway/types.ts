@@ -100,7 +100,10 @@ export interface Outbox {
  * What the uplink and the health report need of the outbox: draining and
  * sizes. The gateway's appends go through the committer (WorkerCommitter).
  */
-export type DrainableOutbox = Pick<Outbox, "peek" | "remove" | "depth" | "oldestAgeS">;
+export type DrainableOutbox = Pick<Outbox, "peek" | "remove" | "depth" | "oldestAgeS"> & {
+  /** Is there an alarm or event with a seq above `seq`? (a drain keeps its queue when not) */
+  urgentAfter?(seq: number): boolean;
+};
 
 /** A rule's decision. Rules never do I/O; the wiring carries actions out. */
 export type Action =

@@ -88,6 +88,23 @@ export const UplinkEnvelopeSchema = envelopeOf(UplinkBodySchema);
 /** The same envelope with a body of any type: the bridge's first check. */
 export const AnyUplinkEnvelopeSchema = envelopeOf(AnyBodySchema);
 
+/**
+ * batch: several device envelopes in one MQTT message, in outbox order, so a
+ * busy gateway needs one publish and one PUBACK for many frames. A batch never
+ * mixes live and backlog envelopes: its `historical` is that of every envelope
+ * in it. Alarm envelopes and alarm transitions never go in a batch (they are
+ * published alone, at once). Bounded by the gateway's `cloud.batch` (entries
+ * and bytes); a lone envelope goes on its own topic. The bridge checks each
+ * envelope on its own (AnyUplinkEnvelopeSchema), so here they are objects.
+ */
+export const UplinkBatchSchema = Type.Object({
+  v: v1,
+  site: id,
+  gateway: id,
+  historical: Type.Boolean(),
+  envelopes: Type.Array(Type.Object({}), { minItems: 1, maxItems: 10000 }),
+});
+
 export const AlarmKindSchema = literals(
   "fire",
   "smoke-fault",

@@ -10,6 +10,7 @@
  *   dev/{deviceId}/event        smoke and charger events            UplinkEnvelope
  *   alarm                       alarm transitions                   AlarmTransition
  *   dev/{deviceId}/resident     guardian resident's welfare state   ResidentState
+ *   batch                       several device envelopes            UplinkBatch
  *   request/{command}           operator -> gateway                 CommandRequest
  *   response/{command}          gateway -> operator                 CommandResponse
  */
@@ -28,6 +29,7 @@ import type {
   ResidentStateNameSchema,
   ResidentStateSchema,
   SeveritySchema,
+  UplinkBatchSchema,
   UplinkBodySchema,
   UplinkEnvelopeSchema,
 } from "./uplink-schemas.js";
@@ -47,6 +49,11 @@ export type UplinkBody = Static<typeof UplinkBodySchema>;
 /** The envelope of one device message; `B` narrows the body for code that knows its type. */
 export type UplinkEnvelope<B = UplinkBody> = Omit<Static<typeof UplinkEnvelopeSchema>, "body"> & {
   body: B;
+};
+
+/** Several envelopes in one message (topic `batch`); see UplinkBatchSchema. */
+export type UplinkBatch = Omit<Static<typeof UplinkBatchSchema>, "envelopes"> & {
+  envelopes: UplinkEnvelope[];
 };
 
 export type AlarmKind = Static<typeof AlarmKindSchema>;
@@ -101,6 +108,7 @@ export const topics = {
   resident: (site: string, gw: string, dev: string) =>
     `${TOPIC_ROOT}/${site}/${gw}/dev/${dev}/resident`,
   alarm: (site: string, gw: string) => `${TOPIC_ROOT}/${site}/${gw}/alarm`,
+  batch: (site: string, gw: string) => `${TOPIC_ROOT}/${site}/${gw}/batch`,
   request: (site: string, gw: string, cmd: CommandName) =>
     `${TOPIC_ROOT}/${site}/${gw}/request/${cmd}`,
   response: (site: string, gw: string, cmd: CommandName) =>
@@ -114,7 +122,7 @@ export const filters = {
 } as const;
 
 export type ParsedTopic =
-  | { kind: "status" | "health" | "alarm"; site: string; gateway: string }
+  | { kind: "status" | "health" | "alarm" | "batch"; site: string; gateway: string }
   | { kind: "telemetry" | "event" | "resident"; site: string; gateway: string; deviceId: string }
   | { kind: "request" | "response"; site: string; gateway: string; command: string };
 
@@ -125,7 +133,10 @@ export function parseTopic(topic: string): ParsedTopic | undefined {
   const site = parts[2]!;
   const gateway = parts[3]!;
   const rest = parts.slice(4);
-  if (rest.length === 1 && (rest[0] === "status" || rest[0] === "health" || rest[0] === "alarm")) {
+  if (
+    rest.length === 1 &&
+    (rest[0] === "status" || rest[0] === "health" || rest[0] === "alarm" || rest[0] === "batch")
+  ) {
     return { kind: rest[0], site, gateway };
   }
   if (

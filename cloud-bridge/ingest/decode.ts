@@ -26,15 +26,31 @@ import {
   GatewayHealthSchema,
   GatewayStatusSchema,
   ResidentStateSchema,
+  UplinkBatchSchema,
 } from "../../protocol/uplink-schemas.js";
 
-export type Decoded =
+/** One device envelope: a known body, or (a newer gateway or firmware) an unknown one. */
+export type DeviceMessage =
   | { kind: "device"; topicKind: "telemetry" | "event"; envelope: UplinkEnvelope }
   /**
    * A body type this bridge does not know (a newer gateway or firmware): kept
    * (stored as an `uplink` point with its type) and counted, never rejected.
    */
-  | { kind: "unknown-body"; topicKind: "telemetry" | "event"; envelope: AnyUplinkEnvelope }
+  | { kind: "unknown-body"; topicKind: "telemetry" | "event"; envelope: AnyUplinkEnvelope };
+
+export type Decoded =
+  | DeviceMessage
+  /**
+   * Several envelopes of one gateway in one message (UplinkBatch): each valid
+   * one is taken as if it had come alone; each invalid one is in `rejected`.
+   */
+  | {
+      kind: "batch";
+      site: string;
+      gateway: string;
+      devices: DeviceMessage[];
+      rejected: Array<{ reason: RejectReason; detail: string }>;
+    }
   | { kind: "alarm"; alarm: AlarmTransition }
   /** A guardian resident's welfare state: states and times only. */
   | { kind: "resident"; resident: ResidentState }
@@ -81,6 +97,7 @@ export function directoryFromSites(
 const ajv = new Ajv({ allErrors: false, strict: false });
 const validators = {
   envelope: ajv.compile(AnyUplinkEnvelopeSchema),
+  batch: ajv.compile(UplinkBatchSchema),
   alarm: ajv.compile(AlarmTransitionSchema),
   status: ajv.compile(GatewayStatusSchema),
   health: ajv.compile(GatewayHealthSchema),
@@ -99,6 +116,46 @@ function schemaError(errors: ErrorObject[] | null | undefined, prefix = ""): str
 
 function reject(reason: RejectReason, detail: string): DecodeResult {
   return { ok: false, reason, detail };
+}
+
+type Checked =
+  | { ok: true; msg: DeviceMessage }
+  | { ok: false; reason: RejectReason; detail: string };
+
+/**
+ * One envelope of `site`/`gateway`: on a device topic (its device id and
+ * kind given) or inside a batch (the kind follows from the body type).
+ */
+function checkEnvelope(
+  data: unknown,
+  site: string,
+  gateway: string,
+  onTopic?: { deviceId: string; kind: "telemetry" | "event" },
+): Checked {
+  const no = (reason: RejectReason, detail: string): Checked => ({ ok: false, reason, detail });
+  if (!validators.envelope(data))
+    return no("invalid-payload", schemaError(validators.envelope.errors));
+  const env = data as AnyUplinkEnvelope;
+  if (
+    env.site !== site ||
+    env.gateway !== gateway ||
+    (onTopic && env.deviceId !== onTopic.deviceId)
+  ) {
+    return no("topic-mismatch", `payload says ${env.site}/${env.gateway}/${env.deviceId}`);
+  }
+  const type = env.body.type;
+  const topicKind = onTopic?.kind ?? BODY_TOPIC[type as UplinkBodyType] ?? "telemetry";
+  const bodyCheck = bodyValidators.get(type);
+  if (!bodyCheck) return { ok: true, msg: { kind: "unknown-body", topicKind, envelope: env } };
+  if (!bodyCheck(env.body)) return no("invalid-payload", schemaError(bodyCheck.errors, "/body"));
+  if (BODY_TOPIC[type as UplinkBodyType] !== topicKind)
+    return no("topic-mismatch", `${type} on a ${topicKind} topic`);
+  const kind = BODY_DEVICE_KIND[type as UplinkBodyType];
+  if (kind && kind !== env.deviceKind) {
+    return no("topic-mismatch", `${type} from a ${env.deviceKind} device`);
+  }
+  const envelope = env as UplinkEnvelope;
+  return { ok: true, msg: { kind: "device", topicKind, envelope } };
 }
 
 export function decodeUplink(
@@ -128,27 +185,24 @@ export function decodeUplink(
 
   switch (t.kind) {
     case "telemetry":
-    case "event": {
-      const env = check<AnyUplinkEnvelope>(validators.envelope);
-      if (!env) return reject("invalid-payload", schemaError(validators.envelope.errors));
-      if (!sameOrigin(env) || env.deviceId !== t.deviceId) {
-        return reject("topic-mismatch", `payload says ${env.site}/${env.gateway}/${env.deviceId}`);
-      }
-      const type = env.body.type;
-      const bodyCheck = bodyValidators.get(type);
-      if (!bodyCheck) {
-        return { ok: true, msg: { kind: "unknown-body", topicKind: t.kind, envelope: env } };
-      }
-      if (!bodyCheck(env.body))
-        return reject("invalid-payload", schemaError(bodyCheck.errors, "/body"));
-      if (BODY_TOPIC[type as UplinkBodyType] !== t.kind)
-        return reject("topic-mismatch", `${type} on a ${t.kind} topic`);
-      const kind = BODY_DEVICE_KIND[type as UplinkBodyType];
-      if (kind && kind !== env.deviceKind) {
-        return reject("topic-mismatch", `${type} from a ${env.deviceKind} device`);
-      }
-      const envelope = env as UplinkEnvelope;
-      return { ok: true, msg: { kind: "device", topicKind: t.kind, envelope } };
+    case "event":
+      return checkEnvelope(data, t.site, t.gateway, { deviceId: t.deviceId, kind: t.kind });
+    case "batch": {
+      const batch = check<{ site: string; gateway: string; envelopes: unknown[] }>(
+        validators.batch,
+      );
+      if (!batch) return reject("invalid-payload", schemaError(validators.batch.errors));
+      if (!sameOrigin(batch))
+        return reject("topic-mismatch", `payload says ${batch.site}/${batch.gateway}`);
+      const devices: DeviceMessage[] = [];
+      const rejected: Array<{ reason: RejectReason; detail: string }> = [];
+      batch.envelopes.forEach((e, i) => {
+        const r = checkEnvelope(e, t.site, t.gateway);
+        if (r.ok) devices.push(r.msg);
+        else rejected.push({ reason: r.reason, detail: `/envelopes/${i}: ${r.detail}` });
+      });
+      const msg: Decoded = { kind: "batch", site: t.site, gateway: t.gateway, devices, rejected };
+      return { ok: true, msg };
     }
     case "alarm": {
       const alarm = check<AlarmTransition>(validators.alarm);

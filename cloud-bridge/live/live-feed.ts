@@ -35,6 +35,9 @@ export function applyLive(
       sse.broadcast(env.site, msg.topicKind === "telemetry" ? "telemetry" : "device-event", env);
       return;
     }
+    case "batch":
+      for (const d of msg.devices) applyLive(d, live, sse, commands);
+      return;
     case "alarm": {
       const v = live.applyAlarm(msg.alarm);
       if (v) sse.broadcast(v.site, "alarm", publicAlarm(v));

@@ -142,6 +142,13 @@ export function pointsFor(msg: Decoded): PointText {
     case "unknown-body":
       uplinkPointInto(out, msg.envelope);
       break;
+    case "batch":
+      // Each envelope of a batch gives the points it would give alone, once.
+      for (const d of msg.devices) {
+        if (d.kind === "device") devicePointsInto(out, d.envelope);
+        else uplinkPointInto(out, d.envelope);
+      }
+      break;
     case "alarm":
       alarmPointsInto(out, msg.alarm);
       break;

@@ -77,7 +77,7 @@ describe("loadSiteConfig", () => {
   it("fills the defaults of a cloud section", () => {
     const r = loadSiteConfig({ text: `${base}cloud: { url: "mqtt://127.0.0.1:1" }\n` });
     if (!r.ok) throw new Error(formatConfigErrors(r.errors));
-    expect(r.config.cloud).toMatchObject({ keepaliveS: 30, inflight: 20, reconnectMinMs: 1000 });
+    expect(r.config.cloud).toMatchObject({ keepaliveS: 30, inflight: 64, reconnectMinMs: 1000 });
   });
 
   // Each case: YAML after `site` and `gateway`, the expected path, value and words of the message.

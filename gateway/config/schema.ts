@@ -77,7 +77,16 @@ const cloud = {
     commandKeyFile: { type: "string" },
     reconnectMinMs: { type: "integer", minimum: 10, default: 1000 },
     reconnectMaxMs: { type: "integer", minimum: 10, default: 60000 },
-    inflight: { type: "integer", minimum: 1, maximum: 65535, default: 20 },
+    inflight: { type: "integer", minimum: 1, maximum: 65535, default: 64 },
+    batch: {
+      type: "object",
+      additionalProperties: false,
+      default: {},
+      properties: {
+        maxEntries: { type: "integer", minimum: 1, maximum: 10000, default: 100 },
+        maxBytes: { type: "integer", minimum: 1024, maximum: 268435455, default: 32768 },
+      },
+    },
   },
 };
 

@@ -53,6 +53,8 @@ export interface CloudUplinkConfig {
   reconnectMaxMs: number;
   /** QoS 1 publishes in flight at once (capped by the broker's Receive Maximum). */
   inflight: number;
+  /** Several envelopes per MQTT message (UplinkBatch); maxEntries 1 turns batches off. */
+  batch: { maxEntries: number; maxBytes: number };
 }
 
 export interface HttpConfig {

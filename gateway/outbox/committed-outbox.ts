@@ -60,6 +60,10 @@ export class CommittedOutbox implements Outbox {
       .slice(0, limit);
   }
 
+  urgentAfter(seq: number): boolean {
+    return this.reader.urgentAfter(seq);
+  }
+
   remove(seqs: number[]): void {
     const fresh = seqs.filter((s) => !this.removing.has(s));
     if (fresh.length === 0) return;

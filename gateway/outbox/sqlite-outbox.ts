@@ -24,6 +24,7 @@ interface DbRow {
 const COST_SQL = "length(topic) + length(payload) + 2 * length(key) + 48";
 const COLS = "seq, priority, topic, payload, key, created_at";
 const INSERT_ROWS = 64;
+const DELETE_ROWS = 500;
 
 function toEntry(r: DbRow): OutboxEntry {
   return {
@@ -55,8 +56,10 @@ export class SqliteOutbox implements Outbox {
   private readonly nextPage: Statement;
   private readonly preds: Statement;
   private readonly del: Statement;
+  private readonly delMany: Statement;
   private readonly count: Statement;
   private readonly oldest: Statement;
+  private readonly urgent: Statement;
   private readonly appendTx: (items: OutboxItem[], entries: boolean) => OutboxEntry[];
   private rowCount: number;
 
@@ -74,8 +77,14 @@ export class SqliteOutbox implements Outbox {
       `SELECT ${COLS} FROM outbox WHERE key = ? AND seq < ? ORDER BY seq LIMIT ?`,
     );
     this.del = db.prepare(`DELETE FROM outbox WHERE seq = ? RETURNING ${COST_SQL} AS cost`);
+    this.delMany = db.prepare(
+      `DELETE FROM outbox WHERE seq IN (SELECT value FROM json_each(?)) RETURNING ${COST_SQL} AS cost`,
+    );
     this.count = db.prepare("SELECT COUNT(*) AS n FROM outbox");
     this.oldest = db.prepare("SELECT created_at FROM outbox ORDER BY seq LIMIT 1");
+    this.urgent = db.prepare(
+      "SELECT 1 FROM outbox WHERE (priority = 0 AND seq > ?) OR (priority = 1 AND seq > ?) LIMIT 1",
+    );
     this.rowCount = 0;
     if (opts.countTotals !== false) this.reloadTotals();
     this.appendTx = db.transaction((items: OutboxItem[], entries: boolean) => {
@@ -159,10 +168,22 @@ export class SqliteOutbox implements Outbox {
     );
   }
 
+  /** An alarm or event entry with a seq above `seq` (two index seeks). */
+  urgentAfter(seq: number): boolean {
+    return this.urgent.get(seq, seq) !== undefined;
+  }
+
   remove(seqs: number[]): void {
     if (seqs.length === 0) return;
+    // One DELETE per few hundred seqs (a statement per row cost a tenth of the writer's time).
     this.db.transaction(() => {
-      for (const s of seqs) this.deleteOne(s);
+      for (let i = 0; i < seqs.length; i += DELETE_ROWS) {
+        const rows = this.delMany.all(JSON.stringify(seqs.slice(i, i + DELETE_ROWS))) as Array<{
+          cost: number;
+        }>;
+        for (const r of rows) this.stats.bytes -= r.cost;
+        this.rowCount -= rows.length;
+      }
     })();
   }
 

@@ -11,8 +11,9 @@
  */
 import type { MqttClient } from "mqtt";
 import type { Logger } from "../../common/log.js";
-import type { DrainableOutbox, OutboxEntry } from "../types.js";
-import { isHistorical, stampPayload } from "./stamp.js";
+import { type DrainableOutbox, type OutboxEntry, PRIORITY_ALARM } from "../types.js";
+import { type BatchOptions, groupLength, groupMessage } from "./batch.js";
+import { isHistorical } from "./stamp.js";
 
 export interface DrainStats {
   published: number;
@@ -21,6 +22,8 @@ export interface DrainStats {
   unacked: number;
   historical: number;
   removeBatches: number;
+  /** Messages that carried several envelopes (UplinkBatch). */
+  batches?: number;
 }
 
 export interface DrainConnection {
@@ -37,6 +40,8 @@ export interface DrainConnection {
 
 export interface DrainDeps {
   outbox: DrainableOutbox;
+  /** Several envelopes per message (batch.ts); undefined: one entry per message. */
+  batch?: BatchOptions;
   stats: DrainStats;
   logger?: Logger;
   running(): boolean;
@@ -59,8 +64,15 @@ export function removable(
     .map((e) => e.seq);
 }
 
+/** Publishes an alarm may have in flight beyond the window (it never waits for a slot). */
+const ALARM_RESERVE = 8;
+
 export class Drainer {
-  private readonly inflight = new Map<number, OutboxEntry>();
+  /** Seq of every entry in flight (alone or in a batch). */
+  private readonly inflight = new Set<number>();
+  private publishes = 0;
+  /** Highest seq any peek returned: a refresh keeps the queue unless something urgent is newer. */
+  private peekedMax = 0;
   private acked: OutboxEntry[] = [];
   private readonly ackedSeqs = new Set<number>();
   private readonly refused: OutboxEntry[] = [];
@@ -75,8 +87,19 @@ export class Drainer {
 
   /** New entries: look at the outbox again (an alarm may now come first). */
   refresh(): void {
-    this.queue = [];
-    this.qi = 0;
+    const urgent = this.deps.outbox.urgentAfter;
+    let keep = false;
+    if (urgent && this.qi < this.queue.length) {
+      try {
+        keep = !urgent.call(this.deps.outbox, this.peekedMax);
+      } catch {
+        keep = false;
+      }
+    }
+    if (!keep) {
+      this.queue = [];
+      this.qi = 0;
+    }
     this.signal?.();
   }
 
@@ -94,25 +117,28 @@ export class Drainer {
         conn.client.end(true);
         break;
       }
-      if (this.acked.length >= conn.window || (this.acked.length > 0 && this.inflight.size === 0)) {
+      if (this.acked.length >= conn.window || (this.acked.length > 0 && this.publishes === 0)) {
         this.flush();
       }
-      const idle = this.inflight.size === 0;
+      const idle = this.publishes === 0;
       await this.wait(idle ? deps.pollMs : undefined);
     }
     void closed;
     // Stopping: let the publishes in flight get their PUBACKs (the broker answers in order).
     const deadline = Date.now() + 2000;
-    while (!conn.closed && this.inflight.size > 0 && Date.now() < deadline) await this.wait(50);
+    while (!conn.closed && this.publishes > 0 && Date.now() < deadline) await this.wait(50);
     // PUBACKed entries may go even though the connection went.
     this.flush();
   }
 
   private fill(): void {
     const { conn, deps } = this;
-    while (this.inflight.size < conn.window && !conn.closed) {
+    while (!conn.closed) {
       if (this.qi >= this.queue.length) {
-        const limit = this.inflight.size + this.acked.length + conn.window * 4;
+        if (this.publishes >= conn.window + ALARM_RESERVE) return;
+        const perMessage = deps.batch ? Math.max(1, deps.batch.maxEntries) : 1;
+        const fresh = Math.min(Math.max(conn.window * 4, perMessage * 4), 4000);
+        const limit = this.inflight.size + this.acked.length + fresh;
         let page: OutboxEntry[];
         try {
           page = deps.outbox.peek(limit);
@@ -120,30 +146,41 @@ export class Drainer {
           deps.logger?.error("outbox peek failed", { error: String(e) });
           return;
         }
+        for (const e of page) if (e.seq > this.peekedMax) this.peekedMax = e.seq;
         this.queue = page.filter((e) => !this.inflight.has(e.seq) && !this.ackedSeqs.has(e.seq));
         this.qi = 0;
         if (this.queue.length === 0) return;
       }
-      this.publish(this.queue[this.qi++]!);
+      const urgent = this.queue[this.qi]!.priority === PRIORITY_ALARM;
+      if (this.publishes >= conn.window + (urgent ? ALARM_RESERVE : 0)) return;
+      const n = groupLength(this.queue, this.qi, deps.batch, conn.connectedAt);
+      this.publish(this.queue.slice(this.qi, this.qi + n));
+      this.qi += n;
     }
   }
 
-  private publish(e: OutboxEntry): void {
+  private publish(group: OutboxEntry[]): void {
     const { conn, deps } = this;
-    const historical = isHistorical(e, conn.connectedAt);
-    if (historical) deps.stats.historical++;
-    deps.stats.published++;
-    this.inflight.set(e.seq, e);
+    if (isHistorical(group[0]!, conn.connectedAt)) deps.stats.historical += group.length;
+    deps.stats.published += group.length;
+    if (group.length > 1) deps.stats.batches = (deps.stats.batches ?? 0) + 1;
+    for (const e of group) this.inflight.add(e.seq);
+    this.publishes++;
+    const m = groupMessage(group, deps.batch, conn.connectedAt);
     // mqtt.js calls back for QoS 1 on the PUBACK; with an error for a reason code >= 0x80 or a closed connection.
-    conn.client.publish(e.topic, stampPayload(e, historical), { qos: 1 }, (err) => {
-      this.inflight.delete(e.seq);
+    conn.client.publish(m.topic, m.payload, { qos: 1 }, (err) => {
+      this.publishes--;
+      for (const e of group) this.inflight.delete(e.seq);
       if (err) {
-        deps.stats.unacked++;
-        if (!conn.closed && (err as { code?: number }).code !== undefined) this.refused.push(e);
+        deps.stats.unacked += group.length;
+        if (!conn.closed && (err as { code?: number }).code !== undefined)
+          this.refused.push(...group);
       } else {
-        deps.stats.acked++;
-        this.acked.push(e);
-        this.ackedSeqs.add(e.seq);
+        deps.stats.acked += group.length;
+        for (const e of group) {
+          this.acked.push(e);
+          this.ackedSeqs.add(e.seq);
+        }
       }
       this.signal?.();
     });

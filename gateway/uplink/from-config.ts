@@ -44,6 +44,7 @@ export function uplinkOptionsFromConfig(config: SiteConfig, deps: UplinkDeps): U
     healthIntervalMs: c.healthIntervalS * 1000,
     reconnect: { minMs: c.reconnectMinMs, maxMs: c.reconnectMaxMs },
     inflight: c.inflight,
+    batch: c.batch,
   };
   if (c.username !== undefined) options.username = c.username;
   if (c.password !== undefined) options.password = c.password;

@@ -52,6 +52,8 @@ export interface UplinkOptions {
   reconnect?: { minMs: number; maxMs: number };
   /** QoS 1 publishes in flight at once (also capped by the broker's Receive Maximum). */
   inflight?: number;
+  /** Several envelopes per message (UplinkBatch): bounds; absent or maxEntries 1: one per message. */
+  batch?: { maxEntries: number; maxBytes: number };
   /** How often an idle uplink looks at the outbox when nobody calls kick(). */
   pollMs?: number;
   connectTimeoutMs?: number;
@@ -219,7 +221,7 @@ export class UplinkClient {
       this.stats.connects++;
       conn.connectedAt = this.clock();
       const serverMax = connack.properties?.receiveMaximum ?? 65_535;
-      conn.window = Math.max(1, Math.min(o.inflight ?? 20, serverMax));
+      conn.window = Math.max(1, Math.min(o.inflight ?? 64, serverMax));
       o.logger?.info("uplink connected", { url: o.url, window: conn.window });
       client.publish(this.statusTopic(), JSON.stringify(this.status(true)), {
         qos: 1,
@@ -236,6 +238,9 @@ export class UplinkClient {
           stats: this.stats,
           running: () => this.running,
           pollMs: o.pollMs ?? 250,
+          ...(o.batch && o.batch.maxEntries > 1
+            ? { batch: { site: o.site, gateway: o.gateway, ...o.batch } }
+            : {}),
           ...(o.logger ? { logger: o.logger } : {}),
         },
         conn,

@@ -191,6 +191,40 @@ describe("cloud-bridge ingest", () => {
     expect(text).toContain('haitang_bridge_rejected_total{reason="unknown-gateway"}');
   });
 
+  it("writes each envelope of a batch once, as if it had come alone, and rejects only a bad one", async () => {
+    const accepted = () =>
+      bridge.metrics.value("haitang_bridge_accepted_total", { kind: "device" }) ?? 0;
+    const before = accepted();
+    const rejectedBefore =
+      bridge.metrics.value("haitang_bridge_rejected_total", { reason: "topic-mismatch" }) ?? 0;
+    const envelopes = [
+      chargerTelemetry(SITE_A, "gw-a1", "0000b001", 201, T0 + 30, [11, 12]),
+      smokeStatus(SITE_A, "gw-a1", "0000b002", 202, T0 + 31, 2800),
+      // Claims another gateway: rejected alone, the others are kept.
+      chargerTelemetry(SITE_A, "gw-b1", "0000b003", 203, T0 + 32, [13]),
+      chargerTelemetry(SITE_A, "gw-a1", "0000b001", 204, T0 + 33, [21, 22]),
+    ];
+    await gw.publishAsync(
+      topics.batch(SITE_A, "gw-a1"),
+      JSON.stringify({ v: 1, site: SITE_A, gateway: "gw-a1", historical: false, envelopes }),
+      { qos: 1 },
+    );
+    const port0 = await waitForSamples('charger_port_power_w{device="0000b001",port="0"}', 2);
+    expect(port0[0]!.values).toEqual([11, 21]);
+    expect(port0[0]!.timestamps).toEqual([T0 + 30, T0 + 33]);
+    const battery = await waitForSamples('device_status_battery_mv{device="0000b002"}', 1);
+    expect(battery[0]!.values).toEqual([2800]);
+    expect(await samples('charger_port_power_w{device="0000b003"}')).toEqual([]);
+    expect(accepted() - before).toBe(3);
+    expect(
+      bridge.metrics.value("haitang_bridge_rejected_total", { reason: "topic-mismatch" }),
+    ).toBe(rejectedBefore + 1);
+    await waitFor(
+      () => (bridge.metrics.value("haitang_bridge_unacked_messages") === 0 ? true : undefined),
+      "batch acked",
+    );
+  });
+
   it("rebuilds devices and alarms from the database when an instance starts", async () => {
     await waitFor(
       () => (bridge.metrics.value("haitang_bridge_unacked_messages") === 0 ? true : undefined),
