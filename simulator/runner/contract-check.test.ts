@@ -18,6 +18,35 @@ describe("ContractCheck", () => {
     expect(c.verdict().detail).toContain("/online must be boolean");
   });
 
+  it("fails the case on an envelope the bridge would refuse inside a batch", () => {
+    const c = new ContractCheck();
+    const env = {
+      v: 1,
+      site: "s",
+      gateway: "g",
+      deviceId: "0000abcd",
+      deviceKind: "smoke",
+      seq: 1,
+      counter: 1,
+      ts: 1,
+      historical: false,
+      receivers: [],
+      body: { type: "smoke-event", event: 1, smokeLevel: 9, batteryMv: 2900, eventId: 1 },
+    };
+    const batch = (envelopes: unknown[]) => ({
+      v: 1,
+      site: "s",
+      gateway: "g",
+      historical: false,
+      envelopes,
+    });
+    expect(c.check(topics.batch("s", "g"), enc(batch([env, { ...env, seq: 2 }])))).toBeUndefined();
+    expect(
+      c.check(topics.batch("s", "g"), enc(batch([env, { ...env, seq: 3, gateway: "other" }]))),
+    ).toMatchObject({ reason: "topic-mismatch", detail: expect.stringContaining("/envelopes/1") });
+    expect(c.verdict()).toMatchObject({ pass: false });
+  });
+
   it("does not pass a run that checked nothing", () => {
     expect(new ContractCheck().verdict().pass).toBe(false);
   });

@@ -25,8 +25,10 @@ export class ContractCheck {
   check(topic: string, payload: Uint8Array): ContractRejection | undefined {
     const r: DecodeResult = decodeUplink(topic, payload, ANY_GATEWAY);
     this.checked++;
-    if (r.ok) return undefined;
-    const rej = { topic, reason: r.reason, detail: r.detail };
+    // A batch is accepted as a whole; each envelope the bridge would refuse in it counts here.
+    const bad = r.ok ? (r.msg.kind === "batch" ? r.msg.rejected[0] : undefined) : r;
+    if (!bad) return undefined;
+    const rej = { topic, reason: bad.reason, detail: bad.detail };
     this.rejections.push(rej);
     return rej;
   }
