@@ -95,6 +95,16 @@ describe("batch grouping", () => {
     });
   });
 
+  it("batches only device envelopes on telemetry and event topics", () => {
+    const resident: OutboxEntry = {
+      ...live(2),
+      topic: "haitang/v1/s1/gw/dev/00000001/resident",
+      payload: '{"v":1,"site":"s1","gateway":"gw","deviceId":"00000001","state":"ok"}',
+    };
+    expect(groupLength([live(1), resident, live(3)], 0, OPTS, 1000)).toBe(1);
+    expect(groupLength([resident, live(3)], 0, OPTS, 1000)).toBe(1);
+  });
+
   it("keeps a batch under maxBytes, and sends one entry per message when batches are off", () => {
     const q = [live(1), live(2), live(3)];
     const one = q[0]!.payload.length;
