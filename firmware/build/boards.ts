@@ -188,8 +188,9 @@ const BOARDS: Record<BoardName, Board> = {
     kinds: ["charger", "guardian"],
     ota: true,
     kindNotes:
-      "Plenty of memory and GPIO for a 12-port charger (8 ADC1 channels; more ports need an " +
-      "external meter). Espruino does not deep-sleep it between timers: not for batteries.",
+      "Plenty of memory for a 12-port charger: 8 ADC1 channels, so more than 7 ports read their " +
+      "meters through a 16-channel multiplexer (pins mux + muxS0..3, pin-plan.ts). Espruino " +
+      "does not deep-sleep it between timers: not for batteries.",
   },
 };
 
