@@ -149,3 +149,32 @@ describe("verdicts", () => {
     expect(r[3]!.detail).toContain("2 × escalation of fire on det alarm");
   });
 });
+
+describe("verdicts counted from the alarm at the gateway", () => {
+  const recs: TraceRecord[] = [
+    { t: 5 * M, src: "device", event: "sounding", device: "det" },
+    {
+      t: 10 * M,
+      src: "gateway",
+      event: "alarm",
+      transition: "raised",
+      kind: "fire",
+      device: "det",
+    },
+    { t: 10 * M + 12_000, src: "device", event: "sounding", device: "det" },
+  ];
+
+  it("measures `within` from the first such alarm the gateway raised, not from the timeline", () => {
+    const late = scenario(`  - sounded: { device: det, within: 10s, after: "alarm:fire" }`);
+    const [c] = evaluate(late, recs, 60 * M);
+    expect(c?.pass).toBe(false);
+    expect(c?.detail).toMatch(/12s after the first fire alarm at the gateway, wanted within 10s/);
+    const ok = scenario(`  - sounded: { device: det, within: 15s, after: "alarm:fire:det" }`);
+    expect(evaluate(ok, recs, 60 * M)[0]?.pass).toBe(true);
+  });
+
+  it("fails when the gateway never raised that alarm", () => {
+    const sc = scenario(`  - sounded: { device: det, within: 10s, after: "alarm:fire:chg" }`);
+    expect(evaluate(sc, recs, 60 * M)[0]?.pass).toBe(false);
+  });
+});
