@@ -160,6 +160,7 @@ async function startStack(dir: string, devices: E2eDevice[]): Promise<Stack> {
     configPath,
     "bench",
     profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : [],
+    300_000,
   );
   const stopAll = async (extra: () => Promise<void>) => {
     gateway.proc.kill("SIGTERM");

@@ -40,11 +40,15 @@ export interface ChildGateway {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** `nodeArgs` go before the script (e.g. --cpu-prof for the end-to-end bench). */
+/**
+ * `nodeArgs` go before the script (e.g. --cpu-prof for the end-to-end bench);
+ * `startMs` is how long it may take to be ready (a site of 10,000 devices on a busy machine).
+ */
 export async function startChildGateway(
   configPath: string,
   password: string,
   nodeArgs: string[] = [],
+  startMs = 20_000,
 ): Promise<ChildGateway> {
   const script = await bundleGatewayCli();
   const proc = spawn(
@@ -61,7 +65,7 @@ export async function startChildGateway(
     proc.once("exit", (code, signal) => resolve({ code, signal })),
   );
   const ready = await new Promise<{ http: number; mqtt: number }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start: ${err}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`gateway did not start: ${err}`)), startMs);
     proc.stdout?.on("data", (d: Buffer) => {
       out += d.toString();
       const line = out.split("\n").find((l) => l.includes('"ready"'));
