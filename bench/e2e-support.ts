@@ -44,6 +44,8 @@ export function e2eSiteYaml(o: {
   deviceBroker?: number;
   cloudBroker: number;
   serial?: string[];
+  /** The embedded broker's port when there is no device broker (serial runs). */
+  embeddedPort?: number;
   devices: E2eDevice[];
 }): string {
   const devices = o.devices
@@ -62,7 +64,7 @@ export function e2eSiteYaml(o: {
     .join("\n");
   const mqtt =
     o.deviceBroker === undefined
-      ? "mqtt: { mode: embedded, host: 127.0.0.1, port: 0 }"
+      ? `mqtt: { mode: embedded, host: 127.0.0.1, port: ${o.embeddedPort ?? 1883} }`
       : `mqtt: { mode: external, url: "mqtt://127.0.0.1:${o.deviceBroker}" }`;
   return `site: bench
 gateway: gw-e2e

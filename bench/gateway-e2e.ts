@@ -62,6 +62,9 @@ interface Row {
   load: number;
 }
 
+/** Stops what startStack started so far (used when the stack fails to start). */
+const started: Array<() => Promise<void>> = [];
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Sends a step's frames at `rate`: every 2 ms whatever is due (serial: no faster than the line). */
@@ -128,10 +131,20 @@ async function startStack(dir: string, devices: E2eDevice[]): Promise<Stack> {
     "set_tcp_nodelay true",
   ];
   const cloud = await startConfiguredMosquitto(dir, lines);
+  started.push(() => cloud.stop());
   let deviceBroker: TestBroker | undefined;
   const ptys: PtyPair[] = [];
-  if (serialMode) for (let i = 0; i < PTYS; i++) ptys.push(await createPtyPair(dir, `radio${i}`));
-  else deviceBroker = await startConfiguredMosquitto(dir, lines);
+  if (serialMode) {
+    for (let i = 0; i < PTYS; i++) {
+      const p = await createPtyPair(dir, `radio${i}`);
+      ptys.push(p);
+      started.push(() => p.close());
+    }
+  } else {
+    const b = await startConfiguredMosquitto(dir, lines);
+    deviceBroker = b;
+    started.push(() => b.stop());
+  }
   const configPath = join(dir, "site.yaml");
   writeFileSync(
     configPath,
@@ -142,6 +155,7 @@ async function startStack(dir: string, devices: E2eDevice[]): Promise<Stack> {
       devices,
       ...(deviceBroker ? { deviceBroker: deviceBroker.port } : {}),
       serial: ptys.map((p) => p.hostPath),
+      embeddedPort: await freePort(),
     }),
   );
   const book = { current: new ArrivalBook() };
@@ -292,7 +306,9 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((e: unknown) => {
+main().catch(async (e: unknown) => {
   console.error(e);
-  process.exitCode = 1;
+  // A stack that failed to start still holds what did start: stop it, then exit.
+  for (const stop of started.reverse()) await stop().catch(() => {});
+  process.exit(1);
 });
