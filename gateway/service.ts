@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { autoDetect } from "@serialport/bindings-cpp";
 import { createLogger, type Logger } from "../common/log.js";
 import { repoRoot } from "../common/paths.js";
+import { placeText } from "../common/place.js";
 import { type AlarmTransition, deviceIdHex, type ReceiverReading } from "../protocol/uplink.js";
 import { ActionRunner } from "./actions.js";
 import { AlarmStore, Notifier } from "./alarms/index.js";
@@ -191,7 +192,7 @@ export class GatewayService {
       escalation: cfg.escalation,
       writer: (ops, done) => committer.write(ops, done),
       onWriteError: (err) => log.error("alarm write failed", { error: err.message }),
-      locate: (d) => placementText(registry.get(d)),
+      locate: (d) => placeText(registry.get(d)),
     });
     alarms.load();
     const notifier = new Notifier({
@@ -625,8 +626,3 @@ export class GatewayService {
 }
 
 /** "b1/101" style placement of a device for alarms. */
-function placementText(d: { building?: string; location?: string; shed?: string } | undefined) {
-  if (!d) return undefined;
-  const parts = [d.building, d.location ?? d.shed].filter((x) => x !== undefined);
-  return parts.length ? parts.join("/") : undefined;
-}

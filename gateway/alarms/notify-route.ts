@@ -4,6 +4,8 @@
  * filtered by severity and kind; an escalation level also names channels of
  * its own.
  */
+
+import { portLabel } from "../../common/port-label.js";
 import type { AlarmTransition } from "../../protocol/uplink.js";
 import type { EscalationPolicyConfig, NotificationChannelConfig } from "../config/site-config.js";
 import { levelConfig, policyFor } from "./escalation.js";
@@ -27,7 +29,7 @@ export function notificationTargets(
 }
 
 export function notificationText(t: AlarmTransition): string {
-  const where = [t.deviceId, t.port === undefined ? undefined : `port ${t.port}`, t.location]
+  const where = [t.deviceId, t.port === undefined ? undefined : portLabel(t.port), t.location]
     .filter((x) => x !== undefined)
     .join(", ");
   const what =

@@ -33,7 +33,7 @@ describe("aggregate rule (shed total power)", () => {
     ]);
     expect(actions[0]).toMatchObject({
       evidence:
-        "shed s1 total 3100 W over the 3000 W limit for 4 s; cut 0000c001 port 2 (newest session, 1300 W)",
+        "shed s1 total 3100 W over the 3000 W limit for 4 s; cut 0000c001 port 3 (newest session, 1300 W)",
     });
     expect(cutsOf(h.send(boardA, telemetry(25, [900, 900, 0]), at(16)))).toEqual([
       "clear shed-overload 0000c001",

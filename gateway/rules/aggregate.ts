@@ -15,6 +15,8 @@
  * that stops hearing the gateway stops refusing when the hold runs out and
  * keeps enforcing its own ports and its own share (its shedLimitW) alone.
  */
+
+import { portLabel } from "../../common/port-label.js";
 import {
   CHARGER_EVENT_CUT,
   CHARGER_EVENT_REFUSED,
@@ -145,7 +147,7 @@ function evaluate(
   delete t.cutPending;
   const victim = rule.cut === "newest" ? newest(t, rule.idleW) : undefined;
   const cut = victim
-    ? `; cut ${deviceIdHex(victim.deviceId)} port ${victim.port} (newest session, ${victim.powerW} W)`
+    ? `; cut ${deviceIdHex(victim.deviceId)} ${portLabel(victim.port)} (newest session, ${victim.powerW} W)`
     : "";
   const evidence = `shed ${shed} total ${num(total)} W over the ${num(limit)} W limit for ${num((now - t.overSince) / 1000)} s${cut}`;
   if (!t.active) {

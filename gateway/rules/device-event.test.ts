@@ -182,7 +182,7 @@ describe("device-event rules (standard set)", () => {
     const [raise] = h.send(charger, chargerEvent(CHARGER_EVENT_CUT, 3, REASON_OVERLOAD, 1250), T0);
     expect(raise).toMatchObject({
       rule: "port-overload",
-      evidence: "charger-cut port 3: overload at 1250 W, 30 °C, session 0 s",
+      evidence: "charger-cut port 4: overload at 1250 W, 30 °C, session 0 s",
     });
   });
 
@@ -209,7 +209,7 @@ describe("device-event rules (standard set)", () => {
         type: "notify",
         severity: "minor",
         deviceId: 0xc001,
-        text: "0000c001: charger-cut port 1: time-limit at 200 W, 30 °C, session 0 s",
+        text: "0000c001: charger-cut port 2: time-limit at 200 W, 30 °C, session 0 s",
       },
     ]);
   });

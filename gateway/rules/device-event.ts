@@ -5,6 +5,8 @@
  * clearing clears it and stops the building once no detector there is in
  * alarm. Charger cut events become alarms that carry the reason.
  */
+
+import { portLabel } from "../../common/port-label.js";
 import {
   MAX_PORTS,
   PORT_ALL,
@@ -43,7 +45,7 @@ function describeSmoke(m: SmokeEventMsg, name: DeviceEventName): string {
 }
 
 function describeCharger(m: ChargerEventMsg, name: DeviceEventName): string {
-  const where = m.port === PORT_ALL ? "shed" : `port ${m.port}`;
+  const where = m.port === PORT_ALL ? "shed" : portLabel(m.port);
   const reason = reasonName(m.reason) ?? `reason ${m.reason}`;
   return `${name} ${where}: ${reason} at ${m.powerW} W, ${num(m.tempDeciC / 10)} °C, session ${m.sessionS} s`;
 }

@@ -158,7 +158,7 @@ describe("illegal-load rule", () => {
         [30, 1748],
       ],
       20,
-      /^port 1: sudden step: 252 W -> 1750 W in 10 s/,
+      /^port 2: sudden step: 252 W -> 1750 W in 10 s/,
     ],
     [
       "a 2 kW heater switched on at an idle port (step)",
@@ -167,7 +167,7 @@ describe("illegal-load rule", () => {
         [5, 2000],
       ],
       5,
-      /^port 1: sudden step: 0 W -> 2000 W/,
+      /^port 2: sudden step: 0 W -> 2000 W/,
     ],
     [
       "a modified battery drawing a flat 900 W (flat)",
@@ -186,7 +186,7 @@ describe("illegal-load rule", () => {
         [55, 902],
       ],
       50,
-      /^port 1: flat resistive load: 898-905 W \(spread 0\.8 % <= 5 %\) at or above 800 W for 40 s over 9 readings, no charging taper/,
+      /^port 2: flat resistive load: 898-905 W \(spread 0\.8 % <= 5 %\) at or above 800 W for 40 s over 9 readings, no charging taper/,
     ],
     [
       "a heater whose element warms and draws 2 % less, read every 20 s (flat)",

@@ -8,6 +8,8 @@
  * 800 W on e-bike packs and its CV phase tapers, so neither signature fires.
  * The alarm stays until the port is restored (restore event or relay on again).
  */
+
+import { portLabel } from "../../common/port-label.js";
 import {
   CHARGER_EVENT_RESTORED,
   PORT_ALL,
@@ -157,7 +159,7 @@ export const illegalLoadRule: RuleModule<IllegalLoadRuleConfig, IllegalLoadState
           deviceId: am.deviceId,
           msg: { type: "relay", port, on: false, reason: REASON_ILLEGAL_LOAD },
           priority: PRIORITY_ALARM,
-          reason: `${rule.id}: port ${port} ${evidence}`,
+          reason: `${rule.id}: ${portLabel(port)} ${evidence}`,
         });
       }
       out.push({
@@ -167,7 +169,7 @@ export const illegalLoadRule: RuleModule<IllegalLoadRuleConfig, IllegalLoadState
         deviceId: am.deviceId,
         port,
         rule: rule.id,
-        evidence: `port ${port}: ${evidence}${rule.cut ? "; port cut" : ""}`,
+        evidence: `${portLabel(port)}: ${evidence}${rule.cut ? "; port cut" : ""}`,
       });
     });
   },

@@ -6,6 +6,8 @@
  * `maxStepPerS` unless the next reading confirms it (HAZARDS: a real product
  * disabled its 65 °C cut after false trips).
  */
+
+import { portLabel } from "../../common/port-label.js";
 import { PORT_ALL } from "../../protocol/constants.js";
 import type { ThresholdMetric, ThresholdRuleConfig } from "../config/site-config.js";
 import { type AcceptedMessage, PRIORITY_ALARM } from "../types.js";
@@ -110,7 +112,7 @@ export const thresholdRule: RuleModule<ThresholdRuleConfig, ThresholdState> = {
           rule.above !== undefined && v > rule.above
             ? `above ${num(rule.above)} ${unit} (clears at ${num(rule.above - rule.hysteresis)})`
             : `below ${num(rule.below ?? 0)} ${unit} (clears at ${num((rule.below ?? 0) + rule.hysteresis)})`;
-        const where = port === undefined ? "" : ` on port ${port}`;
+        const where = port === undefined ? "" : ` on ${portLabel(port)}`;
         out.push({
           type: "raise-alarm",
           kind: rule.alarm,
