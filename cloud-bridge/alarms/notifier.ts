@@ -5,6 +5,7 @@
  * duplicates from redelivery are dropped by alarmId + transition + level.
  */
 import type { Logger } from "../../common/log.js";
+import { portLabel } from "../../common/port-label.js";
 import type { AlarmTransition, AlarmTransitionKind } from "../../protocol/uplink.js";
 import type { BridgeConfig, WebhookConfig } from "../config/types.js";
 import type { AlarmView } from "../live/views.js";
@@ -173,7 +174,9 @@ export class AlarmNotifier {
             attempt,
             webhook: hook.name,
             site: { id: alarm.site, ...(siteName ? { name: siteName } : {}) },
-            alarm,
+            // `port` stays the index from 0 (as in every API); `portLabel` is what a person reads.
+            alarm:
+              alarm.port === undefined ? alarm : { ...alarm, portLabel: portLabel(alarm.port) },
             ...(escalation ? { escalation: { ...escalation, source: "cloud" } } : {}),
           }),
         };
