@@ -4,6 +4,7 @@ import type { Severity } from "../../protocol/uplink.js";
 import { CommandTimeout } from "../commands/command-client.js";
 import type { Role } from "../config/types.js";
 import { type Aggregation, HISTORY_METRICS, type HistoryMetric } from "../history/history-store.js";
+import { buildingsOf } from "../live/buildings.js";
 import { publicAlarm } from "../live/live-feed.js";
 import { SEVERITY_RANK, type ShedView } from "../live/views.js";
 import { type Principal, TokenAuth } from "./auth.js";
@@ -114,6 +115,25 @@ export const routes: Route[] = [
           alarms: r.alarms.map(publicAlarm),
         })),
       }),
+  },
+  {
+    // Buildings view: building -> floors -> flats, detectors' states, interlink, residents.
+    method: "GET",
+    pattern: new RegExp(`^/api/sites/${SITE}/buildings$`),
+    role: "viewer",
+    handler: ({ ctx, res, params }) => {
+      const site = params.site!;
+      const residents = ctx.live
+        .residents(site)
+        .map((r) => ({ ...r, alarms: r.alarms.map(publicAlarm) }));
+      sendJson(res, 200, {
+        buildings: buildingsOf(
+          ctx.live.devices(site, ctx.now()),
+          ctx.live.alarms(site, { active: true }),
+          residents,
+        ),
+      });
+    },
   },
   {
     method: "GET",

@@ -13,6 +13,7 @@ import { waitFor } from "../support/services.js";
 import { launchBrowser, newContext, screenshot, watchErrors } from "./support/browser.js";
 import { POLL, signIn as signInAs } from "./support/sign-in.js";
 import {
+  DETECTOR,
   DETECTOR_LOCATION,
   GARDEN,
   RIVER,
@@ -23,6 +24,8 @@ import {
   TOKEN_GARDEN,
   TOKEN_VIEWER,
 } from "./support/stack.js";
+
+const DETECTOR_ID = DETECTOR.toString(16).padStart(8, "0");
 
 describe("fire first and port restore", () => {
   let stack: Stack;
@@ -89,6 +92,18 @@ describe("fire first and port restore", () => {
     ).toContain("site-fire");
     await screenshot(page, "fire-sites-en");
 
+    // The buildings view shows the detector that started it, in its flat and floor.
+    await page.goto(`${stack.baseUrl}/#/buildings/${RIVER.site}`);
+    const detector = page.locator(`[data-building="b1"] [data-device="${DETECTOR_ID}"]`);
+    await expect.poll(() => detector.getAttribute("data-state"), POLL).toBe("alarm");
+    expect(await detector.getAttribute("data-started")).toBe("true");
+    expect(await detector.getAttribute("data-sounding")).toBe("false");
+    expect(
+      await page.locator('[data-building="b1"] [data-floor="1"] [data-flat="101"]').count(),
+    ).toBe(1);
+    await screenshot(page, "buildings-fire-en");
+    await page.goto(`${stack.baseUrl}/#/sites`);
+
     // The banner links to the alarm.
     await item.click();
     await page.waitForURL(/#\/alarm\//);
@@ -103,6 +118,9 @@ describe("fire first and port restore", () => {
     await p.goto(`${stack.baseUrl}/#/site/${RIVER.site}`);
     await p.locator("h1").waitFor();
     await screenshot(p, "fire-banner-site-phone-zh");
+    await p.goto(`${stack.baseUrl}/#/buildings/${RIVER.site}`);
+    await p.locator(`[data-device="${DETECTOR_ID}"]`).waitFor();
+    await screenshot(p, "buildings-fire-phone-zh");
 
     // The smoke clears: the banner goes, the title comes back.
     await stack.river.smoke(SMOKE_CLEAR);

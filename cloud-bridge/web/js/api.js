@@ -2,7 +2,7 @@
  * The fleet API as the dashboard calls it (cloud-bridge/README.md documents the server side).
  */
 import { toAlarm, toDevice, toGateway, toResident, toShed, toSiteSummary } from "./models.js";
-import { arr, counts, num, obj, optNum, str } from "./narrow.js";
+import { arr, counts, num, obj, optNum, optStr, str } from "./narrow.js";
 import { request } from "./session.js";
 
 /** @typedef {import("./models.js").Alarm} Alarm */
@@ -81,6 +81,50 @@ export async function getAlarm(site, alarmId) {
 export async function acknowledgeAlarm(site, alarmId, comment) {
   const path = `${sitePath(site)}/alarms/${encodeURIComponent(alarmId)}/ack`;
   return request(path, { method: "POST", json: { comment } });
+}
+
+/**
+ * Buildings, floors, flats and detectors of a site, with its guardian residents (issue 13).
+ * @param {string} site
+ */
+export async function getBuildings(site) {
+  return arr(obj(await request(`${sitePath(site)}/buildings`)).buildings).map((raw) => {
+    const b = obj(raw);
+    return {
+      building: str(b.building),
+      fire: b.fire === true,
+      floors: arr(b.floors).map((f) => ({
+        floor: str(obj(f).floor),
+        flats: arr(obj(f).flats).map((fl) => ({
+          flat: str(obj(fl).flat),
+          detectors: arr(obj(fl).detectors).map((d) => {
+            const o = obj(d);
+            return {
+              deviceId: str(o.deviceId),
+              state: str(o.state),
+              sounding: o.sounding === true,
+              started: o.started === true,
+              location: optStr(o.location),
+              alarmId: optStr(o.alarmId),
+            };
+          }),
+        })),
+      })),
+      residents: arr(b.residents).map((r) => {
+        const o = obj(r);
+        const open = arr(o.alarms)
+          .map((a) => obj(a))
+          .find((a) => a.active === true);
+        return {
+          deviceId: str(o.deviceId),
+          state: str(o.state),
+          lastActivityAt: optNum(o.lastActivityAt),
+          location: optStr(o.location),
+          alarmId: open ? str(open.alarmId) : undefined,
+        };
+      }),
+    };
+  });
 }
 
 /**

@@ -8,6 +8,7 @@ import { liveState, onLiveState, startLive, stopLive } from "./live.js";
 import { clearToken, onUnauthorized, token } from "./session.js";
 import { alarmView } from "./views/alarm.js";
 import { alarmsView } from "./views/alarms.js";
+import { buildingsView } from "./views/buildings.js";
 import { startFireBanner, stopFireBanner } from "./views/fire-banner.js";
 import { historyView } from "./views/history.js";
 import { loginView } from "./views/login.js";
@@ -31,6 +32,7 @@ const routes = [
   ["alarm/:site/:id", alarmView],
   ["report/:site", reportView],
   ["residents/:site", residentsView],
+  ["buildings/:site", buildingsView],
 ];
 
 const header = /** @type {HTMLElement} */ (document.getElementById("header"));

@@ -37,6 +37,7 @@ export function siteView(root, ctx) {
       h("a", { class: "button", href: `#/alarms?site=${q}&state=active` }, t("site.alarms")),
       h("a", { class: "button", href: `#/report/${q}` }, t("sites.report")),
       h("a", { class: "button", href: `#/residents/${q}` }, t("site.residents")),
+      h("a", { class: "button", href: `#/buildings/${q}` }, t("buildings.open")),
     ),
     h("h2", null, t("site.sheds")),
     shedsBox,
