@@ -5,15 +5,22 @@
  * image publishes its identity for the read-back.
  */
 import { join } from "node:path";
+import type { Board } from "../firmware/build/boards.js";
 import { buildFirmware, FirmwareBuildError } from "../firmware/build/build.js";
 import type { BuildImage } from "./flash.js";
 
-export function firmwareBuilder(opts: { version?: string } = {}): BuildImage {
+export function firmwareBuilder(
+  opts: {
+    version?: string;
+    /** The board record to build for instead of the named one (tests: a board with fewer JsVars). */
+    boardFor?: (name: string) => Board;
+  } = {},
+): BuildImage {
   return async ({ kind, board, device }) => {
     try {
       const r = await buildFirmware({
         kind,
-        board,
+        board: opts.boardFor ? opts.boardFor(board) : board,
         device,
         deviceSource: "device settings",
         // The app plus its identity on E, for the read-back (image-entries/).

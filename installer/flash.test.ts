@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Board, findBoard } from "../firmware/build/boards.js";
+import { type Board, findBoard, getBoard } from "../firmware/build/boards.js";
 import type { DeviceKind } from "../firmware/device-config.js";
 import { deviceIdHex } from "../protocol/uplink.js";
 import { defaultPins } from "./device-defaults.js";
@@ -204,13 +204,26 @@ describe("haitang flash: virtual board, Espruino toolchain, real gateway", () =>
       expect(board.savedProgram()).toBeUndefined();
     });
 
-    it("an image too big for the board (refused before upload)", async () => {
-      // 1,600 JsVars leave an ESP8266 a 9,600-byte budget; a guardian image is far above it.
+    it("an image too big for the board's memory (refused before upload)", async () => {
+      // The smoke image measured on a Pico, on a Pico that had only 1,200 JsVars.
+      const board = await rig.addBoard({ kind: "smoke" });
+      const tight = firmwareBuilder({ boardFor: (name) => ({ ...getBoard(name), jsVars: 1200 }) });
+      const e = await failure(
+        flashDevice(request("smoke", pico, board.consolePath), { ...deps(), build: tight }),
+      );
+      expectCode(e, "image-too-big");
+      expect(e.message).toMatch(/\d+-byte smoke image does not leave PICO enough memory/);
+      expect(e.message).toMatch(/about \d+ of 1200 JsVars used after boot/);
+      expect(board.savedProgram()).toBeUndefined();
+    });
+
+    it("a board that offers no device kind (ESP8266: too few JsVars, as measured)", async () => {
       const esp8266 = findBoard("esp8266")!;
       const board = await rig.addBoard({ board: "esp8266", kind: "guardian" });
       const e = await failure(flashDevice(request("guardian", esp8266, board.consolePath), deps()));
-      expectCode(e, "image-too-big");
-      expect(e.message).toMatch(/\d+ bytes/);
+      expect(e.message).toMatch(
+        /ESP8266 does not support kind 'guardian'.*1,600 JsVars are too few/s,
+      );
       expect(board.savedProgram()).toBeUndefined();
     });
 

@@ -50,17 +50,20 @@ export function guardedWrite(call: string): string {
   return `(function(){try{return ${call}}catch(e){return ""+e}})()`;
 }
 
-/** The REPL expressions that write `code` to IMAGE_FILE, each answering true or an error. */
-export function imageWrites(code: string, piece = WRITE_PIECE): string[] {
+/** The REPL expressions that write `code` to the Storage file `file`, each answering true or an error. */
+export function storageWrites(file: string, code: string, piece = WRITE_PIECE): string[] {
   const lines: string[] = [];
   for (let at = 0; at < code.length; at += piece) {
     const lit = asciiLiteral(code.slice(at, at + piece));
     const where = at === 0 ? `0,${code.length}` : String(at);
-    lines.push(
-      guardedWrite(`require("Storage").write(${JSON.stringify(IMAGE_FILE)},${lit},${where})`),
-    );
+    lines.push(guardedWrite(`require("Storage").write(${JSON.stringify(file)},${lit},${where})`));
   }
   return lines;
+}
+
+/** The REPL expressions that write `code` to IMAGE_FILE. */
+export function imageWrites(code: string, piece = WRITE_PIECE): string[] {
+  return storageWrites(IMAGE_FILE, code, piece);
 }
 
 /** The REPL expressions that read IMAGE_FILE back, base64 piece by piece. */

@@ -14,17 +14,34 @@ import {
 } from "./constants.js";
 import { crc16 } from "./crc16.js";
 
+/**
+ * The framed bytes of `frame`. Two passes over the bytes (count, then fill)
+ * straight into one Uint8Array: on Espruino a plain array would cost a JsVar
+ * or two per byte while the frame is built.
+ */
 export function frameBytes(frame: Uint8Array): Uint8Array {
   const crc = crc16(frame);
   const n = frame.length;
-  const out: number[] = [FRAME_FLAG];
-  for (let i = 0; i < n + CRC_LENGTH; i++) {
-    const b = i < n ? (frame[i] as number) : i === n ? crc >>> 8 : crc & 0xff;
-    if (b === FRAME_FLAG || b === FRAME_ESCAPE) out.push(FRAME_ESCAPE, b ^ FRAME_ESCAPE_XOR);
-    else out.push(b);
+  let size = 2;
+  for (let pass = 0; pass < 2; pass++) {
+    const out = pass === 1 ? new Uint8Array(size) : undefined;
+    let j = 0;
+    if (out) out[j++] = FRAME_FLAG;
+    for (let i = 0; i < n + CRC_LENGTH; i++) {
+      const b = i < n ? (frame[i] as number) : i === n ? crc >>> 8 : crc & 0xff;
+      const special = b === FRAME_FLAG || b === FRAME_ESCAPE;
+      if (!out) size += special ? 2 : 1;
+      else if (special) {
+        out[j++] = FRAME_ESCAPE;
+        out[j++] = b ^ FRAME_ESCAPE_XOR;
+      } else out[j++] = b;
+    }
+    if (out) {
+      out[j] = FRAME_FLAG;
+      return out;
+    }
   }
-  out.push(FRAME_FLAG);
-  return new Uint8Array(out);
+  return new Uint8Array(0); // not reached
 }
 
 export interface DeframerStats {

@@ -13,19 +13,25 @@ export type HmacFn = (key: Uint8Array, data: Uint8Array) => Uint8Array;
 
 const BLOCK = 64;
 
+/**
+ * The HMAC over `hash`. Its pad buffers are made once and reused for every
+ * MAC (the inner one grows to the longest message seen): a device signs and
+ * verifies every frame, and on Espruino each allocation costs JsVars.
+ */
 export function makeHmacSha256(hash: Sha256Fn): HmacFn {
+  let inner = new Uint8Array(BLOCK + 64);
+  const outer = new Uint8Array(BLOCK + 32);
   return function hmac(key: Uint8Array, data: Uint8Array): Uint8Array {
     let k = key;
     if (k.length > BLOCK) k = hash(k);
-    const inner = new Uint8Array(BLOCK + data.length);
-    const outer = new Uint8Array(BLOCK + 32);
+    if (inner.length < BLOCK + data.length) inner = new Uint8Array(BLOCK + data.length);
     for (let i = 0; i < BLOCK; i++) {
       const kb = i < k.length ? (k[i] as number) : 0;
       inner[i] = kb ^ 0x36;
       outer[i] = kb ^ 0x5c;
     }
     inner.set(data, BLOCK);
-    outer.set(hash(inner), BLOCK);
+    outer.set(hash(inner.subarray(0, BLOCK + data.length)), BLOCK);
     return hash(outer);
   };
 }

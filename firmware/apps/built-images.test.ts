@@ -423,7 +423,7 @@ describe("built smoke detector image", () => {
   });
 });
 
-describe("built guardian image on an ESP8266", () => {
+describe("built guardian image on a board without a native SHA-256", () => {
   const GUARDIAN: DeviceConfig = {
     deviceId: 0x6a000001,
     kind: "guardian",
@@ -431,26 +431,34 @@ describe("built guardian image on an ESP8266", () => {
     heartbeatS: 900,
     listenWindowMs: 0,
     link: { type: "uart", baud: 9600 },
-    pins: { battery: "A0", door: "D4", motion: "D5" },
+    pins: { battery: "A0", door: "B4", motion: "B5" },
     guardian: { reportIntervalS: 900 },
   };
 
-  it("fits the 1,600-JsVar budget with the plain-JS SHA-256, and its frames verify", async () => {
-    // buildFirmware refuses an image over the board's budget.
-    const image = await buildFirmware({ kind: "guardian", board: "ESP8266", device: GUARDIAN });
+  it("fits the Original with the plain-JS SHA-256, and its frames verify", async () => {
+    // buildFirmware refuses an image over the board's Storage or its measured JsVars.
+    const image = await buildFirmware({ kind: "guardian", board: "ORIGINAL", device: GUARDIAN });
     expect(image.bytes).toBeLessThanOrEqual(image.report.budgetBytes);
+    expect(image.report.memory?.jsVars).toBe(2756);
     expect(image.code).toContain("4294967296"); // the plain-JS SHA-256 is in it
-    const d = boot(image, GUARDIAN, "ESP8266");
+    const d = boot(image, GUARDIAN, "ORIGINAL");
     d.sandbox.setAnalog("A0", 0.5);
-    d.sandbox.setDigital("D4", false); // door closed: the reed pulls it low
+    d.sandbox.setDigital("B4", false); // door closed: the reed pulls it low
     d.sandbox.start();
     d.sandbox.advance(1000);
-    d.sandbox.setDigital("D4", true); // the door opens
+    d.sandbox.setDigital("B4", true); // the door opens
     d.sandbox.advance(900_000); // counted, and reported at the next report
     // Each frame's MAC was checked (plain-JS HMAC on the device, node:crypto here).
     const report = d.frames.find((f) => f.frame.msg.type === "guardian-activity");
     expect(d.frames[0]!.frame.msg.type).toBe("status");
     expect(report?.frame.msg).toMatchObject({ doorOpens: 1, batteryMv: 3300 });
     expect(d.sandbox.errors).toEqual([]);
+  });
+
+  it("is refused on an ESP8266: its 1,600 JsVars are too few, as measured", async () => {
+    const device = { ...GUARDIAN, pins: { battery: "A0", door: "D4", motion: "D5" } };
+    await expect(buildFirmware({ kind: "guardian", board: "ESP8266", device })).rejects.toThrow(
+      /board ESP8266 does not support kind 'guardian' \(it supports no device kind\): 1,600 JsVars are too few/,
+    );
   });
 });

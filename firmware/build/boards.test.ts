@@ -1,13 +1,27 @@
 import { describe, expect, it } from "vitest";
-import { BOARD_NAMES, budgetFromJsVars, describePins, findBoard, getBoard } from "./boards.js";
+import {
+  BOARD_NAMES,
+  budgetFromStorage,
+  describePins,
+  findBoard,
+  getBoard,
+  STORAGE_RESERVE_BYTES,
+} from "./boards.js";
 
 describe("the board table", () => {
-  it("derives every image budget from the board's JsVars", () => {
+  it("derives every image budget from the board's Storage, where the code is kept", () => {
     for (const name of BOARD_NAMES) {
       const b = getBoard(name);
-      expect(b.codeBudgetBytes).toBe(budgetFromJsVars(b.jsVars));
+      expect(b.codeBudgetBytes).toBe(budgetFromStorage(b.storageBytes));
     }
-    expect(getBoard("PICO").codeBudgetBytes).toBe(5100 * 12 * 0.5);
+    // The Pico's three 16 KB saved-code pages.
+    expect(getBoard("PICO").codeBudgetBytes).toBe(3 * 16384 - STORAGE_RESERVE_BYTES);
+  });
+
+  it("has Espruino 2v29's JsVar count for each board", () => {
+    expect(BOARD_NAMES.map((n) => getBoard(n).jsVars)).toEqual([
+      2756, 5100, 2630, 1600, 8190, 12000,
+    ]);
   });
 
   it("has a native SHA-256 on the Pico, Puck.js, WiFi and ESP32 only", () => {

@@ -152,6 +152,33 @@ describe("buildFirmware", () => {
     expect(err.message).toMatch(/\d+ bytes exceeds the PICO budget of 1800 bytes/);
   });
 
+  it("refuses an image whose JsVars would not fit the board, with the measured numbers", async () => {
+    // The guardian measured on a Pico uses about a thousand JsVars: a Pico with 900 cannot run it.
+    const small = { ...getBoard("PICO"), jsVars: 900 };
+    const err = await buildError(
+      buildFirmware({
+        kind: "guardian",
+        board: small,
+        device: fixtureDevice("guardian-pico.json"),
+      }),
+    );
+    expect(err.failure).toBe("size");
+    expect(err.message).toMatch(/the guardian image does not fit PICO's memory/);
+    expect(err.message).toMatch(
+      /a \d+-byte guardian image does not leave PICO enough memory: about \d+ of 900 JsVars used after boot \(-?\d+ % free\)/,
+    );
+    expect(err.message).toMatch(
+      /measured for a \d+-byte image \(firmware [\d.]+, Espruino 2v29, 13-byte JsVars\)/,
+    );
+    // The same image on the real Pico passes the check.
+    const ok = await buildFirmware({
+      kind: "guardian",
+      board: "PICO",
+      device: fixtureDevice("guardian-pico.json"),
+    });
+    expect(ok.bytes).toBeGreaterThan(0);
+  });
+
   it("fails on an invalid device config before bundling, naming path and value", async () => {
     const device = {
       ...fixtureDevice("beacon-device.json"),

@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { repoRoot } from "../../common/paths.js";
 import type { DeviceConfig, DeviceKind } from "../device-config.js";
-import { type Board, CHARS_PER_JSVAR, CODE_SHARE, getBoard } from "./boards.js";
+import { type Board, getBoard, STORAGE_RESERVE_BYTES } from "./boards.js";
 import { BundleError, bundleApp, displayPath } from "./bundle.js";
 import { type CompatViolation, checkEspruinoCompat, formatViolation } from "./compat-check.js";
 import {
@@ -25,6 +25,7 @@ import {
 import { downlevelToEs5 } from "./downlevel.js";
 import { makeEspruinoSafe } from "./espruino-transform.js";
 import { propertiesToMangle } from "./mangled-properties.js";
+import { checkMemory } from "./memory-table.js";
 import { minifyEs5 } from "./minify.js";
 import { bytesPerSource, checkBundle, checkModuleSource, composeMaps } from "./source-check.js";
 
@@ -42,6 +43,11 @@ export interface BuildFirmwareOptions {
   deviceSource?: string;
   /** Fill report.moduleBytes (costs source maps through terser). */
   measureModules?: boolean;
+  /**
+   * false: skip the JsVar check against the measured table (memory-table.ts);
+   * only bench/firmware-memory.ts, which makes that table, builds so.
+   */
+  checkMemory?: boolean;
 }
 
 export interface BuildReport {
@@ -53,6 +59,11 @@ export interface BuildReport {
   budgetBytes: number;
   /** bytes / budgetBytes, in percent. */
   budgetPercent: number;
+  /**
+   * JsVars the image is expected to use after boot and at the alarm peak
+   * (memory-table.ts), of the board's `jsVars`; absent when the build skipped the check.
+   */
+  memory?: { bootJsVars: number; peakJsVars: number; jsVars: number };
   stages: { bundleBytes: number; es5Bytes: number; minifiedBytes: number; finalBytes: number };
   /** Bundled source files, repository-relative. */
   modules: string[];
@@ -189,8 +200,16 @@ export async function buildFirmware(opts: BuildFirmwareOptions): Promise<BuildRe
   if (bytes > board.codeBudgetBytes) {
     throw new FirmwareBuildError("size", `the ${opts.kind} image is too big for ${board.name}`, [
       `${bytes} bytes exceeds the ${board.name} budget of ${board.codeBudgetBytes} bytes ` +
-        `(${board.jsVars} JsVars × ${CHARS_PER_JSVAR} characters × ${CODE_SHARE * 100}% for code)`,
+        `(its ${board.storageBytes}-byte Storage, where the code is kept, less ${STORAGE_RESERVE_BYTES} for its files)`,
     ]);
+  }
+  const memory = checkMemory(opts.kind, board, bytes);
+  if (opts.checkMemory !== false && !memory.ok) {
+    throw new FirmwareBuildError(
+      "size",
+      `the ${opts.kind} image does not fit ${board.name}'s memory`,
+      [memory.text],
+    );
   }
   return {
     code,
@@ -205,6 +224,9 @@ export async function buildFirmware(opts: BuildFirmwareOptions): Promise<BuildRe
       bytes,
       budgetBytes: board.codeBudgetBytes,
       budgetPercent: Math.round((bytes / board.codeBudgetBytes) * 1000) / 10,
+      ...(memory.ok
+        ? { memory: { bootJsVars: memory.boot, peakJsVars: memory.peak, jsVars: board.jsVars } }
+        : {}),
       stages: {
         bundleBytes: bundle.code.length,
         es5Bytes: es5.code.length,
@@ -254,8 +276,12 @@ function compatError(kind: DeviceKind, violations: CompatViolation[]): FirmwareB
 /** One line for the CLI and logs. */
 export function describeBuild(r: BuildResult): string {
   const rep = r.report;
+  const m = rep.memory;
+  const vars = m
+    ? `, about ${m.bootJsVars} of ${m.jsVars} JsVars after boot and ${m.peakJsVars} at the alarm peak`
+    : "";
   return (
     `${rep.kind} for ${rep.board}: ${rep.bytes} bytes ` +
-    `(${rep.budgetPercent}% of the ${rep.budgetBytes}-byte budget), version ${rep.version}, sha256 ${r.sha256}`
+    `(${rep.budgetPercent}% of the ${rep.budgetBytes}-byte budget)${vars}, version ${rep.version}, sha256 ${r.sha256}`
   );
 }

@@ -39,7 +39,9 @@ describe("haitang build-firmware", () => {
     ]);
     expect(err).toBe("");
     expect(code).toBe(0);
-    expect(out).toMatch(/^guardian for PICO: \d+ bytes \(\d+(\.\d)?% of the 30600-byte budget\)/);
+    expect(out).toMatch(
+      /^guardian for PICO: \d+ bytes \(\d+(\.\d)?% of the 47104-byte budget\), about \d+ of 5100 JsVars after boot and \d+ at the alarm peak/,
+    );
     expect(readFileSync(file, "utf8").length).toBeGreaterThan(1000);
   });
 
@@ -90,6 +92,9 @@ describe("haitang build-firmware", () => {
     expect(await run(["--help"])).toBe(0);
     expect(out).toContain("usage: haitang build-firmware");
     expect(await run(["--list-boards"])).toBe(0);
-    expect(out).toMatch(/ESP8266\s+1600\s+9600\s+JS\s+guardian/);
+    expect(out).toMatch(/ESP8266\s+1600\s+194560\s+JS\s+ESP8266 \(4 MB\)/);
+    expect(out).toMatch(
+      /ESP8266: 1,600 JsVars are too few: measured on the real Espruino 2v29 interpreter/,
+    );
   });
 });

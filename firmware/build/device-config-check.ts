@@ -178,7 +178,7 @@ export function checkKindAndBoard(
       value: undefined,
       message:
         `board ${board.name} does not support kind '${kind}' (it supports ` +
-        `${board.kinds.join(", ")}): ${board.kindNotes}`,
+        `${board.kinds.length ? board.kinds.join(", ") : "no device kind"}): ${board.kindNotes}`,
     });
   }
   return issues;

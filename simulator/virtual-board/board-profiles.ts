@@ -39,8 +39,8 @@ export const BOARD_PROFILES: Record<string, BoardProfile> = {
   wifi: {
     name: "wifi",
     envBoard: "ESPRUINOWIFI",
-    jsVars: 7100,
-    programBytes: 7100 * 12,
+    jsVars: 8190,
+    programBytes: 8190 * 12,
     console: "USB",
     ramBytes: 131_072,
     flashBytes: 524_288,
@@ -50,8 +50,8 @@ export const BOARD_PROFILES: Record<string, BoardProfile> = {
   puckjs: {
     name: "puckjs",
     envBoard: "PUCKJS",
-    jsVars: 2600,
-    programBytes: 2600 * 12,
+    jsVars: 2630,
+    programBytes: 2630 * 12,
     console: "Bluetooth",
     ramBytes: 65_536,
     flashBytes: 524_288,
@@ -83,8 +83,8 @@ export const BOARD_PROFILES: Record<string, BoardProfile> = {
   original: {
     name: "original",
     envBoard: "ESPRUINOBOARD",
-    jsVars: 2600,
-    programBytes: 2600 * 12,
+    jsVars: 2756,
+    programBytes: 2756 * 12,
     console: "USB",
     ramBytes: 65_536,
     flashBytes: 262_144,
