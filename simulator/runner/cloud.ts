@@ -10,6 +10,7 @@
 import { connect, createServer, type Server, type Socket } from "node:net";
 import mqtt, { type MqttClient } from "mqtt";
 import { type Mosquitto, startMosquitto } from "../../common/servers.js";
+import { BODY_TOPIC, type UplinkBodyType } from "../../protocol/message-schemas.js";
 import { parseTopic, TOPIC_ROOT } from "../../protocol/uplink.js";
 
 export interface CloudMessage {
@@ -126,14 +127,23 @@ export class CloudObserver {
         return;
       }
       this.received++;
+      if (parsed.kind === "batch") {
+        // Several device envelopes in one message: each is seen as if it had come alone.
+        for (const m of unbatch(body)) this.deliver(m);
+        return;
+      }
       const m: CloudMessage = { kind: parsed.kind, payload: body };
       if ("deviceId" in parsed) m.deviceId = parsed.deviceId;
-      this.onMessage(m);
-      for (const w of [...this.waiters]) if (w.pred(m)) w.done(m);
+      this.deliver(m);
     });
     client.on("error", () => {});
     await new Promise<void>((resolve) => client.once("connect", () => resolve()));
     await client.subscribeAsync(`${TOPIC_ROOT}/#`, { qos: 1 });
+  }
+
+  private deliver(m: CloudMessage): void {
+    this.onMessage(m);
+    for (const w of [...this.waiters]) if (w.pred(m)) w.done(m);
   }
 
   /** The next message matching `pred`, or undefined after `timeoutMs` (real time). */
@@ -163,4 +173,18 @@ export class CloudObserver {
     this.client = undefined;
     if (c) await c.endAsync(true);
   }
+}
+
+/** The device envelopes of a batch message, each with the topic kind it would have had alone. */
+function unbatch(batch: Record<string, unknown>): CloudMessage[] {
+  const envelopes = Array.isArray(batch.envelopes) ? batch.envelopes : [];
+  const out: CloudMessage[] = [];
+  for (const e of envelopes) {
+    if (typeof e !== "object" || e === null) continue;
+    const env = e as Record<string, unknown>;
+    const type = (env.body as { type?: unknown } | undefined)?.type;
+    const kind = BODY_TOPIC[type as UplinkBodyType] ?? "telemetry";
+    out.push({ kind, deviceId: String(env.deviceId), payload: env });
+  }
+  return out;
 }
