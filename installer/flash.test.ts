@@ -64,7 +64,7 @@ describe("haitang flash: virtual board, Espruino toolchain, real gateway", () =>
       building: "b1",
       wait: true,
       reportDir: join(rig.dir.path, "reports"),
-      boardAnswerTimeoutMs: 8000,
+      boardAnswerTimeoutMs: 15_000,
       firstFrameTimeoutMs: 20_000,
       selfTestTimeoutMs: 20_000,
       installer: "test-installer",
