@@ -56,6 +56,8 @@ export class VirtualBoard {
   private radioListeners: Array<(bytes: Uint8Array) => void> = [];
   private uploadBytes: number | undefined;
   private cutDone = false;
+  /** The unplug a cut upload started, until its pty is closed. */
+  private unplugging: Promise<void> | undefined;
   state: BoardState = "stopped";
   /** Bytes the board has sent on its radio (Serial1). */
   radioBytesOut = 0;
@@ -123,6 +125,9 @@ export class VirtualBoard {
 
   /** Connects USB (again): a new console pty at the same path, the saved program boots. */
   async plugIn(): Promise<void> {
+    // A cable pulled by a cut upload may still be closing its pty: let it finish first, or
+    // its close would take down the new connection.
+    await this.unplugging;
     this.usb = await createPtyPair(this.opts.dir, `${this.name}-usb`);
     this.usbPort = await openPort(this.usb.devicePath);
     this.usbPort.on("data", (d: Buffer) => this.onUsbData(d.toString("latin1")));
@@ -136,10 +141,11 @@ export class VirtualBoard {
     this.repl?.powerOff();
     this.state = "unplugged";
     const port = this.usbPort;
+    const usb = this.usb;
     this.usbPort = undefined;
-    if (port?.isOpen) await new Promise<void>((r) => port.close(() => r()));
-    await this.usb?.close();
     this.usb = undefined;
+    if (port?.isOpen) await new Promise<void>((r) => port.close(() => r()));
+    await usb?.close();
   }
 
   savedProgram(): string | undefined {
@@ -198,7 +204,7 @@ export class VirtualBoard {
       this.state = "hung";
       return;
     }
-    void this.unplug();
+    this.unplugging = this.unplug();
   }
 }
 
