@@ -1,7 +1,8 @@
 /**
  * What a freshly flashed device gets unless the installer's config file says
- * otherwise: heartbeat, listening window, thresholds (the starting points of
- * ../shared/HAZARDS.md) and a pin for every role the apps use, chosen from the
+ * otherwise: heartbeat, listening window, thresholds (common starting points:
+ * a 1,100 W port limit, an 8,700 W shed limit, a heartbeat well inside 24 h)
+ * and a pin for every role the apps use, chosen from the
  * board's pin table (firmware/build/boards.ts).
  */
 import type { Board } from "../firmware/build/boards.js";

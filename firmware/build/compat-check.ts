@@ -1,8 +1,10 @@
 /**
  * The Espruino compatibility check: parses ES5 (acorn, ecmaVersion 5, so any
- * ES2015+ syntax fails) and walks the AST for what Espruino 2v29 lacks (the
- * list in ../../shared/ARCHITECTURE.md). Violations are 1-based line/column in
- * `code`; the build maps them to the TypeScript source (source-check.ts).
+ * ES2015+ syntax fails) and walks the AST for each construct the Espruino
+ * 2v29 interpreter lacks (no hoisting, missing built-ins such as Map and Set,
+ * missing regular-expression features; firmware/build/README.md lists them).
+ * Violations are 1-based line/column in `code`; the build maps them to the
+ * TypeScript source (source-check.ts).
  */
 import {
   type AstNode,
