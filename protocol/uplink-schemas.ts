@@ -105,7 +105,8 @@ export const UplinkBatchSchema = Type.Object({
   envelopes: Type.Array(Type.Object({}), { minItems: 1, maxItems: 10000 }),
 });
 
-export const AlarmKindSchema = literals(
+/** Every alarm kind, once: the contract's schema and the site config's enums both use it. */
+export const ALARM_KINDS = [
   "fire",
   "smoke-fault",
   "tamper",
@@ -121,9 +122,11 @@ export const AlarmKindSchema = literals(
   "wandering",
   "threshold",
   "security",
-);
+] as const;
+export const AlarmKindSchema = literals(...ALARM_KINDS);
 
-export const SeveritySchema = literals("critical", "major", "minor", "maintenance");
+export const SEVERITIES = ["critical", "major", "minor", "maintenance"] as const;
+export const SeveritySchema = literals(...SEVERITIES);
 
 export const AlarmTransitionKindSchema = literals("raised", "cleared", "acknowledged", "escalated");
 

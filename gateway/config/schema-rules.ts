@@ -2,38 +2,11 @@
  * JSON Schema of the `rules` list: one subschema per rule kind, picked by
  * `kind` (ajv discriminator), defaults filled in. README.md documents each key.
  */
-import type {
-  AlarmKind,
-  AlarmTransitionKind,
-  DeviceKindName,
-  Severity,
-} from "../../protocol/uplink.js";
+import type { AlarmTransitionKind, DeviceKindName } from "../../protocol/uplink.js";
+import { ALARM_KINDS, SEVERITIES } from "../../protocol/uplink-schemas.js";
 import type { ChargerReasonName, DeviceEventName, ThresholdMetric } from "./site-config.js";
 
-export const ALARM_KINDS = [
-  "fire",
-  "smoke-fault",
-  "tamper",
-  "low-battery",
-  "end-of-life",
-  "device-lost",
-  "port-overload",
-  "shed-overload",
-  "over-temperature",
-  "short-circuit",
-  "illegal-load",
-  "welfare",
-  "wandering",
-  "threshold",
-  "security",
-] as const satisfies readonly AlarmKind[];
-
-export const SEVERITIES = [
-  "critical",
-  "major",
-  "minor",
-  "maintenance",
-] as const satisfies readonly Severity[];
+export { ALARM_KINDS, SEVERITIES };
 
 export const TRANSITIONS = [
   "raised",
