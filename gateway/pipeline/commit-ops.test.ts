@@ -65,4 +65,32 @@ describe("accepted frames as commit ops", () => {
     });
     expect((ops.find((o) => o.kind === "frames") as FramesOp).ends).toHaveLength(2);
   });
+
+  it("keeps guardian reports out of the outbox: they become local rows, pruned after 14 days", () => {
+    const g = work(7, 4, {
+      type: "guardian-activity",
+      doorOpens: 1,
+      motionCount: 5,
+      idleS: 30,
+      batteryMv: 2900,
+    } as AcceptedMessage["msg"]);
+    g.message!.deviceKind = "guardian";
+    const batch = [work(1, 5), g, work(1, 6)];
+    const ops = acceptedWorkOps(batch, ID);
+    const frames = ops.find((o) => o.kind === "frames") as FramesOp;
+    expect(frames.ends).toHaveLength(2);
+    const items = framesToItems(structuredClone(frames));
+    expect(items.map((i) => i.topic)).toEqual([
+      toOutboxItem(batch[0]!.message!, ID).topic,
+      toOutboxItem(batch[2]!.message!, ID).topic,
+    ]);
+    expect(items.some((i) => i.payload.includes("guardian-activity"))).toBe(false);
+    const runs = ops.filter((o) => o.kind === "run");
+    expect(runs[0]).toMatchObject({ rows: [[7, g.message!.receivedAt, 4, 1, 5, 30, 2900]] });
+    expect(runs[1]).toMatchObject({ rows: [[g.message!.receivedAt - 14 * 24 * 3_600_000]] });
+    // Counter windows still cover the guardian's frame.
+    expect(ops.find((o) => o.kind === "windows")).toMatchObject({
+      windows: expect.arrayContaining([{ deviceId: 7, highest: 4, maskLo: 1, maskHi: 0 }]),
+    });
+  });
 });

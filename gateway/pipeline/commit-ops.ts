@@ -1,7 +1,9 @@
 /**
  * What a batch of accepted frames writes: their outbox entries (uplink
  * envelopes) and the counter windows that admitted them, the newest window
- * once per device. The committer applies both in one transaction.
+ * once per device. The committer applies both in one transaction. Guardian
+ * activity reports never become outbox entries: they stay in the gateway's
+ * own table (storage/guardian-activity.ts); the cloud gets resident states.
  *
  * The envelopes are built where they are written: the batch carries each
  * frame's bytes (already verified) with what the gateway added (device kind,
@@ -12,6 +14,7 @@ import { decodeFrame } from "../../protocol/codec.js";
 import type { UplinkMsg } from "../../protocol/messages.js";
 import type { DeviceKindName, ReceiverReading } from "../../protocol/uplink.js";
 import type { DeviceWindow } from "../dedup/counter-table.js";
+import { guardianActivityOps, staysLocal } from "../storage/guardian-activity.js";
 import type { WriteOp } from "../storage/write-ops.js";
 import type { AcceptedMessage, OutboxItem } from "../types.js";
 import { type SiteIdentity, toOutboxItem } from "./envelope.js";
@@ -36,8 +39,9 @@ type Placement = Pick<AcceptedMessage, "building" | "location" | "shed">;
 export function acceptedWorkOps(batch: readonly AcceptedWork[], id: SiteIdentity): WriteOp[] {
   const windows = new Map<number, DeviceWindow>();
   const items: OutboxItem[] = [];
+  const local: AcceptedMessage[] = [];
   let size = 0;
-  for (const w of batch) if (w.message && w.frame) size += w.frame.length;
+  for (const w of batch) if (w.message && w.frame && !staysLocal(w.message)) size += w.frame.length;
   const op: FramesOp = {
     kind: "frames",
     site: id.site,
@@ -54,6 +58,10 @@ export function acceptedWorkOps(batch: readonly AcceptedWork[], id: SiteIdentity
     windows.set(w.window.deviceId, w.window);
     const m = w.message;
     if (!m) continue;
+    if (staysLocal(m)) {
+      local.push(m);
+      continue;
+    }
     if (!w.frame) {
       items.push(toOutboxItem(m, id));
       continue;
@@ -69,6 +77,7 @@ export function acceptedWorkOps(batch: readonly AcceptedWork[], id: SiteIdentity
   const ops: WriteOp[] = [];
   if (op.ends.length > 0) ops.push(op);
   if (items.length > 0) ops.push({ kind: "append", items });
+  ops.push(...guardianActivityOps(local));
   ops.push({ kind: "windows", windows: [...windows.values()] });
   return ops;
 }

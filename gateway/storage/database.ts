@@ -9,6 +9,7 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
+import { GUARDIAN_ACTIVITY_MIGRATION } from "./guardian-activity.js";
 
 export type GatewayDatabase = Database.Database;
 
@@ -70,6 +71,7 @@ const CORE_MIGRATIONS: string[] = [
     body TEXT NOT NULL
   );
   `,
+  GUARDIAN_ACTIVITY_MIGRATION,
 ];
 
 export interface OpenDatabaseOptions {

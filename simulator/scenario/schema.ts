@@ -196,6 +196,7 @@ const expectItem = obj([], {
     ...after,
   }),
   "cloud-telemetry-complete": obj(["device"], { device: ref, ...after }),
+  "cloud-no-raw-activity": obj(["device"], { device: ref }),
   "gateway-counter": obj(["name"], {
     name: { type: "string", minLength: 1 },
     atLeast: { type: "integer", minimum: 0 },

@@ -117,6 +117,8 @@ export interface ExpectItem {
   "not-sounded"?: { device: string; after?: string };
   "device-event"?: { device: string; event: string; within?: Duration; after?: string };
   "cloud-telemetry-complete"?: { device: string; after?: string };
+  /** The guardian's door/motion reports reached the gateway and none reached the cloud. */
+  "cloud-no-raw-activity"?: { device: string };
   "gateway-counter"?: { name: string; atLeast?: number; atMost?: number };
   "cloud-historical"?: { device: string; atLeast?: number };
 }
@@ -185,6 +187,7 @@ export const EXPECT_KINDS = [
   "not-sounded",
   "device-event",
   "cloud-telemetry-complete",
+  "cloud-no-raw-activity",
   "gateway-counter",
   "cloud-historical",
 ] as const;

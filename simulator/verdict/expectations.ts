@@ -111,7 +111,8 @@ function none(ctx: Ctx, a: Args, pred: (r: TraceRecord) => boolean, what: string
   };
 }
 
-const TELEMETRY_TYPES = new Set(["status", "charger-telemetry", "guardian-activity"]);
+/** Telemetry the gateway uplinks (guardian activity stays on the gateway: states go up instead). */
+const TELEMETRY_TYPES = new Set(["status", "charger-telemetry"]);
 
 function evaluateOne(ctx: Ctx, kind: string, a: Args): CaseResult {
   const dev = a.device as string | undefined;
@@ -291,6 +292,31 @@ function evaluateOne(ctx: Ctx, kind: string, a: Args): CaseResult {
         name: "",
         pass: okLo && okHi,
         detail: `gateway counter ${name} = ${v}, wanted ${range || "any"}`,
+      };
+    }
+    case "cloud-no-raw-activity": {
+      // Personal data stays minimal: the device's door/motion reports stay on the gateway.
+      const heard = ctx.recs.filter(
+        (r) =>
+          r.src === "link" &&
+          r.event === "to-gateway" &&
+          r.device === dev &&
+          r.intact === true &&
+          r.type === "guardian-activity",
+      ).length;
+      const leaked = ctx.recs.filter(
+        (r) =>
+          r.src === "cloud" &&
+          r.device === dev &&
+          (r.body as { type?: string } | undefined)?.type === "guardian-activity",
+      ).length;
+      return {
+        name: "",
+        pass: heard > 0 && leaked === 0,
+        detail:
+          heard === 0
+            ? `${dev} delivered no activity report to the gateway`
+            : `${leaked} of the ${heard} activity reports of ${dev} the gateway received reached the cloud`,
       };
     }
     case "cloud-historical": {
