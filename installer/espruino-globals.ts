@@ -21,11 +21,22 @@ export interface EspruinoSerialDevice {
   close(): void;
 }
 
+/**
+ * The toolchain's one Connection object (core/serial.js `class Connection`):
+ * its write queue, flow-control wait and delayed write loop. `cb` forwards
+ * received text; `writeLowLevel` writes through the current transport.
+ */
+export interface EspruinoConnection {
+  cb?: (data: string) => void;
+  writeLowLevel?: (data: string) => Promise<void>;
+}
+
 export interface EspruinoGlobal {
   Config: Record<string, unknown>;
   Core: {
     Serial: {
       devices: EspruinoSerialDevice[];
+      connection: EspruinoConnection;
       getPorts(cb: (ports: Array<{ path: string }>) => void): void;
       open(
         path: string,
@@ -40,11 +51,6 @@ export interface EspruinoGlobal {
       isSlowWrite(): boolean;
     };
     Utils: {
-      executeExpression(
-        expr: string,
-        cb: (result: string | undefined) => void,
-        options?: { minTimeout?: number; maxTimeout?: number },
-      ): void;
       parseRJSON(text: string): unknown;
     };
     CodeWriter: { writeToEspruino(code: string, cb: () => void): void };

@@ -18,16 +18,37 @@
  * - uploads under 512 bytes can hang unless throttled: SERIAL_THROTTLE_SEND=1
  *   for them;
  * - it logs everything with console.log: captured into `log` while a
- *   connection is open.
+ *   connection is open;
+ * - its write queue and write loop live in one Connection object for the
+ *   whole process, and a loop cut by a pulled cable resumes from its timers
+ *   (the 250 ms pause after each Storage.write line) after the board has been
+ *   plugged in again, taking items off the new connection's queue: each
+ *   connection gets a fresh Connection whose writes stop when it is replaced;
+ * - Utils.executeExpression swaps the one global receive listener and puts
+ *   its saved one back when its own timers fire, also after a cut: a late
+ *   one deafens the next connection. evaluate() reads answers from this
+ *   connection's own received text instead.
  */
 import { existsSync, realpathSync } from "node:fs";
 import { createRequire } from "node:module";
-import { type EspruinoGlobal, type EspruinoModule, espruinoGlobal } from "./espruino-globals.js";
+import {
+  type EspruinoConnection,
+  type EspruinoGlobal,
+  type EspruinoModule,
+  espruinoGlobal,
+} from "./espruino-globals.js";
 import { haitangSerialTransport, requestedPorts } from "./serial-transport.js";
 
 const SMALL_UPLOAD_BYTES = 512;
 
 let initialised: Promise<EspruinoGlobal> | undefined;
+/** The Connection the toolchain set up in init(): its receive forwarder and transport writer. */
+let original: EspruinoConnection | undefined;
+/** Counts opened connections; only the newest one's Connection may write. */
+let generation = 0;
+
+/** The markers Espruino prints around an evaluated answer (as the Web IDE's). */
+const ANSWER = /< <<([\s\S]*?)>> >/;
 
 /**
  * One toolchain log line as kept. The toolchain logs the code it sends, in
@@ -94,6 +115,7 @@ export function loadToolchain(log: string[] = []): Promise<EspruinoGlobal> {
 }
 
 function configure(E: EspruinoGlobal): EspruinoGlobal {
+  original = E.Core.Serial.connection;
   const devices = E.Core.Serial.devices;
   devices.splice(0, devices.length, haitangSerialTransport(E));
   Object.assign(E.Config, {
@@ -109,6 +131,26 @@ function configure(E: EspruinoGlobal): EspruinoGlobal {
     SERIAL_THROTTLE_SEND: 0,
   });
   return E;
+}
+
+/**
+ * Gives the toolchain a new Connection for the connection about to open.
+ * Writes of an older Connection (a loop resumed by a timer after its cable
+ * was pulled) go nowhere and never complete.
+ */
+function freshConnection(E: EspruinoGlobal): void {
+  const base = original;
+  if (!base?.writeLowLevel) throw new Error("the Espruino toolchain has no serial connection");
+  const mine = ++generation;
+  const Ctor = (base as { constructor: new () => EspruinoConnection }).constructor;
+  const fresh = new Ctor();
+  if (base.cb) fresh.cb = base.cb;
+  const write = base.writeLowLevel;
+  fresh.writeLowLevel = (data) =>
+    mine === generation && E.Core.Serial.isConnected()
+      ? write(data)
+      : new Promise<void>(() => undefined);
+  E.Core.Serial.connection = fresh;
 }
 
 export interface UploadProgress {
@@ -131,11 +173,16 @@ export interface ConnectOptions {
 
 /** One open connection to a board through the toolchain. */
 export class ToolchainConnection {
-  /** Everything the board printed since the connection opened (bounded). */
+  /** What the board printed since the connection opened: the last 100–200 KB of it. */
   private received = "";
+  /** Characters dropped from the front of `received` (marks stay absolute). */
+  private dropped = 0;
   private disconnectWaiters: Array<() => void> = [];
   private closed = false;
   private disconnectedFlag = false;
+  private primed = false;
+  /** Evaluations waiting for more output. */
+  private answerWaiters: Array<() => void> = [];
 
   private constructor(
     private readonly E: EspruinoGlobal,
@@ -152,6 +199,7 @@ export class ToolchainConnection {
     const restore = captureConsole(log);
     E.Config.BAUD_RATE = opts.baud ?? 9600;
     requestedPorts.add(port);
+    freshConnection(E);
     // Refresh its port table so a new path is found at once (else it retries every 500 ms).
     await new Promise<void>((resolve) => E.Core.Serial.getPorts(() => resolve()));
     const conn = new ToolchainConnection(E, port, log, restore);
@@ -170,7 +218,11 @@ export class ToolchainConnection {
     }
     E.Core.Serial.startListening((data) => {
       conn.received += String.fromCharCode(...new Uint8Array(data));
-      if (conn.received.length > 200_000) conn.received = conn.received.slice(-100_000);
+      if (conn.received.length > 200_000) {
+        conn.dropped += conn.received.length - 100_000;
+        conn.received = conn.received.slice(-100_000);
+      }
+      for (const w of conn.answerWaiters.splice(0)) w();
     });
     return conn;
   }
@@ -185,27 +237,44 @@ export class ToolchainConnection {
 
   /** Board output received so far; `from` is an earlier outputMark(). */
   output(from = 0): string {
-    return this.received.slice(from);
+    return this.received.slice(Math.max(0, from - this.dropped));
   }
 
   outputMark(): number {
-    return this.received.length;
+    return this.dropped + this.received.length;
   }
 
   /**
-   * Evaluates `expr` on the board (Utils.executeExpression: it finds a prompt,
-   * then prints JSON.stringify(expr) between markers) and parses the JSON.
+   * Evaluates `expr` on the board the way the Web IDE does (an echo-off line
+   * that prints JSON.stringify(expr) between `< <<` and `>> >`) and parses
+   * the JSON. The first evaluation on a connection sends a newline first, so
+   * a line left half-typed by an earlier cut is ended, not prefixed.
    */
   async evaluate(expr: string, timeoutMs = 6000): Promise<unknown> {
-    const text = await this.guard(
-      new Promise<string | undefined>((resolve) =>
-        this.E.Core.Utils.executeExpression(expr, resolve, { minTimeout: 2 }),
-      ),
+    const what = redactLogLine(`evaluate ${expr}`).slice(0, 120);
+    if (!this.primed) {
+      this.primed = true;
+      this.E.Core.Serial.write("\n", false);
+    }
+    const mark = this.outputMark();
+    this.E.Core.Serial.write(`\x10print("<","<<",JSON.stringify(${expr}),">>",">")\n`, false);
+    let settled = false;
+    const answer = await this.guard(
+      new Promise<string>((resolve) => {
+        const check = () => {
+          if (settled) return;
+          const m = ANSWER.exec(this.output(mark));
+          if (m) resolve(m[1] as string);
+          else this.answerWaiters.push(check);
+        };
+        check();
+      }),
       timeoutMs,
-      `no answer to ${expr}`,
-    );
-    if (text === undefined) throw new ToolchainTimeout(`no answer to ${expr}`);
-    const trimmed = text.trim();
+      `no answer to ${what}`,
+    ).finally(() => {
+      settled = true;
+    });
+    const trimmed = answer.trim();
     if (trimmed === "" || trimmed === "undefined") return undefined;
     try {
       return JSON.parse(trimmed);

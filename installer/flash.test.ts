@@ -191,7 +191,8 @@ describe("haitang flash: virtual board, Espruino toolchain, real gateway", () =>
 
     it("a port where no board answers", async () => {
       const board = await rig.addBoard({ answers: false });
-      const e = await failure(flashDevice(request("smoke", pico, board.consolePath), deps()));
+      const req = { ...request("smoke", pico, board.consolePath), boardAnswerTimeoutMs: 3000 };
+      const e = await failure(flashDevice(req, deps()));
       expectCode(e, "no-board");
     });
 
@@ -235,12 +236,16 @@ describe("haitang flash: virtual board, Espruino toolchain, real gateway", () =>
       expect(board.savedProgram()).toBeUndefined();
     });
 
-    it("an upload cut half-way (cable pulled)", async () => {
+    it("an upload cut half-way (cable pulled), then commissioned after replugging", async () => {
       const board = await rig.addBoard({ cutUploadAfterBytes: 6000 });
       const e = await failure(flashDevice(request("smoke", pico, board.consolePath), deps()));
       expectCode(e, "upload-cut");
       expect(board.state).toBe("unplugged");
       expect(board.savedProgram()).toBeUndefined();
+      await board.plugIn();
+      const { report } = await flashDevice(request("smoke", pico, board.consolePath), deps());
+      expect(report.status).toBe("commissioned");
+      registeredBefore.push(report.deviceId);
     });
 
     it("an upload cut half-way (board stops reading)", async () => {
