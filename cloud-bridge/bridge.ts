@@ -27,7 +27,7 @@ import { PeerWatch, parsePresence } from "./ingest/peer-watch.js";
 import { RejectLog } from "./ingest/reject-log.js";
 import { presencePayload, SharedSubscriber } from "./ingest/shared-subscriber.js";
 import { LiveConnection } from "./live/live-connection.js";
-import { applyLive, publicAlarm } from "./live/live-feed.js";
+import { applyLive, broadcastAlarm } from "./live/live-feed.js";
 import { LiveState } from "./live/live-state.js";
 import { MetricsRegistry } from "./metrics/registry.js";
 import { BatchingWriter } from "./storage/batching-writer.js";
@@ -151,11 +151,11 @@ export class CloudBridge {
           by,
           ...(comment !== undefined ? { comment } : {}),
         });
-        if (v) this.sse.broadcast(site, "alarm", publicAlarm(v));
+        if (v) broadcastAlarm(this.sse, v);
       },
       noteAlarm: (site, alarmId, entry) => {
         const v = this.live.noteAlarm(site, alarmId, entry);
-        if (v) this.sse.broadcast(site, "alarm", publicAlarm(v));
+        if (v) broadcastAlarm(this.sse, v);
       },
       audit: new AuditLog(config.commands.auditFile),
     };
@@ -339,6 +339,6 @@ export class CloudBridge {
     const { site, alarmId } = d as Delivery & { site?: string; alarmId?: string };
     if (!r.ok || !site || !alarmId) return;
     const v = this.live.noteAlarm(site, alarmId, { at, what: "notified", target: hook.name });
-    if (v) this.sse.broadcast(site, "alarm", publicAlarm(v));
+    if (v) broadcastAlarm(this.sse, v);
   }
 }

@@ -12,6 +12,7 @@ import type { ApiContext } from "./context.js";
 import { HttpError, numberParam, readJson, sendJson, timeParam } from "./http-util.js";
 import { portRoutes } from "./port-restore.js";
 import { isoWeekOf, isoWeekRange, weeklyReport } from "./report.js";
+import { mayReadResidents, redactResidentAlarm } from "./resident-access.js";
 
 export interface RouteArgs {
   ctx: ApiContext;
@@ -104,28 +105,31 @@ export const routes: Route[] = [
   {
     // Guardian residents: welfare state and times, and their open welfare/wandering alarms
     // with the escalation timeline (who was told, who answered). Site-scoped like every
-    // /api/sites/{site} route: a token of another site gets 403.
+    // /api/sites/{site} route (a token of another site gets 403), and only for roles of at
+    // least guardian.readRole (api/resident-access.ts).
     method: "GET",
     pattern: new RegExp(`^/api/sites/${SITE}/residents$`),
     role: "viewer",
-    handler: ({ ctx, res, params }) =>
+    handler: ({ ctx, res, params, who }) => {
+      if (!mayReadResidents(ctx.config, who)) throw new HttpError(403, "forbidden");
       sendJson(res, 200, {
         residents: ctx.live.residents(params.site!).map((r) => ({
           ...r,
           alarms: r.alarms.map(publicAlarm),
         })),
-      }),
+      });
+    },
   },
   {
     // Buildings view: building -> floors -> flats, detectors' states, interlink, residents.
     method: "GET",
     pattern: new RegExp(`^/api/sites/${SITE}/buildings$`),
     role: "viewer",
-    handler: ({ ctx, res, params }) => {
+    handler: ({ ctx, res, params, who }) => {
       const site = params.site!;
-      const residents = ctx.live
-        .residents(site)
-        .map((r) => ({ ...r, alarms: r.alarms.map(publicAlarm) }));
+      const residents = mayReadResidents(ctx.config, who)
+        ? ctx.live.residents(site).map((r) => ({ ...r, alarms: r.alarms.map(publicAlarm) }))
+        : [];
       sendJson(res, 200, {
         buildings: buildingsOf(
           ctx.live.devices(site, ctx.now()),
@@ -139,15 +143,16 @@ export const routes: Route[] = [
     method: "GET",
     pattern: new RegExp(`^/api/sites/${SITE}/alarms$`),
     role: "viewer",
-    handler: ({ ctx, res, params, url }) => {
+    handler: ({ ctx, res, params, url, who }) => {
       const filter: { active?: boolean; minSeverity?: Severity } = {};
       const active = boolParam(url, "active");
       if (active !== undefined) filter.active = active;
       const sev = severityParam(url);
       if (sev) filter.minSeverity = sev;
       const limit = numberParam(url, "limit", 200)!;
+      const alarms = ctx.live.alarms(params.site!, filter).slice(0, Math.max(0, limit));
       sendJson(res, 200, {
-        alarms: ctx.live.alarms(params.site!, filter).slice(0, Math.max(0, limit)),
+        alarms: mayReadResidents(ctx.config, who) ? alarms : alarms.map(redactResidentAlarm),
       });
     },
   },
@@ -155,10 +160,10 @@ export const routes: Route[] = [
     method: "GET",
     pattern: new RegExp(`^/api/sites/${SITE}/alarms/${ID}$`),
     role: "viewer",
-    handler: ({ ctx, res, params }) => {
+    handler: ({ ctx, res, params, who }) => {
       const a = ctx.live.alarm(params.site!, decodeURIComponent(params.id!));
       if (!a) throw new HttpError(404, "not found");
-      sendJson(res, 200, a);
+      sendJson(res, 200, mayReadResidents(ctx.config, who) ? a : redactResidentAlarm(a));
     },
   },
   {
@@ -297,7 +302,7 @@ export const routes: Route[] = [
       const all = TokenAuth.sitesOf(who, Object.keys(ctx.config.sites));
       const wanted = url.searchParams.get("site");
       if (wanted && !all.includes(wanted)) throw new HttpError(403, "forbidden");
-      ctx.sse.open(res, wanted ? [wanted] : all);
+      ctx.sse.open(res, wanted ? [wanted] : all, !mayReadResidents(ctx.config, who));
     },
   },
   ...portRoutes,

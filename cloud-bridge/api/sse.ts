@@ -11,7 +11,14 @@ import type { MetricsRegistry } from "../metrics/registry.js";
 interface Client {
   res: ServerResponse;
   sites: Set<string>;
+  /** May not read guardian residents' detail (api/resident-access.ts). */
+  restricted: boolean;
 }
+
+/** What a restricted client gets of an event: the same data, other data, or nothing. */
+export type RestrictedCopy = { same: true } | { data: unknown } | { skip: true };
+
+const SAME: RestrictedCopy = { same: true };
 
 const MAX_BUFFERED_BYTES = 1 << 20;
 
@@ -43,7 +50,7 @@ export class SseHub {
     this.heartbeat.unref();
   }
 
-  open(res: ServerResponse, sites: string[]): void {
+  open(res: ServerResponse, sites: string[], restricted = false): void {
     res.writeHead(200, {
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-store",
@@ -51,7 +58,7 @@ export class SseHub {
       "x-accel-buffering": "no",
     });
     res.write("retry: 2000\n\n");
-    const client: Client = { res, sites: new Set(sites) };
+    const client: Client = { res, sites: new Set(sites), restricted };
     this.clients.add(client);
     res.on("close", () => this.clients.delete(client));
     this.write(client, "hello", { sites });
@@ -61,11 +68,18 @@ export class SseHub {
     return this.clients.size;
   }
 
-  broadcast(site: string, event: string, data: unknown): void {
+  broadcast(site: string, event: string, data: unknown, restricted: RestrictedCopy = SAME): void {
     if (this.clients.size === 0) return;
     let text: string | undefined;
+    let other: string | undefined;
     for (const c of this.clients) {
       if (!c.sites.has(site)) continue;
+      if (c.restricted && !("same" in restricted)) {
+        if ("skip" in restricted) continue;
+        other ??= `event: ${event}\ndata: ${JSON.stringify(restricted.data)}\n\n`;
+        this.send(c, other);
+        continue;
+      }
       text ??= `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
       this.send(c, text);
     }

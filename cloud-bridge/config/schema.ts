@@ -229,5 +229,13 @@ export const bridgeConfigSchema = {
         lookbackHours: { type: "number", exclusiveMinimum: 0, default: 72 },
       },
     },
+    guardian: {
+      type: "object",
+      additionalProperties: false,
+      default: {},
+      properties: {
+        readRole: { enum: ["viewer", "operator", "admin"], default: "operator" },
+      },
+    },
   },
 } as const;

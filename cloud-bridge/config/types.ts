@@ -121,6 +121,12 @@ export interface EscalationConfig {
   levels: EscalationLevel[];
 }
 
+/** Guardian residents (elderly people living alone): who may read them. */
+export interface GuardianConfig {
+  /** The least role that reads a resident's detail (states, timelines, evidence). */
+  readRole: Role;
+}
+
 export interface BridgeConfig {
   instance?: string;
   mqtt: MqttConfig;
@@ -136,4 +142,5 @@ export interface BridgeConfig {
   /** auditFile: JSON lines of operator actions (port restores), kept across restarts. */
   commands: { timeoutMs: number; auditFile?: string };
   rebuild: { fromHistory: boolean; lookbackHours: number };
+  guardian: GuardianConfig;
 }

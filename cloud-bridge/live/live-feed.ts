@@ -1,4 +1,5 @@
 /** What the live subscription does with each decoded message: state, server-sent events, command answers. */
+import { redactResidentAlarm } from "../api/resident-access.js";
 import type { SseHub } from "../api/sse.js";
 import type { CommandClient } from "../commands/command-client.js";
 import type { Decoded } from "../ingest/decode.js";
@@ -9,6 +10,12 @@ import type { AlarmView } from "./views.js";
 export function publicAlarm(a: AlarmView): Omit<AlarmView, "seq"> {
   const { seq: _seq, ...rest } = a;
   return rest;
+}
+
+/** An alarm's server-sent event; tokens without resident access get guardian alarms redacted. */
+export function broadcastAlarm(sse: SseHub, v: AlarmView): void {
+  const a = publicAlarm(v);
+  sse.broadcast(v.site, "alarm", a, { data: redactResidentAlarm(a) });
 }
 
 export function applyLive(
@@ -32,7 +39,14 @@ export function applyLive(
     case "device": {
       const env = msg.envelope;
       live.applyEnvelope(env);
-      sse.broadcast(env.site, msg.topicKind === "telemetry" ? "telemetry" : "device-event", env);
+      // Raw guardian activity (sent only by older gateways) is resident detail.
+      const raw = env.body.type === "guardian-activity";
+      sse.broadcast(
+        env.site,
+        msg.topicKind === "telemetry" ? "telemetry" : "device-event",
+        env,
+        raw ? { skip: true } : undefined,
+      );
       return;
     }
     case "batch":
@@ -40,12 +54,12 @@ export function applyLive(
       return;
     case "alarm": {
       const v = live.applyAlarm(msg.alarm);
-      if (v) sse.broadcast(v.site, "alarm", publicAlarm(v));
+      if (v) broadcastAlarm(sse, v);
       return;
     }
     case "resident": {
       const v = live.applyResident(msg.resident);
-      if (v) sse.broadcast(msg.resident.site, "resident", v);
+      if (v) sse.broadcast(msg.resident.site, "resident", v, { skip: true });
       return;
     }
     case "response":

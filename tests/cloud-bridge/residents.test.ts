@@ -2,7 +2,9 @@
  * Guardian residents in the cloud: the gateway's resident states (states and
  * times only) reach the bridge over a real Mosquitto and are served per site,
  * most urgent first, with the welfare alarm's escalation timeline (who was
- * told, who answered); a token of another site sees nothing of them.
+ * told, who answered); a token of another site sees nothing of them, and a
+ * token of the site below guardian.readRole (a viewer) gets 403 and guardian
+ * alarms without their evidence and timeline.
  */
 import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -144,7 +146,7 @@ afterAll(async () => {
 
 describe("guardian residents in the cloud", () => {
   it("lists a site's residents most urgent first, with state and since when", async () => {
-    const r = await api(port, `/api/sites/${SITE_A}/residents`, VIEWER_A);
+    const r = await api(port, `/api/sites/${SITE_A}/residents`, TOKEN_A);
     expect(r.status).toBe(200);
     const b = r.body as unknown as ResidentsBody;
     expect(b.residents.map((x) => [x.deviceId, x.state, x.since, x.location])).toEqual([
@@ -171,6 +173,88 @@ describe("guardian residents in the cloud", () => {
     const b = (await api(port, `/api/sites/${SITE_B}/residents`, TOKEN_B))
       .body as unknown as ResidentsBody;
     expect(b.residents.map((x) => [x.deviceId, x.state])).toEqual([["0000d999", "away"]]);
+  });
+
+  it("keeps a resident's detail from the site's tokens below guardian.readRole", async () => {
+    expect((await api(port, `/api/sites/${SITE_A}/residents`, VIEWER_A)).status).toBe(403);
+    const buildings = await api(port, `/api/sites/${SITE_A}/buildings`, VIEWER_A);
+    expect(buildings.status).toBe(200);
+    expect(JSON.stringify(buildings.body)).not.toContain("0000d902");
+    // The viewer still counts the welfare alarm, without learning about the person.
+    const list = (await api(port, `/api/sites/${SITE_A}/alarms`, VIEWER_A)).body as unknown as {
+      alarms: Array<Record<string, unknown>>;
+    };
+    const w = list.alarms.find((a) => a.alarmId === "gw-a1-w1")!;
+    expect(w).toMatchObject({ kind: "welfare", active: true, acknowledged: true, timeline: [] });
+    expect(w).not.toHaveProperty("evidence");
+    expect(w).not.toHaveProperty("acknowledgedBy");
+    const one = await api(port, `/api/sites/${SITE_A}/alarms/gw-a1-w1`, VIEWER_A);
+    expect(one.body).not.toHaveProperty("evidence");
+    // An operator of the site reads all of it.
+    const full = await api(port, `/api/sites/${SITE_A}/alarms/gw-a1-w1`, TOKEN_A);
+    expect(full.body).toMatchObject({ acknowledgedBy: "grid-worker:wang" });
+    expect(String((full.body as { evidence?: string }).evidence)).toContain("no door or motion");
+  });
+
+  it("sends resident events only to stream clients that may read them", async () => {
+    const listen = async (token: string) => {
+      const ac = new AbortController();
+      const res = await fetch(
+        `http://127.0.0.1:${port}/api/stream?site=${SITE_A}&access_token=${token}`,
+        { signal: ac.signal },
+      );
+      let text = "";
+      const reader = res.body!.getReader();
+      const pump = (async () => {
+        for (;;) {
+          const { value, done } = await reader
+            .read()
+            .catch(() => ({ value: undefined, done: true }));
+          if (done) return;
+          text += new TextDecoder().decode(value);
+        }
+      })();
+      const close = () => {
+        ac.abort();
+        return pump;
+      };
+      return { text: () => text, close };
+    };
+    const op = await listen(TOKEN_A);
+    const viewer = await listen(VIEWER_A);
+    await waitFor(
+      () => (op.text().includes("hello") && viewer.text().includes("hello") ? true : undefined),
+      "both streams open",
+    );
+    await publishResident(resident(SITE_A, "gw-a1", "0000d903", "overdue", Date.now()));
+    const { port: _noPort, ...w3 } = alarm({
+      site: SITE_A,
+      gateway: "gw-a1",
+      alarmId: "gw-a1-w3",
+      kind: "welfare",
+      severity: "major",
+      deviceId: "0000d903",
+      rule: "welfare",
+      evidence: "no door or motion activity (b9/903) for 3.0 h inside the day window",
+      raisedAt: Date.now(),
+      seq: nextSeq(),
+      ts: Date.now(),
+    });
+    await publishAlarm(gw, w3);
+    await waitFor(
+      () =>
+        op.text().includes("event: resident") &&
+        op.text().includes("gw-a1-w3") &&
+        viewer.text().includes("gw-a1-w3")
+          ? true
+          : undefined,
+      "the resident and the alarm on the streams",
+    );
+    expect(op.text()).toContain("b9/903) for 3.0 h");
+    expect(viewer.text()).not.toContain("event: resident");
+    expect(viewer.text()).not.toContain('0000d903","state');
+    expect(viewer.text()).not.toContain("no door or motion");
+    await Promise.all([op.close(), viewer.close()]);
   });
 
   it("rejects a resident message for another site's topic, and counts it", async () => {
