@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { placeText } from "./place.js";
-import { portLabel, shedPortLabel } from "./port-label.js";
+import { portLabel, portNumbers, portNumbersText } from "./port-label.js";
 
 describe("placeText", () => {
   it("names building, shed and place once each", () => {
@@ -18,7 +18,9 @@ describe("placeText", () => {
 describe("port labels", () => {
   it("number a charger's ports from 1, with the charger's shed position when there are several", () => {
     expect(portLabel(0)).toBe("port 1");
-    expect(shedPortLabel(0, 1, 3)).toBe("charger 2 port 1");
-    expect(shedPortLabel(4, 0, 1)).toBe("port 5");
+    expect(portNumbers(0, "c2", ["c3", "c1", "c2"])).toEqual({ charger: 2, port: 1 });
+    expect(portNumbersText(portNumbers(0, "c2", ["c3", "c1", "c2"]))).toBe("charger 2 port 1");
+    expect(portNumbers(4, "c1", ["c1", "c1"])).toEqual({ port: 5 });
+    expect(portNumbersText(portNumbers(4))).toBe("port 5");
   });
 });

@@ -64,7 +64,7 @@ describe("verdicts that can fail", () => {
     expect(r.error).toBeUndefined();
     expect(scenarioPassed(r)).toBe(false);
     expect(r.cases.map((c) => c.pass)).toEqual([true, false, false, true]);
-    expect(r.cases[1]!.detail).toContain("no over-temp cut of port 0");
+    expect(r.cases[1]!.detail).toContain("no over-temp cut of port 1");
     expect(r.cases[2]!.detail).toContain("port-overload alarm");
     const xml = junitXml([r]);
     expect(xml).toContain('failures="2"');

@@ -11,6 +11,8 @@ const port: PortView = {
   port: 9,
   deviceId: "00c4a002",
   devicePort: 1,
+  portNo: 2,
+  chargerNo: 2,
   powerW: 0,
   energyWh: 0,
   state: "cut-overload",

@@ -5,6 +5,7 @@
  */
 import type { HistoryStore } from "../history/history-store.js";
 import type { LiveState } from "../live/live-state.js";
+import { type ReportPort, reportPorts } from "./report-ports.js";
 
 const DAY_MS = 86_400_000;
 
@@ -49,6 +50,8 @@ export interface WeeklyReport {
   alarmsByKind: Record<string, number>;
   devicesOffline: Array<{ deviceId: string; lastSeen?: number; lostAlarms: number }>;
   lowBatteries: Array<{ deviceId: string; batteryMv?: number; lowBatteryAlarms: number }>;
+  /** Ports cut or overloaded this week, named as people read them (report-ports.ts). */
+  ports: ReportPort[];
 }
 
 export async function weeklyReport(
@@ -62,10 +65,11 @@ export async function weeklyReport(
   const { from } = range;
   // A week still running ends now.
   const to = Math.min(range.to, opts.now);
-  const [raised, cuts, minBattery] = await Promise.all([
-    history.count(site, "alarm", { transition: "raised" }, ["kind", "device"], from, to),
-    history.count(site, "charger_event", { event: "cut" }, ["reason"], from, to),
+  const [raised, cuts, minBattery, peaks] = await Promise.all([
+    history.count(site, "alarm", { transition: "raised" }, ["kind", "device", "port"], from, to),
+    history.count(site, "charger_event", { event: "cut" }, ["reason", "device", "port"], from, to),
     history.min(site, "uplink", "battery_mv", ["device"], from, to),
+    history.max(site, "charger_port", "power_w", ["device", "port"], from, to),
   ]);
   const alarmsByKind: Record<string, number> = {};
   const lost = new Map<string, number>();
@@ -130,5 +134,11 @@ export async function weeklyReport(
     alarmsByKind,
     devicesOffline,
     lowBatteries,
+    ports: reportPorts(
+      cuts,
+      raised.filter((r) => r.labels.kind === "port-overload"),
+      peaks,
+      live.sheds(site),
+    ),
   };
 }

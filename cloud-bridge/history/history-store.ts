@@ -118,6 +118,15 @@ export interface HistoryStore {
     from: number,
     to: number,
   ): Promise<LabelledValue[]>;
+  /** Largest value of a field in [from, to] per group. */
+  max(
+    site: string,
+    measurement: string,
+    field: string,
+    by: string[],
+    from: number,
+    to: number,
+  ): Promise<LabelledValue[]>;
   /** Devices seen since `now - lookbackMs`, with site, for the live state. */
   recentDevices(
     lookbackMs: number,

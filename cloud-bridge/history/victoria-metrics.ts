@@ -174,7 +174,30 @@ export class VictoriaMetricsHistory implements HistoryStore {
     return result.map((r) => ({ labels: r.metric, value: Number(r.value[1]) }));
   }
 
-  async min(
+  min(
+    site: string,
+    measurement: string,
+    field: string,
+    by: string[],
+    from: number,
+    to: number,
+  ): Promise<LabelledValue[]> {
+    return this.extreme("min", site, measurement, field, by, from, to);
+  }
+
+  max(
+    site: string,
+    measurement: string,
+    field: string,
+    by: string[],
+    from: number,
+    to: number,
+  ): Promise<LabelledValue[]> {
+    return this.extreme("max", site, measurement, field, by, from, to);
+  }
+
+  private async extreme(
+    fn: "min" | "max",
     site: string,
     measurement: string,
     field: string,
@@ -183,7 +206,7 @@ export class VictoriaMetricsHistory implements HistoryStore {
     to: number,
   ): Promise<LabelledValue[]> {
     const windowS = Math.max(1, Math.ceil((to - from) / 1000));
-    const query = `min ${byClause(by)} (min_over_time(${selector(`${measurement}_${field}`, { site })}[${windowS}s]))`;
+    const query = `${fn} ${byClause(by)} (${fn}_over_time(${selector(`${measurement}_${field}`, { site })}[${windowS}s]))`;
     const result = await this.instant(query, to);
     return result.map((r) => ({ labels: r.metric, value: Number(r.value[1]) }));
   }

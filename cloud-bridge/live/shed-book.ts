@@ -4,6 +4,7 @@
  * none, so a charger without placement is a shed of its own). A charger whose
  * shed changes moves; a shed left without chargers disappears.
  */
+import { portNumbers } from "../../common/port-label.js";
 import type { ChargerTelemetryMsg } from "../../protocol/messages.js";
 import type { UplinkEnvelope } from "../../protocol/uplink.js";
 import { portStateName } from "../storage/code-names.js";
@@ -12,7 +13,7 @@ import type { ChargerView, PortView, ShedView } from "./views.js";
 interface ChargerState {
   view: ChargerView;
   building?: string;
-  ports: Omit<PortView, "port">[];
+  ports: Omit<PortView, "port" | "portNo" | "chargerNo">[];
 }
 
 /** The shed a charger's telemetry belongs to. */
@@ -96,11 +97,20 @@ function compose(shed: string, chargers: Map<string, ChargerState>): ShedView {
   let total = 0;
   let tempC = Number.NEGATIVE_INFINITY;
   const ports: PortView[] = [];
+  const ids = list.map((c) => c.view.deviceId);
   for (const c of list) {
     if (c.view.ts > newest.ts) newest = c.view;
     total += c.view.totalPowerW;
     tempC = Math.max(tempC, c.view.tempC);
-    for (const p of c.ports) ports.push({ port: ports.length, ...p });
+    for (const p of c.ports) {
+      const n = portNumbers(p.devicePort, p.deviceId, ids);
+      ports.push({
+        port: ports.length,
+        ...p,
+        portNo: n.port,
+        ...(n.charger === undefined ? {} : { chargerNo: n.charger }),
+      });
+    }
   }
   const view: ShedView = {
     shed,

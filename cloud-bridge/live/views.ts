@@ -40,6 +40,9 @@ export interface PortView {
   /** The charger this port belongs to and its index on that charger. */
   deviceId: string;
   devicePort: number;
+  /** The numbers people read (common/port-label.ts): port from 1; the charger's position from 1 when the shed has several. */
+  portNo: number;
+  chargerNo?: number;
   powerW: number;
   energyWh: number;
   state: string;

@@ -7,6 +7,7 @@
  * (as a scenario's timeline does) and is undone after a while; the firmware
  * and the gateway do the rest.
  */
+import { portLabel } from "../../common/port-label.js";
 import type { ChargerModel } from "../devices/charger-model.js";
 import type { DeviceModel } from "../devices/pins.js";
 import type { SmokeModel } from "../devices/smoke-model.js";
@@ -116,7 +117,10 @@ export function runIncident(h: IncidentHost, kind: IncidentKind): boolean {
           ? { port, load: "heater", powerW: 900 + h.rng.int(150) }
           : { port, load: "short" };
     h.act(dev, "plug", args);
-    report(dev, `port ${port}: ${kind === "short" ? "short circuit" : `${args.powerW} W ${kind}`}`);
+    report(
+      dev,
+      `${portLabel(port)}: ${kind === "short" ? "short circuit" : `${args.powerW} W ${kind}`}`,
+    );
     h.at(now + hold, () => {
       h.act(dev, "unplug", { port });
       h.onEvent({
@@ -124,7 +128,7 @@ export function runIncident(h: IncidentHost, kind: IncidentKind): boolean {
         incident: "undo",
         device: dev.name,
         location: dev.location,
-        detail: `port ${port}: ${kind} unplugged`,
+        detail: `${portLabel(port)}: ${kind} unplugged`,
       });
     });
     return true;
@@ -164,7 +168,7 @@ export function chargingChurn(h: IncidentHost, share = 0.5): void {
           incident: "charging",
           device: dev.name,
           location: dev.location,
-          detail: `port ${port}: ${lead ? "lead-acid" : "lithium"} pack plugged in`,
+          detail: `${portLabel(port)}: ${lead ? "lead-acid" : "lithium"} pack plugged in`,
         });
       }
     });

@@ -5,6 +5,7 @@
  * fleet, so a gateway's site file written once keeps matching). Each device
  * carries its build configuration with the fleet's normal reporting rates.
  */
+import { placeText } from "../../common/place.js";
 import type { DeviceConfig, DeviceKind } from "../../firmware/device-config.js";
 import { deviceIdHex } from "../../protocol/uplink.js";
 import { deriveDeviceId, deriveKeyHex, deviceConfigFor } from "../devices/device-config-for.js";
@@ -48,8 +49,10 @@ export interface FleetDevice {
   building?: string;
   flat?: string;
   shed?: string;
-  /** Placement text for the gateway: "b1/101" or the shed id. */
+  /** The place within the building or shed, for the gateway: the flat ("101") or "charger-2". */
   location: string;
+  /** The whole placement as people read it ("b1/101", "s1/charger-2"; common/place.ts). */
+  where: string;
   heartbeatS: number;
   /** Battery devices that listen only after their uplinks. */
   sleepy: boolean;
@@ -149,6 +152,7 @@ export function planFleet(opts: PlanOptions): FleetPlan {
       kind,
       key,
       location: where.location ?? name,
+      where: placeText({ ...where, location: where.location ?? name }) ?? name,
       heartbeatS: config.heartbeatS,
       sleepy: config.listenWindowMs > 0,
       config,
@@ -158,7 +162,7 @@ export function planFleet(opts: PlanOptions): FleetPlan {
   const flatAt = (i: number) => {
     const b = buildings[Math.floor(i / flatsPer)]!;
     const flat = b.flats[i % flatsPer]!;
-    return { building: b.id, flat, location: `${b.id}/${flat}` };
+    return { building: b.id, flat, location: flat };
   };
   for (let i = 0; i < smoke; i++) {
     const at = flatAt(i);
@@ -172,7 +176,7 @@ export function planFleet(opts: PlanOptions): FleetPlan {
   for (let c = 0; c < charger; c++) {
     const shed = sheds[Math.floor(c / perShed)]!;
     const n = (c % perShed) + 1;
-    const where: Partial<FleetDevice> = { shed: shed.id, location: `${shed.id}/charger-${n}` };
+    const where: Partial<FleetDevice> = { shed: shed.id, location: `charger-${n}` };
     if (shed.building) where.building = shed.building;
     add(`chg-${shed.id}-${n}`, "charger", where);
   }

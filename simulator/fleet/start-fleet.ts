@@ -142,7 +142,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       },
     });
     devices.set(p.deviceId, dev);
-    const target: IncidentDevice = { name: p.name, kind: p.kind, location: p.location, model };
+    const target: IncidentDevice = { name: p.name, kind: p.kind, location: p.where, model };
     meta.set(dev, target);
     byTarget.set(target, dev);
   }

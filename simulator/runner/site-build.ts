@@ -107,7 +107,9 @@ export function siteConfigFor(
         heartbeatS: Math.max(10, d.config.heartbeatS),
         sleepy: d.config.listenWindowMs > 0,
         board: d.board,
-        location: d.spec.flat ?? d.spec.shed ?? d.name,
+        // Each part once: building and shed have their own keys; the place within them is the flat
+        // ("b1/101" → building b1, location 101) or the device's name (common/place.ts joins them).
+        location: d.spec.flat?.split("/").slice(1).join("/") || d.name,
       };
       if (d.building) out.building = d.building;
       if (d.spec.shed) out.shed = d.spec.shed;

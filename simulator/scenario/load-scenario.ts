@@ -220,7 +220,7 @@ function checkReferences(sc: ScenarioFile, add: Add): void {
     const d = devices.get(deviceName);
     const ports = d?.thresholds?.ports ?? 4;
     if (d && typeof port === "number" && port >= ports)
-      add(path, `port ${port} but '${deviceName}' has ${ports} ports`);
+      add(path, `port index ${port} (from 0) but '${deviceName}' has ${ports} ports`);
   }
 
   sc.expect.forEach((item, i) => {

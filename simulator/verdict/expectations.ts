@@ -5,6 +5,7 @@
  * it is a "no ..." one.
  */
 
+import { portLabel } from "../../common/port-label.js";
 import type { CaseResult } from "../report/junit.js";
 import type { TraceRecord } from "../report/trace.js";
 import { formatDurationMs, parseDurationMs } from "../scenario/duration.js";
@@ -73,7 +74,7 @@ function alarms(
 }
 
 function who(a: Args): string {
-  return `${String(a.kind ?? "")}${a.device ? ` on ${String(a.device)}` : ""}${a.port !== undefined ? ` port ${String(a.port)}` : ""}`.trim();
+  return `${String(a.kind ?? "")}${a.device ? ` on ${String(a.device)}` : ""}${typeof a.port === "number" ? ` ${portLabel(a.port)}` : ""}`.trim();
 }
 
 /** First record in [start, end] matching; a verdict string either way. */
@@ -201,7 +202,7 @@ function evaluateOne(ctx: Ctx, kind: string, a: Args): CaseResult {
         ctx,
         a,
         (r) => isCut(r, dev, a),
-        `${String(a.reason)} cut${a.port !== undefined ? ` of port ${String(a.port)}` : ""} reported by ${dev}`,
+        `${String(a.reason)} cut${typeof a.port === "number" ? ` of ${portLabel(a.port)}` : ""} reported by ${dev}`,
       );
     case "no-cut":
       return none(

@@ -196,7 +196,9 @@ describe("property firm dashboard (cloud bridge)", () => {
       const body = (await res.json()) as { series: Array<{ points: unknown[] }> };
       return (body.series[0]?.points.length ?? 0) > 0 ? true : undefined;
     }, "port history in VictoriaMetrics");
-    await page.goto(`${stack.baseUrl}/#/history/hz-garden/${SHED}?port=2&range=6h`);
+    await page.goto(
+      `${stack.baseUrl}/#/history/hz-garden/${SHED}?device=${CHARGER_ID}&port=2&range=6h`,
+    );
     const chart = page.locator("svg.chart");
     await chart.waitFor();
     expect(await chart.locator("path.line, circle.dot").count()).toBeGreaterThan(0);

@@ -288,6 +288,7 @@ describe("fleet API views", () => {
       port: 2,
       deviceId: "0000c0de",
       devicePort: 2,
+      portNo: 3,
       powerW: 1050,
       energyWh: 105,
       state: "charging",

@@ -133,12 +133,14 @@ describe("sheds by placement", () => {
       "0000c0d2",
     ]);
     const ports = r.body.ports as Array<Record<string, unknown>>;
-    expect(ports.map((p) => [p.port, p.deviceId, p.devicePort, p.powerW])).toEqual([
-      [0, "0000c0d1", 0, 100],
-      [1, "0000c0d1", 1, 0],
-      [2, "0000c0d1", 2, 1000],
-      [3, "0000c0d2", 0, 300],
-      [4, "0000c0d2", 1, 700],
+    expect(
+      ports.map((p) => [p.port, p.deviceId, p.devicePort, p.chargerNo, p.portNo, p.powerW]),
+    ).toEqual([
+      [0, "0000c0d1", 0, 1, 1, 100],
+      [1, "0000c0d1", 1, 1, 2, 0],
+      [2, "0000c0d1", 2, 1, 3, 1000],
+      [3, "0000c0d2", 0, 2, 1, 300],
+      [4, "0000c0d2", 1, 2, 2, 700],
     ]);
   });
 
@@ -156,6 +158,9 @@ describe("sheds by placement", () => {
     ]);
     const alone = await api(port, `/api/sites/${SITE_A}/sheds/0000c0d9`, VIEWER_A);
     expect(alone.body).toMatchObject({ shed: "0000c0d9", totalPowerW: 50 });
+    // One charger: people read "port 1", no charger number.
+    expect((alone.body.ports as Array<Record<string, unknown>>)[0]).toMatchObject({ portNo: 1 });
+    expect((alone.body.ports as Array<Record<string, unknown>>)[0]?.chargerNo).toBeUndefined();
     expect((alone.body.limits as Record<string, unknown>).shedLimitW).toBe(8700);
     expect(alone.body.name).toBeUndefined();
   });

@@ -191,5 +191,18 @@ export async function getWeeklyReport(site, week) {
       deviceId: str(obj(d).deviceId),
       batteryMv: num(obj(d).batteryMv),
     })),
+    ports: arr(r.ports).map((raw) => {
+      const p = obj(raw);
+      return {
+        deviceId: str(p.deviceId),
+        shed: optStr(p.shed),
+        chargerNo: optNum(p.chargerNo),
+        portNo: num(p.portNo),
+        where: str(p.where),
+        cuts: num(p.cuts),
+        overloadAlarms: num(p.overloadAlarms),
+        peakW: optNum(p.peakW),
+      };
+    }),
   };
 }

@@ -3,6 +3,7 @@
  * (cloud-bridge/README.md documents the JSON), so views never read raw responses.
  */
 import { arr, num, obj, optNum, optStr, str } from "./narrow.js";
+import { numberPorts } from "./port-label.js";
 
 /** @typedef {import("../../../protocol/uplink.js").Severity} Severity */
 /** @typedef {import("../../../protocol/uplink.js").AlarmTransition} AlarmTransition */
@@ -16,9 +17,10 @@ import { arr, num, obj, optNum, optStr, str } from "./narrow.js";
  * }} SiteSummary
  * @typedef {{ gateway: string, online: boolean, lastSeen: number | undefined, version: string | undefined }} GatewayInfo
  * @typedef {{
- *   port: number, deviceId: string, devicePort: number,
+ *   port: number, deviceId: string, devicePort: number, chargerNo: number | undefined, portNo: number,
  *   powerW: number, limitW: number, state: number, relayOn: boolean, energyWh: number | undefined,
- * }} PortLive `port` numbers the shed's ports on across its chargers; deviceId/devicePort name the charger's own port
+ * }} PortLive `port` is the port's place in the shed's list; deviceId/devicePort (from 0) name the
+ * charger's own port for the API; chargerNo/portNo (from 1) are what people read (port-label.js)
  * @typedef {{ deviceId: string, ts: number | undefined, tempC: number | undefined }} ChargerLive
  * @typedef {{
  *   site: string, gateway: string, shed: string, name: string | undefined,
@@ -46,7 +48,12 @@ import { arr, num, obj, optNum, optStr, str } from "./narrow.js";
  *   illegalLoad: number, fireAlarms: number, alarmsByKind: Count[],
  *   devicesOffline: Array<{ deviceId: string, lastSeen: number | undefined }>,
  *   lowBatteries: Array<{ deviceId: string, batteryMv: number }>,
+ *   ports: ReportPort[],
  * }} WeeklyReport
+ * @typedef {{
+ *   deviceId: string, shed: string | undefined, chargerNo: number | undefined, portNo: number,
+ *   where: string, cuts: number, overloadAlarms: number, peakW: number | undefined,
+ * }} ReportPort a port cut or overloaded in the week; `where` is the bridge's English name of it
  */
 
 /** Defaults from HAZARDS.md, used only when the server does not send a limit. */
@@ -147,19 +154,21 @@ export function toShed(raw, ctx) {
   const limits = obj(r.limits);
   const portLimitW = num(limits.portLimitW, ctx.portLimitW ?? DEFAULT_PORT_LIMIT_W);
   const shed = str(r.shed ?? r.deviceId);
-  const ports = arr(r.ports).map((raw, i) => {
-    const p = obj(raw);
-    return {
-      port: num(p.port, i),
-      deviceId: str(p.deviceId ?? r.deviceId, shed),
-      devicePort: num(p.devicePort, num(p.port, i)),
-      powerW: num(p.powerW),
-      limitW: portLimitW,
-      state: portStateCode(p),
-      relayOn: p.relayOn === true,
-      energyWh: optNum(p.energyWh),
-    };
-  });
+  const ports = numberPorts(
+    arr(r.ports).map((raw, i) => {
+      const p = obj(raw);
+      return {
+        port: num(p.port, i),
+        deviceId: str(p.deviceId ?? r.deviceId, shed),
+        devicePort: num(p.devicePort, num(p.port, i)),
+        powerW: num(p.powerW),
+        limitW: portLimitW,
+        state: portStateCode(p),
+        relayOn: p.relayOn === true,
+        energyWh: optNum(p.energyWh),
+      };
+    }),
+  );
   const tempDeciC = optNum(r.tempDeciC);
   const tempC = optNum(r.tempC) ?? (tempDeciC === undefined ? undefined : tempDeciC / 10);
   const chargers = Array.isArray(r.chargers)

@@ -7,6 +7,7 @@
  */
 import { toShed } from "./models.js";
 import { obj } from "./narrow.js";
+import { numberPorts } from "./port-label.js";
 
 /** @typedef {import("./models.js").ShedLive} ShedLive */
 /** @typedef {import("./models.js").PortLive} PortLive */
@@ -38,9 +39,11 @@ export function applyTelemetry(shed, data) {
     },
   );
   /** @type {PortLive[]} */
-  const ports = [...shed.ports.filter((p) => p.deviceId !== deviceId), ...one.ports]
-    .sort((a, b) => a.deviceId.localeCompare(b.deviceId) || a.devicePort - b.devicePort)
-    .map((p, i) => ({ ...p, port: i }));
+  const ports = numberPorts(
+    [...shed.ports.filter((p) => p.deviceId !== deviceId), ...one.ports]
+      .sort((a, b) => a.deviceId.localeCompare(b.deviceId) || a.devicePort - b.devicePort)
+      .map((p, i) => ({ ...p, port: i })),
+  );
   const chargers = [...shed.chargers.filter((c) => c.deviceId !== deviceId), ...one.chargers].sort(
     (a, b) => a.deviceId.localeCompare(b.deviceId),
   );

@@ -69,6 +69,16 @@ export function portStateClass(state) {
   return "cut";
 }
 
+/**
+ * A port as people read it, in the page's language: "Charger 2 · port 1" or "Port 1" (port-label.js).
+ * @param {{ chargerNo: number | undefined, portNo: number }} p
+ */
+export function portName(p) {
+  return p.chargerNo === undefined
+    ? t("port.name", { n: p.portNo })
+    : t("port.nameOfCharger", { c: p.chargerNo, n: p.portNo });
+}
+
 /** Where an alarm happened, in words. @param {Alarm} a */
 export function alarmWhere(a) {
   const parts = [a.site];

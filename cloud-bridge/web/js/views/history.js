@@ -1,14 +1,16 @@
 /**
  * A shed's or one port's power over the last hours or days, drawn as an SVG
- * chart. `port` is the shed's port number (shed view); it is read from that
- * port's charger. The whole shed is summed by the bridge per instant, then peaked per step.
+ * chart. One port is named in the URL by its charger and the charger's port
+ * index from 0 (`?device=c4a00001&port=0`, as the API takes it) and shown to
+ * people numbered from 1 (port-label.js). The whole shed is summed by the
+ * bridge per instant, then peaked per step.
  */
 import { getHistory, getShed } from "../api.js";
 import { lineChart } from "../chart.js";
 import { h, replace } from "../dom.js";
 import { formatDateTime, formatPower, formatTime } from "../format.js";
 import { t } from "../i18n.js";
-import { shedTitle, showError, showLoading } from "./common.js";
+import { portName, shedTitle, showError, showLoading } from "./common.js";
 
 const RANGES_MS = { "6h": 6 * 3_600_000, "24h": 24 * 3_600_000, "7d": 7 * 86_400_000 };
 
@@ -16,8 +18,13 @@ const RANGES_MS = { "6h": 6 * 3_600_000, "24h": 24 * 3_600_000, "7d": 7 * 86_400
 export function historyView(root, ctx) {
   const site = ctx.params[0] ?? "";
   const shedId = ctx.params[1] ?? "";
-  const portText = ctx.query.get("port");
-  const port = portText === null || portText === "" ? undefined : Number(portText);
+  const deviceText = ctx.query.get("device") ?? "";
+  const portText = ctx.query.get("port") ?? "";
+  /** The chosen port as "device/index", or undefined for the whole shed. */
+  const port =
+    deviceText === "" || portText === "" ? undefined : `${deviceText}/${Number(portText)}`;
+  /** @param {{ deviceId: string, devicePort: number }} p */
+  const keyOf = (p) => `${p.deviceId}/${p.devicePort}`;
   const rangeText = ctx.query.get("range") ?? "";
   const rangeKey = /** @type {keyof typeof RANGES_MS} */ (
     rangeText in RANGES_MS ? rangeText : "6h"
@@ -42,19 +49,23 @@ export function historyView(root, ctx) {
     chartBox,
   );
   let stopped = false;
-  /** @param {number | undefined} p @param {string} r */
-  const link = (p, r) =>
-    `#/history/${encodeURIComponent(site)}/${encodeURIComponent(shedId)}?${new URLSearchParams({
-      ...(p === undefined ? {} : { port: String(p) }),
-      range: r,
-    })}`;
+  /** @param {string | undefined} key "device/index" @param {string} r */
+  const link = (key, r) => {
+    const cut = key === undefined ? -1 : key.lastIndexOf("/");
+    return `#/history/${encodeURIComponent(site)}/${encodeURIComponent(shedId)}?${new URLSearchParams(
+      {
+        ...(key === undefined ? {} : { device: key.slice(0, cut), port: key.slice(cut + 1) }),
+        range: r,
+      },
+    )}`;
+  };
 
   const load = async () => {
     try {
       const to = Date.now();
       const from = to - RANGES_MS[rangeKey];
       const shed = await getShed(site, shedId);
-      const one = port === undefined ? undefined : shed.ports.find((p) => p.port === port);
+      const one = port === undefined ? undefined : shed.ports.find((p) => keyOf(p) === port);
       const points = one
         ? await getHistory({ site, deviceId: one.deviceId, port: one.devicePort, from, to })
         : await getHistory({ site, shed: shed.shed, from, to });
@@ -64,15 +75,13 @@ export function historyView(root, ctx) {
         {
           "aria-label": t("history.title"),
           onchange: (e) =>
-            ctx.navigate(link(portOf(/** @type {HTMLSelectElement} */ (e.target).value), rangeKey)),
+            ctx.navigate(
+              link(/** @type {HTMLSelectElement} */ (e.target).value || undefined, rangeKey),
+            ),
         },
         h("option", { value: "", selected: port === undefined }, t("history.shed")),
         shed.ports.map((p) =>
-          h(
-            "option",
-            { value: p.port, selected: p.port === port },
-            t("history.port", { n: p.port + 1 }),
-          ),
+          h("option", { value: keyOf(p), selected: keyOf(p) === port }, portName(p)),
         ),
       );
       replace(
@@ -90,8 +99,7 @@ export function historyView(root, ctx) {
           ),
         ),
       );
-      const limit =
-        port === undefined ? shed.shedLimitW : shed.ports.find((p) => p.port === port)?.limitW;
+      const limit = one === undefined ? shed.shedLimitW : one.limitW;
       const peak = points.reduce((m, p) => Math.max(m, p[1]), 0);
       const spanMs = to - from;
       replace(
@@ -103,7 +111,7 @@ export function historyView(root, ctx) {
               from,
               to,
               limit,
-              label: `${shedTitle(shed)} ${port === undefined ? t("history.shed") : t("history.port", { n: port + 1 })}`,
+              label: `${shedTitle(shed)} ${one === undefined ? t("history.shed") : portName(one)}`,
               formatY: formatPower,
               formatX: spanMs > 2 * 86_400_000 ? shortDate : formatTime,
             }),
@@ -111,7 +119,9 @@ export function historyView(root, ctx) {
           "p",
           { class: "muted legend" },
           h("span", { class: "key key-line" }),
-          ` ${t("history.peak", { value: formatPower(peak) })} `,
+          " ",
+          h("span", { "data-testid": "peak" }, t("history.peak", { value: formatPower(peak) })),
+          " ",
           limit === undefined
             ? null
             : [
@@ -130,11 +140,6 @@ export function historyView(root, ctx) {
   return () => {
     stopped = true;
   };
-}
-
-/** @param {string} v */
-function portOf(v) {
-  return v === "" ? undefined : Number(v);
 }
 
 /** @param {number} ms */

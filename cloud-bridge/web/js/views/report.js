@@ -1,14 +1,15 @@
 /**
  * A site's weekly report (overloads, cuts by reason, illegal-load incidents,
- * fire alarms, devices offline, low batteries) as printable HTML and as CSV.
+ * fire alarms, ports cut or overloaded, devices offline, low batteries) as
+ * printable HTML and as CSV.
  */
 import { getWeeklyReport, listSites } from "../api.js";
 import { downloadText, toCsv } from "../csv.js";
 import { h, replace } from "../dom.js";
-import { formatDate, formatDateTime } from "../format.js";
+import { formatDate, formatDateTime, formatPower } from "../format.js";
 import { t, tDynamic } from "../i18n.js";
 import { addWeeks, isoWeekOf } from "../iso-week.js";
-import { kindName, showError, showLoading } from "./common.js";
+import { kindName, portName, showError, showLoading } from "./common.js";
 
 /** @typedef {import("../models.js").WeeklyReport} WeeklyReport */
 
@@ -70,6 +71,8 @@ export function reportView(root, ctx) {
         r.alarmsByKind.map((c) => [kindName(c.key), c.count]),
         "alarms-by-kind",
       ),
+      h("h2", null, t("report.ports")),
+      portTable(r.ports),
       h("h2", null, t("report.devicesOffline")),
       list(r.devicesOffline.map((d) => `${d.deviceId} · ${formatDateTime(d.lastSeen)}`)),
       h("h2", null, t("report.lowBatteries")),
@@ -112,6 +115,46 @@ function countTable(head, rows, testId) {
       null,
       rows.map(([label, count]) =>
         h("tr", null, h("td", null, label), h("td", { class: "num" }, count)),
+      ),
+    ),
+  );
+}
+
+/** Ports cut or overloaded in the week, named as people read them. @param {WeeklyReport["ports"]} ports */
+function portTable(ports) {
+  if (ports.length === 0) return h("p", { class: "muted" }, t("report.noDetails"));
+  const num = (/** @type {string} */ text) => h("th", { class: "num" }, text);
+  return h(
+    "table",
+    { class: "table", "data-testid": "ports" },
+    h(
+      "thead",
+      null,
+      h(
+        "tr",
+        null,
+        h("th", null, t("report.port")),
+        num(t("report.portCuts")),
+        num(t("report.portOverloadAlarms")),
+        num(t("report.portPeak")),
+      ),
+    ),
+    h(
+      "tbody",
+      null,
+      ports.map((p) =>
+        h(
+          "tr",
+          { "data-device": p.deviceId, "data-port-no": p.portNo },
+          h("td", { "data-testid": "port-where" }, `${p.shed ?? p.deviceId} · ${portName(p)}`),
+          h("td", { class: "num", "data-testid": "port-cuts" }, p.cuts),
+          h("td", { class: "num", "data-testid": "port-overloads" }, p.overloadAlarms),
+          h(
+            "td",
+            { class: "num", "data-testid": "port-peak" },
+            p.peakW === undefined ? "—" : formatPower(p.peakW),
+          ),
+        ),
       ),
     ),
   );
@@ -167,6 +210,11 @@ export function reportCsv(r) {
       d.lastSeen === undefined ? "" : new Date(d.lastSeen).toISOString(),
     ]),
     ...r.lowBatteries.map((d) => ["low_battery_mv", d.deviceId, d.batteryMv]),
+    ...r.ports.flatMap((p) => [
+      ["port_cuts", p.where, p.cuts],
+      ["port_overload_alarms", p.where, p.overloadAlarms],
+      ...(p.peakW === undefined ? [] : [["port_peak_w", p.where, p.peakW]]),
+    ]),
   ];
   return toCsv(rows);
 }

@@ -2,8 +2,8 @@
  * A charging shed, live: each port's power against its limit and its state
  * (idle, charging, full, cut and why), the shed total against its limit, the
  * temperature. Telemetry from the stream updates it in place, without reloads.
- * A shed of several chargers numbers their ports on (chargers in device-id
- * order) and names each port's charger under it.
+ * Ports are named as people read them (port-label.js): "Charger 2 · port 1"
+ * in a shed of several chargers, with the charger's id under it.
  */
 import { getShed } from "../api.js";
 import { h, replace } from "../dom.js";
@@ -14,6 +14,7 @@ import { applyTelemetry } from "../shed-live.js";
 import { loadBar } from "./bars.js";
 import {
   placeText,
+  portName,
   portStateClass,
   portStateName,
   shedTitle,
@@ -85,8 +86,9 @@ export function shedView(root, ctx) {
         ),
     );
   };
-  const history = (/** @type {number | undefined} */ port) =>
-    `#/history/${encodeURIComponent(site)}/${encodeURIComponent(shedId)}${port === undefined ? "" : `?port=${port}`}`;
+  /** The history page of the shed, or of one port (URL: the charger's id and its port index from 0). */
+  const history = (/** @type {import("../models.js").PortLive | undefined} */ p) =>
+    `#/history/${encodeURIComponent(site)}/${encodeURIComponent(shedId)}${p === undefined ? "" : `?${new URLSearchParams({ device: p.deviceId, port: String(p.devicePort) })}`}`;
 
   const show = () => {
     if (!shed) return;
@@ -155,7 +157,7 @@ export function shedView(root, ctx) {
                   h(
                     "h3",
                     null,
-                    h("a", { href: history(p.port) }, t("shed.port", { n: p.port + 1 })),
+                    h("a", { href: history(p), "data-testid": "port-name" }, portName(p)),
                   ),
                   h(
                     "span",
@@ -167,13 +169,13 @@ export function shedView(root, ctx) {
                   ? h(
                       "p",
                       { class: "muted", "data-testid": "port-charger" },
-                      t("shed.chargerPort", { id: p.deviceId, n: p.devicePort + 1 }),
+                      t("shed.chargerId", { id: p.deviceId }),
                     )
                   : null,
                 loadBar({
                   valueW: p.powerW,
                   limitW: p.limitW,
-                  label: t("shed.port", { n: p.port + 1 }),
+                  label: portName(p),
                   testId: "port-power",
                 }),
                 relayPart(p),
