@@ -62,6 +62,9 @@ export const TOKEN_VIEWER = "district-viewer-token-00004";
 export const PASSWORD = "install-secret";
 /** The charger of each site's shed. */
 export const CHARGER = 0x00c4a001;
+/** A second charger of the garden's shed, for tests that start the stack with `secondCharger`. */
+export const CHARGER_2 = 0x00c4a002;
+const CHARGER_2_KEY = keyOf(43);
 /** The shed the gateways place it in, and the garden shed's name in the bridge config. */
 export const SHED_ID = "shed-a";
 export const SHED_NAME = "North gate shed";
@@ -94,7 +97,12 @@ export class SiteGateway {
     readonly device: PtyDevice,
   ) {}
 
-  static async start(spec: SiteSpec, cloudUrl: string, dir: string): Promise<SiteGateway> {
+  static async start(
+    spec: SiteSpec,
+    cloudUrl: string,
+    dir: string,
+    opts: { secondCharger?: boolean } = {},
+  ): Promise<SiteGateway> {
     const pty = await createPtyPair(dir, `radio-${spec.site}`);
     const base = testSite({
       dir: join(dir, spec.site),
@@ -119,6 +127,14 @@ export class SiteGateway {
       shed: SHED_ID,
       location: SHED_LOCATION,
     });
+    if (opts.secondCharger)
+      parts.admin.register({
+        deviceId: CHARGER_2,
+        kind: "charger",
+        key: CHARGER_2_KEY,
+        shed: SHED_ID,
+        location: SHED_LOCATION,
+      });
     parts.admin.register({
       deviceId: DETECTOR,
       kind: "smoke",
@@ -132,6 +148,7 @@ export class SiteGateway {
       new Map([
         [CHARGER, CHARGER_KEY],
         [DETECTOR, DETECTOR_KEY],
+        ...(opts.secondCharger ? [[CHARGER_2, CHARGER_2_KEY] as [number, Uint8Array]] : []),
       ]),
     );
     await waitFor(() => (gateway.health().receivers.every((r) => r.up) ? true : undefined), "rx");
@@ -141,6 +158,13 @@ export class SiteGateway {
   /** Sends one signed frame from the charger, as its RS-485 link would deliver it. */
   async send(msg: Msg): Promise<void> {
     await this.device.write(framed(CHARGER, this.counter++, msg, CHARGER_KEY));
+  }
+
+  private counter2 = 1;
+
+  /** Sends one signed frame from the second charger (a stack started with `secondCharger`). */
+  async sendSecond(msg: Msg): Promise<void> {
+    await this.device.write(framed(CHARGER_2, this.counter2++, msg, CHARGER_2_KEY));
   }
 
   private detectorCounter = 1;
@@ -221,7 +245,8 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(): Promise<Stack> {
+/** `secondCharger`: the garden's shed has two chargers (CHARGER and CHARGER_2). */
+export async function startStack(opts: { secondCharger?: boolean } = {}): Promise<Stack> {
   const dir = tmpDir("haitang-web-stack-");
   const [mosquitto, vm] = await Promise.all([startMosquitto(), startVictoriaMetrics()]);
   const parsed = parseConfig(
@@ -268,7 +293,7 @@ export async function startStack(): Promise<Stack> {
   const bridge = new CloudBridge(parsed.config, { logger: memoryLogger("bridge") });
   await bridge.start();
   const baseUrl = `http://127.0.0.1:${bridge.httpPort}`;
-  const garden = await SiteGateway.start(GARDEN, mosquitto.url, dir.path);
+  const garden = await SiteGateway.start(GARDEN, mosquitto.url, dir.path, opts);
   const river = await SiteGateway.start(RIVER, mosquitto.url, dir.path);
   return {
     mosquitto,
