@@ -68,8 +68,8 @@ export async function weeklyReport(
   const [raised, cuts, minBattery, peaks] = await Promise.all([
     history.count(site, "alarm", { transition: "raised" }, ["kind", "device", "port"], from, to),
     history.count(site, "charger_event", { event: "cut" }, ["reason", "device", "port"], from, to),
-    history.min(site, "uplink", "battery_mv", ["device"], from, to),
-    history.max(site, "charger_port", "power_w", ["device", "port"], from, to),
+    history.extreme("min", site, "uplink", "battery_mv", ["device"], from, to),
+    history.extreme("max", site, "charger_port", "power_w", ["device", "port"], from, to),
   ]);
   const alarmsByKind: Record<string, number> = {};
   const lost = new Map<string, number>();

@@ -109,17 +109,9 @@ export interface HistoryStore {
     from: number,
     to: number,
   ): Promise<LabelledValue[]>;
-  /** Smallest value of a field in [from, to] per group. */
-  min(
-    site: string,
-    measurement: string,
-    field: string,
-    by: string[],
-    from: number,
-    to: number,
-  ): Promise<LabelledValue[]>;
-  /** Largest value of a field in [from, to] per group. */
-  max(
+  /** Smallest or largest value of a field in [from, to] per group. */
+  extreme(
+    fn: "min" | "max",
     site: string,
     measurement: string,
     field: string,

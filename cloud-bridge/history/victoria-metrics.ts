@@ -174,29 +174,7 @@ export class VictoriaMetricsHistory implements HistoryStore {
     return result.map((r) => ({ labels: r.metric, value: Number(r.value[1]) }));
   }
 
-  min(
-    site: string,
-    measurement: string,
-    field: string,
-    by: string[],
-    from: number,
-    to: number,
-  ): Promise<LabelledValue[]> {
-    return this.extreme("min", site, measurement, field, by, from, to);
-  }
-
-  max(
-    site: string,
-    measurement: string,
-    field: string,
-    by: string[],
-    from: number,
-    to: number,
-  ): Promise<LabelledValue[]> {
-    return this.extreme("max", site, measurement, field, by, from, to);
-  }
-
-  private async extreme(
+  async extreme(
     fn: "min" | "max",
     site: string,
     measurement: string,
