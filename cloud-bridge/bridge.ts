@@ -20,6 +20,7 @@ import { ApiServer } from "./api/server.js";
 import { SseHub } from "./api/sse.js";
 import { CommandClient } from "./commands/command-client.js";
 import type { BridgeConfig, WebhookConfig } from "./config/types.js";
+import { GuardianChains } from "./guardian/chain-runner.js";
 import type { HistoryStore } from "./history/history-store.js";
 import { VictoriaMetricsHistory } from "./history/victoria-metrics.js";
 import { decodeUplink, directoryFromSites, type GatewayDirectory } from "./ingest/decode.js";
@@ -58,6 +59,7 @@ export class CloudBridge {
   private readonly liveConn: LiveConnection;
   private readonly sender: WebhookSender;
   private readonly notifier: AlarmNotifier;
+  readonly chains: GuardianChains;
   private readonly commands: CommandClient;
   private readonly history: HistoryStore;
   private readonly sse: SseHub;
@@ -109,12 +111,28 @@ export class CloudBridge {
     this.sender = new WebhookSender(this.log.child("webhook"), m, this.now, (hook, d, r, at) =>
       this.delivered(hook, d, r, at),
     );
+    this.chains = new GuardianChains(
+      config,
+      this.sender,
+      {
+        lookup: (s, id) => this.live.alarm(s, id),
+        note: (s, id, entry) => {
+          const v = this.live.noteAlarm(s, id, entry);
+          if (v) broadcastAlarm(this.sse, v);
+        },
+        // Hook for work orders: a welfare alarm that reaches the grid worker could open one here.
+        onEscalated: () => {},
+      },
+      this.log.child("guardian"),
+      m,
+    );
     this.notifier = new AlarmNotifier(
       config,
       this.sender,
       (s, id) => this.live.alarm(s, id),
       this.log.child("alarms"),
       m,
+      (kind) => this.chains.carries(kind),
     );
     this.commands = new CommandClient(
       (topic, payload) => this.liveConn.publish(topic, payload),
@@ -157,6 +175,8 @@ export class CloudBridge {
         const v = this.live.noteAlarm(site, alarmId, entry);
         if (v) broadcastAlarm(this.sse, v);
       },
+      guardianAnswer: (site, alarmId, by, step, now) =>
+        void this.chains.answer(site, alarmId, by, step, now),
       audit: new AuditLog(config.commands.auditFile),
     };
     this.api = new ApiServer(ctx);
@@ -182,6 +202,10 @@ export class CloudBridge {
         }, esc.checkIntervalS * 1000),
       );
     }
+    if (this.config.guardian.chains.length > 0)
+      this.timers.push(
+        setInterval(() => void this.guardianTick(), this.config.guardian.checkIntervalS * 1000),
+      );
     this.timers.push(setInterval(() => this.live.prune(this.now()), 60_000));
     this.log.info("bridge started", {
       clientId: this.clientId,
@@ -193,6 +217,15 @@ export class CloudBridge {
   /** Runs the escalation check now (tests drive it with their own clock). */
   escalateNow(): Promise<void> {
     return this.notifier.tick(this.now());
+  }
+
+  /** Moves the guardian chains on now (tests drive it with their own clock). */
+  async guardianTick(): Promise<void> {
+    try {
+      await this.chains.tick(this.now());
+    } catch (err) {
+      this.log.error("guardian chain failed", { error: String(err) });
+    }
   }
 
   async stop(): Promise<void> {
@@ -245,6 +278,7 @@ export class CloudBridge {
       const known = alarms.filter((a) => this.config.sites[a.site]);
       for (const a of known) this.live.seedAlarm(a);
       this.notifier.watchRebuilt(known, now);
+      await this.chains.watchRebuilt(known, now);
       this.log.info("state rebuilt from history", {
         devices: devices.length,
         alarms: alarms.length,
@@ -283,7 +317,14 @@ export class CloudBridge {
     const one = () => {
       if (--pending === 0) done();
     };
-    this.notifier.onTransition(msg.alarm, this.now()).then(one, (err: unknown) => {
+    const notified =
+      msg.alarm.transition === "raised"
+        ? Promise.all([
+            this.notifier.onTransition(msg.alarm, this.now()),
+            this.chains.onRaised(msg.alarm, this.now()),
+          ])
+        : this.notifier.onTransition(msg.alarm, this.now());
+    notified.then(one, (err: unknown) => {
       this.log.error("alarm notification failed", { error: String(err) });
       one();
     });
@@ -336,9 +377,18 @@ export class CloudBridge {
   }
 
   private delivered(hook: WebhookConfig, d: Delivery, r: AttemptResult, at: number) {
-    const { site, alarmId } = d as Delivery & { site?: string; alarmId?: string };
+    const { site, alarmId, level } = d as Delivery & {
+      site?: string;
+      alarmId?: string;
+      level?: number;
+    };
     if (!r.ok || !site || !alarmId) return;
-    const v = this.live.noteAlarm(site, alarmId, { at, what: "notified", target: hook.name });
+    const v = this.live.noteAlarm(site, alarmId, {
+      at,
+      what: "notified",
+      target: hook.name,
+      ...(level !== undefined ? { level } : {}),
+    });
     if (v) broadcastAlarm(this.sse, v);
   }
 }

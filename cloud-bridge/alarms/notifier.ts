@@ -13,7 +13,7 @@ import type { MetricsRegistry } from "../metrics/registry.js";
 import { DedupCache } from "./dedup-cache.js";
 import { dueEscalationLevel, escalationFinished } from "./escalation.js";
 import { escalationTargets, notificationKey, routeTransition } from "./routing.js";
-import type { Delivery, WebhookSender } from "./webhook-sender.js";
+import { bodyHead, type Delivery, type WebhookSender } from "./webhook-sender.js";
 
 export interface AlarmDelivery extends Delivery {
   site: string;
@@ -44,6 +44,11 @@ export class AlarmNotifier {
     private readonly lookup: (site: string, alarmId: string) => AlarmView | undefined,
     private readonly log: Logger,
     metrics: MetricsRegistry,
+    /**
+     * Kinds a guardian chain carries: the chain tells people of their raise and
+     * escalation, so this notifier routes only their other transitions.
+     */
+    private readonly escalatedElsewhere: (kind: string) => boolean = () => false,
   ) {
     this.dedup = new DedupCache(cfg.alarms.dedupCacheSize);
     this.duplicates = metrics.counter(
@@ -68,7 +73,8 @@ export class AlarmNotifier {
       a.transition === "raised" &&
       a.active &&
       !a.acknowledged &&
-      this.cfg.escalation.levels.length > 0
+      this.cfg.escalation.levels.length > 0 &&
+      !this.escalatedElsewhere(a.kind)
     ) {
       if (!this.owned.has(id))
         this.owned.set(id, { site: a.site, alarmId: a.alarmId, sentLevel: 0, since: now });
@@ -79,6 +85,10 @@ export class AlarmNotifier {
       return;
     }
     const hooks = this.cfg.webhooks;
+    const chained =
+      this.escalatedElsewhere(a.kind) &&
+      (a.transition === "raised" || a.transition === "escalated");
+    if (chained) return;
     const targets = routeTransition(a, a.transition, hooks);
     if (a.transition === "escalated" && a.level > 0) {
       for (const h of escalationTargets(a, a.level, this.cfg.escalation, hooks))
@@ -100,7 +110,7 @@ export class AlarmNotifier {
   watchRebuilt(alarms: AlarmView[], now: number): void {
     if (this.cfg.escalation.levels.length === 0) return;
     for (const a of alarms) {
-      if (!a.active || a.acknowledged) continue;
+      if (!a.active || a.acknowledged || this.escalatedElsewhere(a.kind)) continue;
       const due = dueEscalationLevel(a, this.cfg.escalation, 0, now);
       const sentLevel = Math.max(a.level, due);
       if (escalationFinished(a, this.cfg.escalation, sentLevel)) continue;
@@ -168,12 +178,7 @@ export class AlarmNotifier {
           idempotencyKey: key,
           event,
           body: (attempt, sentAt) => ({
-            idempotencyKey: key,
-            event,
-            sentAt,
-            attempt,
-            webhook: hook.name,
-            site: { id: alarm.site, ...(siteName ? { name: siteName } : {}) },
+            ...bodyHead(key, event, attempt, sentAt, hook, alarm.site, siteName),
             // `port` stays the index from 0 (as in every API); `portLabel` is what a person reads.
             alarm:
               alarm.port === undefined ? alarm : { ...alarm, portLabel: portLabel(alarm.port) },

@@ -24,6 +24,26 @@ export interface Delivery {
   body(attempt: number, sentAt: number): Record<string, unknown>;
 }
 
+/** The fields every notification body starts with (README "Webhooks"). */
+export function bodyHead(
+  key: string,
+  event: string,
+  attempt: number,
+  sentAt: number,
+  hook: WebhookConfig,
+  site: string,
+  siteName: string | undefined,
+) {
+  return {
+    idempotencyKey: key,
+    event,
+    sentAt,
+    attempt,
+    webhook: hook.name,
+    site: { id: site, ...(siteName ? { name: siteName } : {}) },
+  };
+}
+
 export interface AttemptResult {
   ok: boolean;
   status?: number;

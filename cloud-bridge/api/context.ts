@@ -25,6 +25,8 @@ export interface ApiContext {
   ackRequested(site: string, alarmId: string, by: string, comment: string | undefined): void;
   /** A bridge-side step on an alarm's timeline (restore requested, work order steps), sent live. */
   noteAlarm(site: string, alarmId: string, entry: TimelineEntry): void;
+  /** Someone told by a guardian chain answered (its acknowledgement link): the chain stops. */
+  guardianAnswer(site: string, alarmId: string, by: string, step: number, now: number): void;
   /** Who did what, when and why (port restores, acknowledgements). */
   audit: AuditLog;
 }

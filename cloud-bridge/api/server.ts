@@ -4,6 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { ACK_PATH, guardianAck } from "../guardian/ack-route.js";
 import { TokenAuth } from "./auth.js";
 import type { ApiContext } from "./context.js";
 import { HttpError, sendJson } from "./http-util.js";
@@ -80,6 +81,11 @@ export class ApiServer {
     if (path === "/healthz") {
       const h = this.ctx.health();
       sendJson(res, h.ok ? 200 : 503, h);
+      return;
+    }
+    // A guardian chain's acknowledgement link: its signed token instead of a login.
+    if (path === ACK_PATH) {
+      await guardianAck(this.ctx, req, res, url);
       return;
     }
     if (path.startsWith("/api/")) {

@@ -14,6 +14,9 @@ const ENV = {
   HAITANG_WEBHOOK_DUTY_SECRET: "duty-secret-0123456789",
   HAITANG_WEBHOOK_MAINT_SECRET: "maint-secret-0123456789",
   HAITANG_WEBHOOK_MANAGER_SECRET: "manager-secret-012345678",
+  HAITANG_WEBHOOK_GRID_SECRET: "grid-secret-0123456789",
+  HAITANG_WEBHOOK_FAMILY_WANG_SECRET: "family-secret-0123456789",
+  HAITANG_GUARDIAN_ACK_SECRET: "ack-secret-0123456789",
 };
 
 const minimal = () => ({
@@ -34,6 +37,48 @@ describe("cloud.yaml", () => {
     expect(r.config.sites["hz-garden"]!.sheds).toEqual({
       "shed-a": { name: "North shed", limitW: 12000 },
     });
+  });
+
+  it("reads the guardian chain of the example and fills its defaults", () => {
+    const r = parseConfigText(EXAMPLE, ENV);
+    if (!r.ok) throw new Error(r.errors.join("\n"));
+    const g = r.config.guardian;
+    expect(g.readRole).toBe("operator");
+    expect(g.chains[0]!.steps.map((s) => [s.name, s.family, s.webhooks, s.ackWithinS])).toEqual([
+      ["family", true, [], 900],
+      ["grid-worker", false, ["grid-app"], 1200],
+      ["duty-desk", false, ["duty-phone"], 900],
+    ]);
+    expect(g.residents[0]).toMatchObject({ deviceId: "0000d902", family: ["family-wang"] });
+  });
+
+  it("checks the guardian chains and residents against the webhooks and sites", () => {
+    const c = {
+      ...minimal(),
+      webhooks: [{ name: "desk", url: "http://x/d", secret: "desk-secret-0123456789" }],
+      guardian: {
+        chains: [
+          { kinds: ["welfare"], steps: [{ name: "family", family: true }, { name: "grid" }] },
+          { kinds: ["welfare", "wandering"], steps: [{ name: "x", webhooks: ["nobody"] }] },
+        ],
+        residents: [
+          { site: "s9", deviceId: "0000d902", family: ["desk"] },
+          { site: "s1", deviceId: "0000d903", dailySummary: true },
+        ],
+      },
+    };
+    const r = parseConfig(c, {});
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors).toEqual(
+      expect.arrayContaining([
+        "/guardian/chains/0/steps/1: tells nobody (set family or webhooks)",
+        '/guardian/chains/1/kinds/0: kind also carried by chain 0 (value: "welfare")',
+        '/guardian/chains/1/steps/0/webhooks/0: no webhook has this name (value: "nobody")',
+        '/guardian/residents/0/site: unknown site (value: "s9")',
+        "/guardian/residents/1/dailySummary: the resident has no family to send it to",
+      ]),
+    );
   });
 
   it("checks a site's sheds", () => {

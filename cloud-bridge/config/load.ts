@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { Ajv, type ErrorObject } from "ajv";
 import { parse as parseYaml } from "yaml";
+import { checkGuardianConfig } from "../guardian/config-check.js";
 import { bridgeConfigSchema } from "./schema.js";
 import type { BridgeConfig } from "./types.js";
 
@@ -95,6 +96,7 @@ function crossCheck(c: BridgeConfig): string[] {
       }
     });
   });
+  errors.push(...checkGuardianConfig(c, show));
   const owner = new Map<string, string>();
   for (const [site, sc] of Object.entries(c.sites)) {
     sc.gateways.forEach((g, i) => {

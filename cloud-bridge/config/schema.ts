@@ -2,6 +2,7 @@
  * JSON Schema of cloud.yaml. ajv fills the defaults (`useDefaults`), so the
  * validated object is a BridgeConfig (history.url is resolved by the loader).
  */
+import { guardianConfigSchema } from "../guardian/config-schema.js";
 
 const severity = { enum: ["critical", "major", "minor", "maintenance"] };
 const transition = { enum: ["raised", "cleared", "acknowledged", "escalated"] };
@@ -229,13 +230,6 @@ export const bridgeConfigSchema = {
         lookbackHours: { type: "number", exclusiveMinimum: 0, default: 72 },
       },
     },
-    guardian: {
-      type: "object",
-      additionalProperties: false,
-      default: {},
-      properties: {
-        readRole: { enum: ["viewer", "operator", "admin"], default: "operator" },
-      },
-    },
+    guardian: guardianConfigSchema,
   },
 } as const;

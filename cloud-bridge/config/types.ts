@@ -1,5 +1,6 @@
 /** The cloud bridge's configuration after validation and defaults (cloud.yaml). */
 import type { AlarmTransitionKind, Severity } from "../../protocol/uplink.js";
+import type { GuardianConfig } from "../guardian/config.js";
 
 export type Role = "viewer" | "operator" | "admin";
 
@@ -119,12 +120,6 @@ export interface EscalationConfig {
   minSeverity: Severity;
   checkIntervalS: number;
   levels: EscalationLevel[];
-}
-
-/** Guardian residents (elderly people living alone): who may read them. */
-export interface GuardianConfig {
-  /** The least role that reads a resident's detail (states, timelines, evidence). */
-  readRole: Role;
 }
 
 export interface BridgeConfig {

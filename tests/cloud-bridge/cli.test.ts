@@ -58,6 +58,9 @@ describe("haitang bridge", () => {
       "HAITANG_WEBHOOK_DUTY_SECRET",
       "HAITANG_WEBHOOK_MAINT_SECRET",
       "HAITANG_WEBHOOK_MANAGER_SECRET",
+      "HAITANG_WEBHOOK_GRID_SECRET",
+      "HAITANG_WEBHOOK_FAMILY_WANG_SECRET",
+      "HAITANG_GUARDIAN_ACK_SECRET",
     ]) {
       vi.stubEnv(v, `${v.toLowerCase()}-value-0123456789`);
     }

@@ -1,0 +1,292 @@
+/**
+ * The escalation chain of welfare alarms in a running bridge, on a virtual
+ * clock: the family is told first (with an acknowledgement link) and reminded
+ * every repeatS; unanswered, the grid worker is told, then the duty desk; an
+ * answer through the link stops the chain, acknowledges the alarm at the
+ * gateway and shows on the timeline who was told and who answered. The
+ * bridge's global escalation leaves these alarms to the chain.
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { MqttClient } from "mqtt";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CloudBridge } from "../../cloud-bridge/bridge.js";
+import type { AlarmView } from "../../cloud-bridge/live/views.js";
+import type { AlarmTransition, CommandRequest } from "../../protocol/uplink.js";
+import { topics } from "../../protocol/uplink.js";
+import {
+  type Mosquitto,
+  startMosquitto,
+  startVictoriaMetrics,
+  type VictoriaMetrics,
+  waitFor,
+} from "../support/services.js";
+import {
+  alarm,
+  gatewayClient,
+  makeBridge,
+  nextSeq,
+  publishAlarm,
+  SITE_A,
+  testConfig,
+} from "./support.js";
+
+interface Call {
+  hook: string;
+  body: {
+    event: string;
+    idempotencyKey: string;
+    alarm: { alarmId: string; kind: string };
+    chain?: { step: number; stepName: string; reminder: number };
+    ack?: { url: string; token: string };
+  };
+}
+
+const MIN = 60_000;
+let broker: Mosquitto;
+let vm: VictoriaMetrics;
+let receiver: Server;
+let bridge: CloudBridge;
+let gw: MqttClient;
+let clock = Date.now();
+const calls: Call[] = [];
+const gatewayAcks: Array<{ alarmId: string; by: string }> = [];
+
+/** The chain's notifications of an alarm (the desk also hears acknowledgements as usual). */
+const callsFor = (alarmId: string, hook?: string) =>
+  calls.filter(
+    (c) =>
+      c.body.alarm.alarmId === alarmId &&
+      c.body.event.startsWith("guardian.") &&
+      (!hook || c.hook === hook),
+  );
+
+function welfare(alarmId: string, deviceId: string, t: number): AlarmTransition {
+  const { port: _p, ...a } = alarm({
+    site: SITE_A,
+    gateway: "gw-a1",
+    alarmId,
+    kind: "welfare",
+    severity: "major",
+    deviceId,
+    rule: "welfare",
+    evidence: "no door or motion activity for 3.0 h inside the day window",
+    location: `b9/${deviceId.slice(-3)}`,
+    seq: nextSeq(),
+    ts: t,
+  });
+  return a;
+}
+
+/** The gateway's side of ack-alarm: answer, then publish the acknowledged transition. */
+function standInGateway() {
+  gw.on("message", (topic, payload) => {
+    if (!topic.includes("/request/")) return;
+    const req = JSON.parse(payload.toString()) as CommandRequest<"ack-alarm">;
+    gatewayAcks.push({ alarmId: req.payload.alarmId, by: req.payload.by ?? "" });
+    const cur = bridge.live.alarm(SITE_A, req.payload.alarmId)!;
+    void gw.publishAsync(
+      topics.response(SITE_A, "gw-a1", "ack-alarm"),
+      JSON.stringify({ transaction: req.transaction, command: req.command, ok: true }),
+      { qos: 1 },
+    );
+    void publishAlarm(gw, {
+      ...welfare(cur.alarmId, cur.deviceId, clock),
+      raisedAt: cur.raisedAt,
+      transition: "acknowledged",
+      acknowledged: true,
+      acknowledgedAt: clock,
+      acknowledgedBy: req.payload.by ?? "",
+    });
+  });
+}
+
+async function tick(at: number) {
+  clock = at;
+  await bridge.guardianTick();
+  await bridge.escalateNow();
+}
+
+async function ack(url: string, json = true) {
+  const res = await fetch(
+    url.replace("https://haitang.example", `http://127.0.0.1:${bridge.httpPort}`),
+    {
+      method: "POST",
+      headers: json
+        ? { accept: "application/json", "content-type": "application/json" }
+        : { "content-type": "application/x-www-form-urlencoded" },
+      body: json ? JSON.stringify({ comment: "on my way" }) : "",
+    },
+  );
+  return { status: res.status, text: await res.text() };
+}
+
+const timelineOf = (alarmId: string) =>
+  (bridge.live.alarm(SITE_A, alarmId) as AlarmView).timeline.map((e) =>
+    [e.what, e.level ?? null, e.target ?? e.by ?? null].join(" "),
+  );
+
+beforeAll(async () => {
+  [broker, vm] = await Promise.all([startMosquitto(), startVictoriaMetrics()]);
+  receiver = createServer((req, res) => {
+    let raw = "";
+    req.on("data", (d: Buffer) => {
+      raw += d.toString();
+    });
+    req.on("end", () => {
+      calls.push({ hook: (req.url ?? "").slice(1), body: JSON.parse(raw) as Call["body"] });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", () => r()));
+  const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  const hook = (name: string, escalationOnly: boolean) => ({
+    name,
+    url: `${url}/${name}`,
+    secret: `${name}-secret-0123456789`,
+    escalationOnly,
+    maxAttempts: 2,
+    initialBackoffMs: 20,
+  });
+  const config = testConfig({
+    mqttUrl: broker.url,
+    vmUrl: vm.url,
+    extra: {
+      webhooks: [hook("family-wang", true), hook("grid", true), hook("desk", false)],
+      // The global escalation would tell the desk after a minute: not for welfare alarms.
+      escalation: {
+        minSeverity: "major",
+        checkIntervalS: 3600,
+        levels: [{ afterS: 60, webhooks: ["desk"] }],
+      },
+      guardian: {
+        ackSecret: "guardian-ack-secret-0123",
+        publicUrl: "https://haitang.example",
+        checkIntervalS: 3600,
+        chains: [
+          {
+            kinds: ["welfare", "wandering"],
+            repeatS: 300,
+            steps: [
+              { name: "family", family: true, ackWithinS: 900 },
+              { name: "grid-worker", webhooks: ["grid"], ackWithinS: 1200 },
+              { name: "duty-desk", webhooks: ["desk"] },
+            ],
+          },
+        ],
+        residents: [
+          { site: SITE_A, deviceId: "0000d902", family: ["family-wang"] },
+          { site: SITE_A, deviceId: "0000d903", family: ["family-wang"] },
+        ],
+      },
+    },
+  });
+  bridge = makeBridge(config, () => clock).bridge;
+  await bridge.start();
+  gw = await gatewayClient(broker.url);
+  await gw.subscribeAsync(`haitang/v1/${SITE_A}/gw-a1/request/+`, { qos: 1 });
+  standInGateway();
+}, 60_000);
+
+afterAll(async () => {
+  await gw?.endAsync();
+  await bridge?.stop();
+  await new Promise<void>((r) => (receiver ? receiver.close(() => r()) : r()));
+  await Promise.all([broker?.stop(), vm?.stop()]);
+});
+
+describe("the welfare alarm's escalation chain", () => {
+  it("reaches the grid worker when the family does not answer, and stops when the grid worker does", async () => {
+    const t0 = clock;
+    await publishAlarm(gw, welfare("w-1", "0000d902", t0));
+    await waitFor(() => callsFor("w-1", "family-wang")[0], "the family told");
+    await waitFor(
+      () => (timelineOf("w-1").includes("notified 0 family-wang") ? true : undefined),
+      "timeline",
+    );
+    const first = callsFor("w-1", "family-wang")[0]!.body;
+    expect(first).toMatchObject({
+      event: "guardian.notify",
+      alarm: { alarmId: "w-1", kind: "welfare" },
+      chain: { step: 0, stepName: "family", reminder: 0 },
+    });
+    expect(first.ack?.url).toMatch(/^https:\/\/haitang\.example\/guardian\/ack\?t=/);
+    expect(JSON.stringify(first)).not.toContain("no door or motion");
+
+    await tick(t0 + 2 * MIN); // the bridge's global escalation is due at 1 min: not for this one
+    expect(calls.filter((c) => c.body.alarm.alarmId === "w-1" && c.hook === "desk")).toEqual([]);
+    await tick(t0 + 5 * MIN);
+    await waitFor(() => callsFor("w-1", "family-wang")[1], "the family reminded");
+    expect(callsFor("w-1", "family-wang")[1]!.body).toMatchObject({
+      event: "guardian.reminder",
+      chain: { step: 0, reminder: 1 },
+    });
+    expect(callsFor("w-1", "grid")).toEqual([]);
+
+    await tick(t0 + 15 * MIN);
+    await waitFor(() => callsFor("w-1", "grid")[0], "the grid worker told");
+    expect(callsFor("w-1", "grid")[0]!.body.chain).toMatchObject({
+      step: 1,
+      stepName: "grid-worker",
+    });
+    expect(callsFor("w-1", "desk")).toEqual([]);
+
+    const r = await ack(callsFor("w-1", "grid")[0]!.body.ack!.url);
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.text)).toMatchObject({
+      ok: true,
+      by: "grid",
+      step: 1,
+      gateway: "acknowledged",
+    });
+    expect(gatewayAcks).toContainEqual({ alarmId: "w-1", by: "grid" });
+    await waitFor(
+      () => bridge.live.alarm(SITE_A, "w-1")?.acknowledged || undefined,
+      "acknowledged",
+    );
+
+    await tick(t0 + 60 * MIN);
+    expect(callsFor("w-1", "desk")).toEqual([]);
+    expect(callsFor("w-1", "grid")).toHaveLength(1);
+    expect(timelineOf("w-1")).toEqual([
+      "raised  ",
+      "notified 0 family-wang",
+      "notified 0 family-wang",
+      "escalated 1 grid-worker",
+      "notified 1 grid",
+      "ack-requested 1 grid",
+      "acknowledged  grid",
+    ]);
+    // The same link again: already answered.
+    expect((await ack(callsFor("w-1", "grid")[0]!.body.ack!.url)).status).toBe(409);
+  });
+
+  it("stops at the family when the family answers, and reaches the duty desk when nobody does", async () => {
+    const t0 = clock;
+    await publishAlarm(gw, welfare("w-2", "0000d902", t0));
+    await publishAlarm(gw, welfare("w-3", "0000d903", t0));
+    await waitFor(() => callsFor("w-2", "family-wang")[0], "w-2's family told");
+    await waitFor(() => callsFor("w-3", "family-wang")[0], "w-3's family told");
+    const page = await ack(callsFor("w-2", "family-wang")[0]!.body.ack!.url, false);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain("Thank you");
+    await tick(t0 + 15 * MIN);
+    await tick(t0 + 35 * MIN);
+    await waitFor(() => callsFor("w-3", "desk")[0], "w-3 reaches the duty desk");
+    expect(callsFor("w-2", "grid")).toEqual([]);
+    expect(callsFor("w-2", "desk")).toEqual([]);
+    expect(callsFor("w-3", "grid")).toHaveLength(1);
+    expect(callsFor("w-3", "desk")[0]!.body.chain).toMatchObject({
+      step: 2,
+      stepName: "duty-desk",
+    });
+    expect(timelineOf("w-2")).toContain("ack-requested 0 family-wang");
+  });
+
+  it("refuses a forged or unknown link", async () => {
+    const res = await fetch(`http://127.0.0.1:${bridge.httpPort}/guardian/ack?t=abc.def`, {
+      method: "POST",
+    });
+    expect(res.status).toBe(404);
+  });
+});
