@@ -30,6 +30,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: "list, approve, replace, decommission or rekey devices",
     load: () => import("./commands/devices.js"),
   },
+  ota: {
+    summary: "firmware-update campaigns: start, status, pause, resume, abort",
+    load: () => import("./commands/ota.js"),
+  },
   bridge: {
     summary: "run the cloud bridge (MQTT -> InfluxDB, alarms, fleet API)",
     load: () => import("./commands/bridge.js"),

@@ -42,6 +42,15 @@ export interface HealthSources {
   dedupDevices(): number;
   rules(): { count: number; failures: number; reloads: number; rejectedReloads: number };
   sse: { clients: number; sent: number; cutOff: number };
+  /** Firmware-update outcomes (gateway/ota/ota-engine.ts), counted by name. */
+  ota?(): Record<string, number>;
+}
+
+/** The firmware-update counters as health counter names (`ota.refused`, `ota.forged`, ...). */
+function otaCounters(s: HealthSources): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(s.ota?.() ?? {})) out[`ota.${k}`] = v;
+  return out;
 }
 
 export function buildHealth(s: HealthSources, now: number) {
@@ -57,7 +66,7 @@ export function buildHealth(s: HealthSources, now: number) {
     devices: dev.active,
     pendingDevices: s.pendingDevices(),
     activeAlarms: s.activeAlarms(),
-    counters: s.counters.snapshot(),
+    counters: { ...s.counters.snapshot(), ...otaCounters(s) },
   };
   return {
     ...base,
@@ -113,6 +122,11 @@ export function buildMetrics(s: HealthSources, now: number): string {
     "haitang_gateway_hook_errors_total",
     "Errors contained in rules, events or downlink hooks",
     c.hookErrors,
+  );
+  p.counter(
+    "haitang_gateway_ota_total",
+    "Firmware-update outcomes and frames (started, reported, refused, forged, corrupt, rolled back...)",
+    Object.entries(s.ota?.() ?? {}).map(([k, v]) => [{ outcome: k }, v]),
   );
   const rx = s.receivers();
   p.gauge(

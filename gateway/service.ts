@@ -37,6 +37,10 @@ import { EmbeddedMqttBroker, MQTT_RECEIVER } from "./ingest/mqtt-broker.js";
 import { ExternalMqttIngest } from "./ingest/mqtt-external.js";
 import { MqttPayloadHandler } from "./ingest/mqtt-payload.js";
 import { type SerialBinding, SerialReceiver } from "./ingest/serial-receiver.js";
+import { CampaignStore } from "./ota/campaign-store.js";
+import { OtaEngine } from "./ota/ota-engine.js";
+import { otaProgressItem } from "./ota/progress-uplink.js";
+import { holdReason } from "./ota/safety-holds.js";
 import { CommittedOutbox } from "./outbox/committed-outbox.js";
 import { SqliteOutbox } from "./outbox/sqlite-outbox.js";
 import { acceptedWorkOps } from "./pipeline/commit-ops.js";
@@ -104,6 +108,7 @@ interface Parts {
   limiter: RateLimiter;
   links: LinkTable;
   downlinks: DownlinkQueue;
+  ota: OtaEngine;
   receivers: Array<{ rx: SerialReceiver; deframe: DeframeCounter }>;
   mqtt: EmbeddedMqttBroker | ExternalMqttIngest | undefined;
   mqttPayload: MqttPayloadHandler;
@@ -125,6 +130,8 @@ export class GatewayService {
   private ruleState: RuleState | undefined;
   private readonly log: Logger;
   private readonly clock: () => number;
+  /** Highest port power of each charger's last telemetry (firmware updates hold above a mark). */
+  private readonly maxPortW = new Map<number, number>();
   readonly ruleStats = { failures: 0, reloads: 0, rejectedReloads: 0 };
 
   constructor(private readonly opts: GatewayServiceOptions) {
@@ -218,6 +225,34 @@ export class GatewayService {
       },
       log: log.child("actions"),
     });
+    const baudByLink = new Map(cfg.serial.map((s) => [`serial:${s.name}`, s.baud]));
+    const ota = new OtaEngine({
+      store: new CampaignStore(db),
+      lookup: (d) => registry.get(d),
+      downlinks,
+      hold: (d) =>
+        holdReason(
+          {
+            activeAlarmKinds: (x) => alarms.activeKinds(x, ["critical", "major"]),
+            soundWaiting: (x) => downlinks.pending(x).some((c) => c.msg.type === "sound"),
+            maxPortW: (x) => this.maxPortW.get(x),
+          },
+          d,
+        ),
+      baudOf: (linkId) => baudByLink.get(linkId),
+      listenWindowMs: cfg.interlink.listenWindowMs,
+      nudgeEveryMs: resendIntervalMs(cfg.interlink.listenWindowMs, cfg.interlink.baud),
+      onProgress: (campaign, p, version, n) => {
+        const item = otaProgressItem(campaign, version, p, id, registry.get(p.deviceId), n);
+        write([{ kind: "append", items: [item] }], "ota progress");
+        this.parts?.uplink?.kick();
+        sse.publish("ota", { campaign, version, ...p, deviceId: deviceIdHex(p.deviceId) });
+      },
+      onUpdated: (d, version) => {
+        if (registry.get(d)) registry.update(d, { firmware: version });
+      },
+    });
+    ota.load();
     const limiter = new RateLimiter(t.rateLimit ?? cfg.ingest.rateLimit);
     const pipeline = new Pipeline(
       {
@@ -237,6 +272,7 @@ export class GatewayService {
         onAccepted: (m, n) => this.accepted(m, n),
         onHeard: (d, r, n) => {
           downlinks.deviceHeard(d, r, n);
+          ota.heard(d, n);
         },
         ack: (d, c, r) => {
           downlinks.ack(d, c, r);
@@ -358,6 +394,7 @@ export class GatewayService {
       limiter,
       links,
       downlinks,
+      ota,
       receivers,
       mqtt,
       mqttPayload,
@@ -379,6 +416,7 @@ export class GatewayService {
         pending,
         admin,
         downlinks,
+        ota,
         reports: new ReportStore(db),
         alarms: {
           list: (f) => alarms.list(f),
@@ -413,7 +451,7 @@ export class GatewayService {
       setInterval(() => this.flushSlowState(), 5_000),
       // Resends are due every few hundred ms per command: small frequent ticks keep each one
       // short, so a new alarm never waits long behind a round of resends (gateway-latency).
-      setInterval(() => this.parts?.downlinks.tick(this.clock()), t.downlinkTickMs ?? 20),
+      setInterval(() => this.downlinkTick(), t.downlinkTickMs ?? 20),
     );
     log.info("gateway started", {
       site: cfg.site,
@@ -502,6 +540,12 @@ export class GatewayService {
     if (!p) return;
     const dev = p.registry.get(m.deviceId);
     if (m.msg.type === "command-ack") p.downlinks.commandAcked(m.deviceId, m.msg.ackedCounter);
+    if (m.msg.type === "charger-telemetry")
+      this.maxPortW.set(m.deviceId, Math.max(0, ...m.msg.ports.map((x) => x.powerW)));
+    if (m.msg.type === "ota-status") {
+      p.ota.onStatus(m.deviceId, m.msg, now);
+      p.ota.tick(now);
+    }
     if (this.engine && this.ruleState && dev) {
       const r = this.engine.onMessage(this.ruleState, m, dev, now);
       this.ruleState = r.state;
@@ -520,6 +564,24 @@ export class GatewayService {
     this.ruleState = r.state;
     this.ruleFailures(r.failures);
     p.actions.run(r.actions, now);
+  }
+
+  /**
+   * Resends due downlinks, then sends the firmware-update frames that fit
+   * (after them: the bulk class never delays a command). The service ticks
+   * this every `downlinkTickMs`; a driver in virtual time calls it itself.
+   */
+  downlinkTick(): void {
+    const p = this.parts;
+    if (!p) return;
+    const now = this.clock();
+    p.downlinks.tick(now);
+    try {
+      p.ota.tick(now);
+    } catch (err) {
+      p.counters.hookErrors++;
+      this.log.error("ota tick failed", { error: String(err) });
+    }
   }
 
   /**
@@ -621,6 +683,7 @@ export class GatewayService {
         rejectedReloads: this.ruleStats.rejectedReloads,
       }),
       sse: p.sse.stats,
+      ota: () => ({ ...p.ota.counters }),
     };
   }
 }

@@ -208,6 +208,42 @@ export const ResidentStateSchema = Type.Object({
   historical: Type.Boolean(),
 });
 
+/** Where a device stands in a firmware-update campaign (gateway/ota/campaign-plan.ts). */
+export const OTA_PROGRESS_STATES = [
+  "queued",
+  "transferring",
+  "verifying",
+  "switched",
+  "reported",
+  "rolled-back",
+  "failed",
+] as const;
+export const OtaProgressStateSchema = literals(...OTA_PROGRESS_STATES);
+
+/**
+ * dev/{deviceId}/ota: one device's progress in a firmware-update campaign,
+ * sent by the gateway on every state change and every 10 % of a transfer.
+ */
+export const OtaProgressSchema = Type.Object({
+  v: v1,
+  site: id,
+  gateway: id,
+  deviceId: Type.String({ pattern: "^[0-9a-f]{8}$" }),
+  campaign: id,
+  /** The version the campaign installs ("1.2.0"). */
+  version: Type.String({ pattern: "^[0-9]+\\.[0-9]+\\.[0-9]+$" }),
+  state: OtaProgressStateSchema,
+  /** Share of the image the device holds, 0..100. */
+  percent: Type.Integer({ minimum: 0, maximum: 100 }),
+  /** Why it failed or rolled back, in words. */
+  reason: Type.Optional(Type.String({ maxLength: 256 })),
+  building: Type.Optional(Type.String({ maxLength: 128 })),
+  location: Type.Optional(Type.String({ maxLength: 128 })),
+  seq: uint,
+  ts: ms,
+  historical: Type.Boolean(),
+});
+
 /** health: periodic gateway health. */
 export const GatewayHealthSchema = Type.Object({
   v: v1,

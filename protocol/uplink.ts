@@ -10,6 +10,7 @@
  *   dev/{deviceId}/event        smoke and charger events            UplinkEnvelope
  *   alarm                       alarm transitions                   AlarmTransition
  *   dev/{deviceId}/resident     guardian resident's welfare state   ResidentState
+ *   dev/{deviceId}/ota          firmware-update progress            OtaProgress
  *   batch                       several device envelopes            UplinkBatch
  *   request/{command}           operator -> gateway                 CommandRequest
  *   response/{command}          gateway -> operator                 CommandResponse
@@ -25,6 +26,7 @@ import type {
   DeviceKindNameSchema,
   GatewayHealthSchema,
   GatewayStatusSchema,
+  OtaProgressSchema,
   ReceiverReadingSchema,
   ResidentStateNameSchema,
   ResidentStateSchema,
@@ -71,6 +73,9 @@ export type ResidentStateName = Static<typeof ResidentStateNameSchema>;
 /** A guardian resident's state change: states and times only (dev/{deviceId}/resident). */
 export type ResidentState = Static<typeof ResidentStateSchema>;
 
+/** A device's progress in a firmware-update campaign (dev/{deviceId}/ota). */
+export type OtaProgress = Static<typeof OtaProgressSchema>;
+
 export type GatewayHealth = Static<typeof GatewayHealthSchema>;
 
 export type CommandName = Static<typeof CommandNameSchema>;
@@ -107,6 +112,7 @@ export const topics = {
   event: (site: string, gw: string, dev: string) => `${TOPIC_ROOT}/${site}/${gw}/dev/${dev}/event`,
   resident: (site: string, gw: string, dev: string) =>
     `${TOPIC_ROOT}/${site}/${gw}/dev/${dev}/resident`,
+  ota: (site: string, gw: string, dev: string) => `${TOPIC_ROOT}/${site}/${gw}/dev/${dev}/ota`,
   alarm: (site: string, gw: string) => `${TOPIC_ROOT}/${site}/${gw}/alarm`,
   batch: (site: string, gw: string) => `${TOPIC_ROOT}/${site}/${gw}/batch`,
   request: (site: string, gw: string, cmd: CommandName) =>
@@ -123,7 +129,12 @@ export const filters = {
 
 export type ParsedTopic =
   | { kind: "status" | "health" | "alarm" | "batch"; site: string; gateway: string }
-  | { kind: "telemetry" | "event" | "resident"; site: string; gateway: string; deviceId: string }
+  | {
+      kind: "telemetry" | "event" | "resident" | "ota";
+      site: string;
+      gateway: string;
+      deviceId: string;
+    }
   | { kind: "request" | "response"; site: string; gateway: string; command: string };
 
 /** Parses a topic of the tree; undefined for anything else. */
@@ -142,7 +153,7 @@ export function parseTopic(topic: string): ParsedTopic | undefined {
   if (
     rest.length === 3 &&
     rest[0] === "dev" &&
-    (rest[2] === "telemetry" || rest[2] === "event" || rest[2] === "resident")
+    (rest[2] === "telemetry" || rest[2] === "event" || rest[2] === "resident" || rest[2] === "ota")
   ) {
     return { kind: rest[2], site, gateway, deviceId: rest[1]! };
   }

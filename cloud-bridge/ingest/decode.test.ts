@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { topics } from "../../protocol/uplink.js";
+import { pointsFor } from "../storage/points.js";
 import { decodeUplink, directoryFromSites } from "./decode.js";
 
 const dir = directoryFromSites({ s1: { gateways: ["g1"] } });
@@ -156,6 +157,44 @@ describe("decodeUplink: a guardian resident's state", () => {
     ["invalid-payload", topic, state({ since: undefined })],
     ["topic-mismatch", topics.resident("s1", "g1", "0000d002"), state()],
     ["topic-mismatch", topic, state({ gateway: "g2" })],
+  ])("rejects as %s (%s)", (reason, t, payload) => {
+    const r = decodeUplink(t, bytes(payload), dir);
+    expect(r.ok ? "ok" : r.reason).toBe(reason);
+  });
+});
+
+describe("decodeUplink: a device's firmware-update progress", () => {
+  const progress = (over: Record<string, unknown> = {}) => ({
+    v: 1,
+    site: "s1",
+    gateway: "g1",
+    deviceId: "0000d001",
+    campaign: "ota-1.1.0-x",
+    version: "1.1.0",
+    state: "rolled-back",
+    percent: 100,
+    reason: "rolled back: the new image did not report in time",
+    seq: 4,
+    ts: 1700000000000,
+    historical: false,
+    ...over,
+  });
+  const topic = topics.ota("s1", "g1", "0000d001");
+
+  it("accepts progress on the ota topic and stores it as an ota_progress point", () => {
+    const r = decodeUplink(topic, bytes(progress()), dir);
+    expect(r.ok && r.msg.kind === "ota" && r.msg.ota.state).toBe("rolled-back");
+    if (!r.ok) return;
+    expect(pointsFor(r.msg).lines()).toEqual([
+      "ota_progress,campaign=ota-1.1.0-x,device=0000d001,gateway=g1,site=s1,state=rolled-back,version=1.1.0 percent=100i,seq=4i,historical=0i 1700000000000000004",
+    ]);
+  });
+
+  it.each([
+    ["invalid-payload", topic, progress({ state: "bricked" })],
+    ["invalid-payload", topic, progress({ percent: 101 })],
+    ["invalid-payload", topic, progress({ version: "v2" })],
+    ["topic-mismatch", topics.ota("s1", "g1", "0000d002"), progress()],
   ])("rejects as %s (%s)", (reason, t, payload) => {
     const r = decodeUplink(t, bytes(payload), dir);
     expect(r.ok ? "ok" : r.reason).toBe(reason);

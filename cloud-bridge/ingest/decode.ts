@@ -14,6 +14,7 @@ import type {
   CommandResponse,
   GatewayHealth,
   GatewayStatus,
+  OtaProgress,
   ResidentState,
   UplinkEnvelope,
 } from "../../protocol/uplink.js";
@@ -25,6 +26,7 @@ import {
   CommandResponseSchema,
   GatewayHealthSchema,
   GatewayStatusSchema,
+  OtaProgressSchema,
   ResidentStateSchema,
   UplinkBatchSchema,
 } from "../../protocol/uplink-schemas.js";
@@ -54,6 +56,8 @@ export type Decoded =
   | { kind: "alarm"; alarm: AlarmTransition }
   /** A guardian resident's welfare state: states and times only. */
   | { kind: "resident"; resident: ResidentState }
+  /** A device's progress in a firmware-update campaign. */
+  | { kind: "ota"; ota: OtaProgress }
   | { kind: "status"; status: GatewayStatus }
   | { kind: "health"; health: GatewayHealth }
   | { kind: "response"; site: string; gateway: string; response: CommandResponse }
@@ -103,6 +107,7 @@ const validators = {
   health: ajv.compile(GatewayHealthSchema),
   response: ajv.compile(CommandResponseSchema),
   resident: ajv.compile(ResidentStateSchema),
+  ota: ajv.compile(OtaProgressSchema),
 };
 const bodyValidators = new Map<string, ValidateFunction>(
   Object.entries(UPLINK_BODY_SCHEMAS).map(([type, schema]) => [type, ajv.compile(schema)]),
@@ -220,6 +225,13 @@ export function decodeUplink(
           `payload says ${resident.site}/${resident.gateway}/${resident.deviceId}`,
         );
       return { ok: true, msg: { kind: "resident", resident } };
+    }
+    case "ota": {
+      const ota = check<OtaProgress>(validators.ota);
+      if (!ota) return reject("invalid-payload", schemaError(validators.ota.errors));
+      if (!sameOrigin(ota) || ota.deviceId !== t.deviceId)
+        return reject("topic-mismatch", `payload says ${ota.site}/${ota.gateway}/${ota.deviceId}`);
+      return { ok: true, msg: { kind: "ota", ota } };
     }
     case "status": {
       const status = check<GatewayStatus>(validators.status);

@@ -10,6 +10,7 @@ import type {
   AlarmTransition,
   GatewayHealth,
   GatewayStatus,
+  OtaProgress,
   UplinkEnvelope,
 } from "../../protocol/uplink.js";
 import type { AnyUplinkEnvelope } from "../../protocol/uplink-schemas.js";
@@ -107,6 +108,14 @@ function alarmPointsInto(out: PointText, a: AlarmTransition): void {
   );
 }
 
+function otaPointsInto(out: PointText, o: OtaProgress): void {
+  out.add(
+    `ota_progress${tag("campaign", o.campaign)},device=${o.deviceId},gateway=${o.gateway},site=${o.site},state=${o.state}${tag("version", o.version)}`,
+    `${intField("percent", o.percent)}${intField("seq", o.seq)}${flagField("historical", o.historical)}`,
+    timestampNs(o.ts, o.seq),
+  );
+}
+
 function statusPointsInto(out: PointText, s: GatewayStatus): void {
   out.add(
     `gateway_status,gateway=${s.gateway},site=${s.site}${tag("version", s.version)}`,
@@ -151,6 +160,9 @@ export function pointsFor(msg: Decoded): PointText {
       break;
     case "alarm":
       alarmPointsInto(out, msg.alarm);
+      break;
+    case "ota":
+      otaPointsInto(out, msg.ota);
       break;
     case "status":
       statusPointsInto(out, msg.status);

@@ -177,6 +177,14 @@ export class AlarmStore {
     return this.active.size;
   }
 
+  /** Kinds of the device's active alarms of the given severities (firmware updates hold for them). */
+  activeKinds(deviceId: number, severities: readonly string[]): string[] {
+    const out: string[] = [];
+    for (const r of this.active.values())
+      if (r.device_id === deviceId && severities.includes(r.severity)) out.push(r.kind);
+    return out;
+  }
+
   /** Applies a raise or clear (other actions are ignored); returns the transitions. */
   apply(action: Action, now: number): AlarmTransition[] {
     if (action.type === "raise-alarm") {

@@ -63,6 +63,8 @@ export interface DownlinkStats {
   overflow: number;
   gaveUp: number;
   linkDown: number;
+  /** Bulk frames (firmware-update chunks and controls) sent once, never queued. */
+  bulk: number;
 }
 
 export interface DownlinkQueueOptions {
@@ -111,6 +113,7 @@ export class DownlinkQueue {
     overflow: 0,
     gaveUp: 0,
     linkDown: 0,
+    bulk: 0,
   };
   private readonly deps: DownlinkDeps;
   private readonly o: Required<DownlinkQueueOptions>;
@@ -242,6 +245,41 @@ export class DownlinkQueue {
       if (dev?.sleepy) this.everywhere(dev, item, dev.lastReceiver, true);
       else if (dev?.lastReceiver !== undefined) this.transmit(dev, item, dev.lastReceiver);
     }
+  }
+
+  /**
+   * The lowest urgency class: a bulk frame (a firmware-update chunk or control)
+   * signed and sent once on the link that heard the device last, never queued,
+   * stored or resent (its sender repeats what was lost). Returns the framed
+   * bytes sent, or undefined when the device or its link is not there.
+   * Callers hold bulk traffic while `soundingPending()` (an interlink sounding
+   * pre-empts updates).
+   */
+  sendBulk(deviceId: number, msg: DownlinkMsg): { linkId: string; bytes: number } | undefined {
+    const dev = this.deps.lookup(deviceId);
+    const linkId = dev?.lastReceiver;
+    if (dev?.status !== "active" || linkId === undefined) return undefined;
+    const link = this.deps.links.get(linkId);
+    if (!link?.isUp()) {
+      this.stats.linkDown++;
+      return undefined;
+    }
+    const counter = this.deps.counters.take(deviceId);
+    const bytes = frameBytes(
+      encodeFrame({ deviceId, counter, flags: 0, msg }, dev.key, this.deps.hmac),
+    );
+    if (!link.send(deviceId, bytes)) {
+      this.stats.linkDown++;
+      return undefined;
+    }
+    this.stats.bulk++;
+    return { linkId, bytes: bytes.length };
+  }
+
+  /** True while a sound command (interlinked fire, hush, stop) waits for any device's command-ack. */
+  soundingPending(): boolean {
+    for (const q of this.queues.values()) if (q.some((it) => it.msg.type === "sound")) return true;
+    return false;
   }
 
   /** When the next scheduled resend is due (a driver in virtual time ticks then), if any. */

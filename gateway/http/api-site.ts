@@ -15,6 +15,8 @@ export class HttpStatusError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** More of the answer's body (e.g. which packages were refused and why). */
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
   }

@@ -1,5 +1,6 @@
 /** What the HTTP server needs from the rest of the gateway; service.ts supplies it. */
 import type { DownlinkQueue } from "../downlink/downlink-queue.js";
+import type { OtaEngine } from "../ota/ota-engine.js";
 import type { DeviceAdmin } from "../registry/device-admin.js";
 import type { PendingDevices } from "../registry/pending.js";
 import type { DeviceRegistry } from "../registry/registry.js";
@@ -21,6 +22,8 @@ export interface HttpBackend {
   pending: PendingDevices;
   admin: DeviceAdmin;
   downlinks: DownlinkQueue;
+  /** Firmware-update campaigns (absent: the routes answer 503). */
+  ota?: OtaEngine;
   reports: ReportStore;
   alarms: AlarmsView | undefined;
   sse: SseHub;

@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Logger } from "../../common/log.js";
 import { RegistryError } from "../registry/registry.js";
 import { deviceRoutes } from "./api-devices.js";
+import { otaRoutes } from "./api-ota.js";
 import { HttpStatusError, siteRoutes } from "./api-site.js";
 import { InstallAuth } from "./auth.js";
 import type { HttpBackend } from "./backend.js";
@@ -40,7 +41,7 @@ export class GatewayHttpServer {
     private readonly auth: InstallAuth,
     private readonly log: Logger,
   ) {
-    this.routes = [...deviceRoutes(backend), ...siteRoutes(backend)];
+    this.routes = [...deviceRoutes(backend), ...siteRoutes(backend), ...otaRoutes(backend)];
   }
 
   async start(): Promise<void> {
@@ -150,7 +151,8 @@ function errorAnswer(err: unknown): { status: number; body: Record<string, unkno
   }
   if (err instanceof RegistryError)
     return { status: REGISTRY_STATUS[err.code], body: { error: err.message } };
-  if (err instanceof HttpStatusError) return { status: err.status, body: { error: err.message } };
+  if (err instanceof HttpStatusError)
+    return { status: err.status, body: { error: err.message, ...err.details } };
   if (err instanceof URIError) return { status: 400, body: { error: "bad URL encoding" } };
   return undefined;
 }

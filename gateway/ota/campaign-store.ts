@@ -26,6 +26,16 @@ const MIGRATIONS = [
      updated_at INTEGER NOT NULL,
      PRIMARY KEY (campaign, device_id)
    );`,
+  // What each device gets (image and manifest), so a restart resumes the same bytes.
+  `ALTER TABLE ota_campaigns ADD COLUMN selector TEXT NOT NULL DEFAULT '{}';
+   ALTER TABLE ota_campaigns ADD COLUMN aborted INTEGER NOT NULL DEFAULT 0;
+   CREATE TABLE ota_images (
+     campaign TEXT NOT NULL REFERENCES ota_campaigns(id),
+     device_id INTEGER NOT NULL,
+     manifest BLOB NOT NULL,
+     image BLOB NOT NULL,
+     PRIMARY KEY (campaign, device_id)
+   );`,
 ];
 
 export interface StoredCampaign {
@@ -34,6 +44,16 @@ export interface StoredCampaign {
   rules: CampaignRules;
   paused: boolean;
   createdAt: number;
+  /** Which devices it was started for (kind, board, building, from version), for people. */
+  selector?: Record<string, string>;
+  aborted?: boolean;
+}
+
+/** One device's bytes in a campaign. */
+export interface DeviceImage {
+  deviceId: number;
+  manifest: Uint8Array;
+  image: Uint8Array;
 }
 
 export class CampaignStore {
@@ -41,19 +61,46 @@ export class CampaignStore {
     migrate(db, "ota", MIGRATIONS);
   }
 
-  create(c: StoredCampaign, stages: Map<number, number>): void {
+  create(c: StoredCampaign, stages: Map<number, number>, images: DeviceImage[] = []): void {
     const insert = this.db.transaction(() => {
       this.db
         .prepare(
-          "INSERT INTO ota_campaigns (id, version, rules, paused, created_at) VALUES (?, ?, ?, ?, ?)",
+          "INSERT INTO ota_campaigns (id, version, rules, paused, created_at, selector) VALUES (?, ?, ?, ?, ?, ?)",
         )
-        .run(c.id, c.version, JSON.stringify(c.rules), c.paused ? 1 : 0, c.createdAt);
+        .run(
+          c.id,
+          c.version,
+          JSON.stringify(c.rules),
+          c.paused ? 1 : 0,
+          c.createdAt,
+          JSON.stringify(c.selector ?? {}),
+        );
       const dev = this.db.prepare(
         "INSERT INTO ota_devices (campaign, device_id, stage, state, updated_at) VALUES (?, ?, ?, 'queued', ?)",
       );
       for (const [id, stage] of stages) dev.run(c.id, id, stage, c.createdAt);
+      const img = this.db.prepare(
+        "INSERT INTO ota_images (campaign, device_id, manifest, image) VALUES (?, ?, ?, ?)",
+      );
+      for (const i of images)
+        img.run(c.id, i.deviceId, Buffer.from(i.manifest), Buffer.from(i.image));
     });
     insert();
+  }
+
+  images(id: string): DeviceImage[] {
+    const rows = this.db
+      .prepare("SELECT device_id, manifest, image FROM ota_images WHERE campaign = ?")
+      .all(id) as { device_id: number; manifest: Buffer; image: Buffer }[];
+    return rows.map((r) => ({
+      deviceId: r.device_id,
+      manifest: new Uint8Array(r.manifest),
+      image: new Uint8Array(r.image),
+    }));
+  }
+
+  setAborted(id: string): void {
+    this.db.prepare("UPDATE ota_campaigns SET aborted = 1 WHERE id = ?").run(id);
   }
 
   campaigns(): StoredCampaign[] {
@@ -63,6 +110,8 @@ export class CampaignStore {
       rules: string;
       paused: number;
       created_at: number;
+      selector: string;
+      aborted: number;
     }[];
     return rows.map((r) => ({
       id: r.id,
@@ -70,6 +119,8 @@ export class CampaignStore {
       rules: JSON.parse(r.rules) as CampaignRules,
       paused: r.paused === 1,
       createdAt: r.created_at,
+      selector: JSON.parse(r.selector) as Record<string, string>,
+      aborted: r.aborted === 1,
     }));
   }
 

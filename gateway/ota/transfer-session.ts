@@ -43,6 +43,8 @@ export class TransferSession {
   phase: SessionPhase = "begin";
   /** OTA_REASON_* of a refusal or rollback. */
   reason = 0;
+  /** Ended by the device rolling back (not by a refusal). */
+  rolledBack = false;
   readonly map: ChunkMap;
   private readonly target: string;
   private cursor = 0;
@@ -71,13 +73,15 @@ export class TransferSession {
       case OTA_STATE_ROLLED_BACK:
         this.phase = "failed";
         this.reason = s.reason;
+        this.rolledBack = s.state === OTA_STATE_ROLLED_BACK;
         return;
       case OTA_STATE_IDLE:
         if (this.phase === "transferring" || this.phase === "verified") this.phase = "begin";
         return;
       case OTA_STATE_RECEIVING:
         if (s.total === this.map.total) this.map.noteStatus(s);
-        if (this.phase === "begin") this.phase = "transferring";
+        // "switching": a restart found it mid-transfer after all (campaign restore asks first).
+        if (this.phase === "begin" || this.phase === "switching") this.phase = "transferring";
         return;
       case OTA_STATE_VERIFIED:
         this.map.fill();
@@ -93,9 +97,24 @@ export class TransferSession {
     }
   }
 
+  /** When the session may send again (0: now; later while it waits for an answer). */
+  readyAt(): number {
+    return Math.max(0, this.waitUntilMs);
+  }
+
   /** True while the session is waiting for the device's answer. */
   waiting(nowMs: number): boolean {
     return this.waitUntilMs >= 0 && nowMs < this.waitUntilMs;
+  }
+
+  /**
+   * The frame that makes the device answer (begin, query, switch or confirm),
+   * for a sleeping device whose listening window the gateway does not know:
+   * never a chunk, which only goes into a window it knows is open.
+   */
+  nudge(nowMs: number): DownlinkMsg | undefined {
+    if (this.phase === "transferring") this.sinceQuery = QUERY_EVERY;
+    return this.next(nowMs);
   }
 
   /** The next downlink to send now, or undefined (done, failed or waiting for an answer). */

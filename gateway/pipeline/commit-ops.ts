@@ -58,6 +58,9 @@ export function acceptedWorkOps(batch: readonly AcceptedWork[], id: SiteIdentity
     windows.set(w.window.deviceId, w.window);
     const m = w.message;
     if (!m) continue;
+    // OTA status frames are the update's own traffic: the gateway's campaign engine takes
+    // them and sends the cloud each device's progress (dev/{id}/ota), not every frame.
+    if (m.msg.type === "ota-status") continue;
     if (staysLocal(m)) {
       local.push(m);
       continue;

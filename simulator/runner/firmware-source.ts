@@ -12,14 +12,14 @@
  */
 
 import { buildFirmware } from "../../firmware/build/build.js";
+import {
+  PLACEHOLDER_ID,
+  PLACEHOLDER_KEY,
+  swapIdentity,
+} from "../../firmware/build/identity-swap.js";
 import type { DeviceConfig } from "../../firmware/device-config.js";
 
-export const PLACEHOLDER_ID = 305419896; // 0x12345678
-export const PLACEHOLDER_KEY = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a";
-
-/** The id as a numeric token of its own (not part of a longer number or name). */
-const ID_TOKEN = new RegExp(`(?<![\\w.$])${PLACEHOLDER_ID}(?![\\w.])`, "g");
-const KEY_TOKEN = `"${PLACEHOLDER_KEY}"`;
+export { PLACEHOLDER_ID, PLACEHOLDER_KEY, swapIdentity };
 
 export class ImageCache {
   readonly builds = new Map<string, Promise<string>>();
@@ -52,12 +52,4 @@ export class ImageCache {
     const r = await buildFirmware({ kind: config.kind, board, device: config });
     return r.code;
   }
-}
-
-/** The placeholder image with a device's id and key, or undefined when they are not each there once. */
-export function swapIdentity(code: string, deviceId: number, keyHex: string): string | undefined {
-  const ids = code.match(ID_TOKEN)?.length ?? 0;
-  const keys = code.split(KEY_TOKEN).length - 1;
-  if (ids !== 1 || keys !== 1) return undefined;
-  return code.replace(ID_TOKEN, String(deviceId)).replace(KEY_TOKEN, `"${keyHex}"`);
 }

@@ -1,7 +1,7 @@
 /**
  * The gateway's admin API as the installer page calls it (gateway/http documents the server side).
  */
-import { toDevice, toHealth, toPending, toReport } from "./models.js";
+import { toCampaign, toDevice, toHealth, toPending, toReport } from "./models.js";
 import { arr, obj } from "./narrow.js";
 import { request } from "./session.js";
 
@@ -9,6 +9,7 @@ import { request } from "./session.js";
 /** @typedef {import("./models.js").PendingDevice} PendingDevice */
 /** @typedef {import("./models.js").Report} Report */
 /** @typedef {import("./models.js").Health} Health */
+/** @typedef {import("./models.js").Campaign} Campaign */
 
 /**
  * A list from `{key: [...]}` or a bare array.
@@ -48,4 +49,20 @@ export async function approve(deviceId, placement) {
 /** @returns {Promise<Report[]>} */
 export async function listReports() {
   return listOf(await request("/api/reports"), "reports").map(toReport);
+}
+
+/** Firmware-update campaigns, newest last. @returns {Promise<Campaign[]>} */
+export async function listCampaigns() {
+  return listOf(await request("/api/ota/campaigns"), "campaigns").map(toCampaign);
+}
+
+/**
+ * @param {string} id
+ * @param {"pause" | "resume" | "abort"} op
+ */
+export async function controlCampaign(id, op) {
+  return request(`/api/ota/campaigns/${encodeURIComponent(id)}/${op}`, {
+    method: "POST",
+    json: {},
+  });
 }

@@ -11,6 +11,7 @@ import { healthView } from "./views/health.js";
 import { loginView } from "./views/login.js";
 import { pendingView } from "./views/pending.js";
 import { reportsView } from "./views/reports.js";
+import { updatesView } from "./views/updates.js";
 
 /** @typedef {{ query: URLSearchParams, navigate: (hash: string) => void }} RouteCtx */
 /** @typedef {(root: HTMLElement, ctx: RouteCtx) => (void | (() => void))} View */
@@ -22,11 +23,13 @@ const routes = {
   pending: pendingView,
   reports: reportsView,
   health: healthView,
+  updates: updatesView,
 };
 const TABS = /** @type {const} */ ([
   ["devices", "nav.devices"],
   ["pending", "nav.pending"],
   ["reports", "nav.reports"],
+  ["updates", "nav.updates"],
   ["health", "nav.health"],
 ]);
 

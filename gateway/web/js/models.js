@@ -141,3 +141,48 @@ export function toHealth(raw) {
       .map(([name, v]) => ({ name, count: num(v) })),
   };
 }
+
+/**
+ * @typedef {{ deviceId: string, stage: number, state: string, percent: number, reason: string | undefined }} OtaDevice
+ * @typedef {{
+ *   id: string, version: string, status: string, why: string | undefined, stage: number,
+ *   selector: Record<string, string>, counts: Record<string, number>,
+ *   held: Map<string, string>, devices: OtaDevice[],
+ * }} Campaign
+ */
+
+/** @param {unknown} raw @returns {Campaign} */
+export function toCampaign(raw) {
+  const r = obj(raw);
+  /** @type {Record<string, string>} */
+  const selector = {};
+  for (const [k, v] of Object.entries(obj(r.selector))) selector[k] = str(v);
+  /** @type {Record<string, number>} */
+  const counts = {};
+  for (const [k, v] of Object.entries(obj(r.counts))) counts[k] = num(v);
+  return {
+    id: str(r.id),
+    version: str(r.version),
+    status: str(r.status, "running"),
+    why: optStr(r.why),
+    stage: num(r.stage),
+    selector,
+    counts,
+    held: new Map(
+      arr(r.held).map((x) => {
+        const o = obj(x);
+        return [hexId(o.deviceId), str(o.why)];
+      }),
+    ),
+    devices: arr(r.devices).map((x) => {
+      const o = obj(x);
+      return {
+        deviceId: hexId(o.deviceId),
+        stage: num(o.stage),
+        state: str(o.state, "queued"),
+        percent: num(o.percent),
+        reason: optStr(o.reason),
+      };
+    }),
+  };
+}
