@@ -1,29 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { memoryLogger } from "../../common/log.js";
 import { InstallAuth } from "../../gateway/http/auth.js";
 import { GatewayService } from "../../gateway/service.js";
 import { testSite } from "../../gateway/testing/site.js";
 import { freePort, tmpDir } from "../../tests/support/services.js";
+import { capture as captureRun } from "../testing/capture.js";
 import { run } from "./devices.js";
 
-async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const o = vi.spyOn(process.stdout, "write").mockImplementation((c: string | Uint8Array) => {
-    out += c.toString();
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, "write").mockImplementation((c: string | Uint8Array) => {
-    err += c.toString();
-    return true;
-  });
-  try {
-    return { code: await run(argv), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const capture = (argv: string[]) => captureRun(run, argv);
 
 describe("haitang devices", () => {
   const dir = tmpDir("haitang-cli-dev-");

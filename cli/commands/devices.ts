@@ -7,6 +7,7 @@
  * HAITANG_INSTALL_PASSWORD). A key the gateway generates is printed once.
  */
 import { parseArgs } from "node:util";
+import { gatewayRequest } from "../gateway-request.js";
 
 const HELP = `usage: haitang devices <action> [ID] [options]
 
@@ -122,8 +123,6 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`haitang devices ${action}: a device id is required\n`);
     return 2;
   }
-  const base = (v.gateway ?? "http://127.0.0.1:8080").replace(/\/$/, "");
-  const password = v.password ?? process.env.HAITANG_INSTALL_PASSWORD ?? "";
   const body: Record<string, unknown> = {};
   for (const k of ["kind", "key", "building", "location", "shed", "board", "firmware"] as const)
     if (v[k] !== undefined) body[k] = v[k];
@@ -157,30 +156,16 @@ export async function run(argv: string[]): Promise<number> {
     default:
       path = `/api/devices/${id}/${action}`;
   }
-  let res: Response;
-  try {
-    res = await fetch(`${base}${path}`, {
-      method,
-      headers: {
-        authorization: `Basic ${Buffer.from(`installer:${password}`).toString("base64")}`,
-        "content-type": "application/json",
-      },
-      ...(method === "POST" ? { body: JSON.stringify(body) } : {}),
-    });
-  } catch (err) {
-    process.stderr.write(
-      `haitang devices: cannot reach the gateway at ${base}: ${(err as Error).message}\n`,
-    );
-    return 1;
-  }
-  const answer = (await res.json().catch(() => ({}))) as Record<string, unknown>;
-  if (!res.ok) {
-    const hint = res.status === 401 ? " (give --password or set HAITANG_INSTALL_PASSWORD)" : "";
-    process.stderr.write(
-      `haitang devices ${action}: ${res.status} ${String(answer.error ?? res.statusText)}${hint}\n`,
-    );
-    return 1;
-  }
+  const r = await gatewayRequest({
+    command: `devices ${action}`,
+    gateway: v.gateway,
+    password: v.password,
+    method,
+    path,
+    body,
+  });
+  if (!r?.ok) return 1;
+  const answer = r.answer;
   if (v.json) {
     process.stdout.write(`${JSON.stringify(answer, null, 2)}\n`);
     return 0;

@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { memoryLogger } from "../../common/log.js";
 import { InstallAuth } from "../../gateway/http/auth.js";
 import { GatewayService } from "../../gateway/service.js";
@@ -12,26 +12,10 @@ import { encodeManifest, OTA_BOARD_CODES } from "../../protocol/ota.js";
 import { packageTag } from "../../protocol/ota-tag.js";
 import { sha256 } from "../../protocol/sha256.js";
 import { freePort, tmpDir } from "../../tests/support/services.js";
+import { capture as captureRun } from "../testing/capture.js";
 import { run } from "./ota.js";
 
-async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const o = vi.spyOn(process.stdout, "write").mockImplementation((c: string | Uint8Array) => {
-    out += c.toString();
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, "write").mockImplementation((c: string | Uint8Array) => {
-    err += c.toString();
-    return true;
-  });
-  try {
-    return { code: await run(argv), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const capture = (argv: string[]) => captureRun(run, argv);
 
 const CHARGERS = ["00f00001", "00f00002", "00f00003"];
 

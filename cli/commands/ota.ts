@@ -16,6 +16,7 @@ import { PLACEHOLDER_ID, PLACEHOLDER_KEY } from "../../firmware/build/identity-s
 import type { DeviceKind } from "../../firmware/device-config.js";
 import { firmwareBuilder } from "../../installer/firmware-builder.js";
 import { deviceConfigFor, loadInstallConfig } from "../../installer/install-config.js";
+import { gatewayRequest } from "../gateway-request.js";
 
 const HELP = `usage: haitang ota <action> [CAMPAIGN] [options]
 
@@ -186,32 +187,20 @@ export async function run(argv: string[]): Promise<number> {
       return err instanceof UsageError ? 2 : 1;
     }
   }
-  const base = (v.gateway ?? "http://127.0.0.1:8080").replace(/\/$/, "");
-  const password = v.password ?? process.env.HAITANG_INSTALL_PASSWORD ?? "";
-  let res: Response;
-  try {
-    res = await fetch(`${base}${path}`, {
-      method,
-      headers: {
-        authorization: `Basic ${Buffer.from(`installer:${password}`).toString("base64")}`,
-        "content-type": "application/json",
-      },
-      ...(method === "POST" ? { body: JSON.stringify(body ?? {}) } : {}),
-    });
-  } catch (err) {
-    process.stderr.write(
-      `haitang ota: cannot reach the gateway at ${base}: ${(err as Error).message}\n`,
-    );
-    return 1;
-  }
-  const answer = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+  const r = await gatewayRequest({
+    command: `ota ${action}`,
+    gateway: v.gateway,
+    password: v.password,
+    method,
+    path,
+    body,
+  });
+  if (!r) return 1;
+  const answer = r.answer;
   const refused = (answer.refused ?? []) as { deviceId: number; code: string; why: string }[];
-  const refusedText = refused.map((r) => `refused ${hex(r.deviceId)}: ${r.code}: ${r.why}`);
-  if (!res.ok) {
-    const hint = res.status === 401 ? " (give --password or set HAITANG_INSTALL_PASSWORD)" : "";
-    process.stderr.write(
-      `haitang ota ${action}: ${res.status} ${String(answer.error ?? res.statusText)}${hint}\n${refusedText.map((l) => `${l}\n`).join("")}`,
-    );
+  const refusedText = refused.map((x) => `refused ${hex(x.deviceId)}: ${x.code}: ${x.why}`);
+  if (!r.ok) {
+    process.stderr.write(refusedText.map((l) => `${l}\n`).join(""));
     return 1;
   }
   if (v.json) {
