@@ -5,11 +5,13 @@
  * firmware in the sandbox with real pseudo-terminals (how the scenario
  * library runs), with in-memory serial lines (transport in-process), and with
  * the firmware apps run natively (runtime native). Prints wall seconds
- * (median of runs) per mode.
+ * and the process's CPU seconds (main thread and the gateway's commit worker,
+ * less sensitive to a busy machine than wall time), median of runs, per mode.
  *   npm run build && node dist/bench/sim-virtual-time.js [runs=3]
  *     [modes=sandbox/pty,sandbox/in-process,native/in-process] [hours=24]
  */
 
+import { loadavg } from "node:os";
 import { firmwareSource, inProcessGateway } from "../simulator/run-files.js";
 import { ImageCache } from "../simulator/runner/firmware-source.js";
 import { runScenario } from "../simulator/runner/scenario-runner.js";
@@ -67,17 +69,24 @@ const images = new ImageCache();
 // Build the images once before timing (a build is a one-off cost, not simulation).
 await runScenario({ ...loaded.scenario, durationMs: 1000 }, opts("sandbox", "in-process"));
 const medians: string[] = [];
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 for (const [runtime, transport] of modes) {
   const walls: number[] = [];
+  const cpus: number[] = [];
   for (let i = 0; i < runs; i++) {
+    const cpu0 = process.cpuUsage();
     const r = await runScenario(loaded.scenario, opts(runtime, transport));
+    const cpu = process.cpuUsage(cpu0);
+    const cpuS = (cpu.user + cpu.system) / 1e6;
     walls.push(r.wallS);
+    cpus.push(cpuS);
     process.stdout.write(
-      `${runtime}/${transport} run ${i + 1}: ${r.wallS.toFixed(1)} s wall for ${hours} h simulated, verdict ${r.cases.every((c) => c.pass) && !r.error ? "PASS" : "FAIL"}${r.error ? ` (${r.error.split("\n")[0]})` : ""}\n`,
+      `${runtime}/${transport} run ${i + 1}: ${r.wallS.toFixed(1)} s wall, ${cpuS.toFixed(1)} s CPU for ${hours} h simulated, load average ${loadavg()[0]!.toFixed(1)}, verdict ${r.cases.every((c) => c.pass) && !r.error ? "PASS" : "FAIL"}${r.error ? ` (${r.error.split("\n")[0]})` : ""}\n`,
     );
   }
-  walls.sort((a, b) => a - b);
-  medians.push(`${runtime}/${transport} ${walls[Math.floor(walls.length / 2)]!.toFixed(1)} s`);
+  medians.push(
+    `${runtime}/${transport} ${median(walls).toFixed(1)} s wall, ${median(cpus).toFixed(1)} s CPU`,
+  );
 }
 process.stdout.write(
   `sim-virtual-time: 100 devices, ${hours} h simulated: median wall ${medians.join(", ")} (${runs} runs each)\n`,

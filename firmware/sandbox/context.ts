@@ -1,9 +1,19 @@
 /**
  * The vm context a sandboxed image runs in: V8's builtins minus what
  * Espruino 2v29 lacks (so a use that slipped past the build's check fails at
- * run time as on a board), a deterministic Math.random and Date, and a
- * dispatcher through which the host calls into the image so that promise
- * callbacks run right after each event (microtaskMode "afterEvaluate").
+ * run time as on a board), a deterministic Math.random and Date, and the
+ * call through which the host runs an event in the image so that promise
+ * callbacks run right after it.
+ *
+ * The context has its own microtask queue (microtaskMode "afterEvaluate"),
+ * which V8 drains only when a script is evaluated in the context. Entering
+ * the context that way costs microseconds, and a device enters it on every
+ * timer, watch and serial chunk. So the host calls the image's functions
+ * directly, and evaluates a tiny script to drain the queue only after an
+ * event that may have queued a promise job: the context's Promise marks
+ * `slot.pending` whenever a `then` is attached or a promise is resolved or
+ * rejected (every way a job gets queued from ES5 code). As with evaluating a
+ * script, an event that throws leaves its jobs queued until the next event.
  */
 import vm from "node:vm";
 
@@ -33,9 +43,9 @@ export const REMOVED_STATICS: readonly [string, string][] = [
   ["Object", "freeze"],
 ];
 
-export interface DispatchSlot {
-  fn: unknown;
-  arg: unknown;
+/** Shared with the context: set there when a promise job may be queued. */
+export interface MicrotaskSlot {
+  pending: boolean;
 }
 
 export interface SandboxContext {
@@ -44,17 +54,16 @@ export interface SandboxContext {
   Error: ErrorConstructor;
   ArrayBuffer: ArrayBufferConstructor;
   JSON: JSON;
-  /** Calls slot.fn(slot.arg) inside the context and drains its microtasks. */
-  dispatch(): void;
-  slot: DispatchSlot;
+  /** Calls fn(arg) in the context, then runs the promise jobs it queued. */
+  call(fn: unknown, arg: unknown): void;
 }
-
-const DISPATCH_NAME = "__haitangDispatch";
 
 /**
  * Runs before the image: Error that refuses to be extended (Espruino throws
  * on `class X extends Error`, native or downlevelled), Date and Math.random
- * from the host, then the removals.
+ * from the host, a Promise that marks queued jobs, then the removals.
+ * Returns the context-side caller (a non-function fails there, with the
+ * context's TypeError).
  */
 const SETUP = `(function (g, slot, nowMs, random, removed, statics) {
   var RealError = g.Error;
@@ -81,21 +90,46 @@ const SETUP = `(function (g, slot, nowMs, random, removed, statics) {
   }
   Object.defineProperty(g, "Date", { value: EspruinoDate, writable: true, configurable: true, enumerable: false });
   g.Math.random = random;
-  Object.defineProperty(g, "${DISPATCH_NAME}", {
-    value: function () {
-      var f = slot.fn, a = slot.arg;
-      slot.fn = undefined;
-      slot.arg = undefined;
-      f(a);
+  var RealPromise = g.Promise;
+  var realThen = RealPromise.prototype.then;
+  Object.defineProperty(RealPromise.prototype, "then", {
+    value: function then(onFulfilled, onRejected) {
+      slot.pending = true;
+      return realThen.call(this, onFulfilled, onRejected);
     },
+    writable: true,
+    configurable: true,
     enumerable: false,
   });
+  class Promise extends RealPromise {
+    constructor(executor) {
+      if (typeof executor !== "function") super(executor);
+      else
+        super(function (resolve, reject) {
+          executor(
+            function (value) {
+              slot.pending = true;
+              resolve(value);
+            },
+            function (reason) {
+              slot.pending = true;
+              reject(reason);
+            },
+          );
+        });
+    }
+  }
+  Object.defineProperty(g, "Promise", { value: Promise, writable: true, configurable: true, enumerable: false });
   for (var i = 0; i < removed.length; i++) delete g[removed[i]];
   for (var j = 0; j < statics.length; j++) delete g[statics[j][0]][statics[j][1]];
+  return function call(f, a) {
+    f(a);
+  };
 })`;
 
 let setupScript: vm.Script | undefined;
-let dispatchScript: vm.Script | undefined;
+/** Evaluating any script drains the context's microtask queue; this one does nothing else. */
+let drainScript: vm.Script | undefined;
 
 export function createSandboxContext(nowMs: () => number, random: () => number): SandboxContext {
   const context = vm.createContext(
@@ -115,10 +149,12 @@ export function createSandboxContext(nowMs: () => number, random: () => number):
     JSON: JSON;
   };
   setupScript ??= new vm.Script(SETUP, { filename: "espruino-setup.js" });
-  dispatchScript ??= new vm.Script(`${DISPATCH_NAME}()`, { filename: "espruino-dispatch.js" });
-  const slot: DispatchSlot = { fn: undefined, arg: undefined };
-  const setup = setupScript.runInContext(context) as (...args: unknown[]) => void;
-  setup(
+  drainScript ??= new vm.Script("undefined", { filename: "espruino-microtasks.js" });
+  const slot: MicrotaskSlot = { pending: false };
+  const setup = setupScript.runInContext(context) as (
+    ...args: unknown[]
+  ) => (f: unknown, a: unknown) => void;
+  const inContext = setup(
     vm.runInContext("globalThis", context),
     slot,
     nowMs,
@@ -126,15 +162,18 @@ export function createSandboxContext(nowMs: () => number, random: () => number):
     [...REMOVED_GLOBALS],
     REMOVED_STATICS,
   );
-  const script = dispatchScript;
+  const drain = drainScript;
   return {
     context,
     Error: intrinsics.Error,
     ArrayBuffer: intrinsics.ArrayBuffer,
     JSON: intrinsics.JSON,
-    slot,
-    dispatch: () => {
-      script.runInContext(context);
+    call: (fn, arg) => {
+      inContext(fn, arg);
+      if (slot.pending) {
+        slot.pending = false;
+        drain.runInContext(context);
+      }
     },
   };
 }

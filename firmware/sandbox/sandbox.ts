@@ -330,12 +330,9 @@ export class FirmwareSandbox implements DeviceHost {
   /** Calls into the image; an exception is recorded like Espruino's "Uncaught ..." and the device runs on. */
   invoke(fn: unknown, arg?: unknown): void {
     if (this.isHalted) return;
-    const slot = this.ctx.slot;
-    slot.fn = fn;
-    slot.arg = arg;
     this.depth++;
     try {
-      this.ctx.dispatch();
+      this.ctx.call(fn, arg);
     } catch (err) {
       this.uncaught(err);
     } finally {

@@ -40,6 +40,9 @@ export class ChargerModel implements DeviceModel {
   readonly shed: ShedThermal;
   private lastMs = 0;
   private readonly rng: Rng;
+  /** Pin roles per port, made once: drive() runs before every firmware timer (20 a second). */
+  private readonly powerRoles: string[];
+  private readonly shortRoles: string[];
 
   constructor(rng: Rng, ports: number, ambientDeciC = 250) {
     this.rng = rng;
@@ -49,6 +52,8 @@ export class ChargerModel implements DeviceModel {
       relayOn: false,
     }));
     this.shed = newShedThermal(ambientDeciC);
+    this.powerRoles = this.ports.map((_, i) => `power${i}`);
+    this.shortRoles = this.ports.map((_, i) => `short${i}`);
   }
 
   /** Wall power of a port at the last drive. */
@@ -74,8 +79,8 @@ export class ChargerModel implements DeviceModel {
     for (let i = 0; i < this.ports.length; i++) {
       const w = this.portPowerW(i);
       const noisy = w > 0 ? w * (1 + 0.003 * this.rng.normal()) : 0;
-      pins.analog(`power${i}`, clamp01(noisy / PORT_FULL_SCALE_W));
-      pins.digital(`short${i}`, w > COMPARATOR_W);
+      pins.analog(this.powerRoles[i]!, clamp01(noisy / PORT_FULL_SCALE_W));
+      pins.digital(this.shortRoles[i]!, w > COMPARATOR_W);
     }
     pins.analog("temp", ntcFraction(Math.round(shedTempDeciC(this.shed, nowMs))));
   }

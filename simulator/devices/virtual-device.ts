@@ -18,6 +18,9 @@ export type TransmitHandler = (
   atMs: number,
 ) => void;
 
+/** The meter role of each multiplexer channel (4 select lines: 16 channels). */
+const MUX_ROLES = Array.from({ length: 16 }, (_, i) => `power${i}`);
+
 export class VirtualDevice {
   readonly name: string;
   readonly config: DeviceConfig;
@@ -36,6 +39,8 @@ export class VirtualDevice {
   private readonly trace: Trace;
   private readonly onTransmit: TransmitHandler;
   private readonly roleOfPin = new Map<string, string>();
+  /** The multiplexer's select bit per select pin (muxS0..muxS3), made once: the firmware writes them on every sample. */
+  private readonly muxBitOfPin = new Map<string, number>();
   private readonly pins: PinSink;
   private readonly deframer: Deframer;
   private readonly seed: number;
@@ -68,7 +73,11 @@ export class VirtualDevice {
     this.trace = opts.trace;
     this.seed = opts.seed;
     this.onTransmit = opts.onTransmit;
-    for (const [role, pin] of Object.entries(opts.config.pins)) this.roleOfPin.set(pin, role);
+    for (const [role, pin] of Object.entries(opts.config.pins)) {
+      this.roleOfPin.set(pin, role);
+      const sel = /^muxS(\d)$/.exec(role);
+      if (sel) this.muxBitOfPin.set(pin, 1 << Number(sel[1]));
+    }
     const muxPin = opts.config.pins.mux;
     this.mux = muxPin ? { pin: muxPin, selected: 0 } : undefined;
     const pinOf = (role: string) => opts.config.pins[role];
@@ -79,7 +88,7 @@ export class VirtualDevice {
         this.analogLevels.set(role, v);
         const pin = pinOf(role);
         if (pin) this.runtime.setAnalog(pin, v);
-        else if (this.mux && role === `power${this.mux.selected}`) this.muxToPin();
+        else if (this.mux && role === MUX_ROLES[this.mux.selected]) this.muxToPin();
       },
       digital: (role, high) => {
         const pin = pinOf(role);
@@ -170,18 +179,17 @@ export class VirtualDevice {
 
   private muxToPin(): void {
     if (!this.mux || !this.runtime) return;
-    this.runtime.setAnalog(this.mux.pin, this.analogLevels.get(`power${this.mux.selected}`) ?? 0);
+    this.runtime.setAnalog(this.mux.pin, this.analogLevels.get(MUX_ROLES[this.mux.selected]!) ?? 0);
   }
 
   private pinWritten(pin: string, high: boolean): void {
-    const role = this.roleOfPin.get(pin) ?? pin;
-    const sel = /^muxS(\d)$/.exec(role);
-    if (sel && this.mux) {
-      const bit = 1 << Number(sel[1]);
+    const bit = this.muxBitOfPin.get(pin);
+    if (bit !== undefined && this.mux) {
       this.mux.selected = high ? this.mux.selected | bit : this.mux.selected & ~bit;
       this.muxToPin();
       return;
     }
+    const role = this.roleOfPin.get(pin) ?? pin;
     const ev = this.model.onOutput(role, high, this.cursorMs);
     if (ev) this.trace.add({ t: this.cursorMs, src: "device", device: this.name, ...ev });
   }
