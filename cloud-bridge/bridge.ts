@@ -18,6 +18,7 @@ import { TokenAuth } from "./api/auth.js";
 import type { ApiContext } from "./api/context.js";
 import { ApiServer } from "./api/server.js";
 import { SseHub } from "./api/sse.js";
+import { escalateWorkOrders } from "./api/work-order-routes.js";
 import { CommandClient } from "./commands/command-client.js";
 import type { BridgeConfig, WebhookConfig } from "./config/types.js";
 import { GuardianChains } from "./guardian/chain-runner.js";
@@ -34,6 +35,7 @@ import { MetricsRegistry } from "./metrics/registry.js";
 import { BatchingWriter } from "./storage/batching-writer.js";
 import { InfluxSink, type PointSink } from "./storage/influx-sink.js";
 import { pointsFor } from "./storage/points.js";
+import { WorkOrderBook } from "./work-orders/work-order-book.js";
 
 export interface BridgeOptions {
   logger?: Logger;
@@ -64,6 +66,7 @@ export class CloudBridge {
   private readonly history: HistoryStore;
   private readonly sse: SseHub;
   private readonly api: ApiServer;
+  private readonly ctx: ApiContext;
   private readonly accepted;
   private readonly unknownBodies;
   private readonly rejections: RejectLog;
@@ -178,7 +181,10 @@ export class CloudBridge {
       guardianAnswer: (site, alarmId, by, step, now) =>
         void this.chains.answer(site, alarmId, by, step, now),
       audit: new AuditLog(config.commands.auditFile),
+      workOrders: new WorkOrderBook(config.workOrders, config.workOrders.file),
+      reportLimits: new Map(),
     };
+    this.ctx = ctx;
     this.api = new ApiServer(ctx);
   }
 
@@ -207,6 +213,12 @@ export class CloudBridge {
         setInterval(() => void this.guardianTick(), this.config.guardian.checkIntervalS * 1000),
       );
     this.timers.push(setInterval(() => this.live.prune(this.now()), 60_000));
+    this.timers.push(
+      setInterval(
+        () => escalateWorkOrders(this.ctx, this.now()),
+        this.config.workOrders.checkIntervalS * 1000,
+      ),
+    );
     this.log.info("bridge started", {
       clientId: this.clientId,
       httpPort: port,
@@ -214,8 +226,9 @@ export class CloudBridge {
     });
   }
 
-  /** Runs the escalation check now (tests drive it with their own clock). */
+  /** Runs the escalation checks (alarms, work orders) now (tests drive them with their own clock). */
   escalateNow(): Promise<void> {
+    escalateWorkOrders(this.ctx, this.now());
     return this.notifier.tick(this.now());
   }
 

@@ -48,6 +48,11 @@ export class TokenAuth {
     return found;
   }
 
+  /** Compares two secrets in constant time (by digest, so lengths may differ). */
+  static sameSecret(a: string, b: string): boolean {
+    return timingSafeEqual(digest(a), digest(b));
+  }
+
   static canReadSite(p: Principal, site: string): boolean {
     return p.sites === undefined || p.sites.has(site);
   }

@@ -6,6 +6,8 @@ import type { HistoryStore } from "../history/history-store.js";
 import type { LiveState } from "../live/live-state.js";
 import type { TimelineEntry } from "../live/views.js";
 import type { MetricsRegistry } from "../metrics/registry.js";
+import type { LimitState } from "../work-orders/report-limit.js";
+import type { WorkOrderBook } from "../work-orders/work-order-book.js";
 import type { AuditLog } from "./audit-log.js";
 import type { TokenAuth } from "./auth.js";
 import type { SseHub } from "./sse.js";
@@ -29,4 +31,7 @@ export interface ApiContext {
   guardianAnswer(site: string, alarmId: string, by: string, step: number, now: number): void;
   /** Who did what, when and why (port restores, acknowledgements). */
   audit: AuditLog;
+  /** Work orders and residents' reports (随手拍). */
+  workOrders: WorkOrderBook;
+  reportLimits: LimitState;
 }

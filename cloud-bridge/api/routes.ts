@@ -13,6 +13,7 @@ import { HttpError, numberParam, readJson, sendJson, timeParam } from "./http-ut
 import { portRoutes } from "./port-restore.js";
 import { isoWeekOf, isoWeekRange, weeklyReport } from "./report.js";
 import { mayReadResidents, redactResidentAlarm } from "./resident-access.js";
+import { workOrderRoutes } from "./work-order-routes.js";
 
 export interface RouteArgs {
   ctx: ApiContext;
@@ -306,6 +307,7 @@ export const routes: Route[] = [
     },
   },
   ...portRoutes,
+  ...workOrderRoutes,
 ];
 
 /** from, to and step of a history request: the last 6 hours and about 300 points by default. */

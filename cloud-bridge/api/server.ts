@@ -10,6 +10,7 @@ import type { ApiContext } from "./context.js";
 import { HttpError, sendJson } from "./http-util.js";
 import { routes } from "./routes.js";
 import { serveStatic } from "./static-files.js";
+import { publicReport } from "./work-order-routes.js";
 
 export class ApiServer {
   private server: Server | undefined;
@@ -87,6 +88,11 @@ export class ApiServer {
     if (path === ACK_PATH) {
       await guardianAck(this.ctx, req, res, url);
       return;
+    }
+    // Residents' reports: the site link's key instead of a token.
+    if (path.startsWith("/api/public/")) {
+      if (await publicReport(this.ctx, req, res, url)) return;
+      throw new HttpError(404, "not found");
     }
     if (path.startsWith("/api/")) {
       await this.api(req, res, url);

@@ -141,6 +141,7 @@ export const bridgeConfigSchema = {
               },
             },
           },
+          reportKey: { type: "string", minLength: 16, maxLength: 128 },
         },
       },
     },
@@ -231,5 +232,31 @@ export const bridgeConfigSchema = {
       },
     },
     guardian: guardianConfigSchema,
+    workOrders: {
+      type: "object",
+      additionalProperties: false,
+      default: {},
+      properties: {
+        file: { type: "string", minLength: 1 },
+        deadlinesMin: {
+          type: "object",
+          additionalProperties: false,
+          default: {},
+          properties: {
+            critical: { type: "number", exclusiveMinimum: 0, default: 15 },
+            major: { type: "number", exclusiveMinimum: 0, default: 60 },
+            minor: { type: "number", exclusiveMinimum: 0, default: 240 },
+            maintenance: { type: "number", exclusiveMinimum: 0, default: 1440 },
+          },
+        },
+        escalateTo: {
+          type: "array",
+          items: { type: "string", minLength: 1, maxLength: 64 },
+          default: ["grid-leader", "community-office"],
+        },
+        checkIntervalS: { type: "number", exclusiveMinimum: 0, default: 30 },
+        reportsPerHour: { type: "integer", minimum: 1, default: 5 },
+      },
+    },
   },
 } as const;

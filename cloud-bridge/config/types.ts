@@ -89,6 +89,11 @@ export interface SiteConfig {
    * gateway site config's `sheds[].id`): a display name and the shed's limit.
    */
   sheds?: Record<string, ShedConfig>;
+  /**
+   * The key of the site link for residents' reports (随手拍): whoever has the
+   * link may report without logging in. No key: the site takes no reports.
+   */
+  reportKey?: string;
 }
 
 export interface ShedConfig {
@@ -138,4 +143,17 @@ export interface BridgeConfig {
   commands: { timeoutMs: number; auditFile?: string };
   rebuild: { fromHistory: boolean; lookbackHours: number };
   guardian: GuardianConfig;
+  workOrders: WorkOrdersConfig;
+}
+
+export interface WorkOrdersConfig {
+  /** JSON lines of every work order change, replayed at start (none: kept in memory only). */
+  file?: string;
+  /** Minutes from creation (or the last escalation) to resolved, per severity. */
+  deadlinesMin: Record<Severity, number>;
+  /** Who is told at each missed deadline, in order. */
+  escalateTo: string[];
+  checkIntervalS: number;
+  /** Residents' reports accepted per sender address and site per hour. */
+  reportsPerHour: number;
 }

@@ -83,7 +83,13 @@ export interface ShedView {
   ports: PortView[];
 }
 
-export type TimelineWhat = AlarmTransitionKind | "notified" | "ack-requested" | "restore-requested";
+/** Work order steps appear on their alarm's timeline as `wo-<step>` (wo-assigned, wo-escalated...). */
+export type TimelineWhat =
+  | AlarmTransitionKind
+  | "notified"
+  | "ack-requested"
+  | "restore-requested"
+  | `wo-${string}`;
 
 export interface TimelineEntry {
   at: number;

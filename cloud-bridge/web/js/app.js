@@ -12,11 +12,14 @@ import { buildingsView } from "./views/buildings.js";
 import { startFireBanner, stopFireBanner } from "./views/fire-banner.js";
 import { historyView } from "./views/history.js";
 import { loginView } from "./views/login.js";
+import { ordersView } from "./views/orders.js";
 import { reportView } from "./views/report.js";
 import { residentsView } from "./views/residents.js";
 import { shedView } from "./views/shed.js";
 import { siteView } from "./views/site.js";
+import { siteOrdersView } from "./views/site-orders.js";
 import { sitesView } from "./views/sites.js";
+import { snapView } from "./views/snap.js";
 
 /** @typedef {{ params: string[], query: URLSearchParams, navigate: (hash: string) => void }} RouteCtx */
 /** @typedef {(root: HTMLElement, ctx: RouteCtx) => (void | (() => void))} View */
@@ -33,7 +36,13 @@ const routes = [
   ["report/:site", reportView],
   ["residents/:site", residentsView],
   ["buildings/:site", buildingsView],
+  ["orders", ordersView],
+  ["work-orders/:site", siteOrdersView],
+  ["snap/:site", snapView],
 ];
+
+/** Pages open without a token: a resident's report comes through the site link alone. */
+const PUBLIC = new Set(["snap"]);
 
 const header = /** @type {HTMLElement} */ (document.getElementById("header"));
 const main = /** @type {HTMLElement} */ (document.getElementById("view"));
@@ -73,7 +82,8 @@ function render() {
   const [path = "", queryText = ""] = raw.split("?");
   const signedIn = token() !== "";
   const found = match(path);
-  if (!signedIn && found?.name !== "login") {
+  const isPublic = PUBLIC.has(found?.name ?? "");
+  if (!signedIn && found?.name !== "login" && !isPublic) {
     location.replace("#/login");
     return;
   }
@@ -81,7 +91,7 @@ function render() {
     location.replace("#/sites");
     return;
   }
-  if (signedIn) {
+  if (signedIn && !isPublic) {
     startLive();
     startFireBanner(banner);
   }
@@ -121,6 +131,11 @@ function renderHeader(current) {
             "a",
             { href: "#/alarms", class: current.startsWith("alarm") ? "active" : undefined },
             t("nav.alarms"),
+          ),
+          h(
+            "a",
+            { href: "#/orders", class: current === "orders" ? "active" : undefined },
+            t("nav.orders"),
           ),
         )
       : null,

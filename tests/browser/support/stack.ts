@@ -59,6 +59,11 @@ export const TOKEN_RIVER = "riverside-office-token-00002";
 export const TOKEN_ALL = "property-firm-all-sites-0003";
 /** A read-only token for every site: may look, may not acknowledge or restore. */
 export const TOKEN_VIEWER = "district-viewer-token-00004";
+/** A grid worker's token (read-only role): sees the garden, steps only the orders assigned to them. */
+export const TOKEN_WORKER = "grid-worker-wang-token-0005";
+export const WORKER = "wang";
+/** The garden's site link key for residents' reports (随手拍). */
+export const REPORT_KEY = "garden-report-link-key-01";
 export const PASSWORD = "install-secret";
 /** The charger of each site's shed. */
 export const CHARGER = 0x00c4a001;
@@ -242,11 +247,19 @@ export interface Stack {
   baseUrl: string;
   garden: SiteGateway;
   river: SiteGateway;
+  /** Stops the bridge and starts a new one on the same config and files (a bridge restart). */
+  restartBridge(): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** `secondCharger`: the garden's shed has two chargers (CHARGER and CHARGER_2). */
-export async function startStack(opts: { secondCharger?: boolean } = {}): Promise<Stack> {
+export interface StackOptions {
+  /** The garden's shed has two chargers (CHARGER and CHARGER_2). */
+  secondCharger?: boolean;
+  /** The bridge's clock (a test's virtual clock); Date.now by default. */
+  now?: () => number;
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const dir = tmpDir("haitang-web-stack-");
   const [mosquitto, vm] = await Promise.all([startMosquitto(), startVictoriaMetrics()]);
   const parsed = parseConfig(
@@ -268,6 +281,7 @@ export async function startStack(opts: { secondCharger?: boolean } = {}): Promis
         { name: "riverside-office", token: TOKEN_RIVER, sites: [RIVER.site], role: "operator" },
         { name: "property-firm", token: TOKEN_ALL, sites: ["*"], role: "operator" },
         { name: "district-viewer", token: TOKEN_VIEWER, sites: ["*"], role: "viewer" },
+        { name: WORKER, token: TOKEN_WORKER, sites: [GARDEN.site], role: "viewer" },
       ],
       sites: Object.fromEntries(
         [GARDEN, RIVER].map((s) => [
@@ -279,35 +293,49 @@ export async function startStack(opts: { secondCharger?: boolean } = {}): Promis
             limits: { portLimitW: 1100, shedLimitW: 8700, overTempC: 65 },
             // The garden's shed has a name in the cloud config; riverside's is shown by its id.
             ...(s.site === GARDEN.site
-              ? { sheds: { [SHED_ID]: { name: SHED_NAME, limitW: 9000 } } }
+              ? { sheds: { [SHED_ID]: { name: SHED_NAME, limitW: 9000 } }, reportKey: REPORT_KEY }
               : {}),
           },
         ]),
       ),
-      commands: { timeoutMs: 5000 },
+      // Generous: a loaded CI machine can take seconds to carry a command both ways.
+      commands: { timeoutMs: 20_000 },
       rebuild: { fromHistory: false },
+      workOrders: { file: join(dir.path, "work-orders.jsonl"), reportsPerHour: 3 },
     },
     {},
   );
   if (!parsed.ok) throw new Error(parsed.errors.join("\n"));
-  const bridge = new CloudBridge(parsed.config, { logger: memoryLogger("bridge") });
+  const config = parsed.config;
+  const newBridge = () =>
+    new CloudBridge(config, {
+      logger: memoryLogger("bridge"),
+      ...(opts.now ? { now: opts.now } : {}),
+    });
+  const bridge = newBridge();
   await bridge.start();
-  const baseUrl = `http://127.0.0.1:${bridge.httpPort}`;
   const garden = await SiteGateway.start(GARDEN, mosquitto.url, dir.path, opts);
   const river = await SiteGateway.start(RIVER, mosquitto.url, dir.path);
-  return {
+  const stack: Stack = {
     mosquitto,
     vm,
     bridge,
-    baseUrl,
+    baseUrl: `http://127.0.0.1:${bridge.httpPort}`,
     garden,
     river,
+    restartBridge: async () => {
+      await stack.bridge.stop();
+      stack.bridge = newBridge();
+      await stack.bridge.start();
+      stack.baseUrl = `http://127.0.0.1:${stack.bridge.httpPort}`;
+    },
     stop: async () => {
       await garden.stop();
       await river.stop();
-      await bridge.stop();
+      await stack.bridge.stop();
       await Promise.all([mosquitto.stop(), vm.stop()]);
       dir.remove();
     },
   };
+  return stack;
 }

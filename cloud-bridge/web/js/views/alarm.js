@@ -14,6 +14,7 @@ import {
   showError,
   showLoading,
 } from "./common.js";
+import { dispatchForm } from "./dispatch-form.js";
 
 /** @typedef {import("../models.js").Alarm} Alarm */
 /** @typedef {import("../models.js").TimelineEntry} TimelineEntry */
@@ -57,6 +58,12 @@ export function alarmView(root, ctx) {
           a.evidence ? [h("dt", null, t("alarms.evidence")), h("dd", null, a.evidence)] : null,
         ),
         a.acknowledged ? null : ackForm(site, a.alarmId, () => void load()),
+      ),
+      h(
+        "section",
+        { class: "card" },
+        h("h2", null, t("wo.title")),
+        dispatchForm(site, a.alarmId, () => void load()),
       ),
       h(
         "section",

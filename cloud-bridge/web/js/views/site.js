@@ -38,6 +38,7 @@ export function siteView(root, ctx) {
       h("a", { class: "button", href: `#/report/${q}` }, t("sites.report")),
       h("a", { class: "button", href: `#/residents/${q}` }, t("site.residents")),
       h("a", { class: "button", href: `#/buildings/${q}` }, t("buildings.open")),
+      h("a", { class: "button", href: `#/work-orders/${q}` }, t("wo.siteLink")),
     ),
     h("h2", null, t("site.sheds")),
     shedsBox,
