@@ -5,6 +5,7 @@
 import { h } from "../dom.js";
 import { t, tDynamic } from "../i18n.js";
 import { createOrder, listSiteOrders } from "../work-order-api.js";
+import { assignForm } from "./assign-form.js";
 
 /**
  * @param {string} site
@@ -13,38 +14,14 @@ import { createOrder, listSiteOrders } from "../work-order-api.js";
  */
 export function dispatchForm(site, alarmId, onDone) {
   const box = h("div", { class: "dispatch", "data-testid": "dispatch" });
-  const who = h("input", {
-    name: "assignee",
-    required: true,
-    maxlength: 64,
-    placeholder: t("wo.assigneeName"),
-    "aria-label": t("wo.assigneeName"),
+  const form = assignForm({
+    testId: "dispatch-form",
+    submit: t("wo.dispatch"),
+    withNote: true,
+    send: (assignee, note) =>
+      createOrder(site, { alarmId, assignee, ...(note !== undefined ? { note } : {}) }),
+    onDone,
   });
-  const note = h("input", { name: "note", maxlength: 1000, placeholder: t("wo.note") });
-  const message = h("span", { class: "form-message", role: "status" });
-  /** @param {Event} e */
-  const submit = async (e) => {
-    e.preventDefault();
-    const assignee = who.value.trim();
-    if (!assignee) return;
-    try {
-      const text = note.value.trim();
-      await createOrder(site, { alarmId, assignee, ...(text ? { note: text } : {}) });
-      onDone();
-    } catch (err) {
-      message.textContent = t("wo.failed", {
-        reason: err instanceof Error ? err.message : String(err),
-      });
-    }
-  };
-  const form = h(
-    "form",
-    { class: "form-row", onsubmit: submit, "data-testid": "dispatch-form" },
-    who,
-    note,
-    h("button", { type: "submit", class: "primary" }, t("wo.dispatch")),
-    message,
-  );
   box.append(form);
   void listSiteOrders(site)
     .then((orders) => {

@@ -8,43 +8,9 @@ import { t } from "../i18n.js";
 import { subscribe } from "../live.js";
 import { obj, str } from "../narrow.js";
 import { listSiteOrders, stepOrder } from "../work-order-api.js";
+import { assignForm } from "./assign-form.js";
 import { showError, showLoading } from "./common.js";
 import { workOrderCard } from "./work-order-card.js";
-
-/** @typedef {import("../work-order-api.js").WorkOrder} WorkOrder */
-
-/** @param {WorkOrder} o @param {() => void} onDone */
-function assignForm(o, onDone) {
-  const who = h("input", {
-    name: "assignee",
-    required: true,
-    maxlength: 64,
-    placeholder: t("wo.assigneeName"),
-    "aria-label": t("wo.assigneeName"),
-  });
-  const message = h("span", { class: "form-message", role: "status" });
-  /** @param {Event} e */
-  const submit = async (e) => {
-    e.preventDefault();
-    const assignee = who.value.trim();
-    if (!assignee) return;
-    try {
-      await stepOrder(o.site, o.id, { to: "assigned", assignee });
-      onDone();
-    } catch (err) {
-      message.textContent = t("wo.failed", {
-        reason: err instanceof Error ? err.message : String(err),
-      });
-    }
-  };
-  return h(
-    "form",
-    { class: "form-row", onsubmit: submit, "data-testid": "wo-assign" },
-    who,
-    h("button", { type: "submit", class: "primary" }, t("wo.assign")),
-    message,
-  );
-}
 
 /** @type {import("../app.js").View} */
 export function siteOrdersView(root, ctx) {
@@ -73,7 +39,16 @@ export function siteOrdersView(root, ctx) {
         body,
         orders.map((o) => {
           const card = workOrderCard(o, { operator: true, onChange: reload });
-          if (o.state === "open") card.append(assignForm(o, reload));
+          if (o.state === "open")
+            card.append(
+              assignForm({
+                testId: "wo-assign",
+                submit: t("wo.assign"),
+                withNote: false,
+                send: (assignee) => stepOrder(o.site, o.id, { to: "assigned", assignee }),
+                onDone: reload,
+              }),
+            );
           return card;
         }),
       );
