@@ -22,6 +22,8 @@ import { escalateWorkOrders } from "./api/work-order-routes.js";
 import { CommandClient } from "./commands/command-client.js";
 import type { BridgeConfig, WebhookConfig } from "./config/types.js";
 import { GuardianChains } from "./guardian/chain-runner.js";
+import { DailySummaries } from "./guardian/daily-sender.js";
+import { ResidentStore } from "./guardian/resident-store.js";
 import type { HistoryStore } from "./history/history-store.js";
 import { VictoriaMetricsHistory } from "./history/victoria-metrics.js";
 import { decodeUplink, directoryFromSites, type GatewayDirectory } from "./ingest/decode.js";
@@ -62,6 +64,8 @@ export class CloudBridge {
   private readonly sender: WebhookSender;
   private readonly notifier: AlarmNotifier;
   readonly chains: GuardianChains;
+  private readonly daily: DailySummaries;
+  private readonly residentStore: ResidentStore | undefined;
   private readonly commands: CommandClient;
   private readonly history: HistoryStore;
   private readonly sse: SseHub;
@@ -129,6 +133,23 @@ export class CloudBridge {
       this.log.child("guardian"),
       m,
     );
+    this.daily = new DailySummaries(config, this.live, this.sender, this.log.child("guardian"), m);
+    const stateFile = config.guardian.stateFile;
+    const badFiles = m.counter(
+      "haitang_bridge_guardian_state_file_bad_total",
+      "Resident state files that could not be read at start (set aside as .bad)",
+    );
+    this.residentStore = stateFile
+      ? new ResidentStore(
+          stateFile,
+          () => ({
+            residents: this.live.allResidents(),
+            dailySent: Object.fromEntries(this.daily.lastSent),
+          }),
+          this.log.child("guardian"),
+          () => badFiles.inc(),
+        )
+      : undefined;
     this.notifier = new AlarmNotifier(
       config,
       this.sender,
@@ -193,6 +214,7 @@ export class CloudBridge {
   }
 
   async start(): Promise<void> {
+    this.loadResidents();
     await this.rebuild();
     await this.liveConn.start();
     this.sse.start();
@@ -208,7 +230,8 @@ export class CloudBridge {
         }, esc.checkIntervalS * 1000),
       );
     }
-    if (this.config.guardian.chains.length > 0)
+    const g = this.config.guardian;
+    if (g.chains.length > 0 || g.residents.some((r) => r.dailySummary))
       this.timers.push(
         setInterval(() => void this.guardianTick(), this.config.guardian.checkIntervalS * 1000),
       );
@@ -232,10 +255,11 @@ export class CloudBridge {
     return this.notifier.tick(this.now());
   }
 
-  /** Moves the guardian chains on now (tests drive it with their own clock). */
+  /** Moves the guardian chains on and sends due daily summaries (tests drive it with their own clock). */
   async guardianTick(): Promise<void> {
     try {
       await this.chains.tick(this.now());
+      if ((await this.daily.tick(this.now())) > 0) this.residentStore?.changed();
     } catch (err) {
       this.log.error("guardian chain failed", { error: String(err) });
     }
@@ -254,6 +278,7 @@ export class CloudBridge {
     await this.api.stop();
     await this.liveConn.stop();
     this.sink.close();
+    this.residentStore?.flushPending();
     this.log.info("bridge stopped");
   }
 
@@ -271,6 +296,16 @@ export class CloudBridge {
     this.sse.stop();
     await this.api.stop();
     this.sink.close();
+  }
+
+  /** Residents' states and daily-summary days kept across a restart (guardian.stateFile). */
+  private loadResidents() {
+    if (!this.residentStore) return;
+    const saved = this.residentStore.load();
+    for (const { site, ...view } of saved.residents)
+      if (this.config.sites[site]) this.live.seedResident(site, view);
+    for (const [k, day] of Object.entries(saved.dailySent)) this.daily.lastSent.set(k, day);
+    this.log.info("resident states read back", { residents: saved.residents.length });
   }
 
   private async rebuild() {
@@ -387,6 +422,7 @@ export class CloudBridge {
     const r = decodeUplink(topic, payload, this.directory, this.config.mqtt.maxPayloadBytes);
     if (!r.ok) return; // counted on the shared path
     applyLive(r.msg, this.live, this.sse, this.commands);
+    if (r.msg.kind === "resident") this.residentStore?.changed();
   }
 
   private delivered(hook: WebhookConfig, d: Delivery, r: AttemptResult, at: number) {

@@ -158,6 +158,24 @@ export class LiveState {
     return this.site(r.site).residents.apply(r);
   }
 
+  /** Seeds a resident's state kept across a restart (guardian.stateFile). */
+  seedResident(site: string, view: ResidentView): void {
+    this.site(site).residents.seed(view);
+  }
+
+  /** Every site's residents, for guardian.stateFile. */
+  allResidents(): Array<ResidentView & { site: string }> {
+    const out: Array<ResidentView & { site: string }> = [];
+    for (const [site, s] of this.sites)
+      for (const r of s.residents.list()) out.push({ ...r, site });
+    return out;
+  }
+
+  /** One resident's state, when the cloud has heard of them. */
+  resident(site: string, deviceId: string): ResidentView | undefined {
+    return this.sites.get(site)?.residents.get(deviceId);
+  }
+
   /** The site's residents, most urgent first, each with its open welfare-kind alarms. */
   residents(site: string): Array<ResidentView & { alarms: AlarmView[] }> {
     const s = this.sites.get(site);

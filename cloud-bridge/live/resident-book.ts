@@ -51,6 +51,12 @@ export class ResidentBook {
     return view;
   }
 
+  /** A state read back after a restart, unless a newer one is held. */
+  seed(view: ResidentView): void {
+    const cur = this.byDevice.get(view.deviceId);
+    if (!cur || cur.updatedAt < view.updatedAt) this.byDevice.set(view.deviceId, view);
+  }
+
   get(deviceId: string): ResidentView | undefined {
     return this.byDevice.get(deviceId);
   }

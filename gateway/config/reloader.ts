@@ -3,16 +3,9 @@
  * operator's `update-config` command) is validated first; an invalid one is
  * rejected with its errors and the last good config keeps running.
  */
-import {
-  closeSync,
-  type FSWatcher,
-  fsyncSync,
-  openSync,
-  renameSync,
-  watch,
-  writeSync,
-} from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { type FSWatcher, watch } from "node:fs";
+import { basename, dirname } from "node:path";
+import { writeFileAtomic } from "../../common/atomic-file.js";
 import type { Logger } from "../../common/log.js";
 import type { ConfigError } from "./errors.js";
 import { type LoadResult, loadSiteConfig } from "./load.js";
@@ -151,24 +144,5 @@ export class ConfigReloader {
     this.watcher.on("error", (e) =>
       this.opts.logger?.warn("config watch failed", { error: String(e) }),
     );
-  }
-}
-
-/** Write to a temp file in the same folder, fsync, rename over, fsync the folder. */
-export function writeFileAtomic(path: string, text: string): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  const fd = openSync(tmp, "w", 0o600);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-  const dir = openSync(dirname(path), "r");
-  try {
-    fsyncSync(dir);
-  } finally {
-    closeSync(dir);
   }
 }

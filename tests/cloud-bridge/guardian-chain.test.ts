@@ -4,20 +4,25 @@
  * every repeatS; unanswered, the grid worker is told, then the duty desk; an
  * answer through the link stops the chain, acknowledges the alarm at the
  * gateway and shows on the timeline who was told and who answered. The
- * bridge's global escalation leaves these alarms to the chain.
+ * bridge's global escalation leaves these alarms to the chain. The family of
+ * an opted-in resident gets a daily "all well" summary; resident states and
+ * the days already summarised survive a bridge restart (guardian.stateFile).
  */
+
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CloudBridge } from "../../cloud-bridge/bridge.js";
 import type { AlarmView } from "../../cloud-bridge/live/views.js";
-import type { AlarmTransition, CommandRequest } from "../../protocol/uplink.js";
+import type { AlarmTransition, CommandRequest, ResidentState } from "../../protocol/uplink.js";
 import { topics } from "../../protocol/uplink.js";
 import {
   type Mosquitto,
   startMosquitto,
   startVictoriaMetrics,
+  tmpDir,
   type VictoriaMetrics,
   waitFor,
 } from "../support/services.js";
@@ -28,6 +33,7 @@ import {
   nextSeq,
   publishAlarm,
   SITE_A,
+  SITE_B,
   testConfig,
 } from "./support.js";
 
@@ -36,9 +42,10 @@ interface Call {
   body: {
     event: string;
     idempotencyKey: string;
-    alarm: { alarmId: string; kind: string };
+    alarm?: { alarmId: string; kind: string };
     chain?: { step: number; stepName: string; reminder: number };
     ack?: { url: string; token: string };
+    summary?: { day: string; deviceId: string; allWell: boolean; state: string; alarms24h: number };
   };
 }
 
@@ -47,6 +54,8 @@ let broker: Mosquitto;
 let vm: VictoriaMetrics;
 let receiver: Server;
 let bridge: CloudBridge;
+let config: ReturnType<typeof testConfig>;
+const dir = tmpDir("haitang-guardian-");
 let gw: MqttClient;
 let clock = Date.now();
 const calls: Call[] = [];
@@ -56,7 +65,7 @@ const gatewayAcks: Array<{ alarmId: string; by: string }> = [];
 const callsFor = (alarmId: string, hook?: string) =>
   calls.filter(
     (c) =>
-      c.body.alarm.alarmId === alarmId &&
+      c.body.alarm?.alarmId === alarmId &&
       c.body.event.startsWith("guardian.") &&
       (!hook || c.hook === hook),
   );
@@ -148,7 +157,7 @@ beforeAll(async () => {
     maxAttempts: 2,
     initialBackoffMs: 20,
   });
-  const config = testConfig({
+  config = testConfig({
     mqttUrl: broker.url,
     vmUrl: vm.url,
     extra: {
@@ -175,9 +184,11 @@ beforeAll(async () => {
           },
         ],
         residents: [
-          { site: SITE_A, deviceId: "0000d902", family: ["family-wang"] },
+          { site: SITE_A, deviceId: "0000d902", family: ["family-wang"], dailySummary: true },
           { site: SITE_A, deviceId: "0000d903", family: ["family-wang"] },
         ],
+        dailySummaryAt: "20:00",
+        stateFile: join(dir.path, "residents.json"),
       },
     },
   });
@@ -193,6 +204,7 @@ afterAll(async () => {
   await bridge?.stop();
   await new Promise<void>((r) => (receiver ? receiver.close(() => r()) : r()));
   await Promise.all([broker?.stop(), vm?.stop()]);
+  dir.remove();
 });
 
 describe("the welfare alarm's escalation chain", () => {
@@ -214,7 +226,7 @@ describe("the welfare alarm's escalation chain", () => {
     expect(JSON.stringify(first)).not.toContain("no door or motion");
 
     await tick(t0 + 2 * MIN); // the bridge's global escalation is due at 1 min: not for this one
-    expect(calls.filter((c) => c.body.alarm.alarmId === "w-1" && c.hook === "desk")).toEqual([]);
+    expect(calls.filter((c) => c.body.alarm?.alarmId === "w-1" && c.hook === "desk")).toEqual([]);
     await tick(t0 + 5 * MIN);
     await waitFor(() => callsFor("w-1", "family-wang")[1], "the family reminded");
     expect(callsFor("w-1", "family-wang")[1]!.body).toMatchObject({
@@ -288,5 +300,96 @@ describe("the welfare alarm's escalation chain", () => {
       method: "POST",
     });
     expect(res.status).toBe(404);
+  });
+});
+
+let dayZero = 0;
+/** Epoch ms of local time hh:mm (SITE_A is at UTC+0 in the test config), `days` after day zero. */
+function localAt(days: number, hhmm: string): number {
+  const [h, m] = hhmm.split(":").map(Number) as [number, number];
+  const d = new Date(dayZero);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + days, h, m);
+}
+
+async function publishResident(deviceId: string, state: ResidentState["state"], since: number) {
+  const r: ResidentState = {
+    v: 1,
+    site: SITE_A,
+    gateway: "gw-a1",
+    deviceId,
+    state,
+    since,
+    lastActivityAt: since,
+    location: `b9/${deviceId.slice(-3)}`,
+    seq: nextSeq(),
+    ts: since,
+    historical: false,
+  };
+  await gw.publishAsync(`haitang/v1/${SITE_A}/gw-a1/dev/${deviceId}/resident`, JSON.stringify(r), {
+    qos: 1,
+  });
+}
+
+const summaries = () => calls.filter((c) => c.body.event === "guardian.daily");
+
+describe("the daily all-well summary and resident states across a restart", () => {
+  it("tells the opted-in resident's family once a day at 20:00, and says when all was not well", async () => {
+    dayZero = clock;
+    const day2 = localAt(2, "07:30");
+    await publishResident("0000d902", "active", day2);
+    await publishResident("0000d903", "active", day2);
+    await waitFor(() => bridge.live.resident(SITE_A, "0000d903"), "residents in the cloud");
+    await tick(localAt(2, "19:59"));
+    expect(summaries()).toEqual([]);
+    await tick(localAt(2, "20:00"));
+    await waitFor(() => summaries()[0], "the summary");
+    const day = new Date(localAt(2, "00:00")).toISOString().slice(0, 10);
+    expect(summaries().map((c) => [c.hook, c.body.summary])).toEqual([
+      [
+        "family-wang",
+        expect.objectContaining({
+          day,
+          deviceId: "0000d902",
+          allWell: true,
+          state: "active",
+          alarms24h: 0,
+        }),
+      ],
+    ]);
+    await tick(localAt(2, "20:30"));
+    expect(summaries()).toHaveLength(1);
+
+    // The next day the resident went out at night and did not come back for a while.
+    const w = welfare("wd-1", "0000d902", localAt(3, "02:40"));
+    await publishAlarm(gw, { ...w, kind: "wandering", severity: "critical" });
+    await publishResident("0000d902", "back", localAt(3, "03:30"));
+    await waitFor(() => bridge.live.alarm(SITE_A, "wd-1"), "the wandering alarm");
+    await waitFor(
+      () => (bridge.live.resident(SITE_A, "0000d902")?.state === "back" ? true : undefined),
+      "back home",
+    );
+    await tick(localAt(3, "20:05"));
+    await waitFor(() => summaries()[1], "the second summary");
+    expect(summaries()[1]!.body.summary).toMatchObject({
+      allWell: false,
+      state: "back",
+      alarms24h: 1,
+    });
+    expect(summaries().every((c) => c.body.summary?.deviceId === "0000d902")).toBe(true);
+  });
+
+  it("keeps resident states and the days summarised across a restart", async () => {
+    await bridge.stop();
+    bridge = makeBridge(config, () => clock).bridge;
+    await bridge.start();
+    // Before any new message from the gateway, the cloud knows both residents again.
+    expect(bridge.live.resident(SITE_A, "0000d902")).toMatchObject({ state: "back" });
+    expect(bridge.live.resident(SITE_A, "0000d903")).toMatchObject({ state: "active" });
+    expect(bridge.live.resident(SITE_B, "0000d902")).toBeUndefined();
+    // Today's summary was sent before the restart: not again.
+    await tick(localAt(3, "21:00"));
+    expect(summaries()).toHaveLength(2);
+    await tick(localAt(4, "20:00"));
+    await waitFor(() => summaries()[2], "the next day's summary");
   });
 });
