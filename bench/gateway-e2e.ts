@@ -18,6 +18,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import mqtt, { type MqttClient } from "mqtt";
 import { createPtyPair, freePort, type PtyPair } from "../common/services.js";
+import { deviceTopicForFramed } from "../gateway/ingest/device-topics.js";
 import { type ChildGateway, startChildGateway } from "../gateway/testing/child-gateway.js";
 import { startConfiguredMosquitto, type TestBroker } from "../gateway/uplink/test-broker.js";
 import {
@@ -210,12 +211,24 @@ async function startStack(dir: string, devices: E2eDevice[]): Promise<Stack> {
     (c.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
     pubs.push(c);
   }
+  // A device has a connection of its own, so its alarm never queues behind another's
+  // telemetry on the way in: the alarm devices publish on one more connection.
+  const alarmPub = mqtt.connect(`mqtt://127.0.0.1:${deviceBroker!.port}`, {
+    clientId: "bench-dev-alarms",
+  });
+  await new Promise<void>((r) => alarmPub.once("connect", () => r()));
+  (alarmPub.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+  pubs.push(alarmPub);
   return {
     gateway,
     lanes,
     book,
     send: (f, lane) =>
-      pubs[lane]!.publish(`haitang/dev/${f.device.hex}/up`, Buffer.from(f.bytes), { qos: 1 }),
+      (f.alarm ? alarmPub : pubs[lane]!).publish(
+        deviceTopicForFramed(f.device.id, f.bytes),
+        Buffer.from(f.bytes),
+        { qos: 1 },
+      ),
     stop: () => stopAll(async () => void (await Promise.all(pubs.map((p) => p.endAsync())))),
   };
 }

@@ -8,7 +8,7 @@ import { deframeAll, frameBytes } from "../protocol/framing.js";
 import type { UplinkEnvelope } from "../protocol/uplink.js";
 import { createPtyPair, freePort, tmpDir, waitFor } from "../tests/support/services.js";
 import { InstallAuth } from "./http/auth.js";
-import { deviceUpTopic } from "./ingest/device-topics.js";
+import { deviceTopicForFramed } from "./ingest/device-topics.js";
 import { keyToHex, mqttPassword, nodeHmac } from "./registry/keys.js";
 import { GatewayService } from "./service.js";
 import { ACK, framed, keyOf, rawFrame, smokeAlarmMsg, statusMsg } from "./testing/frames.js";
@@ -255,7 +255,9 @@ describe("GatewayService (two socat receivers, embedded Aedes, HTTP API)", () =>
         key,
         ACK,
       );
-      await c.publishAsync(deviceUpTopic(WIFI), Buffer.from(f), { qos: 1 });
+      // A charger event goes on the device's event topic (device-topics.ts).
+      expect(deviceTopicForFramed(WIFI, f)).toBe("haitang/dev/00ab0001/event");
+      await c.publishAsync(deviceTopicForFramed(WIFI, f), Buffer.from(f), { qos: 1 });
       const ack = await waitFor(() => got[0], "ack on the down topic");
       const raw = deframeAll(ack).frames[0]!;
       expect(verifyFrame(raw, key, nodeHmac)).toBe(true);

@@ -3,8 +3,8 @@
  * default). Each device logs in with its own credentials (username = device
  * id hex, password = mqttPassword(key)); anonymous clients, unknown and
  * decommissioned devices are refused (CONNACK "bad username or password",
- * MQTT 3.1.1 section 3.2.2.3). A device may publish only to its own up topic
- * and subscribe only to its own down topic. An unknown id that tries to log
+ * MQTT 3.1.1 section 3.2.2.3). A device may publish only to its own up and
+ * event topics and subscribe only to its own down topic. An unknown id that tries to log
  * in is put on the pending list, like an unknown frame.
  */
 import { timingSafeEqual } from "node:crypto";
@@ -14,7 +14,7 @@ import type { Logger } from "../../common/log.js";
 import type { Link } from "../downlink/link.js";
 import { mqttPassword, parseDeviceId } from "../registry/keys.js";
 import type { RegisteredDevice } from "../registry/registry.js";
-import { DEVICE_UP_FILTER, deviceDownTopic } from "./device-topics.js";
+import { DEVICE_EVENT_FILTER, DEVICE_UP_FILTER, deviceDownTopic } from "./device-topics.js";
 
 export const MQTT_RECEIVER = "mqtt";
 
@@ -90,7 +90,10 @@ export class EmbeddedMqttBroker implements Link {
       },
       authorizePublish: (client, packet, done) => {
         const dev = client ? this.clientDevice.get(client) : undefined;
-        if (!dev || packet.topic !== `haitang/dev/${dev}/up`) {
+        if (
+          !dev ||
+          (packet.topic !== `haitang/dev/${dev}/up` && packet.topic !== `haitang/dev/${dev}/event`)
+        ) {
           this.stats.deniedPublish++;
           done(new Error("not authorized"));
           return;
@@ -110,18 +113,18 @@ export class EmbeddedMqttBroker implements Link {
     broker.on("clientError", () => {
       this.stats.clientErrors++;
     });
-    broker.subscribe(
-      DEVICE_UP_FILTER,
-      (packet, cb) => {
-        try {
-          deps.onPayload(packet.topic, new Uint8Array(packet.payload as Buffer));
-        } catch (err) {
-          deps.log.error("mqtt ingest failed", { error: String(err) });
-        }
-        cb();
-      },
-      () => {},
-    );
+    const ingest = (packet: { topic: string; payload: unknown }, cb: () => void) => {
+      try {
+        deps.onPayload(packet.topic, new Uint8Array(packet.payload as Buffer));
+      } catch (err) {
+        deps.log.error("mqtt ingest failed", { error: String(err) });
+      }
+      cb();
+    };
+    // Each device has its own connection to this broker, so an alarm on `event`
+    // only shares the gateway's event loop with other devices' telemetry.
+    broker.subscribe(DEVICE_EVENT_FILTER, ingest, () => {});
+    broker.subscribe(DEVICE_UP_FILTER, ingest, () => {});
     this.broker = broker;
     const server = createServer(broker.handle);
     this.server = server;

@@ -2,11 +2,17 @@
  * MQTT ingest through an external broker (e.g. Mosquitto on the gateway):
  * the gateway subscribes to every device's up topic and publishes downlinks.
  * Device authentication is the broker's job here; the frame MAC still is ours.
+ *
+ * Events and alarms (`haitang/dev/+/event`, device-topics.ts) come in on a
+ * second connection with a session of its own (client id `{clientId}-event`).
+ * The broker delivers one client's messages in order over one socket, so on
+ * a shared subscription an alarm would wait behind every telemetry frame
+ * queued before it; on its own connection it waits for none of them.
  */
 import mqtt, { type MqttClient } from "mqtt";
 import type { Logger } from "../../common/log.js";
 import type { Link } from "../downlink/link.js";
-import { DEVICE_UP_FILTER, deviceDownTopic } from "./device-topics.js";
+import { DEVICE_EVENT_FILTER, DEVICE_UP_FILTER, deviceDownTopic } from "./device-topics.js";
 import { MQTT_RECEIVER } from "./mqtt-broker.js";
 
 export interface ExternalMqttOptions {
@@ -19,6 +25,8 @@ export interface ExternalMqttOptions {
 export class ExternalMqttIngest implements Link {
   readonly id = MQTT_RECEIVER;
   private client: MqttClient | undefined;
+  /** The connection that reads events and alarms only. */
+  private events: MqttClient | undefined;
 
   constructor(
     private readonly opts: ExternalMqttOptions,
@@ -27,8 +35,13 @@ export class ExternalMqttIngest implements Link {
   ) {}
 
   start(): void {
+    this.client = this.connect(this.opts.clientId, DEVICE_UP_FILTER);
+    this.events = this.connect(`${this.opts.clientId}-event`, DEVICE_EVENT_FILTER);
+  }
+
+  private connect(clientId: string, filter: string): MqttClient {
     const o: mqtt.IClientOptions = {
-      clientId: this.opts.clientId,
+      clientId,
       clean: false,
       reconnectPeriod: 1000,
       protocolVersion: 5,
@@ -36,12 +49,11 @@ export class ExternalMqttIngest implements Link {
     if (this.opts.username !== undefined) o.username = this.opts.username;
     if (this.opts.password !== undefined) o.password = this.opts.password;
     const c = mqtt.connect(this.opts.url, o);
-    this.client = c;
     c.on("connect", () => {
-      this.log.info("connected to the device broker", { url: this.opts.url });
+      this.log.info("connected to the device broker", { url: this.opts.url, filter });
       // PUBACKs and downlinks are small: do not hold them back for Nagle's algorithm.
       (c.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
-      c.subscribe(DEVICE_UP_FILTER, { qos: 1 });
+      c.subscribe(filter, { qos: 1 });
     });
     c.on("message", (topic, payload) => {
       try {
@@ -52,6 +64,7 @@ export class ExternalMqttIngest implements Link {
       }
     });
     c.on("error", (err) => this.log.warn("device broker error", { error: err.message }));
+    return c;
   }
 
   isUp(): boolean {
@@ -71,8 +84,9 @@ export class ExternalMqttIngest implements Link {
   }
 
   async stop(): Promise<void> {
-    const c = this.client;
+    const clients = [this.client, this.events];
     this.client = undefined;
-    if (c) await c.endAsync();
+    this.events = undefined;
+    await Promise.all(clients.map((c) => c?.endAsync()));
   }
 }

@@ -3,7 +3,8 @@
  * - Wi-Fi: one MQTT connection per device to the gateway's broker, logged in
  *   with the device's own credentials (username = id hex, password =
  *   mqttPassword(key), gateway/ingest/mqtt-broker.ts), publishing framed
- *   bytes to haitang/dev/{id}/up and subscribed to .../down;
+ *   bytes to haitang/dev/{id}/event (events, alarms, command acks) or .../up
+ *   (the rest) and subscribed to .../down;
  * - serial: shared serial ports (a radio dongle or an RS-485 adapter as the
  *   gateway sees it; in tests the device end of a socat pseudo-terminal),
  *   devices spread over them; what the gateway writes back is deframed and

@@ -1,10 +1,11 @@
 /**
  * A Wi-Fi device's link: an MQTT client on the gateway's local broker that
- * publishes the device's framed bytes to `haitang/dev/{idhex}/up` and hands
- * what arrives on `.../down` to the device (topics from gateway/ingest/device-topics.ts).
+ * publishes the device's framed bytes to `haitang/dev/{idhex}/event` (smoke
+ * and charger events, command acks) or `.../up` (the rest), and hands what
+ * arrives on `.../down` to the device (topics from gateway/ingest/device-topics.ts).
  */
 import mqtt, { type MqttClient } from "mqtt";
-import { deviceDownTopic, deviceUpTopic } from "../../gateway/ingest/device-topics.js";
+import { deviceDownTopic, deviceTopicForFramed } from "../../gateway/ingest/device-topics.js";
 import { mqttPassword } from "../../gateway/registry/keys.js";
 import { deframeAll } from "../../protocol/framing.js";
 import { deviceIdHex } from "../../protocol/uplink.js";
@@ -62,12 +63,14 @@ export class WifiEndpoint {
     const c = this.client;
     if (!c?.connected) return Promise.resolve();
     this.published++;
-    return c.publishAsync(deviceUpTopic(this.deviceId), Buffer.from(framed), { qos: 1 }).then(
-      () => {
-        this.acked++;
-      },
-      () => {},
-    );
+    return c
+      .publishAsync(deviceTopicForFramed(this.deviceId, framed), Buffer.from(framed), { qos: 1 })
+      .then(
+        () => {
+          this.acked++;
+        },
+        () => {},
+      );
   }
 
   async close(): Promise<void> {
