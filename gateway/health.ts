@@ -2,7 +2,7 @@
  * Gateway health and Prometheus metrics, built from the parts' own stats.
  * Pure: every number is read from the sources passed in; `now` is given.
  */
-import type { GatewayHealth } from "../protocol/uplink.js";
+import type { GatewayHealth, UnheardDevice } from "../protocol/uplink.js";
 import type { DownlinkStats } from "./downlink/downlink-queue.js";
 import { PromText } from "./http/prometheus.js";
 import type { OutboxStats } from "./outbox/cap.js";
@@ -34,6 +34,8 @@ export interface HealthSources {
   receivers(): ReceiverHealth[];
   devices(): { active: number; decommissioned: number };
   pendingDevices(): number;
+  /** Registered (active) devices no frame has been heard from yet. */
+  unheard(): UnheardDevice[];
   activeAlarms(): number;
   downlinks: DownlinkStats;
   downlinkDepth(): number;
@@ -67,6 +69,7 @@ export function buildHealth(s: HealthSources, now: number) {
     pendingDevices: s.pendingDevices(),
     activeAlarms: s.activeAlarms(),
     counters: { ...s.counters.snapshot(), ...otaCounters(s) },
+    unheard: s.unheard(),
   };
   return {
     ...base,

@@ -369,6 +369,7 @@ export class GatewayService {
           pendingDevices: h.pendingDevices,
           activeAlarms: h.activeAlarms,
           counters: h.counters,
+          unheard: h.unheard ?? [],
         };
       },
       logger: log.child("uplink"),
@@ -670,6 +671,7 @@ export class GatewayService {
         decommissioned: p.registry.count("decommissioned"),
       }),
       pendingDevices: () => p.pending.size(),
+      unheard: () => p.registry.unheard(),
       activeAlarms: () => p.alarms.activeCount(),
       downlinks: p.downlinks.stats,
       downlinkDepth: () => p.downlinks.depth(),

@@ -245,6 +245,21 @@ export const OtaProgressSchema = Type.Object({
 });
 
 /** health: periodic gateway health. */
+/**
+ * A device the gateway has registered (commissioned) but never heard: no
+ * frame of it has arrived yet. Sent in each health message so the cloud lists
+ * it as "installed, not yet heard" (it has no envelope to learn it from).
+ */
+export const UnheardDeviceSchema = Type.Object({
+  deviceId: Type.String({ pattern: "^[0-9a-f]{8}$" }),
+  kind: DeviceKindNameSchema,
+  /** Milliseconds since the epoch when the gateway registered it. */
+  registeredAt: ms,
+  building: Type.Optional(Type.String({ maxLength: 256 })),
+  shed: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+  location: Type.Optional(Type.String({ maxLength: 256 })),
+});
+
 export const GatewayHealthSchema = Type.Object({
   v: v1,
   site: id,
@@ -257,6 +272,8 @@ export const GatewayHealthSchema = Type.Object({
   pendingDevices: uint,
   activeAlarms: uint,
   counters: Type.Record(Type.String(), Type.Number(), { maxProperties: 256 }),
+  /** Registered devices never heard (absent from gateways older than this field: unknown). */
+  unheard: Type.Optional(Type.Array(UnheardDeviceSchema, { maxItems: 5000 })),
 });
 
 export const CommandNameSchema = literals("ack-alarm", "set-port", "update-config", "sound");

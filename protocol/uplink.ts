@@ -5,7 +5,8 @@
  *
  * Topics (all under `haitang/v1/{site}/{gateway}`):
  *   status                      retained birth / last-will          GatewayStatus
- *   health                      periodic gateway health             GatewayHealth
+ *   health                      periodic gateway health, with the   GatewayHealth
+ *                               registered devices never heard
  *   dev/{deviceId}/telemetry    status, charger telemetry, guardian UplinkEnvelope
  *   dev/{deviceId}/event        smoke and charger events            UplinkEnvelope
  *   alarm                       alarm transitions                   AlarmTransition
@@ -31,6 +32,7 @@ import type {
   ResidentStateNameSchema,
   ResidentStateSchema,
   SeveritySchema,
+  UnheardDeviceSchema,
   UplinkBatchSchema,
   UplinkBodySchema,
   UplinkEnvelopeSchema,
@@ -77,6 +79,7 @@ export type ResidentState = Static<typeof ResidentStateSchema>;
 export type OtaProgress = Static<typeof OtaProgressSchema>;
 
 export type GatewayHealth = Static<typeof GatewayHealthSchema>;
+export type UnheardDevice = Static<typeof UnheardDeviceSchema>;
 
 export type CommandName = Static<typeof CommandNameSchema>;
 

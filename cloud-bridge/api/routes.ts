@@ -100,8 +100,17 @@ export const routes: Route[] = [
     method: "GET",
     pattern: new RegExp(`^/api/sites/${SITE}/devices$`),
     role: "viewer",
+    // Devices heard, then those installed but not yet heard (`heard: false`, `registeredAt`,
+    // no lastSeen): registered at a gateway, which lists them in its health messages.
     handler: ({ ctx, res, params }) =>
-      sendJson(res, 200, { devices: ctx.live.devices(params.site!, ctx.now()) }),
+      sendJson(res, 200, {
+        devices: [
+          ...ctx.live.devices(params.site!, ctx.now()),
+          ...ctx.live
+            .unheardDevices(params.site!)
+            .map((d) => ({ ...d, heard: false, online: false })),
+        ],
+      }),
   },
   {
     // Guardian residents: welfare state and times, and their open welfare/wandering alarms

@@ -103,7 +103,7 @@ describe("LiveState devices", () => {
     expect(s.devices("s1", 5000 + 90_000_001)[0]!.online).toBe(false);
     s.applyAlarm(tr({ kind: "device-lost", alarmId: "lost" }));
     expect(s.devices("s1", 6000)[0]!.online).toBe(false);
-    expect(s.summary("s1", 6000).devices).toEqual({ total: 1, offline: 1 });
+    expect(s.summary("s1", 6000).devices).toEqual({ total: 1, offline: 1, unheard: 0 });
   });
 
   it("takes gateway status by time: an old retained status does not undo a newer one", () => {
@@ -135,5 +135,53 @@ describe("LiveState devices", () => {
     const s = state();
     s.applyEnvelope(status(5000, 0));
     expect(s.devices("s1", 5000)[0]!.batteryMv).toBeUndefined();
+  });
+});
+
+describe("LiveState devices installed but not yet heard", () => {
+  const health = (ts: number, unheard: string[]) => ({
+    v: 1 as const,
+    site: "s1",
+    gateway: "g1",
+    ts,
+    uplink: "connected" as const,
+    outboxDepth: 0,
+    oldestEntryAgeS: 0,
+    devices: 1 + unheard.length,
+    pendingDevices: 0,
+    activeAlarms: 0,
+    counters: {},
+    unheard: unheard.map((deviceId) => ({
+      deviceId,
+      kind: "smoke" as const,
+      registeredAt: 500,
+      building: "b1",
+      location: "102",
+    })),
+  });
+
+  it("lists what the gateway's health names until the device is heard, counted but never offline", () => {
+    const s = state();
+    s.applyEnvelope(status(1000, 2900));
+    s.applyHealth(health(2000, ["0000abce"]));
+    expect(s.unheardDevices("s1")).toEqual([
+      {
+        deviceId: "0000abce",
+        gateway: "g1",
+        kind: "smoke",
+        registeredAt: 500,
+        building: "b1",
+        location: "102",
+      },
+    ]);
+    expect(s.summary("s1", 3000).devices).toEqual({ total: 2, offline: 0, unheard: 1 });
+    // An older health does not bring back a list the gateway has replaced.
+    s.applyHealth(health(4000, []));
+    s.applyHealth(health(3000, ["0000abce"]));
+    expect(s.unheardDevices("s1")).toEqual([]);
+    // Heard before the gateway's next health: listed as a device, not as unheard.
+    s.applyHealth(health(5000, ["0000abcd"]));
+    expect(s.unheardDevices("s1")).toEqual([]);
+    expect(s.summary("s1", 5000).devices.total).toBe(1);
   });
 });

@@ -12,6 +12,7 @@ import type {
   GatewayStatus,
   ResidentState,
   Severity,
+  UnheardDevice,
   UplinkEnvelope,
 } from "../../protocol/uplink.js";
 import { ResidentBook, type ResidentView } from "./resident-book.js";
@@ -37,12 +38,15 @@ interface SiteState {
   sheds: ShedBook;
   alarms: Map<string, AlarmView>;
   residents: ResidentBook;
+  /** Per gateway, the registered devices it has never heard (its latest health's `unheard`). */
+  unheard: Map<string, { ts: number; devices: UnheardDevice[] }>;
 }
 
 export interface SiteSummary {
   site: string;
   gateways: { total: number; online: number; offline: number };
-  devices: { total: number; offline: number };
+  /** total counts devices installed but not yet heard too (`unheard`); they are not offline. */
+  devices: { total: number; offline: number; unheard: number };
   /** fire: active fire alarms; welfare: active welfare and wandering alarms (sites overview sorts by them). */
   alarms: {
     active: Record<Severity, number>;
@@ -66,6 +70,7 @@ export class LiveState {
         sheds: new ShedBook(),
         alarms: new Map(),
         residents: new ResidentBook(),
+        unheard: new Map(),
       };
       this.sites.set(id, s);
     }
@@ -92,7 +97,11 @@ export class LiveState {
   }
 
   applyHealth(h: GatewayHealth): void {
-    const gws = this.site(h.site).gateways;
+    const site = this.site(h.site);
+    const held = site.unheard.get(h.gateway);
+    if (h.unheard && (!held || held.ts <= h.ts))
+      site.unheard.set(h.gateway, { ts: h.ts, devices: h.unheard });
+    const gws = site.gateways;
     const cur = gws.get(h.gateway);
     if (cur) {
       if (!cur.health || cur.health.ts <= h.ts) cur.health = h;
@@ -297,6 +306,19 @@ export class LiveState {
       .sort((a, b) => a.deviceId.localeCompare(b.deviceId));
   }
 
+  /**
+   * Devices installed but not yet heard: registered at a gateway (its health's
+   * `unheard`) and with no message of theirs here yet, with the gateway that has them.
+   */
+  unheardDevices(site: string): Array<UnheardDevice & { gateway: string }> {
+    const s = this.sites.get(site);
+    if (!s) return [];
+    const out: Array<UnheardDevice & { gateway: string }> = [];
+    for (const [gateway, held] of s.unheard)
+      for (const d of held.devices) if (!s.devices.has(d.deviceId)) out.push({ ...d, gateway });
+    return out.sort((a, b) => a.deviceId.localeCompare(b.deviceId));
+  }
+
   sheds(site: string): ShedView[] {
     return this.sites.get(site)?.sheds.list() ?? [];
   }
@@ -333,6 +355,7 @@ export class LiveState {
   summary(site: string, now: number): SiteSummary {
     const gws = this.gateways(site);
     const devices = this.devices(site, now);
+    const unheard = this.unheardDevices(site).length;
     const active: Record<Severity, number> = { critical: 0, major: 0, minor: 0, maintenance: 0 };
     let unacknowledged = 0;
     let fire = 0;
@@ -347,7 +370,11 @@ export class LiveState {
     return {
       site,
       gateways: { total: gws.length, online, offline: gws.length - online },
-      devices: { total: devices.length, offline: devices.filter((d) => !d.online).length },
+      devices: {
+        total: devices.length + unheard,
+        offline: devices.filter((d) => !d.online).length,
+        unheard,
+      },
       alarms: { active, unacknowledged, fire, welfare },
     };
   }

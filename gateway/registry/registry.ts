@@ -6,7 +6,12 @@
  * in batches (flushSeen), not per frame.
  */
 import type { Statement } from "better-sqlite3";
-import { type DeviceKindName, deviceIdHex, type ReceiverReading } from "../../protocol/uplink.js";
+import {
+  type DeviceKindName,
+  deviceIdHex,
+  type ReceiverReading,
+  type UnheardDevice,
+} from "../../protocol/uplink.js";
 import type { GatewayDatabase } from "../storage/database.js";
 import type { SqlValue, WriteOp } from "../storage/write-ops.js";
 import type { DeviceRecord } from "../types.js";
@@ -150,6 +155,24 @@ export class DeviceRegistry {
 
   list(): RegisteredDevice[] {
     return [...this.devices.values()].sort((a, b) => a.deviceId - b.deviceId);
+  }
+
+  /** Active devices registered but never heard, for the cloud (uplink health `unheard`). */
+  unheard(): UnheardDevice[] {
+    const out: UnheardDevice[] = [];
+    for (const d of this.list()) {
+      if (d.status !== "active" || d.lastSeen !== undefined) continue;
+      const u: UnheardDevice = {
+        deviceId: deviceIdHex(d.deviceId),
+        kind: d.kind,
+        registeredAt: d.createdAt,
+      };
+      if (d.building !== undefined) u.building = d.building;
+      if (d.shed !== undefined) u.shed = d.shed;
+      if (d.location !== undefined) u.location = d.location;
+      out.push(u);
+    }
+    return out;
   }
 
   count(status?: DeviceRecord["status"]): number {

@@ -21,6 +21,7 @@ import {
 import { POLL, signIn as signInAs } from "./support/sign-in.js";
 import {
   CHARGER,
+  DETECTOR,
   RIVER,
   SHED_ID,
   SHED_LOCATION,
@@ -85,6 +86,30 @@ describe("property firm dashboard (cloud bridge)", () => {
     expect(await shedCard.locator("h3").textContent()).toBe(`${SHED_NAME} (${SHED})`);
     expect(await page.getByTestId("gateways").textContent()).toContain("online");
     await screenshot(page, "dashboard-site");
+  });
+
+  it("lists the detector registered at the gateway but never heard as installed, not yet heard", async () => {
+    const detector = DETECTOR.toString(16).padStart(8, "0");
+    // The gateway names it in its health messages (every 2 s here).
+    await waitFor(async () => {
+      const res = await fetch(`${stack.baseUrl}/api/sites/hz-garden/devices`, {
+        headers: { authorization: `Bearer ${TOKEN_ALL}` },
+      });
+      const body = (await res.json()) as { devices: Array<{ deviceId: string; heard?: boolean }> };
+      return body.devices.some((d) => d.deviceId === detector && d.heard === false)
+        ? true
+        : undefined;
+    }, "the unheard detector in the cloud's device list");
+    await page.goto(`${stack.baseUrl}/#/site/hz-garden`);
+    const row = page.getByTestId("unheard-devices").locator(`li[data-device="${detector}"]`);
+    await row.waitFor();
+    expect(await row.textContent()).toMatch(/installed \d+ (s|min) ago, not yet heard$/);
+    expect(await row.textContent()).toContain("b1");
+    // Not yet heard is not offline.
+    expect(
+      await page.getByTestId("offline-devices").locator(`li[data-device="${detector}"]`).count(),
+    ).toBe(0);
+    await screenshot(page, "dashboard-site-unheard");
   });
 
   it("shows a shed's ports against their limits and updates them live without a reload", async () => {
@@ -251,6 +276,13 @@ describe("property firm dashboard (cloud bridge)", () => {
     await screenshot(p, "dashboard-shed-phone-zh");
     await p.goto(`${stack.baseUrl}/#/alarms`);
     await p.locator("article.alarm").first().waitFor();
+    // The gateway's English evidence, in Chinese: "充电桩断电 3 号口：过载 功率 1350 W ...".
+    const evidence = await p
+      .locator(`article[data-kind="port-overload"] p.evidence`)
+      .first()
+      .textContent();
+    expect(evidence).toMatch(/充电桩断电 \d+ 号口: 过载 功率 \d+ W/);
+    expect(evidence).not.toMatch(/overload|session/);
     await screenshot(p, "dashboard-alarms-phone-zh");
     await phone.close();
     expect(phoneErrors).toEqual([]);

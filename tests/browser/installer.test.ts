@@ -2,7 +2,8 @@
  * The installer's gateway page in a real headless Chromium, against the real
  * gateway service (SQLite in a temp folder, one serial receiver on a socat
  * pseudo-terminal): sign in with the install password, read the devices,
- * approve a pending device, read a commissioning report and the health page.
+ * approve a pending device, read a commissioning report and the health page,
+ * see a registered device that was never heard as "installed, not yet heard".
  */
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
@@ -30,6 +31,8 @@ import {
 const PASSWORD = "安装-pass-2025";
 const KNOWN = 0x00c0ffee;
 const STRANGER = 0x00beef01;
+/** Registered by the flash tool, never heard (its first frame has not arrived). */
+const SILENT = 0x00c0ffef;
 const KEYS = new Map([
   [KNOWN, keyOf(21)],
   [STRANGER, keyOf(22)],
@@ -91,18 +94,41 @@ describe("installer page on the gateway (/ui/)", () => {
       firmware: "1.2.3",
     });
     expect(reg.status).toBe(201);
+    // The report `haitang flash` posts (installer/commissioning-report.ts CommissioningReport).
     const report = await api("POST", "/api/reports", {
-      deviceId: KNOWN.toString(16),
+      v: 1,
+      status: "commissioned",
+      device: "00c0ffee",
+      deviceId: KNOWN,
       kind: "smoke",
-      location: "Building 1, 101",
-      board: "PICO_R1_3",
-      firmware: "1.2.3",
-      firmwareHash: "sha256:5f1c0a",
-      firstRssiDbm: -67,
-      selfTest: { ok: true },
+      board: { asked: "PICO", reported: "PICO_R1_3", espruino: "2v29" },
+      site: "test-site",
+      building: "b1",
+      location: "101",
+      firmware: { version: "1.2.3", sha256: "5f1c0a9e", sizeBytes: 21504, budgetBytes: 40000 },
+      thresholds: { smokeAlarmLevel: 800, confirmSamples: 3 },
+      heartbeatS: 3600,
+      gateway: "gw-1",
+      firstFrame: {
+        receivedAt: "2026-01-05T08:00:00.000Z",
+        receiver: "radio",
+        rssi: -67,
+        afterRegistrationMs: 900,
+      },
+      selfTest: { result: "passed", detail: "sounder heard", at: "2026-01-05T08:00:02.000Z" },
+      time: "2026-01-05T08:00:03.000Z",
       installer: "Wang Li",
+      durationsMs: { build: 1200, upload: 8000, firstFrame: 900 },
     });
     expect(report.status).toBe(201);
+    const silent = await api("POST", "/api/devices", {
+      id: SILENT.toString(16).padStart(8, "0"),
+      kind: "smoke",
+      key: keyToHex(keyOf(23)),
+      building: "b1",
+      location: "102",
+    });
+    expect(silent.status).toBe(201);
     await device.write(framed(KNOWN, 1, statusMsg(), KEYS.get(KNOWN)!));
     // A device nobody commissioned: the gateway lists it as pending.
     await device.write(framed(STRANGER, 1, statusMsg(), KEYS.get(STRANGER)!));
@@ -151,6 +177,18 @@ describe("installer page on the gateway (/ui/)", () => {
     await screenshot(page, "installer-devices");
   });
 
+  it("shows a registered device that was never heard as installed, not yet heard", async () => {
+    const row = page.locator(`tr[data-device="00c0ffef"]`);
+    await row.waitFor();
+    expect(await row.getByTestId("not-heard").textContent()).toMatch(
+      /^Installed \d+ s ago, not yet heard$/,
+    );
+    // A device that was heard is not shown so.
+    expect(await page.locator(`tr[data-device="00c0ffee"]`).getByTestId("not-heard").count()).toBe(
+      0,
+    );
+  });
+
   it("approves a pending device, which then leaves the pending list and is commissioned", async () => {
     await page.getByRole("link", { name: "Pending" }).click();
     const card = page.locator(`section[data-device="00beef01"]`);
@@ -179,12 +217,34 @@ describe("installer page on the gateway (/ui/)", () => {
     await page.getByRole("link", { name: "Reports" }).click();
     const report = page.locator("details.report").first();
     await report.waitFor();
-    const text = await report.textContent();
-    expect(text).toContain("00c0ffee");
-    expect(text).toContain("Self-test: Passed");
-    expect(text).toContain("sha256:5f1c0a");
-    expect(text).toContain("Wang Li");
+    // Read as a person reads the CLI's text report: labelled lines, no JSON.
+    const lines = await report
+      .locator("dl dt")
+      .evaluateAll((dts) =>
+        dts.map((dt) => `${dt.textContent}: ${dt.nextElementSibling?.textContent}`),
+      );
+    expect(lines).toEqual([
+      "Device: 00c0ffee (Smoke detector)",
+      "Place: test-site / b1 / 101",
+      "Board: PICO_R1_3 (asked PICO), Espruino 2v29",
+      `Firmware: 1.2.3sha256 5f1c0a9e${(21504).toLocaleString("en")} of ${(40000).toLocaleString("en")} bytes`,
+      "Heartbeat: every 3600 s",
+      "Thresholds: smokeAlarmLevel = 800confirmSamples = 3",
+      "Gateway: gw-1",
+      expect.stringMatching(/^First frame: .+ via radio, signal -67 dBm$/),
+      "Self-test: Passed (sounder heard)",
+      expect.stringMatching(/^Time: /),
+      "Installer: Wang Li",
+      "Took: 10.1 s (build 1.2 s, upload 8.0 s, firstFrame 0.9 s)",
+    ]);
+    expect(await report.textContent()).not.toContain("{");
+    expect(await report.locator("summary").textContent()).toContain("Commissioned");
     await screenshot(page, "installer-reports");
+    await page.emulateMedia({ media: "print" });
+    expect(await page.locator("nav, .site-header").first().isVisible()).toBe(false);
+    expect(await report.isVisible()).toBe(true);
+    await screenshot(page, "installer-reports-print");
+    await page.emulateMedia({ media: "screen" });
   });
 
   it("shows receivers, uplink state, outbox and the drop counters", async () => {
@@ -207,8 +267,16 @@ describe("installer page on the gateway (/ui/)", () => {
     await p.locator(`tr[data-device="00c0ffee"]`).waitFor();
     expect(await p.locator(`tr[data-device="00c0ffee"]`).textContent()).toContain("烟雾探测器");
     await screenshot(p, "installer-devices-phone-zh");
+    expect(
+      await p.locator(`tr[data-device="00c0ffef"]`).getByTestId("not-heard").textContent(),
+    ).toMatch(/安装，尚未收到信号$/);
     await p.getByRole("link", { name: "运行状态" }).click();
     await p.getByTestId("drops").waitFor();
+    // Health counters in words, in Chinese too: no camelCase identifiers.
+    expect(await p.locator(`tr[data-counter="acksSent"] td`).first().textContent()).toBe(
+      "已发送的确认",
+    );
+    expect(await p.getByTestId("counters").textContent()).not.toMatch(/[a-z][A-Z]/);
     await screenshot(p, "installer-health-phone-zh");
     await phone.close();
     expect(phoneErrors).toEqual([]);

@@ -239,7 +239,7 @@ describe("fleet API views", () => {
       site: SITE_A,
       name: "Garden",
       gateways: { total: 1, online: 1, offline: 0 },
-      devices: { total: 3, offline: 0 },
+      devices: { total: 3, offline: 0, unheard: 0 },
     });
     expect((site.alarms as { active: Record<string, number> }).active.major).toBe(1);
   });

@@ -32,7 +32,8 @@ import { numberPorts } from "./port-label.js";
  *   deviceId: string, gateway: string, kind: string, online: boolean, lastSeen: number | undefined,
  *   batteryMv: number | undefined, rssiDbm: number | undefined,
  *   building: string | undefined, location: string | undefined, shed: string | undefined,
- * }} DeviceInfo
+ *   heard: boolean, registeredAt: number | undefined,
+ * }} DeviceInfo `heard` false: installed (registered at its gateway) but no message of it yet
  * @typedef {{ transition: string, ts: number, by: string | undefined, comment: string | undefined, detail: string | undefined }} TimelineEntry
  * @typedef {AlarmTransition & { timeline: TimelineEntry[], updatedAt: number }} Alarm
  * @typedef {{
@@ -128,6 +129,8 @@ export function toDevice(raw) {
     building: optStr(r.building),
     location: optStr(r.location),
     shed: optStr(r.shed),
+    heard: r.heard !== false,
+    registeredAt: optNum(r.registeredAt),
   };
 }
 

@@ -9,7 +9,7 @@ import { arr, num, obj, optNum, optStr, str } from "./narrow.js";
  *   deviceId: string, kind: string, status: string,
  *   building: string | undefined, location: string | undefined, shed: string | undefined,
  *   lastSeen: number | undefined, batteryMv: number | undefined, rssiDbm: number | undefined,
- *   firmware: string | undefined, board: string | undefined,
+ *   firmware: string | undefined, board: string | undefined, registeredAt: number | undefined,
  * }} Device
  * @typedef {{
  *   deviceId: string, firstHeard: number, lastHeard: number, count: number,
@@ -62,6 +62,7 @@ export function toDevice(raw) {
     rssiDbm: optNum(r.lastRssi ?? r.rssiDbm ?? r.rssi),
     firmware: optStr(r.firmware),
     board: optStr(r.board),
+    registeredAt: optNum(r.createdAt),
   };
 }
 

@@ -7,6 +7,7 @@ import { subscribe } from "../live.js";
 import { toAlarm } from "../models.js";
 import { ackForm } from "./ack-form.js";
 import {
+  alarmEvidence,
   alarmStatus,
   alarmWhere,
   kindName,
@@ -55,7 +56,9 @@ export function alarmView(root, ctx) {
           h("dd", null, alarmWhere(a)),
           h("dt", null, t("alarms.raisedAt")),
           h("dd", null, formatDateTime(a.raisedAt)),
-          a.evidence ? [h("dt", null, t("alarms.evidence")), h("dd", null, a.evidence)] : null,
+          a.evidence
+            ? [h("dt", null, t("alarms.evidence")), h("dd", null, alarmEvidence(a))]
+            : null,
         ),
         a.acknowledged ? null : ackForm(site, a.alarmId, () => void load()),
       ),

@@ -11,6 +11,7 @@ import { toAlarm } from "../models.js";
 import { ackForm } from "./ack-form.js";
 import {
   ALARM_KINDS,
+  alarmEvidence,
   alarmStatus,
   alarmWhere,
   kindName,
@@ -126,7 +127,7 @@ export function alarmsView(root, ctx) {
         alarmStatus(a),
       ),
       h("p", { class: "muted" }, `${alarmWhere(a)} · ${formatDateTime(a.raisedAt)}`),
-      a.evidence ? h("p", { class: "evidence" }, a.evidence) : null,
+      a.evidence ? h("p", { class: "evidence" }, alarmEvidence(a)) : null,
       a.acknowledged || !openForms.has(a.alarmId)
         ? a.acknowledged
           ? null

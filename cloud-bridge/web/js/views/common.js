@@ -1,6 +1,7 @@
 /** Pieces shared by the views: loading and error states, badges, alarm wording. */
 import { h, replace } from "../dom.js";
-import { t, tDynamic } from "../i18n.js";
+import { evidenceText } from "../evidence.js";
+import { lang, t, tDynamic } from "../i18n.js";
 
 /** @typedef {import("../models.js").Alarm} Alarm */
 /** @typedef {import("../models.js").ShedLive} ShedLive */
@@ -77,6 +78,17 @@ export function portName(p) {
   return p.chargerNo === undefined
     ? t("port.name", { n: p.portNo })
     : t("port.nameOfCharger", { c: p.chargerNo, n: p.portNo });
+}
+
+/**
+ * An alarm's evidence in the page's language (the gateway writes it in English; evidence.js).
+ * @param {Alarm} a @returns {string | undefined}
+ */
+export function alarmEvidence(a) {
+  if (!a.evidence || lang() === "en") return a.evidence;
+  return evidenceText(a.evidence, (key, vars) =>
+    tDynamic(key, key).replace(/\{(\w+)\}/g, (m, name) => vars[name] ?? m),
+  );
 }
 
 /** Where an alarm happened, in words. @param {Alarm} a */

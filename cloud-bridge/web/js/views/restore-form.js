@@ -9,7 +9,7 @@ import { listAlarms, restorePort } from "../api.js";
 import { h, replace } from "../dom.js";
 import { formatDateTime } from "../format.js";
 import { t } from "../i18n.js";
-import { kindName, portStateName } from "./common.js";
+import { alarmEvidence, kindName, portStateName } from "./common.js";
 
 /** @typedef {import("../models.js").PortLive} PortLive */
 
@@ -37,7 +37,7 @@ export function restoreForm(o) {
         t("restore.alarm", {
           kind: kindName(a.kind),
           when: formatDateTime(a.raisedAt),
-          evidence: a.evidence ?? "",
+          evidence: alarmEvidence(a) ?? "",
         }),
       );
     })

@@ -26,6 +26,7 @@ export function siteView(root, ctx) {
   const site = ctx.params[0] ?? "";
   const gatewaysBox = h("div", { "data-testid": "gateways" });
   const offlineBox = h("div", { "data-testid": "offline-devices" });
+  const unheardBox = h("div", { "data-testid": "unheard-devices" });
   const shedsBox = h("div", { class: "grid", "data-testid": "sheds" });
   const q = encodeURIComponent(site);
   const title = h("h1", null, t("site.title", { site }));
@@ -46,6 +47,8 @@ export function siteView(root, ctx) {
     gatewaysBox,
     h("h2", null, t("site.devicesOffline")),
     offlineBox,
+    h("h2", null, t("site.devicesUnheard")),
+    unheardBox,
   );
   let stopped = false;
   /** @type {ShedLive[]} */
@@ -68,7 +71,14 @@ export function siteView(root, ctx) {
       sheds = shedList;
       showGateways();
       showSheds();
-      showOffline(devices.filter((d) => !d.online));
+      showDevices(
+        offlineBox,
+        devices.filter((d) => d.heard && !d.online),
+      );
+      showDevices(
+        unheardBox,
+        devices.filter((d) => !d.heard),
+      );
     } catch (err) {
       if (!stopped) showError(shedsBox, err, load);
     }
@@ -100,24 +110,29 @@ export function siteView(root, ctx) {
       ),
     );
   };
-  /** @param {DeviceInfo[]} offline */
-  const showOffline = (offline) => {
+  /**
+   * Devices offline (last seen) or installed but not yet heard (since when registered).
+   * @param {HTMLElement} box @param {DeviceInfo[]} list
+   */
+  const showDevices = (box, list) => {
     const now = Date.now();
     replace(
-      offlineBox,
-      offline.length === 0
+      box,
+      list.length === 0
         ? h("p", { class: "muted" }, t("app.none"))
         : h(
             "ul",
             { class: "plain" },
-            offline.map((d) =>
+            list.map((d) =>
               h(
                 "li",
-                null,
+                { "data-device": d.deviceId },
                 h("code", null, d.deviceId),
                 ` ${kindName(d.kind)} · `,
                 placeText(d) ? h("span", { "data-testid": "where" }, `${placeText(d)} · `) : null,
-                t("site.lastSeen", { when: formatAgo(d.lastSeen, now) }),
+                d.heard
+                  ? t("site.lastSeen", { when: formatAgo(d.lastSeen, now) })
+                  : t("site.notHeard", { when: formatAgo(d.registeredAt, now) }),
               ),
             ),
           ),

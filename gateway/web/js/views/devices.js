@@ -1,4 +1,7 @@
-/** Commissioned devices: kind, location, last seen, battery, signal, firmware version. */
+/**
+ * Commissioned devices: kind, location, last seen, battery, signal, firmware
+ * version, status ("installed, not yet heard" until the first frame arrives).
+ */
 import { listDevices } from "../api.js";
 import { h, replace } from "../dom.js";
 import { formatAgo, formatBattery } from "../format.js";
@@ -95,7 +98,7 @@ export function devicesView(root) {
               ),
               cell("devices.signal", signal(d.rssiDbm)),
               cell("devices.firmware", d.firmware ?? "–"),
-              cell("devices.status", tDynamic(`devices.status.${d.status}`, d.status)),
+              cell("devices.status", statusText(d, now)),
             ),
           ),
         ),
@@ -119,6 +122,21 @@ export function devicesView(root) {
     stopped = true;
     unsub();
   };
+}
+
+/**
+ * Active, decommissioned, or installed but never heard (an active device no frame
+ * has come from yet), with how long ago it was registered.
+ * @param {Device} d @param {number} now
+ */
+function statusText(d, now) {
+  if (d.status === "active" && d.lastSeen === undefined)
+    return h(
+      "span",
+      { class: "warn", "data-testid": "not-heard" },
+      t("devices.status.notHeard", { when: formatAgo(d.registeredAt, now) }),
+    );
+  return tDynamic(`devices.status.${d.status}`, d.status);
 }
 
 /**

@@ -154,8 +154,8 @@ export function healthView(root) {
                 s.counters.map((c) =>
                   h(
                     "tr",
-                    null,
-                    h("td", null, h("code", null, c.name)),
+                    { "data-counter": c.name },
+                    h("td", null, tDynamic(`counter.${c.name}`, c.name)),
                     h("td", { class: "num" }, formatCount(c.count)),
                   ),
                 ),
