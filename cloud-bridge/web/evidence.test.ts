@@ -74,7 +74,9 @@ describe("alarm evidence in the page's language", () => {
       const zh = evidenceText(en, t);
       for (const p of parts) expect(zh, en).toContain(p);
       // No English word left (ids are hex, units are short; "bad-mac" is a counter name).
-      expect(zh.replace(/bad-mac|temperature|shed-a|[0-9a-f]{8}/g, ""), en).not.toMatch(/[a-z]{4,}/i);
+      expect(zh.replace(/bad-mac|temperature|shed-a|[0-9a-f]{8}/g, ""), en).not.toMatch(
+        /[a-z]{4,}/i,
+      );
     }
   });
 
