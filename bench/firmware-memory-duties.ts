@@ -10,6 +10,7 @@ import { PORT_FULL_SCALE_W } from "../firmware/devices/shed-charger.js";
 import { ntcFraction } from "../firmware/devices/shed-temperature.js";
 import { SMOKE_FULL_SCALE } from "../firmware/devices/smoke-detector.js";
 import { BATTERY_FULL_SCALE_MV } from "../firmware/devices/status.js";
+import { encodeFrame } from "../protocol/codec.js";
 import {
   PORT_ALL,
   REASON_COMMAND,
@@ -18,6 +19,8 @@ import {
   SOUND_HUSH,
   SOUND_SELF_TEST,
 } from "../protocol/constants.js";
+import { frameBytes } from "../protocol/framing.js";
+import { hmacSha256 } from "../protocol/hmac.js";
 import type { Frame } from "../protocol/messages.js";
 import { sleep } from "./espruino-process.js";
 import type { ImageRun, MemoryPoint } from "./firmware-memory-run.js";
@@ -44,6 +47,18 @@ export interface DutyResult {
 }
 
 type Duty = (run: ImageRun, pins: PinLevels, image: string) => Promise<DutyResult>;
+
+/** The building group a smoke image is built with (its device config's `group`). */
+export const BENCH_GROUP = { id: 0x48540100, key: "ffeeddccbbaa99887766554433221100" };
+
+/** A building group sounding, as the gateway sends it (gateway/downlink/group-sounder.ts). */
+function groupSounding(counter: number): Uint8Array {
+  const msg = { type: "group-sound" as const, mode: SOUND_FIRE, durationS: 60, sourceDeviceId: 1 };
+  const key = new Uint8Array(Buffer.from(BENCH_GROUP.key, "hex"));
+  return frameBytes(
+    encodeFrame({ deviceId: BENCH_GROUP.id, counter, flags: 0, msg }, key, hmacSha256),
+  );
+}
 
 const GOOD_BATTERY = 3000 / BATTERY_FULL_SCALE_MV;
 
@@ -80,7 +95,10 @@ const smoke: Duty = async (run, pins, image) => {
   pins.set("smoke", 900 / SMOKE_FULL_SCALE);
   await sleep(8000);
   run.command({ type: "sound", mode: SOUND_FIRE, durationS: 60, sourceDeviceId: 0x48540022 });
-  await sleep(1500);
+  // The building's group sounding too: verified under the group key, acknowledged within two
+  // listening periods (the installer's default period is 5 s).
+  run.inject(groupSounding(1));
+  await sleep(11000);
   run.ackFrames = true;
   ackAll(run);
   await sleep(1000);
@@ -92,15 +110,17 @@ const smoke: Duty = async (run, pins, image) => {
     (f) => f.msg.type === "smoke-event" && f.msg.event === SMOKE_ALARM,
   );
   const acks = count(run.frames, (f) => f.msg.type === "command-ack");
+  const groupAcks = count(run.frames, (f) => f.msg.type === "group-ack");
   return {
     boot,
     steady,
     alarm,
-    dutyOk: alarms > 0 && acks >= 2 && run.problems.length === 0,
+    dutyOk: alarms > 0 && acks >= 2 && groupAcks >= 1 && run.problems.length === 0,
     notes: [
       `${run.frames.length} frames`,
       `${alarms} alarm frames (retries)`,
       `${acks} command-acks`,
+      `${groupAcks} group-acks`,
     ],
     problems: run.problems,
     ...id,

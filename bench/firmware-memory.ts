@@ -25,7 +25,7 @@ import { buildFirmware } from "../firmware/build/build.js";
 import type { DeviceKind } from "../firmware/device-config.js";
 import { deviceConfigFor } from "../installer/install-config.js";
 import { interpreterFor } from "./espruino-process.js";
-import { DUTIES, type DutyResult, type PinLevels } from "./firmware-memory-duties.js";
+import { BENCH_GROUP, DUTIES, type DutyResult, type PinLevels } from "./firmware-memory-duties.js";
 import { ImageRun } from "./firmware-memory-run.js";
 
 const KEY_HEX = "00112233445566778899aabbccddeeff";
@@ -46,7 +46,12 @@ interface Row {
 function deviceFor(kind: DeviceKind, board: Board) {
   const identity = { deviceId: DEVICE_ID, keyHex: KEY_HEX };
   if (kind === "smoke")
-    return deviceConfigFor(kind, board, identity, { smoke: { sampleIntervalS: 2 } });
+    return deviceConfigFor(
+      kind,
+      board,
+      { ...identity, group: BENCH_GROUP },
+      { smoke: { sampleIntervalS: 2 } },
+    );
   if (kind === "charger") return deviceConfigFor(kind, board, identity, { charger: { ports: 12 } });
   return deviceConfigFor(kind, board, identity, { guardian: { reportIntervalS: 3 } });
 }

@@ -41,6 +41,13 @@ export interface GuardianThresholds {
   reportIntervalS: number;
 }
 
+export interface DeviceGroup {
+  /** 32-bit group id (the header's device id field of a group frame). */
+  id: number;
+  /** 128-bit building group key, 32 hex digits. */
+  key: string;
+}
+
 export interface DeviceConfig {
   /** 32-bit device id. */
   deviceId: number;
@@ -58,6 +65,12 @@ export interface DeviceConfig {
    */
   listenEveryS?: number;
   link: { type: "uart"; baud: number };
+  /**
+   * Smoke detectors: the building group key issued at commissioning (its id
+   * and 32 hex digits). With it the detector also takes the building's group
+   * sounding (TYPE_GROUP_SOUND); without it, only soundings sent to it alone.
+   */
+  group?: DeviceGroup;
   /** Board pin name per role, e.g. { smoke: "A0", relay0: "B3" }. */
   pins: { [role: string]: string };
   smoke?: SmokeThresholds;

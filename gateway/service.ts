@@ -25,7 +25,13 @@ import { CounterStore } from "./dedup/counter-store.js";
 import { CounterTable } from "./dedup/counter-table.js";
 import { DownlinkCounterStore } from "./downlink/counter-store.js";
 import { DownlinkQueue } from "./downlink/downlink-queue.js";
-import { resendIntervalMs } from "./downlink/interlink-budget.js";
+import { GroupSounder } from "./downlink/group-sounder.js";
+import { GroupStore } from "./downlink/group-store.js";
+import {
+  groupResendIntervalMs,
+  resendIntervalMs,
+  retargetAfterMs,
+} from "./downlink/interlink-budget.js";
 import { LinkTable } from "./downlink/link.js";
 import { DownlinkQueueStore } from "./downlink/queue-store.js";
 import { buildHealth, buildMetrics, type HealthSources } from "./health.js";
@@ -109,6 +115,8 @@ interface Parts {
   links: LinkTable;
   downlinks: DownlinkQueue;
   ota: OtaEngine;
+  /** Which building group key each detector holds (group soundings). */
+  groups: GroupStore;
   receivers: Array<{ rx: SerialReceiver; deframe: DeframeCounter }>;
   mqtt: EmbeddedMqttBroker | ExternalMqttIngest | undefined;
   mqttPayload: MqttPayloadHandler;
@@ -177,6 +185,25 @@ export class GatewayService {
     const links = new LinkTable();
     const downlinkCounters = new DownlinkCounterStore(db);
     downlinkCounters.reserveAll(db);
+    const groups = new GroupStore(db);
+    const repeatEveryMs = resendIntervalMs(cfg.interlink.listenWindowMs, cfg.interlink.baud);
+    const secret = cfg.interlink.groupSecret;
+    // One group frame per building for the detectors holding its key (without a secret: unicast only).
+    const groupSounder = secret
+      ? new GroupSounder(
+          {
+            secret: Buffer.from(secret, "hex"),
+            hmac: midstateHmac,
+            store: groups,
+            counters: downlinkCounters,
+            links,
+          },
+          {
+            repeatEveryMs: groupResendIntervalMs(cfg.interlink.listenWindowMs, cfg.interlink.baud),
+            retargetAfterMs: retargetAfterMs(cfg.interlink),
+          },
+        )
+      : undefined;
     const downlinks = new DownlinkQueue(
       {
         lookup: (d) => registry.get(d),
@@ -186,11 +213,10 @@ export class GatewayService {
         onSent: (d, msg, linkId) => this.opts.onDownlink?.(d, msg.type, linkId, this.clock()),
         // waiting commands survive a restart; written with the batch of the frame that caused them
         store: new DownlinkQueueStore(db, (ops) => write(ops, "downlink queue")),
+        ...(groupSounder ? { groups: groupSounder } : {}),
       },
-      {
-        // a whole copy inside every listening window of the site's detectors
-        repeatEveryMs: resendIntervalMs(cfg.interlink.listenWindowMs, cfg.interlink.baud),
-      },
+      // a whole copy inside every listening window of the site's detectors
+      { repeatEveryMs },
     );
     const sse = new SseHub();
     const alarms = new AlarmStore(db, {
@@ -384,6 +410,7 @@ export class GatewayService {
     const uplink = up.options ? new UplinkClient(up.options) : undefined;
     const parts: Parts = {
       db,
+      groups,
       counters,
       registry,
       pending,
@@ -434,7 +461,7 @@ export class GatewayService {
       log.child("http"),
     );
     this.parts = parts;
-    syncStaticDevices(cfg, registry, admin, log);
+    syncStaticDevices(cfg, registry, admin, log, groups);
     downlinks.restore(now);
     this.startRules(cfg, now);
     try {
@@ -491,7 +518,7 @@ export class GatewayService {
     this.config = config;
     const p = this.parts;
     if (!p) return;
-    syncStaticDevices(config, p.registry, p.admin, this.log);
+    syncStaticDevices(config, p.registry, p.admin, this.log, p.groups);
     const t = this.opts.tuning ?? {};
     if (!t.rateLimit) p.limiter.configure(config.ingest.rateLimit);
     if (t.mergeWindowMs === undefined) p.pipeline.setMergeWindowMs(config.ingest.mergeWindowMs);
@@ -541,6 +568,7 @@ export class GatewayService {
     if (!p) return;
     const dev = p.registry.get(m.deviceId);
     if (m.msg.type === "command-ack") p.downlinks.commandAcked(m.deviceId, m.msg.ackedCounter);
+    else if (m.msg.type === "group-ack") p.downlinks.groupAcked(m.deviceId, m.msg.ackedCounter);
     if (m.msg.type === "charger-telemetry")
       this.maxPortW.set(m.deviceId, Math.max(0, ...m.msg.ports.map((x) => x.powerW)));
     if (m.msg.type === "ota-status") {

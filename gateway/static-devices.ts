@@ -6,6 +6,7 @@
  */
 import type { Logger } from "../common/log.js";
 import type { SiteConfig, StaticDeviceConfig } from "./config/site-config.js";
+import type { GroupStore } from "./downlink/group-store.js";
 import type { DeviceAdmin, RegisterFields } from "./registry/device-admin.js";
 import { keyToHex, parseDeviceId, parseKeyHex } from "./registry/keys.js";
 import type { DeviceRegistry } from "./registry/registry.js";
@@ -26,6 +27,7 @@ export function syncStaticDevices(
   registry: DeviceRegistry,
   admin: DeviceAdmin,
   log: Logger,
+  groups?: GroupStore,
 ): void {
   for (const d of cfg.devices) {
     const id = parseDeviceId(d.id);
@@ -36,6 +38,7 @@ export function syncStaticDevices(
       const existing = registry.get(id);
       if (!existing) {
         admin.register({ ...f, key });
+        syncGroup(d, id, groups);
         continue;
       }
       // Decommissioned or replaced through the API: the YAML does not bring it back.
@@ -43,8 +46,17 @@ export function syncStaticDevices(
       const { deviceId: _id, ...patch } = f;
       registry.update(id, patch);
       if (keyToHex(existing.key) !== keyToHex(key)) admin.rekey(id, key);
+      syncGroup(d, id, groups);
     } catch (err) {
       log.warn("static device not applied", { device: d.id, error: String(err) });
     }
   }
+}
+
+/** The building group key the YAML says the device's image carries. */
+function syncGroup(d: StaticDeviceConfig, id: number, groups: GroupStore | undefined): void {
+  if (!groups) return;
+  if (d.groupEpoch !== undefined && d.building !== undefined && d.kind === "smoke")
+    groups.setMember(id, d.building, d.groupEpoch);
+  else groups.removeMember(id);
 }

@@ -15,7 +15,7 @@ import {
   formatIssue,
   resolvePins,
 } from "../firmware/build/device-config-check.js";
-import type { DeviceConfig, DeviceKind } from "../firmware/device-config.js";
+import type { DeviceConfig, DeviceGroup, DeviceKind } from "../firmware/device-config.js";
 import {
   DEFAULT_BAUD,
   DEFAULT_CHARGER,
@@ -107,7 +107,7 @@ export function loadInstallConfig(file: string): InstallConfig {
 export function deviceConfigFor(
   kind: DeviceKind,
   board: Board,
-  identity: { deviceId: number; keyHex: string },
+  identity: { deviceId: number; keyHex: string; group?: DeviceGroup },
   overrides: InstallConfig = {},
   source = "--config",
 ): DeviceConfig {
@@ -121,6 +121,8 @@ export function deviceConfigFor(
     pins: {},
   };
   if (kind === "smoke") config.smoke = { ...DEFAULT_SMOKE, ...overrides.smoke };
+  // The building group key the gateway issued for the detector's building.
+  if (kind === "smoke" && identity.group) config.group = identity.group;
   if (kind === "charger") config.charger = { ...DEFAULT_CHARGER, ...overrides.charger };
   if (kind === "guardian") config.guardian = { ...DEFAULT_GUARDIAN, ...overrides.guardian };
   const plan = defaultPins(kind, board, config.charger?.ports ?? 0);

@@ -44,6 +44,7 @@ export function isDownlinkMsg(msg: Msg): msg is DownlinkMsg {
     msg.type === "ack" ||
     msg.type === "relay" ||
     msg.type === "sound" ||
+    msg.type === "group-sound" ||
     msg.type === "config" ||
     msg.type === "time-sync" ||
     msg.type === "ota-begin" ||

@@ -29,11 +29,26 @@ export const TYPE_CHARGER_TELEMETRY = 0x03;
 export const TYPE_CHARGER_EVENT = 0x04;
 export const TYPE_GUARDIAN_ACTIVITY = 0x05;
 export const TYPE_COMMAND_ACK = 0x06;
+/**
+ * A detector heard its building's group sounding (TYPE_GROUP_SOUND): the
+ * payload of a command-ack naming the group frame's counter. Sent with ack
+ * requested at the detector's next scheduled listening window, so a
+ * building's acknowledgements spread over one listening period.
+ */
+export const TYPE_GROUP_ACK = 0x07;
 export const TYPE_ACK = 0x81;
 export const TYPE_RELAY = 0x82;
 export const TYPE_SOUND = 0x83;
 export const TYPE_CONFIG = 0x84;
 export const TYPE_TIME_SYNC = 0x85;
+/**
+ * Interlinked sounding of a whole building in one frame: the payload of
+ * TYPE_SOUND, the header's device id field carries the building's group id,
+ * the counter is the group's own and the MAC is under the building group key
+ * (issued at commissioning, rotated by a group rekey). Every detector of the
+ * building verifies it; repeated by every receiver.
+ */
+export const TYPE_GROUP_SOUND = 0x86;
 
 /*
  * Firmware update over the device link (issue 14: uplink 0x10-0x1F, downlink
@@ -183,6 +198,16 @@ export const CONFIG_TELEMETRY_S = 11;
  * refuse mark, so a charger that loses the gateway stops refusing by itself.
  */
 export const CONFIG_REFUSE_SESSIONS_S = 12;
+/**
+ * Smoke detectors: a new building group (a group rekey). Key 13 is the new
+ * group id; keys 14-17 are the four big-endian words of the new group key,
+ * each XORed with the same word of HMAC-SHA256(device key, group id as u32),
+ * so the key never crosses the radio in clear. The config frame is signed with
+ * the device key; the new group's counter window starts empty.
+ */
+export const CONFIG_GROUP_ID = 13;
+export const CONFIG_GROUP_KEY_0 = 14;
+export const CONFIG_GROUP_KEY_3 = 17;
 export const MAX_CONFIG_ENTRIES = 8;
 
 /** Charger telemetry limits: 12 ports, 12-bit power and energy, 4-bit state. */

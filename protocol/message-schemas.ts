@@ -71,6 +71,13 @@ export const CommandAckMsgSchema = Type.Object({
   result: uint,
 });
 
+/** A detector heard its building's group sounding (TYPE_GROUP_ACK): the group frame's counter. */
+export const GroupAckMsgSchema = Type.Object({
+  type: Type.Literal("group-ack"),
+  ackedCounter: uint,
+  result: uint,
+});
+
 /** Every uplink body by its `type`: what the bridge checks a known body against. */
 export const UPLINK_BODY_SCHEMAS = {
   status: StatusMsgSchema,
@@ -79,6 +86,7 @@ export const UPLINK_BODY_SCHEMAS = {
   "charger-event": ChargerEventMsgSchema,
   "guardian-activity": GuardianActivityMsgSchema,
   "command-ack": CommandAckMsgSchema,
+  "group-ack": GroupAckMsgSchema,
 } as const satisfies Record<string, TObject>;
 
 export type UplinkBodyType = keyof typeof UPLINK_BODY_SCHEMAS;
@@ -99,4 +107,5 @@ export const BODY_TOPIC: Record<UplinkBodyType, "telemetry" | "event"> = {
   "smoke-event": "event",
   "charger-event": "event",
   "command-ack": "event",
+  "group-ack": "event",
 };

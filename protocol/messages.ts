@@ -8,6 +8,7 @@ import type {
   ChargerEventMsgSchema,
   ChargerTelemetryMsgSchema,
   CommandAckMsgSchema,
+  GroupAckMsgSchema,
   GuardianActivityMsgSchema,
   PortReadingSchema,
   SmokeEventMsgSchema,
@@ -21,6 +22,7 @@ export type ChargerTelemetryMsg = Static<typeof ChargerTelemetryMsgSchema>;
 export type ChargerEventMsg = Static<typeof ChargerEventMsgSchema>;
 export type GuardianActivityMsg = Static<typeof GuardianActivityMsgSchema>;
 export type CommandAckMsg = Static<typeof CommandAckMsgSchema>;
+export type GroupAckMsg = Static<typeof GroupAckMsgSchema>;
 
 /** Where a device stands in an update (TYPE_OTA_STATUS). */
 export interface OtaStatusMsg {
@@ -56,6 +58,17 @@ export interface RelayMsg {
 
 export interface SoundMsg {
   type: "sound";
+  mode: number;
+  durationS: number;
+  sourceDeviceId: number;
+}
+
+/**
+ * TYPE_GROUP_SOUND: a sounding for every detector of a building; the frame's
+ * deviceId field is the building's group id (docs/protocol.md).
+ */
+export interface GroupSoundMsg {
+  type: "group-sound";
   mode: number;
   durationS: number;
   sourceDeviceId: number;
@@ -104,12 +117,14 @@ export type UplinkMsg =
   | ChargerEventMsg
   | GuardianActivityMsg
   | CommandAckMsg
+  | GroupAckMsg
   | OtaStatusMsg;
 
 export type DownlinkMsg =
   | AckMsg
   | RelayMsg
   | SoundMsg
+  | GroupSoundMsg
   | ConfigMsg
   | TimeSyncMsg
   | OtaBeginMsg

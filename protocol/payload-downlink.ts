@@ -6,6 +6,7 @@ import {
   OTA_MANIFEST_LENGTH,
   TYPE_ACK,
   TYPE_CONFIG,
+  TYPE_GROUP_SOUND,
   TYPE_OTA_BEGIN,
   TYPE_OTA_CHUNK,
   TYPE_OTA_CONTROL,
@@ -24,6 +25,8 @@ export function downlinkTypeCode(msg: DownlinkMsg): number {
       return TYPE_RELAY;
     case "sound":
       return TYPE_SOUND;
+    case "group-sound":
+      return TYPE_GROUP_SOUND;
     case "config":
       return TYPE_CONFIG;
     case "time-sync":
@@ -51,6 +54,7 @@ export function encodeDownlinkPayload(msg: DownlinkMsg): Uint8Array {
       p[2] = msg.reason & 0xff;
       return p;
     case "sound":
+    case "group-sound":
       p = new Uint8Array(7);
       p[0] = msg.mode & 0xff;
       writeU16(p, 1, clampUint(msg.durationS, 0xffff));
@@ -96,9 +100,10 @@ export function decodeDownlinkPayload(code: number, p: Uint8Array): DownlinkMsg 
       if ((p[1] as number) > 1) return "value";
       return { type: "relay", port: p[0] as number, on: p[1] === 1, reason: p[2] as number };
     case TYPE_SOUND:
+    case TYPE_GROUP_SOUND:
       if (p.length !== 7) return "length";
       return {
-        type: "sound",
+        type: code === TYPE_SOUND ? "sound" : "group-sound",
         mode: p[0] as number,
         durationS: readU16(p, 1),
         sourceDeviceId: readU32(p, 3),

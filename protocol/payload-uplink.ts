@@ -12,6 +12,7 @@ import {
   TYPE_CHARGER_EVENT,
   TYPE_CHARGER_TELEMETRY,
   TYPE_COMMAND_ACK,
+  TYPE_GROUP_ACK,
   TYPE_GUARDIAN_ACTIVITY,
   TYPE_OTA_STATUS,
   TYPE_SMOKE_EVENT,
@@ -35,6 +36,8 @@ export function uplinkTypeCode(msg: UplinkMsg): number {
       return TYPE_GUARDIAN_ACTIVITY;
     case "command-ack":
       return TYPE_COMMAND_ACK;
+    case "group-ack":
+      return TYPE_GROUP_ACK;
     case "ota-status":
       return TYPE_OTA_STATUS;
   }
@@ -219,6 +222,7 @@ export function encodeUplinkPayload(msg: UplinkMsg): Uint8Array {
     case "guardian-activity":
       return guardianActivityPayload(msg.doorOpens, msg.motionCount, msg.idleS, msg.batteryMv);
     case "command-ack":
+    case "group-ack":
       return commandAckPayload(msg.ackedCounter, msg.result);
     case "ota-status":
       return otaStatusPayload(
@@ -319,8 +323,13 @@ export function decodeUplinkPayload(code: number, p: Uint8Array): UplinkMsg | Pa
         batteryMv: readU16(p, 6),
       };
     case TYPE_COMMAND_ACK:
+    case TYPE_GROUP_ACK:
       if (p.length !== 5) return "length";
-      return { type: "command-ack", ackedCounter: readU32(p, 0), result: p[4] as number };
+      return {
+        type: code === TYPE_COMMAND_ACK ? "command-ack" : "group-ack",
+        ackedCounter: readU32(p, 0),
+        result: p[4] as number,
+      };
     case TYPE_OTA_STATUS:
       if (p.length !== 11 + OTA_BITMAP_BYTES) return "length";
       return {

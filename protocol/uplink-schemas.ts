@@ -10,6 +10,7 @@ import {
   ChargerEventMsgSchema,
   ChargerTelemetryMsgSchema,
   CommandAckMsgSchema,
+  GroupAckMsgSchema,
   GuardianActivityMsgSchema,
   SmokeEventMsgSchema,
   StatusMsgSchema,
@@ -41,6 +42,7 @@ export const UplinkBodySchema = Type.Union([
   SmokeEventMsgSchema,
   ChargerEventMsgSchema,
   CommandAckMsgSchema,
+  GroupAckMsgSchema,
 ]);
 
 /**

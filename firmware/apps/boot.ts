@@ -7,9 +7,11 @@
 import { RESET_FLASHED, RESET_POWER_ON } from "../../protocol/constants.js";
 import { versionNumber } from "../../protocol/ota.js";
 import { loadConfigOverrides } from "../devices/config-update.js";
+import { keyFromHex } from "../devices/group-sounding.js";
 import {
   type CommandHandler,
   createLink,
+  type GroupHandler,
   type Link,
   type ListenSettings,
 } from "../devices/link.js";
@@ -22,13 +24,8 @@ export interface Boot {
   hal: Hal;
   link: Link;
   id: Identity;
-}
-
-/** The key from its 32 hex digits (the build's schema checks the form). */
-function keyBytes(hex: string): Uint8Array {
-  const k = new Uint8Array(16);
-  for (let i = 0; i < 16; i++) k[i] = parseInt(hex.substr(i * 2, 2), 16);
-  return k;
+  /** The device key (a group rekey is masked with it). */
+  key: Uint8Array;
 }
 
 /**
@@ -38,7 +35,7 @@ function keyBytes(hex: string): Uint8Array {
  * Retries back off from about 1 s to `backoffMaxMs` (battery devices keep it longer).
  * On boards whose images carry it (HAITANG_BOARD.ota), the update receiver
  * takes TYPE_OTA_* frames; `busy` (alarming, a port near its limit) holds an
- * update back.
+ * update back. `onGroup` takes the building group soundings (smoke detectors).
  */
 export function boot(
   deviceKind: number,
@@ -47,14 +44,16 @@ export function boot(
   listenEveryMs: number,
   onCommand: CommandHandler,
   busy: () => boolean,
+  onGroup?: GroupHandler,
 ): Boot {
   const hal = createEspruinoHal(HAITANG_DEVICE.link.baud);
   loadConfigOverrides(hal, settings);
   let ota: OtaReceiver | undefined;
+  const key = keyFromHex(HAITANG_DEVICE.key);
   const link = createLink(
     hal,
     HAITANG_DEVICE.deviceId,
-    keyBytes(HAITANG_DEVICE.key),
+    key,
     settings as ListenSettings,
     listenEveryMs,
     backoffMaxMs,
@@ -64,6 +63,7 @@ export function boot(
           (ota as OtaReceiver).frame(code, p, now);
         }
       : undefined,
+    onGroup,
   );
   link.start();
   if (HAITANG_BOARD.ota) {
@@ -84,6 +84,7 @@ export function boot(
   return {
     hal: hal,
     link: link,
+    key: key,
     id: {
       deviceKind: deviceKind,
       firmwareVersion: HAITANG_FIRMWARE_VERSION,

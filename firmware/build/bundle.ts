@@ -48,6 +48,9 @@ export function constantsPrelude(input: Omit<BundleInput, "entry" | "root">): st
   // Optional fields are written out with their default, so an app reads only fields that
   // exist: terser then splits HAITANG_DEVICE into the few values an image uses.
   if (device.listenEveryS === undefined) device.listenEveryS = DEFAULT_LISTEN_EVERY_S;
+  // A detector without a building group key reads `group` as null (unicast soundings only).
+  if (device.kind === "smoke" && device.group === undefined)
+    (device as { group?: unknown }).group = null;
   const pins = input.pins
     .map((p) => `${IDENT.test(p.role) ? p.role : JSON.stringify(p.role)}: ${p.pin}`)
     .join(", ");

@@ -350,6 +350,7 @@ describe("golden vectors", () => {
     "charger-event",
     "guardian-activity",
     "command-ack",
+    "group-ack",
   ];
   for (const v of golden.vectors) {
     const type = v.decoded.msg.type;

@@ -35,6 +35,7 @@ import {
   OFFSET_DEVICE_ID,
   PROTOCOL_VERSION,
   TYPE_COMMAND_ACK,
+  TYPE_GROUP_SOUND,
   TYPE_OTA_BEGIN,
   TYPE_OTA_CHUNK,
   TYPE_OTA_CONTROL,
@@ -103,6 +104,13 @@ export type CommandHandler = (msg: DownlinkMsg, nowMs: number) => number;
  */
 export type OtaHandler = (code: number, payload: Uint8Array, nowMs: number) => void;
 
+/**
+ * Handles a TYPE_GROUP_SOUND frame heard while listening (the building group
+ * sounding, firmware/devices/group-sounding.ts): it checks the group id, MAC
+ * and group counter itself, so images of other kinds carry none of that.
+ */
+export type GroupHandler = (bytes: Uint8Array, nowMs: number) => void;
+
 export interface Link {
   /** Counters, indexed by STAT_*. */
   readonly stats: number[];
@@ -151,6 +159,7 @@ export function createLink(
   backoffMaxMs: number,
   onCommand: CommandHandler,
   onOta?: OtaHandler,
+  onGroup?: GroupHandler,
 ): Link {
   const hmac = makeHmacSha256(hal.sha256);
   const stats: number[] = [];
@@ -307,6 +316,11 @@ export function createLink(
     // HAITANG_BOARD.ota is folded by the build: an image without the receiver drops this path.
     if (onOta && HAITANG_BOARD.ota && code >= TYPE_OTA_BEGIN && code <= TYPE_OTA_CONTROL) {
       otaFrame(bytes, code, now);
+      return;
+    }
+    if (onGroup && code === TYPE_GROUP_SOUND) {
+      if (listening(now)) onGroup(bytes, now);
+      else stats[STAT_NOT_LISTENING]!++;
       return;
     }
     const r = decodeDownlinkFrame(bytes);

@@ -272,7 +272,8 @@ export function createSmokeDetector(
       // The link reads listenWindowMs from these settings: an update applies at once.
       if (msg.type === "config") return applyConfig(hal, msg.entries, CONFIG_FIELDS, s);
       if (msg.type === "time-sync") return COMMAND_RESULT_OK;
-      if (msg.type !== "sound") return COMMAND_RESULT_REJECTED;
+      // A building group sounding (group-sounding.ts) acts like the unicast one.
+      if (msg.type !== "sound" && msg.type !== "group-sound") return COMMAND_RESULT_REJECTED;
       const m = msg.mode;
       if (m === SOUND_FIRE) {
         // Interlink: another detector of the building is in alarm.

@@ -131,6 +131,10 @@ const interlink = {
   properties: {
     listenWindowMs: { type: "integer", minimum: 100, maximum: 10000, default: 1000 },
     baud: { enum: [2400, 4800, 9600, 19200, 38400, 57600, 115200], default: 9600 },
+    /** The detectors' listening period (their device config's listenEveryS). */
+    listenEveryS: { type: "integer", minimum: 1, maximum: 3600, default: 5 },
+    /** 32 hex digits: the building group keys derive from it (gateway/downlink/group-keys.ts). */
+    groupSecret: hex([16]),
   },
 };
 
@@ -173,6 +177,7 @@ const device = {
     heartbeatS: { type: "integer", minimum: 10, maximum: 86400 },
     sleepy: { type: "boolean" },
     board: { type: "string" },
+    groupEpoch: { type: "integer", minimum: 0 },
   },
 };
 

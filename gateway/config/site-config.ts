@@ -93,6 +93,11 @@ export interface StaticDeviceConfig {
   heartbeatS?: number;
   sleepy?: boolean;
   board?: string;
+  /**
+   * Smoke detectors: the building group epoch whose key the device's image
+   * carries (0 = issued at commissioning); absent = it holds no group key.
+   */
+  groupEpoch?: number;
 }
 
 export type DeviceEventName =
@@ -315,6 +320,10 @@ export interface InterlinkConfig {
   listenWindowMs: number;
   /** Radio UART speed of the receivers. */
   baud: number;
+  /** The detectors' listening period: a group sounding re-targets a silent member after about three. */
+  listenEveryS: number;
+  /** 32 hex digits; with it, detectors holding their building's group key get one group frame per building. */
+  groupSecret?: string;
 }
 
 export interface SiteConfig {

@@ -15,7 +15,10 @@
  *   interlink-budget.ts) on every serial receiver until the command-ack or a
  *   newer sound command replaces them: never given up, and never expired,
  *   while a fire goes on (HAZARDS.md: every detector of the building within
- *   10 s, also through loss and a noisy line).
+ *   10 s, also through loss and a noisy line). Detectors holding their
+ *   building's group key are sounded by one group frame per building
+ *   (group-sounder.ts); their own resends start only if they are missing
+ *   from its acknowledgements.
  * Queues are short and expire, so memory stays bounded. With a store
  * (queue-store.ts) the waiting commands survive a restart (`restore`).
  */
@@ -26,6 +29,7 @@ import type { DownlinkMsg } from "../../protocol/messages.js";
 import type { RegisteredDevice } from "../registry/registry.js";
 import type { Priority } from "../types.js";
 import type { DownlinkCounterStore } from "./counter-store.js";
+import type { GroupSounder } from "./group-sounder.js";
 import type { LinkTable } from "./link.js";
 import type { DownlinkQueueStore } from "./queue-store.js";
 import { ResendSchedule } from "./resend-schedule.js";
@@ -49,6 +53,8 @@ interface Queued extends DownlinkRequest {
   nextRepeatAt?: number;
   /** Resends on a sleepy device's urgent schedule: bounded by urgentRepeatForMs, not maxSends. */
   scheduledSends?: number;
+  /** Covered by a group sounding: its own resends start then, if it has not acknowledged. */
+  retargetAt?: number;
 }
 
 export type SendOutcome = "sent" | "queued" | "unknown-device" | "no-link";
@@ -96,6 +102,12 @@ export interface DownlinkDeps {
   onSent?(deviceId: number, msg: DownlinkMsg, linkId: string, counter: number): void;
   /** Keeps waiting commands across restarts. */
   store?: DownlinkQueueStore;
+  /**
+   * The building group sounding: a sound command for a detector holding its
+   * building's group key rides on one group frame per building, and its own
+   * resends start only when it has not acknowledged that in time.
+   */
+  groups?: GroupSounder;
 }
 
 function rankOf(r: DownlinkRequest): number {
@@ -151,10 +163,20 @@ export class DownlinkQueue {
       return this.transmit(dev, item, linkId) ? "sent" : "queued";
     }
     if (req.msg.type === "sound") {
-      // Best effort now (it may be listening); resent until it lands in a listening window.
+      const group = this.deps.groups?.cover(dev, req.msg, now);
+      if (group === "acked") {
+        // It acknowledged the building's running sounding of this mode already.
+        this.remove(deviceId, item);
+        this.stats.confirmed++;
+        return "sent";
+      }
       item.repeatUntil = now + this.o.urgentRepeatForMs;
-      item.nextRepeatAt = now + this.o.repeatEveryMs;
+      // Under a group sounding its own resends wait until it is missing from the acknowledgements.
+      item.nextRepeatAt = group ? group.retargetAt : now + this.o.repeatEveryMs;
+      if (group) item.retargetAt = group.retargetAt;
       this.schedule.push(item.nextRepeatAt, deviceId, item);
+      if (group) return "sent";
+      // Best effort now (it may be listening); resent until it lands in a listening window.
       this.everywhere(dev, item, linkId);
     }
     return "queued";
@@ -190,6 +212,23 @@ export class DownlinkQueue {
     this.forget([done!]);
     this.stats.confirmed++;
     if (q.length === 0) this.queues.delete(deviceId);
+    const dev = done!.msg.type === "sound" ? this.deps.lookup(deviceId) : undefined;
+    if (dev) this.deps.groups?.confirmed(dev);
+    return true;
+  }
+
+  /**
+   * The detector acknowledged its building's group sounding with `counter`
+   * (TYPE_GROUP_ACK): its own sound command is done too.
+   */
+  groupAcked(deviceId: number, counter: number): boolean {
+    const dev = this.deps.lookup(deviceId);
+    if (!dev || !this.deps.groups?.acked(dev, counter)) return false;
+    const item = this.queues.get(deviceId)?.find((it) => it.retargetAt !== undefined);
+    if (item) {
+      this.remove(deviceId, item);
+      this.stats.confirmed++;
+    }
     return true;
   }
 
@@ -223,6 +262,7 @@ export class DownlinkQueue {
 
   /** Resends scheduled commands and gives up on old ones; call every ~100 ms. */
   tick(now: number): void {
+    this.deps.groups?.tick(now);
     for (;;) {
       const due = this.schedule.popDue(now);
       if (!due) return;
@@ -240,6 +280,7 @@ export class DownlinkQueue {
         }
         continue;
       }
+      if (item.retargetAt !== undefined && item.sends === 0) this.deps.groups?.retargeted();
       item.nextRepeatAt = now + (dev?.sleepy ? this.o.repeatEveryMs : this.o.mainsRepeatEveryMs);
       this.schedule.push(item.nextRepeatAt, id, item);
       if (dev?.sleepy) this.everywhere(dev, item, dev.lastReceiver, true);
@@ -284,7 +325,9 @@ export class DownlinkQueue {
 
   /** When the next scheduled resend is due (a driver in virtual time ticks then), if any. */
   nextDueAt(): number | undefined {
-    return this.schedule.peekAt();
+    const a = this.schedule.peekAt();
+    const b = this.deps.groups?.nextDueAt();
+    return a === undefined ? b : b === undefined ? a : Math.min(a, b);
   }
 
   /** Commands waiting for one device (or every device), most urgent first. */

@@ -3,9 +3,12 @@ import {
   channelLoad,
   copiesPerWindow,
   frameTimeMs,
+  groupChannelLoad,
+  groupResendIntervalMs,
   maxDetectorsPerLine,
   missProbability,
   resendIntervalMs,
+  retargetAfterMs,
 } from "./interlink-budget.js";
 
 const SIM = { listenWindowMs: 1000, listenEveryS: 5 };
@@ -41,5 +44,22 @@ describe("interlink budget", () => {
     expect(forty.load).toBeGreaterThan(1.5);
     expect(forty.fits).toBe(false);
     expect(channelLoad(80, SIM, 115200).fits).toBe(true);
+  });
+
+  it("repeats the group frame three times per window and keeps two burning buildings of 40 under half a 9,600-baud line", () => {
+    const r = groupResendIntervalMs(1000, 9600);
+    expect(r).toBe(272);
+    expect(3 * r + 2 * frameTimeMs(30, 9600) + 120).toBeLessThanOrEqual(1000);
+    const two = groupChannelLoad(2, 40, SIM, 9600);
+    expect(two.groupLoad).toBeCloseTo((2 * 31.25) / 272, 3);
+    expect(two.ackLoad).toBeCloseTo((80 * 29.17) / 10_000, 2);
+    expect(two.load).toBeLessThan(0.5);
+    // The group frames do not grow with the building; the per-detector rounds did (306 %).
+    expect(groupChannelLoad(2, 400, SIM, 9600).groupLoad).toBe(two.groupLoad);
+    expect(channelLoad(80, SIM, 9600).load).toBeGreaterThan(3);
+  });
+
+  it("re-targets a silent member after three listening periods and a window", () => {
+    expect(retargetAfterMs(SIM)).toBe(16_000);
   });
 });

@@ -13,6 +13,8 @@
 
 /** Framed SOUND command: 1 + header 10 + payload 7 + MAC 8 + CRC 2 + flag 1, plus escapes. */
 export const SOUND_FRAME_BYTES = 30;
+/** Framed group ack (uplink): 1 + header 10 + payload 5 + MAC 8 + CRC 2 + flag 1, plus escapes. */
+export const GROUP_ACK_FRAME_BYTES = 28;
 /** UART bits per byte (start, 8 data, stop). */
 const BITS_PER_BYTE = 10;
 /** The gateway's downlink tick (gateway/service.ts) and a margin for radio latency and jitter. */
@@ -38,6 +40,23 @@ export function resendIntervalMs(listenWindowMs: number, baud: number): number {
     Math.ceil(frame),
     Math.floor(listenWindowMs - 2 * frame - DOWNLINK_TICK_MS - LATENCY_MARGIN_MS),
   );
+}
+
+/**
+ * Copies of the building group frame each listening window should catch. The
+ * group frame costs one frame per round whatever the building's size, so it
+ * can be repeated more often than the per-detector resends.
+ */
+export const GROUP_COPIES_PER_WINDOW = 3;
+
+/**
+ * The group sounding's resend interval: GROUP_COPIES_PER_WINDOW whole copies
+ * inside every window (one copy per window when the window is too short).
+ */
+export function groupResendIntervalMs(listenWindowMs: number, baud: number): number {
+  const frame = frameTimeMs(SOUND_FRAME_BYTES, baud);
+  const usable = listenWindowMs - 2 * frame - DOWNLINK_TICK_MS - LATENCY_MARGIN_MS;
+  return Math.max(Math.ceil(2 * frame), Math.floor(usable / GROUP_COPIES_PER_WINDOW));
 }
 
 /** Whole copies a window of W catches when one is sent every R (at least one). */
@@ -101,4 +120,44 @@ export function channelLoad(detectors: number, s: ListenSchedule, baud: number):
 export function maxDetectorsPerLine(s: ListenSchedule, baud: number): number {
   const frame = frameTimeMs(SOUND_FRAME_BYTES, baud);
   return Math.floor((s.listenWindowMs - frame) / frame);
+}
+
+/**
+ * How long a group sounding waits for a member's acknowledgement before it
+ * re-targets the member alone: the member hears a copy in its first window
+ * (within one period) and acknowledges within the next period; one more
+ * period covers a lost acknowledgement and its retry.
+ */
+export function retargetAfterMs(s: ListenSchedule): number {
+  return 3 * s.listenEveryS * 1000 + s.listenWindowMs;
+}
+
+export interface GroupChannelLoad {
+  /** Share of a line the group frames of the burning buildings take (for as long as a member is missing). */
+  groupLoad: number;
+  /** Share the detectors' group acks take while they come in (two listening periods). */
+  ackLoad: number;
+  /** Both together: the worst moment. */
+  load: number;
+}
+
+/**
+ * The load of group soundings on one line: `buildings` burning buildings of
+ * `detectors` detectors each. The group frames do not grow with the
+ * building; the acknowledgements do, once, spread over two periods
+ * (firmware/devices/group-sounding.ts).
+ */
+export function groupChannelLoad(
+  buildings: number,
+  detectors: number,
+  s: ListenSchedule,
+  baud: number,
+): GroupChannelLoad {
+  const groupLoad =
+    (buildings * frameTimeMs(SOUND_FRAME_BYTES, baud)) /
+    groupResendIntervalMs(s.listenWindowMs, baud);
+  const ackLoad =
+    (buildings * detectors * frameTimeMs(GROUP_ACK_FRAME_BYTES, baud)) /
+    (2 * s.listenEveryS * 1000);
+  return { groupLoad, ackLoad, load: groupLoad + ackLoad };
 }

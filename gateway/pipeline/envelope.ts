@@ -29,6 +29,7 @@ export function messagePriority(msg: UplinkMsg): Priority {
         : PRIORITY_EVENT;
     case "charger-event":
     case "command-ack":
+    case "group-ack":
       return PRIORITY_EVENT;
     default:
       return PRIORITY_TELEMETRY;
@@ -36,7 +37,12 @@ export function messagePriority(msg: UplinkMsg): Priority {
 }
 
 export function isEventTopic(msg: UplinkMsg): boolean {
-  return msg.type === "smoke-event" || msg.type === "charger-event" || msg.type === "command-ack";
+  return (
+    msg.type === "smoke-event" ||
+    msg.type === "charger-event" ||
+    msg.type === "command-ack" ||
+    msg.type === "group-ack"
+  );
 }
 
 /** Ordering key of a device's messages in the outbox. */

@@ -31,6 +31,8 @@ export class LinkFabric {
   /** Captured framed uplinks per device id, for replay. */
   private readonly captured = new Map<number, Uint8Array[]>();
   private readonly byId = new Map<number, VirtualDevice>();
+  /** Detectors by the building group id their images carry (group soundings). */
+  private readonly byGroup = new Map<number, VirtualDevice[]>();
   private readonly clock: VirtualClock;
   private readonly trace: Trace;
   private readonly rng: Rng;
@@ -63,6 +65,8 @@ export class LinkFabric {
 
   addDevice(dev: VirtualDevice): void {
     this.byId.set(dev.deviceId, dev);
+    const g = dev.config.group;
+    if (g) this.byGroup.set(g.id, [...(this.byGroup.get(g.id) ?? []), dev]);
   }
 
   /** A device sent one frame (framed bytes) at `atMs`. */
@@ -163,30 +167,35 @@ export class LinkFabric {
     const info = describeFrame(frame);
     const id = typeof info.deviceId === "string" ? Number.parseInt(info.deviceId, 16) : -1;
     const dev = this.byId.get(id);
+    // A group sounding is for every detector of the building holding the group's key.
+    const group = dev ? undefined : this.byGroup.get(id);
     this.trace.add({
       t: now,
       src: "gateway",
       event: "downlink",
       link: portId,
-      device: dev?.name,
+      device: dev?.name ?? (group ? `group of ${group.length}` : undefined),
       ...info,
     });
-    if (!dev) return;
+    const targets = dev ? [dev] : group;
+    if (!targets) return;
     const framed = frameBytes(frame);
-    // Only the addressed device is given the bytes: the others would drop them by id.
+    // Only the addressed devices are given the bytes: the others would drop them by id.
     if (portId === "wifi") {
       if (this.wifiFaults.down) return;
-      this.clock.at(now + WIFI_LATENCY_MS, () => this.deliver(dev, framed));
+      for (const t of targets) this.clock.at(now + WIFI_LATENCY_MS, () => this.deliver(t, framed));
       return;
     }
     const bus = this.buses.get(portId);
     if (bus) {
       const tx = bus.transmit("gateway", framed, now);
-      if (tx) this.clock.at(tx.endMs, () => this.deliver(dev, tx.bytes));
+      if (tx) for (const t of targets) this.clock.at(tx.endMs, () => this.deliver(t, tx.bytes));
       return;
     }
-    for (const d of this.radio.downlink(portId, [id], framed, now)) {
-      this.clock.at(d.atMs, () => this.deliver(dev, d.bytes));
+    const ids = targets.map((t) => t.deviceId);
+    for (const d of this.radio.downlink(portId, ids, framed, now)) {
+      const t = this.byId.get(d.to as number);
+      if (t) this.clock.at(d.atMs, () => this.deliver(t, d.bytes));
     }
   }
 

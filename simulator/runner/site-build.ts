@@ -6,6 +6,9 @@
  */
 import type { DeviceConfig } from "../../firmware/device-config.js";
 import { standardRules } from "../../gateway/config/standard-rules.js";
+import { deriveBuildingGroup } from "../../gateway/downlink/group-keys.js";
+import { keyToHex } from "../../gateway/registry/keys.js";
+import { hmacSha256 } from "../../protocol/hmac.js";
 import { deviceIdHex } from "../../protocol/uplink.js";
 import {
   DEFAULT_BOARD,
@@ -28,7 +31,13 @@ export interface PlannedDevice {
   building?: string;
 }
 
+/** The site's group secret (gateway YAML interlink.groupSecret), from the seed; undefined when off. */
+export function groupSecretHex(sc: Scenario): string | undefined {
+  return sc.gateway?.groupSounding === false ? undefined : deriveKeyHex("group-secret", sc.seed);
+}
+
 export function planDevices(sc: Scenario): PlannedDevice[] {
+  const secret = groupSecretHex(sc);
   return sc.site.devices.map((d) => {
     const deviceId = d.deviceId ? Number.parseInt(d.deviceId, 16) : deriveDeviceId(d.id, sc.seed);
     const spec: Parameters<typeof deviceConfigFor>[0] = {
@@ -44,6 +53,11 @@ export function planDevices(sc: Scenario): PlannedDevice[] {
     spec.board = board;
     const planned: PlannedDevice = { name: d.id, spec: d, config: deviceConfigFor(spec), board };
     if (d.flat) planned.building = d.flat.split("/")[0]!;
+    // Issued at commissioning: the building's group key at epoch 0 (gateway/downlink/group-keys.ts).
+    if (secret && d.kind === "smoke" && planned.building) {
+      const g = deriveBuildingGroup(Buffer.from(secret, "hex"), planned.building, 0, hmacSha256);
+      planned.config.group = { id: g.id, key: keyToHex(g.key) };
+    }
     return planned;
   });
 }
@@ -96,7 +110,10 @@ export function siteConfigFor(
     },
     http: { host: "127.0.0.1", port: ep.httpPort },
     // The interlink resends follow the shortest listening window of the site's detectors.
-    interlink: { listenWindowMs: shortestListenWindowMs(devices) },
+    interlink: {
+      listenWindowMs: shortestListenWindowMs(devices),
+      ...(groupSecretHex(sc) ? { groupSecret: groupSecretHex(sc) } : {}),
+    },
     buildings: (sc.site.buildings ?? []).map((b) => ({ id: b.id, flats: b.flats })),
     sheds,
     devices: devices.map((d) => {
@@ -112,6 +129,7 @@ export function siteConfigFor(
         location: d.spec.flat?.split("/").slice(1).join("/") || d.name,
       };
       if (d.building) out.building = d.building;
+      if (d.config.group) out.groupEpoch = 0;
       if (d.spec.shed) out.shed = d.spec.shed;
       return out;
     }),

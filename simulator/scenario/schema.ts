@@ -219,6 +219,7 @@ export const scenarioSchema = {
     gateway: obj([], {
       rules: { type: "array", items: { type: "object" } },
       standardRules: { type: "boolean" },
+      groupSounding: { type: "boolean" },
       notifications: { type: "array", items: { type: "object" } },
       escalation: { type: "array", items: { type: "object" } },
     }),

@@ -137,6 +137,12 @@ export interface ScenarioFile {
   gateway?: {
     rules?: Record<string, unknown>[];
     standardRules?: boolean;
+    /**
+     * Building group sounding (default true): detectors with a building get
+     * its group key in their images and the gateway the site's group secret;
+     * false = every interlinked sounding is sent to each detector alone.
+     */
+    groupSounding?: boolean;
     /** The gateway's notification channels and escalation policies (site YAML keys). */
     notifications?: Record<string, unknown>[];
     escalation?: Record<string, unknown>[];

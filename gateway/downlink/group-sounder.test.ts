@@ -1,0 +1,195 @@
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { decodeFrame, verifyFrame } from "../../protocol/codec.js";
+import { SOUND_FIRE, SOUND_HUSH } from "../../protocol/constants.js";
+import { deframeAll } from "../../protocol/framing.js";
+import type { DownlinkMsg, Frame } from "../../protocol/messages.js";
+import { tmpDir } from "../../tests/support/services.js";
+import { nodeHmac } from "../registry/keys.js";
+import { DeviceRegistry } from "../registry/registry.js";
+import { type GatewayDatabase, openGatewayDatabase } from "../storage/database.js";
+import { keyOf } from "../testing/frames.js";
+import { PRIORITY_ALARM } from "../types.js";
+import { DownlinkCounterStore } from "./counter-store.js";
+import { DownlinkQueue } from "./downlink-queue.js";
+import { deriveBuildingGroup } from "./group-keys.js";
+import { GroupSounder } from "./group-sounder.js";
+import { GroupStore } from "./group-store.js";
+import { type Link, LinkTable } from "./link.js";
+
+const SECRET = keyOf(99);
+const R = 800;
+const RETARGET = 16_000;
+
+/** A receiver that records the frames it transmitted, decoded. */
+class RecordingLink implements Link {
+  readonly sent: Array<{ frame: Frame; raw: Uint8Array }> = [];
+  constructor(readonly id: string) {}
+  isUp(): boolean {
+    return true;
+  }
+  send(_deviceId: number, framed: Uint8Array): boolean {
+    const raw = deframeAll(framed).frames[0]!;
+    const d = decodeFrame(raw);
+    if (!d.ok) throw new Error("gateway sent a bad frame");
+    this.sent.push({ frame: d.frame, raw });
+    return true;
+  }
+  types(): string[] {
+    return this.sent.map((s) => s.frame.msg.type);
+  }
+}
+
+describe("building group sounding on the gateway", () => {
+  let dir: ReturnType<typeof tmpDir>;
+  let db: GatewayDatabase;
+  let registry: DeviceRegistry;
+  let groups: GroupStore;
+  let a: RecordingLink;
+  let b: RecordingLink;
+  let sounder: GroupSounder;
+  let q: DownlinkQueue;
+  let now: number;
+  const members = [0x101, 0x102, 0x103];
+  const OUTSIDER = 0x104;
+
+  const fire = (mode = SOUND_FIRE): DownlinkMsg => ({
+    type: "sound",
+    mode,
+    durationS: 300,
+    sourceDeviceId: 0x100,
+  });
+  const soundAll = (mode = SOUND_FIRE) => {
+    for (const d of [...members, OUTSIDER])
+      q.send(d, { msg: fire(mode), priority: PRIORITY_ALARM, reason: "interlink" }, now);
+  };
+  const advance = (ms: number) => {
+    const end = now + ms;
+    for (;;) {
+      const due = q.nextDueAt();
+      if (due === undefined || due > end) break;
+      now = Math.max(now, due);
+      q.tick(now);
+    }
+    now = end;
+  };
+
+  beforeEach(() => {
+    dir = tmpDir("haitang-group-");
+    db = openGatewayDatabase(join(dir.path, "gw.db"));
+    registry = new DeviceRegistry(db);
+    groups = new GroupStore(db);
+    now = 1_000_000;
+    for (const d of [...members, OUTSIDER]) {
+      registry.register(
+        { deviceId: d, kind: "smoke", key: keyOf(d), building: "b1", sleepy: true },
+        now,
+      );
+      registry.noteHeard(d, { receiver: "serial:a" }, now);
+    }
+    for (const d of members) groups.setMember(d, "b1", 0);
+    a = new RecordingLink("serial:a");
+    b = new RecordingLink("serial:b");
+    const links = new LinkTable();
+    links.add(a);
+    links.add(b);
+    const counters = new DownlinkCounterStore(db);
+    sounder = new GroupSounder(
+      { secret: SECRET, hmac: nodeHmac, store: groups, counters, links },
+      { repeatEveryMs: R, retargetAfterMs: RETARGET },
+    );
+    q = new DownlinkQueue(
+      { lookup: (d) => registry.get(d), counters, links, hmac: nodeHmac, groups: sounder },
+      { repeatEveryMs: R },
+    );
+  });
+
+  afterEach(() => {
+    db.close();
+    dir.remove();
+  });
+
+  it("sounds every member with one frame per round on every receiver, signed with the building group key", () => {
+    soundAll();
+    const group = deriveBuildingGroup(SECRET, "b1", 0, nodeHmac);
+    const groupFrames = a.sent.filter((s) => s.frame.msg.type === "group-sound");
+    expect(groupFrames).toHaveLength(1);
+    expect(groupFrames[0]!.frame.deviceId).toBe(group.id);
+    expect(verifyFrame(groupFrames[0]!.raw, group.key, nodeHmac)).toBe(true);
+    // The detector without the group key gets its own sounding at once.
+    expect(a.sent.filter((s) => s.frame.msg.type === "sound").map((s) => s.frame.deviceId)).toEqual(
+      [OUTSIDER],
+    );
+    a.sent.length = 0;
+    advance(10 * R);
+    // Ten rounds: one group frame and one unicast (the outsider) each, whatever the building's size.
+    expect(a.types().filter((t) => t === "group-sound")).toHaveLength(10);
+    expect(a.types().filter((t) => t === "sound")).toHaveLength(10);
+    expect(b.types().filter((t) => t === "group-sound")).toHaveLength(11);
+  });
+
+  it("stops when every member acknowledged, and re-targets nobody", () => {
+    soundAll();
+    const counter = a.sent.find((s) => s.frame.msg.type === "group-sound")!.frame.counter;
+    for (const d of members) expect(q.groupAcked(d, counter)).toBe(true);
+    expect(q.pending().map((p) => p.deviceId)).toEqual([OUTSIDER]);
+    a.sent.length = 0;
+    advance(RETARGET * 2);
+    expect(a.types()).not.toContain("group-sound");
+    expect(new Set(a.sent.map((s) => s.frame.deviceId))).toEqual(new Set([OUTSIDER]));
+    expect(sounder.stats).toMatchObject({ soundings: 1, acked: 3, retargeted: 0 });
+  });
+
+  it("re-targets only the members missing from the acknowledgements, and keeps sounding them", () => {
+    soundAll();
+    const counter = a.sent.find((s) => s.frame.msg.type === "group-sound")!.frame.counter;
+    q.groupAcked(0x101, counter);
+    expect(q.groupAcked(0x102, counter + 1)).toBe(false);
+    a.sent.length = 0;
+    advance(RETARGET - 1);
+    const unicastBefore = a.sent.filter((s) => s.frame.msg.type === "sound");
+    expect(new Set(unicastBefore.map((s) => s.frame.deviceId))).toEqual(new Set([OUTSIDER]));
+    const mark = a.sent.length;
+    advance(2 * R);
+    // The group frame keeps going beside the re-targeted members' own resends.
+    expect(a.types().slice(mark)).toContain("group-sound");
+    const unicast = a.sent.filter((s) => s.frame.msg.type === "sound");
+    expect(new Set(unicast.map((s) => s.frame.deviceId))).toEqual(
+      new Set([OUTSIDER, 0x102, 0x103]),
+    );
+    expect(sounder.missing("b1").sort()).toEqual([0x102, 0x103]);
+    // A re-targeted member's own command-ack ends its part in the group sounding too.
+    const own = unicast.find((s) => s.frame.deviceId === 0x102)!.frame.counter;
+    expect(q.commandAcked(0x102, own)).toBe(true);
+    expect(sounder.missing("b1")).toEqual([0x103]);
+  });
+
+  it("lets a second fire in the building join the running sounding, and a hush replace it", () => {
+    soundAll();
+    const first = a.sent.find((s) => s.frame.msg.type === "group-sound")!.frame.counter;
+    q.groupAcked(0x101, first);
+    a.sent.length = 0;
+    // A second detector alarms: the same fire sounding, no new frame, the one that acked is done.
+    soundAll();
+    expect(a.types()).not.toContain("group-sound");
+    expect(q.pending().some((p) => p.deviceId === 0x101)).toBe(false);
+    soundAll(SOUND_HUSH);
+    const hush = a.sent.filter((s) => s.frame.msg.type === "group-sound");
+    expect(hush).toHaveLength(1);
+    expect(hush[0]!.frame.counter).toBeGreaterThan(first);
+    expect(hush[0]!.frame.msg).toMatchObject({ mode: SOUND_HUSH });
+    expect(sounder.missing("b1").sort()).toEqual(members);
+  });
+
+  it("leaves a detector whose group key is from an older epoch to its own soundings", () => {
+    groups.nextEpoch("b1");
+    groups.setMember(0x101, "b1", 1);
+    soundAll();
+    const g1 = deriveBuildingGroup(SECRET, "b1", 1, nodeHmac);
+    const groupFrame = a.sent.find((s) => s.frame.msg.type === "group-sound")!;
+    expect(groupFrame.frame.deviceId).toBe(g1.id);
+    expect(verifyFrame(groupFrame.raw, g1.key, nodeHmac)).toBe(true);
+    const unicast = a.sent.filter((s) => s.frame.msg.type === "sound").map((s) => s.frame.deviceId);
+    expect(unicast.sort()).toEqual([0x102, 0x103, OUTSIDER]);
+  });
+});

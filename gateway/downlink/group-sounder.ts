@@ -1,0 +1,205 @@
+/**
+ * The building group sounding on the gateway (TYPE_GROUP_SOUND). One frame,
+ * signed once with the building group key under the group's own counter,
+ * sounds every detector of the building that holds the current group key: its
+ * channel load does not grow with the building (gateway/downlink/README.md).
+ *
+ * - The first sound command for a member starts the building's sounding: the
+ *   frame goes out at once on every serial receiver that is up and is resent
+ *   every R (the interlink resend interval) until every member acknowledged it
+ *   (TYPE_GROUP_ACK) or a sounding of another mode (hush, stop) replaces it.
+ *   It is never given up while a member is missing.
+ * - Later commands of the same mode join the running sounding (a second fire
+ *   in the building); a member that already acknowledged it is done.
+ * - Members spread their acknowledgements over one listening period; one not
+ *   heard from `retargetAfterMs` after the start is re-targeted alone: the
+ *   downlink queue then resends its own unicast command on its urgent schedule.
+ * Detectors without the current key (never issued, or a group rekey not yet
+ * confirmed) are not covered: they get unicast soundings from the start.
+ */
+import { encodeFrame } from "../../protocol/codec.js";
+import { frameBytes } from "../../protocol/framing.js";
+import type { HmacFn } from "../../protocol/hmac.js";
+import type { DownlinkMsg } from "../../protocol/messages.js";
+import type { RegisteredDevice } from "../registry/registry.js";
+import type { DownlinkCounterStore } from "./counter-store.js";
+import { type BuildingGroup, deriveBuildingGroup } from "./group-keys.js";
+import type { GroupStore } from "./group-store.js";
+import type { LinkTable } from "./link.js";
+
+/** Group counters live beside device counters in the counter store, above every device id. */
+export const GROUP_COUNTER_BASE = 2 ** 32;
+
+export interface GroupSounderDeps {
+  /** The site's group secret (site YAML interlink.groupSecret). */
+  secret: Uint8Array;
+  hmac: HmacFn;
+  store: GroupStore;
+  counters: DownlinkCounterStore;
+  links: LinkTable;
+}
+
+export interface GroupSounderOptions {
+  /** Resend interval: a whole copy inside every listening window (interlink-budget.ts). */
+  repeatEveryMs: number;
+  /** A member not acknowledged this long after the start is re-targeted alone. */
+  retargetAfterMs: number;
+}
+
+export interface GroupSounderStats {
+  soundings: number;
+  sent: number;
+  resent: number;
+  acked: number;
+  retargeted: number;
+}
+
+/** What a sound command for one detector becomes. */
+export type Coverage = { retargetAt: number } | "acked" | undefined;
+
+interface Sounding {
+  group: BuildingGroup;
+  mode: number;
+  counter: number;
+  bytes: Uint8Array;
+  retargetAt: number;
+  /** Next resend; undefined once every member acknowledged. */
+  nextAt: number | undefined;
+  members: Set<number>;
+  acked: Set<number>;
+}
+
+export class GroupSounder {
+  readonly stats: GroupSounderStats = { soundings: 0, sent: 0, resent: 0, acked: 0, retargeted: 0 };
+  private readonly soundings = new Map<string, Sounding>();
+
+  constructor(
+    private readonly deps: GroupSounderDeps,
+    private readonly o: GroupSounderOptions,
+  ) {}
+
+  /** The group of `building` at its current epoch. */
+  group(building: string): BuildingGroup {
+    const epoch = this.deps.store.epoch(building);
+    const s = this.soundings.get(building);
+    if (s && s.group.epoch === epoch) return s.group;
+    return deriveBuildingGroup(this.deps.secret, building, epoch, this.deps.hmac);
+  }
+
+  /**
+   * A sound command for `dev`: covered by its building's sounding (started now
+   * when none of this mode runs), already acknowledged, or not covered.
+   */
+  cover(dev: RegisteredDevice, msg: DownlinkMsg, now: number): Coverage {
+    const building = dev.building;
+    if (msg.type !== "sound" || building === undefined || !dev.sleepy) return undefined;
+    if (!this.deps.store.isCurrentMember(dev.deviceId, building)) return undefined;
+    let s = this.soundings.get(building);
+    const epoch = this.deps.store.epoch(building);
+    if (s && s.mode === msg.mode && s.group.epoch === epoch) {
+      if (s.acked.has(dev.deviceId)) return "acked";
+    } else {
+      s = this.start(building, msg, now);
+    }
+    s.members.add(dev.deviceId);
+    if (s.nextAt === undefined) {
+      // Every member had acknowledged; a new one joins: resume at once.
+      this.transmit(s, true);
+      s.nextAt = now + this.o.repeatEveryMs;
+    }
+    return { retargetAt: Math.max(s.retargetAt, now + this.o.retargetAfterMs) };
+  }
+
+  /** A member acknowledged the group frame with `counter`; true when it was the running sounding. */
+  acked(dev: RegisteredDevice, counter: number): boolean {
+    const s = dev.building === undefined ? undefined : this.soundings.get(dev.building);
+    if (!s || s.counter !== counter) return false;
+    this.done(s, dev.deviceId);
+    this.stats.acked++;
+    return true;
+  }
+
+  /** The member confirmed the sounding another way (its unicast command-ack). */
+  confirmed(dev: RegisteredDevice): void {
+    const s = dev.building === undefined ? undefined : this.soundings.get(dev.building);
+    if (s?.members.has(dev.deviceId)) this.done(s, dev.deviceId);
+  }
+
+  /** Counted when the downlink queue starts a member's own resends. */
+  retargeted(): void {
+    this.stats.retargeted++;
+  }
+
+  /** Resends the soundings that are due. */
+  tick(now: number): void {
+    for (const s of this.soundings.values()) {
+      if (s.nextAt === undefined || s.nextAt > now) continue;
+      this.transmit(s, false);
+      s.nextAt = now + this.o.repeatEveryMs;
+    }
+  }
+
+  nextDueAt(): number | undefined {
+    let due: number | undefined;
+    for (const s of this.soundings.values())
+      if (s.nextAt !== undefined && (due === undefined || s.nextAt < due)) due = s.nextAt;
+    return due;
+  }
+
+  /** Members of the building's running sounding that have not acknowledged it. */
+  missing(building: string): number[] {
+    return [...(this.soundings.get(building)?.members ?? [])];
+  }
+
+  private done(s: Sounding, deviceId: number): void {
+    s.members.delete(deviceId);
+    s.acked.add(deviceId);
+    if (s.members.size === 0) s.nextAt = undefined;
+  }
+
+  private start(building: string, msg: DownlinkMsg & { type: "sound" }, now: number): Sounding {
+    const group = this.group(building);
+    const counter = this.deps.counters.take(GROUP_COUNTER_BASE + group.id);
+    const bytes = frameBytes(
+      encodeFrame(
+        {
+          deviceId: group.id,
+          counter,
+          flags: 0,
+          msg: {
+            type: "group-sound",
+            mode: msg.mode,
+            durationS: msg.durationS,
+            sourceDeviceId: msg.sourceDeviceId,
+          },
+        },
+        group.key,
+        this.deps.hmac,
+      ),
+    );
+    const s: Sounding = {
+      group,
+      mode: msg.mode,
+      counter,
+      bytes,
+      retargetAt: now + this.o.retargetAfterMs,
+      nextAt: now + this.o.repeatEveryMs,
+      members: new Set(),
+      acked: new Set(),
+    };
+    this.soundings.set(building, s);
+    this.stats.soundings++;
+    this.transmit(s, true);
+    return s;
+  }
+
+  /** On every serial receiver that is up (radio and buses alike: the gateway cannot tell them apart). */
+  private transmit(s: Sounding, first: boolean): void {
+    for (const link of this.deps.links.all()) {
+      if (!link.id.startsWith("serial:") || !link.isUp()) continue;
+      if (!link.send(s.group.id, s.bytes)) continue;
+      if (first) this.stats.sent++;
+      else this.stats.resent++;
+    }
+  }
+}
