@@ -13,6 +13,7 @@ import { repoRoot } from "../../common/paths.js";
 import {
   ConfigReloader,
   formatConfigErrors,
+  loadSiteConfig,
   verifyInstallPassword,
 } from "../../gateway/config/index.js";
 import { InstallAuth } from "../../gateway/http/auth.js";
@@ -28,6 +29,7 @@ options:
       --install-password PW password of the admin API when the config has no
                             http.installPasswordHash (or env HAITANG_INSTALL_PASSWORD)
       --no-watch            do not reload when the config file changes (SIGHUP still does)
+      --check               validate the config and exit (0 when valid, 2 with the errors)
   -h, --help                this text
 
 signals: SIGHUP reloads the config; SIGTERM / SIGINT stop gracefully.
@@ -57,6 +59,20 @@ export async function run(argv: string[]): Promise<number> {
   if (!path) {
     process.stderr.write(`haitang gateway: --config is required\n\n${HELP}`);
     return 2;
+  }
+  if (args.values.check) {
+    const r = loadSiteConfig(path);
+    if (!r.ok) {
+      process.stderr.write(
+        `haitang gateway: invalid config ${path}\n${formatConfigErrors(r.errors, path)}\n`,
+      );
+      return 2;
+    }
+    const c = r.config;
+    process.stdout.write(
+      `${path}: ok (site ${c.site}, gateway ${c.gateway}, ${c.rules.length} rules, ${c.devices.length} devices)\n`,
+    );
+    return 0;
   }
   const log = createLogger("gateway");
   let service: GatewayService | undefined;
@@ -153,6 +169,7 @@ function parse(argv: string[]) {
       config: { type: "string", short: "c" },
       "install-password": { type: "string" },
       "no-watch": { type: "boolean" },
+      check: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
