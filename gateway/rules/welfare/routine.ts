@@ -70,6 +70,7 @@ export function observe(
   returning: boolean,
   utcOffsetMin: number,
 ): void {
+  limitsCache.delete(r);
   const d = today(r, localDay(at, utcOffsetMin));
   const minute = localMinute(at, utcOffsetMin);
   if (d.wakeMin === undefined && !d.noWake && minute >= minutesOf(rule.learn.earliestStart)) {
@@ -87,8 +88,27 @@ function percentile(xs: number[], p: number): number {
 
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
 
+/**
+ * Limits depend only on completed days, which do not change during a day:
+ * computed once per resident, rule and day (the rule checks every resident
+ * every few seconds; bench/welfare-rule.ts). observe() drops the entry, since
+ * a late report may still change a past day.
+ */
+const limitsCache = new WeakMap<
+  Routine,
+  { day: number; rule: WelfareRuleConfig; limits: Limits }
+>();
+
 /** The window and idle limit for a resident now (completed days only). */
 export function limitsOf(r: Routine, rule: WelfareRuleConfig, nowDay: number): Limits {
+  const c = limitsCache.get(r);
+  if (c && c.day === nowDay && c.rule === rule) return c.limits;
+  const limits = computeLimits(r, rule, nowDay);
+  limitsCache.set(r, { day: nowDay, rule, limits });
+  return limits;
+}
+
+function computeLimits(r: Routine, rule: WelfareRuleConfig, nowDay: number): Limits {
   const endMin = minutesOf(rule.window.to);
   const done = r.days.filter((d) => d.day < nowDay && d.day >= nowDay - KEEP_DAYS);
   if (rule.learn.days === 0) {
