@@ -24,6 +24,7 @@ import type { BridgeConfig, WebhookConfig } from "./config/types.js";
 import { GuardianChains } from "./guardian/chain-runner.js";
 import { DailySummaries } from "./guardian/daily-sender.js";
 import { ResidentStore } from "./guardian/resident-store.js";
+import { openChainWorkOrder } from "./guardian/work-order-hook.js";
 import type { HistoryStore } from "./history/history-store.js";
 import { VictoriaMetricsHistory } from "./history/victoria-metrics.js";
 import { decodeUplink, directoryFromSites, type GatewayDirectory } from "./ingest/decode.js";
@@ -127,8 +128,10 @@ export class CloudBridge {
           const v = this.live.noteAlarm(s, id, entry);
           if (v) broadcastAlarm(this.sse, v);
         },
-        // Hook for work orders: a welfare alarm that reaches the grid worker could open one here.
-        onEscalated: () => {},
+        // A step with workOrderTo opens a work order for the alarm, assigned to that person.
+        onEscalated: (a, _step, s, now) => {
+          if (s.workOrderTo) openChainWorkOrder(this.ctx, a, s.workOrderTo, s.name, now);
+        },
       },
       this.log.child("guardian"),
       m,

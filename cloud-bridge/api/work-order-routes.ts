@@ -75,7 +75,7 @@ export function listed(o: WorkOrder, now: number) {
 }
 
 /** Puts the step on the alarm's timeline and the order on the site's live stream. */
-function announce(ctx: ApiContext, o: WorkOrder) {
+export function announce(ctx: ApiContext, o: WorkOrder) {
   const step = o.steps[o.steps.length - 1]!;
   if (o.source.kind === "alarm") {
     const target = step.assignee ?? step.escalatedTo;

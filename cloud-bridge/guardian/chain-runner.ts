@@ -23,7 +23,7 @@ import {
   type TellAction,
   told,
 } from "./chain.js";
-import type { ChainConfig } from "./config.js";
+import type { ChainConfig, ChainStep } from "./config.js";
 
 /** What a chain needs of an alarm (an AlarmView, or the raise as it arrives). */
 export type ChainAlarm = Pick<
@@ -46,10 +46,10 @@ export interface ChainPorts {
   /** Adds a step to the alarm's timeline (and the live stream). */
   note(site: string, alarmId: string, entry: TimelineEntry): void;
   /**
-   * Called when a chain moves to a further step (step >= 1). A work order for
-   * the grid worker could be opened here; the chain itself does not need it.
+   * Called when a chain moves to a further step (step >= 1): the wiring opens
+   * the step's work order (ChainStep.workOrderTo) here.
    */
-  onEscalated?(alarm: ChainAlarm, step: number, stepName: string): void;
+  onEscalated?(alarm: ChainAlarm, step: number, cfg: ChainStep, now: number): void;
 }
 
 /** A chain notification's delivery: the timeline notes `notified` with the step as level. */
@@ -206,7 +206,7 @@ export class GuardianChains {
         alarmId: a.alarmId,
         step: stepName,
       });
-      this.ports.onEscalated?.(a, step, stepName);
+      this.ports.onEscalated?.(a, step, e.chain.steps[step]!, now);
     }
     if (hooks.length === 0) {
       this.log.warn("guardian chain step tells nobody", { site: a.site, alarmId: a.alarmId, step });

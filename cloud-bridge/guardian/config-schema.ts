@@ -37,6 +37,7 @@ export const guardianConfigSchema = {
                 family: { type: "boolean", default: false },
                 webhooks: { type: "array", items: name, default: [] },
                 ackWithinS: { type: "integer", minimum: 1, default: 900 },
+                workOrderTo: name,
               },
             },
           },

@@ -16,6 +16,8 @@ export interface ChainStep {
   webhooks: string[];
   /** Unanswered this long after it was told, the chain moves to the next step. */
   ackWithinS: number;
+  /** When the chain reaches this step, a work order for the alarm is assigned to this person. */
+  workOrderTo?: string;
 }
 
 export interface ChainConfig {

@@ -28,12 +28,14 @@ import {
 } from "../support/services.js";
 import {
   alarm,
+  api,
   gatewayClient,
   makeBridge,
   nextSeq,
   publishAlarm,
   SITE_A,
   SITE_B,
+  TOKEN_A,
   testConfig,
 } from "./support.js";
 
@@ -178,7 +180,7 @@ beforeAll(async () => {
             repeatS: 300,
             steps: [
               { name: "family", family: true, ackWithinS: 900 },
-              { name: "grid-worker", webhooks: ["grid"], ackWithinS: 1200 },
+              { name: "grid-worker", webhooks: ["grid"], ackWithinS: 1200, workOrderTo: "grid-li" },
               { name: "duty-desk", webhooks: ["desk"] },
             ],
           },
@@ -234,6 +236,13 @@ describe("the welfare alarm's escalation chain", () => {
       chain: { step: 0, reminder: 1 },
     });
     expect(callsFor("w-1", "grid")).toEqual([]);
+    // The timeline notes a notification once its delivery succeeded.
+    const noted = (entry: string, n: number) =>
+      waitFor(
+        () => (timelineOf("w-1").filter((e) => e === entry).length >= n ? true : undefined),
+        `${n} x ${entry}`,
+      );
+    await noted("notified 0 family-wang", 2);
 
     await tick(t0 + 15 * MIN);
     await waitFor(() => callsFor("w-1", "grid")[0], "the grid worker told");
@@ -242,7 +251,20 @@ describe("the welfare alarm's escalation chain", () => {
       stepName: "grid-worker",
     });
     expect(callsFor("w-1", "desk")).toEqual([]);
+    // Reaching the grid worker also opens a work order assigned to them.
+    const orders = (await api(bridge.httpPort, `/api/sites/${SITE_A}/work-orders`, TOKEN_A))
+      .body as unknown as {
+      orders: Array<{
+        source: { alarmId?: string };
+        state: string;
+        steps: Array<{ assignee?: string }>;
+      }>;
+    };
+    const wo = orders.orders.find((o) => o.source.alarmId === "w-1");
+    expect(wo).toMatchObject({ state: "assigned" });
+    expect(wo!.steps.map((s) => s.assignee).filter(Boolean)).toEqual(["grid-li"]);
 
+    await noted("notified 1 grid", 1);
     const r = await ack(callsFor("w-1", "grid")[0]!.body.ack!.url);
     expect(r.status).toBe(200);
     expect(JSON.parse(r.text)).toMatchObject({
@@ -265,6 +287,8 @@ describe("the welfare alarm's escalation chain", () => {
       "notified 0 family-wang",
       "notified 0 family-wang",
       "escalated 1 grid-worker",
+      "wo-created  guardian-chain:grid-worker",
+      "wo-assigned  grid-li",
       "notified 1 grid",
       "ack-requested 1 grid",
       "acknowledged  grid",
