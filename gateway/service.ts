@@ -25,6 +25,7 @@ import { CounterStore } from "./dedup/counter-store.js";
 import { CounterTable } from "./dedup/counter-table.js";
 import { DownlinkCounterStore } from "./downlink/counter-store.js";
 import { DownlinkQueue } from "./downlink/downlink-queue.js";
+import { GroupRekey } from "./downlink/group-rekey.js";
 import { GroupSounder } from "./downlink/group-sounder.js";
 import { GroupStore } from "./downlink/group-store.js";
 import {
@@ -214,10 +215,20 @@ export class GatewayService {
         // waiting commands survive a restart; written with the batch of the frame that caused them
         store: new DownlinkQueueStore(db, (ops) => write(ops, "downlink queue")),
         ...(groupSounder ? { groups: groupSounder } : {}),
+        onConfirmed: (d, msg, result) => groupRekey?.confirmed(d, msg, result),
       },
       // a whole copy inside every listening window of the site's detectors
       { repeatEveryMs },
     );
+    const groupRekey = secret
+      ? new GroupRekey({
+          secret: Buffer.from(secret, "hex"),
+          hmac: midstateHmac,
+          store: groups,
+          lookup: (d) => registry.get(d),
+          downlinks,
+        })
+      : undefined;
     const sse = new SseHub();
     const alarms = new AlarmStore(db, {
       site: cfg.site,
@@ -367,6 +378,7 @@ export class GatewayService {
       },
       downlinks,
       alarms,
+      groups: groupRekey,
       clock: this.clock,
     });
     registry.onChange((c) => sse.publish("device", { ...c, deviceId: deviceIdHex(c.deviceId) }));
@@ -567,7 +579,8 @@ export class GatewayService {
     const p = this.parts;
     if (!p) return;
     const dev = p.registry.get(m.deviceId);
-    if (m.msg.type === "command-ack") p.downlinks.commandAcked(m.deviceId, m.msg.ackedCounter);
+    if (m.msg.type === "command-ack")
+      p.downlinks.commandAcked(m.deviceId, m.msg.ackedCounter, m.msg.result);
     else if (m.msg.type === "group-ack") p.downlinks.groupAcked(m.deviceId, m.msg.ackedCounter);
     if (m.msg.type === "charger-telemetry")
       this.maxPortW.set(m.deviceId, Math.max(0, ...m.msg.ports.map((x) => x.powerW)));

@@ -2,7 +2,7 @@
  * `haitang devices`: the gateway's device admin API from the command line.
  *   list | pending | show ID | register ID --kind K [--key HEX] [placement]
  *   approve ID [--kind K] [--key HEX] [placement] | replace ID --new-id ID [--key HEX]
- *   decommission ID | rekey ID [--key HEX] | self-test ID
+ *   decommission ID | rekey ID [--key HEX] | self-test ID | group-rekey BUILDING
  * --gateway URL (default http://127.0.0.1:8080), --password (or env
  * HAITANG_INSTALL_PASSWORD). A key the gateway generates is printed once.
  */
@@ -21,6 +21,8 @@ actions:
   decommission ID           stop accepting the device's frames
   rekey ID                  give the device a new key (generated unless --key)
   self-test ID              queue a self-test command (sleepy devices: after their next uplink)
+  group-rekey BUILDING      new building group key, sent to the building's detectors (also done
+                            on every decommission and rekey of one of its detectors)
 
 options:
   -g, --gateway URL         gateway HTTP address (default http://127.0.0.1:8080)
@@ -43,6 +45,7 @@ const ACTIONS = [
   "decommission",
   "rekey",
   "self-test",
+  "group-rekey",
 ];
 
 interface DeviceView {
@@ -120,7 +123,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   const needsId = !["list", "pending"].includes(action);
   if (needsId && !id) {
-    process.stderr.write(`haitang devices ${action}: a device id is required\n`);
+    const what = action === "group-rekey" ? "a building id" : "a device id";
+    process.stderr.write(`haitang devices ${action}: ${what} is required\n`);
     return 2;
   }
   const body: Record<string, unknown> = {};
@@ -152,6 +156,9 @@ export async function run(argv: string[]): Promise<number> {
       }
       path = `/api/devices/${id}/replace`;
       body.newId = v["new-id"];
+      break;
+    case "group-rekey":
+      path = `/api/buildings/${encodeURIComponent(id!)}/group-rekey`;
       break;
     default:
       path = `/api/devices/${id}/${action}`;
@@ -212,6 +219,8 @@ function render(action: string, a: Record<string, unknown>): string {
     ]);
   }
   if (action === "self-test") return `self-test ${String(a.outcome)}`;
+  if (action === "group-rekey")
+    return `group epoch ${String(a.epoch)}: new key sent to ${String(a.sent)} detector(s); each is sounded alone until it confirms`;
   const d = a.device as DeviceView | undefined;
   const lines = d
     ? [

@@ -98,6 +98,8 @@ export interface DownlinkDeps {
   counters: DownlinkCounterStore;
   links: LinkTable;
   hmac: HmacFn;
+  /** A device's command-ack confirmed a command, with its result (COMMAND_RESULT_*). */
+  onConfirmed?(deviceId: number, msg: DownlinkMsg, result: number): void;
   /** Called for the first transmission of each downlink (live events, latency benchmarks). */
   onSent?(deviceId: number, msg: DownlinkMsg, linkId: string, counter: number): void;
   /** Keeps waiting commands across restarts. */
@@ -202,8 +204,8 @@ export class DownlinkQueue {
     return link.send(deviceId, bytes);
   }
 
-  /** The device confirmed the command sent with `counter`. */
-  commandAcked(deviceId: number, counter: number): boolean {
+  /** The device confirmed the command sent with `counter` (its command-ack's result). */
+  commandAcked(deviceId: number, counter: number, result = 0): boolean {
     const q = this.queues.get(deviceId);
     if (!q) return false;
     const i = q.findIndex((it) => it.signed?.counter === counter);
@@ -214,6 +216,7 @@ export class DownlinkQueue {
     if (q.length === 0) this.queues.delete(deviceId);
     const dev = done!.msg.type === "sound" ? this.deps.lookup(deviceId) : undefined;
     if (dev) this.deps.groups?.confirmed(dev);
+    this.deps.onConfirmed?.(deviceId, done!.msg, result);
     return true;
   }
 

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { decodeFrame, verifyFrame } from "../../protocol/codec.js";
-import { SOUND_FIRE, SOUND_HUSH } from "../../protocol/constants.js";
+import { CONFIG_GROUP_ID, SOUND_FIRE, SOUND_HUSH } from "../../protocol/constants.js";
 import { deframeAll } from "../../protocol/framing.js";
 import type { DownlinkMsg, Frame } from "../../protocol/messages.js";
 import { tmpDir } from "../../tests/support/services.js";
@@ -13,6 +13,7 @@ import { PRIORITY_ALARM } from "../types.js";
 import { DownlinkCounterStore } from "./counter-store.js";
 import { DownlinkQueue } from "./downlink-queue.js";
 import { deriveBuildingGroup } from "./group-keys.js";
+import { GroupRekey } from "./group-rekey.js";
 import { GroupSounder } from "./group-sounder.js";
 import { GroupStore } from "./group-store.js";
 import { type Link, LinkTable } from "./link.js";
@@ -49,6 +50,7 @@ describe("building group sounding on the gateway", () => {
   let b: RecordingLink;
   let sounder: GroupSounder;
   let q: DownlinkQueue;
+  let rekey: GroupRekey | undefined;
   let now: number;
   const members = [0x101, 0x102, 0x103];
   const OUTSIDER = 0x104;
@@ -99,12 +101,20 @@ describe("building group sounding on the gateway", () => {
       { repeatEveryMs: R, retargetAfterMs: RETARGET },
     );
     q = new DownlinkQueue(
-      { lookup: (d) => registry.get(d), counters, links, hmac: nodeHmac, groups: sounder },
+      {
+        lookup: (d) => registry.get(d),
+        counters,
+        links,
+        hmac: nodeHmac,
+        groups: sounder,
+        onConfirmed: (d, msg, result) => rekey?.confirmed(d, msg, result),
+      },
       { repeatEveryMs: R },
     );
   });
 
   afterEach(() => {
+    rekey = undefined;
     db.close();
     dir.remove();
   });
@@ -186,6 +196,36 @@ describe("building group sounding on the gateway", () => {
     groups.setMember(0x101, "b1", 1);
     soundAll();
     const g1 = deriveBuildingGroup(SECRET, "b1", 1, nodeHmac);
+    const groupFrame = a.sent.find((s) => s.frame.msg.type === "group-sound")!;
+    expect(groupFrame.frame.deviceId).toBe(g1.id);
+    expect(verifyFrame(groupFrame.raw, g1.key, nodeHmac)).toBe(true);
+    const unicast = a.sent.filter((s) => s.frame.msg.type === "sound").map((s) => s.frame.deviceId);
+    expect(unicast.sort()).toEqual([0x102, 0x103, OUTSIDER]);
+  });
+
+  it("rotates the group on a rekey: only members that confirmed the new key share the next sounding", () => {
+    rekey = new GroupRekey({
+      secret: SECRET,
+      hmac: nodeHmac,
+      store: groups,
+      lookup: (d) => registry.get(d),
+      downlinks: q,
+    });
+    expect(rekey.rotate("b1", now)).toEqual({ epoch: 1, sent: 3 });
+    // Sleeping detectors get it in the window after their next uplink.
+    for (const d of members) q.deviceHeard(d, "serial:a", now);
+    const configs = a.sent.filter((s) => s.frame.msg.type === "config");
+    expect(configs.map((c) => c.frame.deviceId)).toEqual(members);
+    const g1 = deriveBuildingGroup(SECRET, "b1", 1, nodeHmac);
+    const first = configs[0]!.frame.msg as { entries: { key: number; value: number }[] };
+    expect(first.entries[0]).toEqual({ key: CONFIG_GROUP_ID, value: g1.id | 0 });
+    // 0x101 took it; 0x102 refused it; 0x103 has not answered.
+    q.commandAcked(0x101, configs[0]!.frame.counter, 0);
+    q.commandAcked(0x102, configs[1]!.frame.counter, 1);
+    expect(groups.isCurrentMember(0x101, "b1")).toBe(true);
+    expect(groups.isCurrentMember(0x102, "b1")).toBe(false);
+    a.sent.length = 0;
+    soundAll();
     const groupFrame = a.sent.find((s) => s.frame.msg.type === "group-sound")!;
     expect(groupFrame.frame.deviceId).toBe(g1.id);
     expect(verifyFrame(groupFrame.raw, g1.key, nodeHmac)).toBe(true);

@@ -10,6 +10,7 @@
  *   DELETE /api/devices/:id            remove a failed commissioning, key and all
  *   POST /api/devices/:id/rekey        {key?}
  *   POST /api/devices/:id/self-test    queue a SOUND_SELF_TEST downlink
+ *   POST /api/buildings/:id/group-rekey  new building group key, sent to its detectors
  *   GET  /api/pending                  devices heard but not commissioned
  * A key the gateway generates (key left out) is in the answer as `key`, once.
  */
@@ -136,6 +137,11 @@ export function deviceRoutes(b: HttpBackend): Route[] {
         const f = new Fields(await readJson(req));
         return keyed(b.admin.rekey(pathId(params), f.optKey("key")));
       },
+    },
+    {
+      method: "POST",
+      path: "/api/buildings/:id/group-rekey",
+      handle: async (_req, params) => b.admin.rotateGroup(String(params.id)),
     },
     {
       method: "POST",

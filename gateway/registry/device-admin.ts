@@ -30,7 +30,14 @@ export interface DeviceAdminDeps {
   counterStore: Pick<CounterStore, "delete">;
   downlinks: DownlinkQueue;
   alarms?: AlarmMover | undefined;
+  /** Building group rekeys (gateway/downlink/group-rekey.ts); absent without a group secret. */
+  groups?: GroupRotator | undefined;
   clock(): number;
+}
+
+/** What the admin needs from the group rekey. */
+export interface GroupRotator {
+  rotate(building: string, now: number): { epoch: number; sent: number };
 }
 
 export interface KeyedResult {
@@ -81,8 +88,21 @@ export class DeviceAdmin {
     return withKey(device, k.generated);
   }
 
+  /** A decommissioned detector must no longer be able to sound its building: the group rotates. */
   decommission(deviceId: number): RegisteredDevice {
-    return this.deps.registry.decommission(deviceId);
+    const d = this.deps.registry.decommission(deviceId);
+    this.rotateFor(d);
+    return d;
+  }
+
+  /** The building's group moves to a new key, sent to every detector holding the old one. */
+  rotateGroup(building: string): { epoch: number; sent: number } {
+    if (!this.deps.groups)
+      throw new RegistryError(
+        "invalid",
+        "no building group sounding (interlink.groupSecret is not set)",
+      );
+    return this.deps.groups.rotate(building, this.deps.clock());
   }
 
   /** Deletes a failed commissioning: registration, key and counter window. */
@@ -96,7 +116,14 @@ export class DeviceAdmin {
     const k = this.keyOrNew(key);
     const device = this.deps.registry.rekey(deviceId, k.key);
     this.freshWindow(deviceId);
+    // Its old key may be known: the group key it unmasked with it must go too.
+    this.rotateFor(device);
     return withKey(device, k.generated);
+  }
+
+  private rotateFor(d: RegisteredDevice): void {
+    if (d.kind === "smoke" && d.building !== undefined)
+      this.deps.groups?.rotate(d.building, this.deps.clock());
   }
 
   private freshWindow(deviceId: number): void {
