@@ -29,7 +29,8 @@ options:
   --dashboard-port N   cloud bridge API and property dashboard (default 8090)
   --password PW        installer password (default: demo)
   --token TOKEN        dashboard login token (default: haitang-demo-token)
-  --no-incidents       no scripted overloads, heaters or fires
+  --no-incidents       no scripted incidents (overloads, heaters, cooking smoke, tampering,
+                       short circuits, fires: each kind within the first 15 minutes)
   -h, --help           this text
 `;
 
@@ -208,6 +209,13 @@ async function startDemo(
     plan,
     transport: { kind: "mqtt", url: `mqtt://127.0.0.1:${gateway.mqttPort()}` },
     incidents: !values["no-incidents"],
+    // Each scripted incident as one line, so the person watching knows what to look for.
+    onEvent: (e) => {
+      if (e.incident === "charging") return;
+      process.stdout.write(
+        `[demo ${new Date().toISOString().slice(11, 19)}] ${e.incident} ${e.location}: ${e.detail}\n`,
+      );
+    },
   });
   stops.push(() => fleet.stop());
 

@@ -31,11 +31,18 @@ export interface IncidentSchedule {
   everyMs: number;
 }
 
-/** The demo's script: an overload every 4 min, a heater every 7, cooking smoke every 6. */
+/**
+ * The demo's script, every kind within its first 15 minutes: an overload every
+ * 4 min, a heater every 7, cooking smoke every 6, a detector taken off its
+ * base every 8, a short circuit every 9 and a fire every 15 (from minute 10).
+ */
 export const DEMO_INCIDENTS: IncidentSchedule[] = [
   { kind: "overload", firstMs: 60_000, everyMs: 4 * 60_000 },
   { kind: "heater", firstMs: 150_000, everyMs: 7 * 60_000 },
   { kind: "cooking", firstMs: 240_000, everyMs: 6 * 60_000 },
+  { kind: "tamper", firstMs: 330_000, everyMs: 8 * 60_000 },
+  { kind: "short", firstMs: 420_000, everyMs: 9 * 60_000 },
+  { kind: "fire", firstMs: 600_000, everyMs: 15 * 60_000 },
 ];
 
 /** How long an incident lasts before it is undone (load unplugged, air clean, base back). */
