@@ -2,6 +2,7 @@
 import { h, replace } from "../dom.js";
 import { evidenceText } from "../evidence.js";
 import { lang, t, tDynamic } from "../i18n.js";
+import { placeText as joinPlace } from "../place.js";
 
 /** @typedef {import("../models.js").Alarm} Alarm */
 /** @typedef {import("../models.js").ShedLive} ShedLive */
@@ -14,12 +15,20 @@ export function shedTitle(s) {
 }
 
 /**
- * Building and place of a device or shed, e.g. "b1 · 2-201"; undefined when unknown.
- * @param {{ building?: string | undefined, location?: string | undefined }} p
+ * Building, shed and place of a device or shed, each once, e.g. "b1 · 2-201" (place.js, the
+ * rule of common/place.ts); undefined when unknown.
+ * @param {{ building?: string | undefined, shed?: string | undefined, location?: string | undefined }} p
  */
 export function placeText(p) {
-  const parts = [p.building, p.location].filter((x) => x !== undefined && x !== "");
-  return parts.length ? parts.join(" · ") : undefined;
+  return joinPlace(p, " · ");
+}
+
+/**
+ * Where a shed is: its building and place (its id is in its title already).
+ * @param {ShedLive} s
+ */
+export function shedWhere(s) {
+  return placeText({ building: s.building, location: s.location });
 }
 
 /** @param {HTMLElement} root */

@@ -13,11 +13,11 @@ import { subscribe } from "../live.js";
 import { applyTelemetry } from "../shed-live.js";
 import { loadBar } from "./bars.js";
 import {
-  placeText,
   portName,
   portStateClass,
   portStateName,
   shedTitle,
+  shedWhere,
   showError,
   showLoading,
 } from "./common.js";
@@ -96,7 +96,7 @@ export function shedView(root, ctx) {
     const now = Date.now();
     const overTemp = s.tempLimitC !== undefined && s.tempC !== undefined && s.tempC >= s.tempLimitC;
     const several = s.chargers.length > 1;
-    const where = placeText(s);
+    const where = shedWhere(s);
     replace(
       body,
       h(

@@ -13,6 +13,7 @@ import {
   portStateClass,
   portStateName,
   shedTitle,
+  shedWhere,
   showError,
   showLoading,
 } from "./common.js";
@@ -156,7 +157,7 @@ export function siteView(root, ctx) {
         "data-shed": s.shed,
       },
       h("h3", null, shedTitle(s)),
-      placeText(s) ? h("p", { class: "muted" }, placeText(s)) : null,
+      shedWhere(s) ? h("p", { class: "muted" }, shedWhere(s)) : null,
       loadBar({ valueW: s.totalW, limitW: s.shedLimitW, label: t("shed.total") }),
       h(
         "div",
