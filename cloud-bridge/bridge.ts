@@ -16,6 +16,7 @@ import { type AttemptResult, type Delivery, WebhookSender } from "./alarms/webho
 import { AuditLog } from "./api/audit-log.js";
 import { TokenAuth } from "./api/auth.js";
 import type { ApiContext } from "./api/context.js";
+import { shedLimitW } from "./api/routes.js";
 import { ApiServer } from "./api/server.js";
 import { SseHub } from "./api/sse.js";
 import { escalateWorkOrders } from "./api/work-order-routes.js";
@@ -31,6 +32,7 @@ import { decodeUplink, directoryFromSites, type GatewayDirectory } from "./inges
 import { PeerWatch, parsePresence } from "./ingest/peer-watch.js";
 import { RejectLog } from "./ingest/reject-log.js";
 import { presencePayload, SharedSubscriber } from "./ingest/shared-subscriber.js";
+import { Cockpit } from "./live/cockpit.js";
 import { LiveConnection } from "./live/live-connection.js";
 import { applyLive, broadcastAlarm } from "./live/live-feed.js";
 import { LiveState } from "./live/live-state.js";
@@ -207,9 +209,20 @@ export class CloudBridge {
       audit: new AuditLog(config.commands.auditFile),
       workOrders: new WorkOrderBook(config.workOrders, config.workOrders.file),
       reportLimits: new Map(),
+      cockpit: new Cockpit(this.live, {
+        limitOf: (site, shed) => shedLimitW(config, site, shed),
+        nearFraction: 0.8,
+        offlineAfterMs: config.devices.offlineAfterS * 1000,
+        ttlMs: 5000,
+      }),
     };
     this.ctx = ctx;
     this.api = new ApiServer(ctx);
+  }
+
+  /** Cockpit rows recomputed and served from its cache (bench/cockpit.ts prints them). */
+  cockpitStats(): { computed: number; cached: number } {
+    return { ...this.ctx.cockpit.stats };
   }
 
   get httpPort(): number {

@@ -3,6 +3,7 @@ import type { Logger } from "../../common/log.js";
 import type { CommandClient } from "../commands/command-client.js";
 import type { BridgeConfig } from "../config/types.js";
 import type { HistoryStore } from "../history/history-store.js";
+import type { Cockpit } from "../live/cockpit.js";
 import type { LiveState } from "../live/live-state.js";
 import type { TimelineEntry } from "../live/views.js";
 import type { MetricsRegistry } from "../metrics/registry.js";
@@ -34,4 +35,6 @@ export interface ApiContext {
   /** Work orders and residents' reports (随手拍). */
   workOrders: WorkOrderBook;
   reportLimits: LimitState;
+  /** The district cockpit's per-site rows (cached). */
+  cockpit: Cockpit;
 }

@@ -8,6 +8,7 @@ import { buildingsOf } from "../live/buildings.js";
 import { publicAlarm } from "../live/live-feed.js";
 import { SEVERITY_RANK, type ShedView } from "../live/views.js";
 import { type Principal, TokenAuth } from "./auth.js";
+import { cockpitRoutes } from "./cockpit-routes.js";
 import type { ApiContext } from "./context.js";
 import { HttpError, numberParam, readJson, sendJson, timeParam } from "./http-util.js";
 import { portRoutes } from "./port-restore.js";
@@ -34,13 +35,19 @@ export interface Route {
 /** HAZARDS.md: the shed total a 40 A supply carries, when the config names no limit. */
 export const DEFAULT_SHED_LIMIT_W = 8700;
 
+/** A shed's limit: sites.<site>.sheds.<id>.limitW, then the site's shedLimitW, then 8,700 W. */
+export function shedLimitW(config: ApiContext["config"], site: string, shed: string): number {
+  const sc = config.sites[site];
+  return sc?.sheds?.[shed]?.limitW ?? sc?.limits?.shedLimitW ?? DEFAULT_SHED_LIMIT_W;
+}
+
 /** A shed with its configured name and limits: sites.<site>.sheds.<id>, then sites.<site>.limits. */
 function shedWithConfig(ctx: ApiContext, site: string, shed: ShedView) {
   const sc = ctx.config.sites[site];
   const cfg = sc?.sheds?.[shed.shed];
   const limits = {
     ...sc?.limits,
-    shedLimitW: cfg?.limitW ?? sc?.limits?.shedLimitW ?? DEFAULT_SHED_LIMIT_W,
+    shedLimitW: shedLimitW(ctx.config, site, shed.shed),
   };
   return { ...shed, ...(cfg?.name !== undefined ? { name: cfg.name } : {}), limits };
 }
@@ -146,6 +153,28 @@ export const routes: Route[] = [
           ctx.live.alarms(site, { active: true }),
           residents,
         ),
+      });
+    },
+  },
+  {
+    // Alarms of every site the token sees, newest first, in one request (the fire banner and
+    // the alarm list at district scale: one request instead of one per site).
+    method: "GET",
+    pattern: /^\/api\/alarms$/,
+    role: "viewer",
+    handler: ({ ctx, res, url, who }) => {
+      const filter: { active?: boolean; minSeverity?: Severity } = {};
+      const active = boolParam(url, "active");
+      if (active !== undefined) filter.active = active;
+      const sev = severityParam(url);
+      if (sev) filter.minSeverity = sev;
+      const limit = Math.max(0, numberParam(url, "limit", 500)!);
+      const alarms = TokenAuth.sitesOf(who, Object.keys(ctx.config.sites))
+        .flatMap((site) => ctx.live.alarms(site, filter))
+        .sort((a, b) => b.updatedAt - a.updatedAt)
+        .slice(0, limit);
+      sendJson(res, 200, {
+        alarms: mayReadResidents(ctx.config, who) ? alarms : alarms.map(redactResidentAlarm),
       });
     },
   },
@@ -317,6 +346,7 @@ export const routes: Route[] = [
   },
   ...portRoutes,
   ...workOrderRoutes,
+  ...cockpitRoutes,
 ];
 
 /** from, to and step of a history request: the last 6 hours and about 300 points by default. */

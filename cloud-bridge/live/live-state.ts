@@ -16,6 +16,7 @@ import type {
   UplinkEnvelope,
 } from "../../protocol/uplink.js";
 import { ResidentBook, type ResidentView } from "./resident-book.js";
+import { ResponseTimes } from "./response-times.js";
 import { ShedBook } from "./shed-book.js";
 import {
   type AlarmView,
@@ -40,7 +41,16 @@ interface SiteState {
   residents: ResidentBook;
   /** Per gateway, the registered devices it has never heard (its latest health's `unheard`). */
   unheard: Map<string, { ts: number; devices: UnheardDevice[] }>;
+  /** Bumped by every change to the site (the cockpit recomputes a site's row only then). */
+  version: number;
+  /** Times to acknowledge and to clear its alarms (the cockpit's response times). */
+  responses: ResponseTimes;
+  /** Bumped by alarm changes only (response times are recomputed only then). */
+  alarmVersion: number;
 }
+
+/** One site's state as the cockpit reads it: read-only, no copies. */
+export type SiteSnapshot = Readonly<SiteState>;
 
 export interface SiteSummary {
   site: string;
@@ -71,10 +81,28 @@ export class LiveState {
         alarms: new Map(),
         residents: new ResidentBook(),
         unheard: new Map(),
+        version: 0,
+        responses: new ResponseTimes(),
+        alarmVersion: 0,
       };
       this.sites.set(id, s);
     }
+    s.version++;
     return s;
+  }
+
+  /** A site's state for aggregation (the cockpit), without copying; undefined before any message. */
+  snapshot(site: string): SiteSnapshot | undefined {
+    return this.sites.get(site);
+  }
+
+  /** Records how long an alarm took to be acknowledged and to clear, once each. */
+  private measure(site: SiteState, cur: AlarmView | undefined, next: AlarmView) {
+    site.alarmVersion++;
+    if (next.acknowledgedAt !== undefined && cur?.acknowledgedAt === undefined)
+      site.responses.addAck(next.raisedAt, next.acknowledgedAt);
+    if (next.clearedAt !== undefined && cur?.clearedAt === undefined)
+      site.responses.addClear(next.raisedAt, next.clearedAt);
   }
 
   /** Returns the view when it changed (a newer status than the one held). */
@@ -243,6 +271,7 @@ export class LiveState {
     if (building !== undefined) view.building = building;
     this.pushTimeline(view, entry);
     alarms.set(a.alarmId, view);
+    this.measure(this.site(a.site), cur, view);
     return view;
   }
 
@@ -255,9 +284,12 @@ export class LiveState {
 
   /** Seeds an alarm rebuilt from the time-series database, unless a newer one is held. */
   seedAlarm(view: AlarmView): void {
-    const alarms = this.site(view.site).alarms;
-    const cur = alarms.get(view.alarmId);
-    if (!cur || cur.updatedAt < view.updatedAt) alarms.set(view.alarmId, view);
+    const site = this.site(view.site);
+    const cur = site.alarms.get(view.alarmId);
+    if (!cur || cur.updatedAt < view.updatedAt) {
+      site.alarms.set(view.alarmId, view);
+      this.measure(site, cur, view);
+    }
   }
 
   seedDevice(site: string, view: DeviceView): void {

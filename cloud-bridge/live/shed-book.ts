@@ -71,6 +71,19 @@ export class ShedBook {
     return compose(key, chargers);
   }
 
+  /** Each shed's live total over its chargers, without building the views (the cockpit). */
+  forEachTotal(fn: (shed: string, totalPowerW: number) => void): void {
+    for (const [key, chargers] of this.sheds) {
+      let total = 0;
+      for (const c of chargers.values()) total += c.view.totalPowerW;
+      fn(key, total);
+    }
+  }
+
+  get size(): number {
+    return this.sheds.size;
+  }
+
   list(): ShedView[] {
     return [...this.sheds.entries()]
       .map(([key, chargers]) => compose(key, chargers))

@@ -153,15 +153,19 @@ export class WorkOrderBook {
       .sort(byUrgency(now));
   }
 
-  /** Open orders of a site, counted for the cockpit. */
-  openCount(site: string, now: number): { open: number; overdue: number } {
-    let open = 0;
-    let overdue = 0;
+  /** Open and overdue orders per site, in one pass (the cockpit). */
+  openCounts(now: number): Map<string, { open: number; overdue: number }> {
+    const out = new Map<string, { open: number; overdue: number }>();
     for (const o of this.orders.values()) {
-      if (o.site !== site || o.state === "resolved" || o.state === "closed") continue;
-      open++;
-      if (o.deadlineAt <= now) overdue++;
+      if (o.state === "resolved" || o.state === "closed") continue;
+      let c = out.get(o.site);
+      if (!c) {
+        c = { open: 0, overdue: 0 };
+        out.set(o.site, c);
+      }
+      c.open++;
+      if (o.deadlineAt <= now || o.level > 0) c.overdue++;
     }
-    return { open, overdue };
+    return out;
   }
 }

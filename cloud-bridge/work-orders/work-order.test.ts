@@ -196,7 +196,7 @@ describe("the work order book", () => {
       T0 + 239 * MIN,
     );
     expect(book.list("s", T0 + 241 * MIN).map((o) => o.id)).toEqual([late.id, fresh.id]);
-    expect(book.openCount("s", T0 + 241 * MIN)).toEqual({ open: 2, overdue: 1 });
+    expect(book.openCounts(T0 + 241 * MIN).get("s")).toEqual({ open: 2, overdue: 1 });
   });
 });
 

@@ -49,19 +49,17 @@ export async function getShed(site, shed) {
 }
 
 /**
- * Alarms of one site, or of every site the token sees when `site` is empty.
- * @param {{ site?: string, active?: boolean }} filter
- * @param {string[]} allSites
+ * Alarms of one site, or of every site the token sees when `site` is empty (one request either
+ * way: /api/alarms covers all the token's sites).
+ * @param {{ site?: string, active?: boolean, severity?: string }} filter
  * @returns {Promise<Alarm[]>}
  */
-export async function listAlarms(filter, allSites) {
-  const sites = filter.site ? [filter.site] : allSites;
+export async function listAlarms(filter) {
   const q = new URLSearchParams({ limit: "500" });
   if (filter.active !== undefined) q.set("active", String(filter.active));
-  const lists = await Promise.all(
-    sites.map(async (s) => arr(obj(await request(`${sitePath(s)}/alarms?${q}`)).alarms)),
-  );
-  return lists.flat().map(toAlarm);
+  if (filter.severity) q.set("severity", filter.severity);
+  const path = filter.site ? `${sitePath(filter.site)}/alarms` : "/api/alarms";
+  return arr(obj(await request(`${path}?${q}`)).alarms).map(toAlarm);
 }
 
 /** Guardian residents of a site, most urgent first. @param {string} site */

@@ -9,6 +9,7 @@ import { clearToken, onUnauthorized, token } from "./session.js";
 import { alarmView } from "./views/alarm.js";
 import { alarmsView } from "./views/alarms.js";
 import { buildingsView } from "./views/buildings.js";
+import { cockpitView } from "./views/cockpit.js";
 import { startFireBanner, stopFireBanner } from "./views/fire-banner.js";
 import { historyView } from "./views/history.js";
 import { loginView } from "./views/login.js";
@@ -37,6 +38,7 @@ const routes = [
   ["residents/:site", residentsView],
   ["buildings/:site", buildingsView],
   ["orders", ordersView],
+  ["cockpit", cockpitView],
   ["work-orders/:site", siteOrdersView],
   ["snap/:site", snapView],
 ];
@@ -131,6 +133,11 @@ function renderHeader(current) {
             "a",
             { href: "#/alarms", class: current.startsWith("alarm") ? "active" : undefined },
             t("nav.alarms"),
+          ),
+          h(
+            "a",
+            { href: "#/cockpit", class: current === "cockpit" ? "active" : undefined },
+            t("nav.cockpit"),
           ),
           h(
             "a",

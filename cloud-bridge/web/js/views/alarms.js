@@ -162,14 +162,11 @@ export function alarmsView(root, ctx) {
   const load = async () => {
     try {
       const sites = await listSites();
-      const loaded = await listAlarms(
-        {
-          ...(filter.site ? { site: filter.site } : {}),
-          ...(filter.state === "active" ? { active: true } : {}),
-          ...(filter.state === "cleared" ? { active: false } : {}),
-        },
-        sites.map((s) => s.site),
-      );
+      const loaded = await listAlarms({
+        ...(filter.site ? { site: filter.site } : {}),
+        ...(filter.state === "active" ? { active: true } : {}),
+        ...(filter.state === "cleared" ? { active: false } : {}),
+      });
       if (stopped) return;
       showFilters(sites.map((s) => s.site));
       // Transitions that arrived on the stream while loading are newer: keep them.

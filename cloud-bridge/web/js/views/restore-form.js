@@ -24,7 +24,7 @@ export function restoreForm(o) {
     { "data-testid": "cut-why" },
     t("restore.why", { why: portStateName(p.state) }),
   );
-  void listAlarms({ site: o.site }, [o.site])
+  void listAlarms({ site: o.site })
     .then((alarms) => {
       const a = alarms
         .filter((x) => x.deviceId === p.deviceId && x.port === p.devicePort)
