@@ -17,7 +17,14 @@ import {
 } from "../../protocol/uplink.js";
 import { gatewayClient, publishAlarm } from "../cloud-bridge/support.js";
 import { launchBrowser, newContext, screenshot, watchErrors } from "./support/browser.js";
-import { GARDEN, type Stack, startStack, TOKEN_GARDEN, TOKEN_RIVER } from "./support/stack.js";
+import {
+  GARDEN,
+  type Stack,
+  startStack,
+  TOKEN_GARDEN,
+  TOKEN_RIVER,
+  TOKEN_VIEWER,
+} from "./support/stack.js";
 
 const POLL = { timeout: 15_000, interval: 50 };
 const now = Date.now();
@@ -165,6 +172,17 @@ describe("guardian residents page (cloud bridge)", () => {
     await signIn(p, TOKEN_RIVER);
     await p.goto(`${stack.baseUrl}/#/residents/${GARDEN.site}`);
     await expect.poll(() => p.getByTestId("residents").textContent(), POLL).not.toBe("");
+    expect(await p.getByTestId("resident").count()).toBe(0);
+    expect(await p.getByTestId("residents").textContent()).not.toContain("b9/902");
+    await other.close();
+  });
+
+  it("tells a viewer of the site that residents are not theirs to see", async () => {
+    const other = await newContext(browser, { lang: "en" });
+    const p = await other.newPage();
+    await signIn(p, TOKEN_VIEWER);
+    await p.goto(`${stack.baseUrl}/#/residents/${GARDEN.site}`);
+    await p.getByTestId("residents-forbidden").waitFor({ timeout: POLL.timeout });
     expect(await p.getByTestId("resident").count()).toBe(0);
     expect(await p.getByTestId("residents").textContent()).not.toContain("b9/902");
     await other.close();

@@ -46,6 +46,8 @@ export default {
   "residents.privacy":
     "States and times from the gateway's welfare model; a resident is known by the flat, never by name.",
   "residents.none": "No guardian residents reported yet.",
+  "residents.forbidden":
+    "Residents are shown only to the duty desk and grid workers (your role may not see them).",
   "resident.since": "since {ago}",
   "resident.lastActivity": "last activity {time}",
   "resident.answered": "answered by {who}",

@@ -45,6 +45,7 @@ export default {
   "residents.back": "返回小区",
   "residents.privacy": "状态和时间来自网关的安康模型；老人只以房号标识，不记录姓名。",
   "residents.none": "尚无守护对象上报。",
+  "residents.forbidden": "守护对象只对值班台和网格员显示（您的角色无权查看）。",
   "resident.since": "自{ago}",
   "resident.lastActivity": "最后活动 {time}",
   "resident.answered": "{who} 已响应",

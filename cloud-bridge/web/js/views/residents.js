@@ -10,6 +10,7 @@ import { formatAgo, formatTime } from "../format.js";
 import { t, tDynamic } from "../i18n.js";
 import { subscribe } from "../live.js";
 import { obj, str } from "../narrow.js";
+import { HttpError } from "../session.js";
 import { timelineOf } from "./alarm.js";
 import { kindName, severityBadge, showError, showLoading } from "./common.js";
 
@@ -122,7 +123,18 @@ export function residentsView(root, ctx) {
       if (list.length === 0) replace(body, h("p", { class: "muted" }, t("residents.none")));
       else replace(body, ...list.map((r) => residentCard(r, site, now)));
     } catch (err) {
-      if (!stopped) showError(body, err, load);
+      if (stopped) return;
+      // A token of the site below guardian.readRole (a viewer): residents are not theirs to see.
+      if (err instanceof HttpError && err.status === 403)
+        replace(
+          body,
+          h(
+            "p",
+            { class: "muted", "data-testid": "residents-forbidden" },
+            t("residents.forbidden"),
+          ),
+        );
+      else showError(body, err, load);
     }
   };
   showLoading(body);
