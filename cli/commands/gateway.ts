@@ -8,6 +8,7 @@ import { randomBytes, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { collectGarbage } from "../../common/collect-garbage.js";
 import { createLogger } from "../../common/log.js";
 import { repoRoot } from "../../common/paths.js";
 import {
@@ -124,6 +125,8 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
   const s = service;
+  // Start-up garbage (the parsed site file above all) goes now, not at the first pressure.
+  collectGarbage();
   process.stdout.write(
     `${JSON.stringify({ event: "ready", site: config.site, gateway: config.gateway, http: s.httpPort(), mqtt: s.mqttPort() })}\n`,
   );
