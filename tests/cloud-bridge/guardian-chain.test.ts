@@ -327,6 +327,45 @@ describe("the welfare alarm's escalation chain", () => {
   });
 });
 
+describe("the chain after a restart", () => {
+  // Before the daily tests move the clock days ahead (the database keeps no samples from the future).
+  it("resumes from the alarms rebuilt out of the database, at the step due by now", async () => {
+    const t0 = clock;
+    await publishAlarm(gw, welfare("w-9", "0000d903", t0));
+    await waitFor(() => callsFor("w-9", "family-wang")[0], "w-9's family told");
+    await waitFor(
+      () => (bridge.metrics.value("haitang_bridge_unacked_messages") === 0 ? true : undefined),
+      "written",
+    );
+    await vm.flush();
+    let clock2 = t0 + 16 * MIN;
+    const { stateFile: _s, ...guardian } = config.guardian;
+    const cfg = {
+      ...config,
+      instance: "restarted",
+      mqtt: { ...config.mqtt, clientId: "haitang-bridge-restarted" },
+      rebuild: { fromHistory: true, lookbackHours: 72 },
+      guardian,
+    };
+    const { bridge: restarted } = makeBridge(cfg, () => clock2);
+    await restarted.start();
+    try {
+      // 16 min after the raise, unanswered: the grid worker's step, told at once.
+      await waitFor(() => callsFor("w-9", "grid")[0], "the grid worker told after the restart");
+      expect(callsFor("w-9", "grid")[0]!.body.chain).toMatchObject({
+        step: 1,
+        stepName: "grid-worker",
+      });
+      expect(callsFor("w-9", "desk")).toEqual([]);
+      clock2 = t0 + 36 * MIN;
+      await restarted.guardianTick();
+      await waitFor(() => callsFor("w-9", "desk")[0], "the duty desk told");
+    } finally {
+      await restarted.stop();
+    }
+  });
+});
+
 let dayZero = 0;
 /** Epoch ms of local time hh:mm (SITE_A is at UTC+0 in the test config), `days` after day zero. */
 function localAt(days: number, hhmm: string): number {
