@@ -152,6 +152,7 @@ export const routes: Route[] = [
           ctx.live.devices(site, ctx.now()),
           ctx.live.alarms(site, { active: true }),
           residents,
+          ctx.live.unheardDevices(site),
         ),
       });
     },

@@ -81,4 +81,25 @@ describe("buildings view", () => {
     );
     expect(b!.floors[0]!.flats[0]!.detectors[0]!.state).toBe("hush");
   });
+
+  it("lists a detector installed but not yet heard in its flat, never as sounding", () => {
+    const [b] = buildingsOf(
+      [det("d1", "b1", "b1 flat 101")],
+      [active("d1", "fire")],
+      [],
+      [
+        { deviceId: "d2", kind: "smoke", registeredAt: 5, building: "b1", location: "b1 flat 302" },
+        { deviceId: "d1", kind: "smoke", registeredAt: 1, building: "b1", location: "b1 flat 101" },
+        { deviceId: "c1", kind: "charger", registeredAt: 5, building: "b1" },
+      ],
+    );
+    const all = b!.floors.flatMap((f) => f.flats.flatMap((fl) => fl.detectors));
+    expect(all.map((d) => [d.deviceId, d.state])).toEqual([
+      ["d2", "not-yet-heard"],
+      ["d1", "alarm"],
+    ]);
+    const d2 = all[0]!;
+    expect(d2).toMatchObject({ sounding: false, registeredAt: 5 });
+    expect(b!.floors[0]!.floor).toBe("3");
+  });
 });

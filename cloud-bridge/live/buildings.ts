@@ -11,6 +11,7 @@
  * "sounding (interlink)". The bridge does not receive each detector's
  * confirmation; this is the rule's consequence, not a reading.
  */
+import type { UnheardDevice } from "../../protocol/uplink.js";
 import type { ResidentView } from "./resident-book.js";
 import type { AlarmView, DeviceView } from "./views.js";
 
@@ -22,7 +23,9 @@ export type DetectorState =
   | "low-battery"
   | "end-of-life"
   | "offline"
-  | "normal";
+  | "normal"
+  /** Registered at the gateway, never heard from (the gateway's health lists it as unheard). */
+  | "not-yet-heard";
 
 export interface DetectorView {
   deviceId: string;
@@ -35,6 +38,8 @@ export interface DetectorView {
   lastSeen: number;
   batteryMv?: number;
   alarmId?: string;
+  /** For a detector not yet heard: when the gateway registered it. */
+  registeredAt?: number;
 }
 
 export interface FlatView {
@@ -91,6 +96,7 @@ export function buildingsOf<R extends ResidentView>(
   devices: Array<DeviceView & { online?: boolean }>,
   activeAlarms: AlarmView[],
   residents: R[],
+  unheard: UnheardDevice[] = [],
 ): Array<BuildingView<R>> {
   const byDevice = new Map<string, AlarmView[]>();
   for (const a of activeAlarms) {
@@ -118,8 +124,24 @@ export function buildingsOf<R extends ResidentView>(
     if (alarm) v.alarmId = alarm.alarmId;
     detectors.push([building, v]);
   }
+  // Installed but never heard: placed like the others, never offline, never sounding.
+  const heard = new Set(devices.map((d) => d.deviceId));
+  for (const u of unheard) {
+    if (u.kind !== "smoke" || heard.has(u.deviceId)) continue;
+    const v: DetectorView = {
+      deviceId: u.deviceId,
+      state: "not-yet-heard",
+      sounding: false,
+      started: false,
+      lastSeen: 0,
+      registeredAt: u.registeredAt,
+    };
+    if (u.location !== undefined) v.location = u.location;
+    detectors.push([u.building ?? "?", v]);
+  }
   for (const [building, v] of detectors) {
-    if (firing.has(building) && !v.started && v.state !== "offline") v.sounding = true;
+    if (firing.has(building) && !v.started && v.state !== "offline" && v.state !== "not-yet-heard")
+      v.sounding = true;
     let flats = buildings.get(building);
     if (!flats) {
       flats = new Map();

@@ -368,4 +368,5 @@ export default {
   "cockpit.devicesOffline": "Devices offline",
   "cockpit.workOrders": "Work orders open / overdue",
   "cockpit.more": "Showing the {shown} most urgent of {total} sites.",
+  "detector.not-yet-heard": "Not yet heard",
 };

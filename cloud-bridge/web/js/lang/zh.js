@@ -363,4 +363,5 @@ export default {
   "cockpit.devicesOffline": "设备离线",
   "cockpit.workOrders": "工单 未结 / 超时",
   "cockpit.more": "显示最紧急的 {shown} 个小区,共 {total} 个。",
+  "detector.not-yet-heard": "尚未上线",
 };
