@@ -309,7 +309,8 @@ export class GatewayService {
         onAccepted: (m, n) => this.accepted(m, n),
         onHeard: (d, r, n) => {
           downlinks.deviceHeard(d, r, n);
-          ota.heard(d, n);
+          // Any uplink of a sleeping device in a campaign opens a window for its chunks.
+          if (ota.heard(d, n)) ota.tick(n);
         },
         ack: (d, c, r) => {
           downlinks.ack(d, c, r);
@@ -585,6 +586,8 @@ export class GatewayService {
     if (m.msg.type === "charger-telemetry")
       this.maxPortW.set(m.deviceId, Math.max(0, ...m.msg.ports.map((x) => x.powerW)));
     if (m.msg.type === "ota-status") {
+      // Its window opens with this frame (the pipeline's onHeard comes after this hook).
+      p.ota.heard(m.deviceId, now);
       p.ota.onStatus(m.deviceId, m.msg, now);
       p.ota.tick(now);
     }

@@ -19,6 +19,7 @@ export function inProcessGateway(io: GatewayIo): InProcessGateway {
   return new InProcessGateway({
     readBack: io.readBack,
     onAlarm: io.onAlarm,
+    ...(io.onOta ? { onOta: io.onOta } : {}),
     ...(io.serialBinding ? { serialBinding: io.serialBinding } : {}),
   });
 }

@@ -40,7 +40,7 @@ start options:
       --force               allow a downgrade (signed into the manifest)
       --canary N            devices in the first stage (default 2)
       --max-failures SHARE  pause by itself when this share of ended devices failed (default 0.2)
-      --id ID               campaign id (default ota-VERSION-TIME)
+      --id ID               campaign id (default ota-KIND-VERSION-TIME)
 
 options:
   -g, --gateway URL         gateway HTTP address (default http://127.0.0.1:8080)

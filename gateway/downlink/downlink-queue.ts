@@ -301,23 +301,33 @@ export class DownlinkQueue {
    */
   sendBulk(deviceId: number, msg: DownlinkMsg): { linkId: string; bytes: number } | undefined {
     const dev = this.deps.lookup(deviceId);
-    const linkId = dev?.lastReceiver;
-    if (dev?.status !== "active" || linkId === undefined) return undefined;
-    const link = this.deps.links.get(linkId);
-    if (!link?.isUp()) {
-      this.stats.linkDown++;
-      return undefined;
-    }
+    if (dev?.status !== "active") return undefined;
+    // A sleeping detector never heard yet (its first frames lost) is reached on every radio line.
+    const links =
+      dev.lastReceiver !== undefined
+        ? [dev.lastReceiver]
+        : dev.sleepy
+          ? this.deps.links
+              .all()
+              .filter((l) => l.id.startsWith("serial:"))
+              .map((l) => l.id)
+          : [];
     const counter = this.deps.counters.take(deviceId);
     const bytes = frameBytes(
       encodeFrame({ deviceId, counter, flags: 0, msg }, dev.key, this.deps.hmac),
     );
-    if (!link.send(deviceId, bytes)) {
-      this.stats.linkDown++;
-      return undefined;
+    let first: string | undefined;
+    for (const linkId of links) {
+      const link = this.deps.links.get(linkId);
+      if (!link?.isUp() || !link.send(deviceId, bytes)) {
+        this.stats.linkDown++;
+        continue;
+      }
+      first ??= linkId;
     }
+    if (first === undefined) return undefined;
     this.stats.bulk++;
-    return { linkId, bytes: bytes.length };
+    return { linkId: first, bytes: bytes.length };
   }
 
   /** True while a sound command (interlinked fire, hush, stop) waits for any device's command-ack. */

@@ -104,7 +104,7 @@ export function startCampaign(
   }
   if (prepared.images.length === 0 || version === undefined)
     return fail(422, "every package was refused", prepared.refused);
-  const id = req.id ?? `ota-${version}-${deps.now.toString(36)}`;
+  const id = req.id ?? `ota-${req.selector.kind}-${version}-${deps.now.toString(36)}`;
   const selector: Record<string, string> = { kind: req.selector.kind };
   for (const k of ["board", "building", "fromVersion"] as const) {
     const v = req.selector[k];

@@ -42,8 +42,12 @@ import { TransferSession } from "./transfer-session.js";
 
 /** Bytes of a framed chunk frame on the wire (payload 64 + header, MAC, CRC, framing), for pacing. */
 const CHUNK_FRAME_BYTES = 90;
-/** A burst to a battery device ends this long before its window closes. */
-const WINDOW_MARGIN_MS = 150;
+/**
+ * A burst to a battery device ends this long before its window closes: the
+ * window opened when its uplink ended, which the gateway learns a radio
+ * latency later, and a frame needs another latency to arrive.
+ */
+const WINDOW_MARGIN_MS = 300;
 
 export interface OtaCounters {
   started: number;
@@ -123,6 +127,8 @@ export class OtaEngine {
   private readonly byDevice = new Map<number, Tracked>();
   private readonly busyUntil = new Map<string, number>();
   private rr = 0;
+  /** The earliest instant the last tick found something sendable (see nextDueAt). */
+  private due = Number.POSITIVE_INFINITY;
 
   constructor(private readonly deps: OtaEngineDeps) {}
 
@@ -250,11 +256,13 @@ export class OtaEngine {
     return true;
   }
 
-  /** An accepted uplink of `deviceId`: a battery device listens for a window now. */
-  heard(deviceId: number, now: number): void {
+  /** An accepted uplink of `deviceId`: a battery device listens for a window now. True when it is in a campaign. */
+  heard(deviceId: number, now: number): boolean {
     const t = this.byDevice.get(deviceId);
-    const dev = this.deps.lookup(deviceId);
-    if (t && dev?.sleepy) t.listeningUntil = now + this.deps.listenWindowMs - WINDOW_MARGIN_MS;
+    if (!t) return false;
+    if (this.deps.lookup(deviceId)?.sleepy)
+      t.listeningUntil = now + this.deps.listenWindowMs - WINDOW_MARGIN_MS;
+    return true;
   }
 
   /** An OTA status frame of `deviceId` (accepted by the pipeline). */
@@ -290,6 +298,7 @@ export class OtaEngine {
 
   /** Sends what is due now. Call from the downlink tick and after every status. */
   tick(now: number): void {
+    this.due = Number.POSITIVE_INFINITY;
     if (this.byDevice.size === 0) return;
     if (this.deps.downlinks.soundingPending()) {
       this.counters.heldForSounding++;
@@ -314,21 +323,16 @@ export class OtaEngine {
       this.trySend(active[(this.rr + k) % active.length]!, now);
   }
 
-  /** When the engine next has something to send (a driver in virtual time ticks then). */
+  /**
+   * When the engine next has something to send (a driver in virtual time
+   * ticks then): from the last tick, the earliest instant an active device's
+   * line is free or its answer is overdue; a slow poll (1 s) while sessions
+   * wait on something else (a hold, a pause, a closed stage).
+   */
   nextDueAt(now: number): number | undefined {
-    let due = Number.POSITIVE_INFINITY;
-    for (const t of this.byDevice.values()) {
-      const s = t.session;
-      if (!s) continue;
-      const dev = this.deps.lookup(t.progress.deviceId);
-      const link = dev?.lastReceiver;
-      const free = link === undefined ? now : Math.max(now, this.busyUntil.get(link) ?? 0);
-      const answer = Math.max(free, s.readyAt());
-      if (!dev?.sleepy) due = Math.min(due, answer);
-      else if (t.listeningUntil > answer) due = Math.min(due, answer);
-      else due = Math.min(due, Math.max(answer, t.nextNudgeAt));
-    }
-    return Number.isFinite(due) ? Math.max(due, now) : undefined;
+    if (this.byDevice.size === 0) return undefined;
+    const due = Number.isFinite(this.due) ? this.due : now + 1000;
+    return Math.max(due, now + 1);
   }
 
   list(): CampaignView[] {
@@ -344,26 +348,44 @@ export class OtaEngine {
     const session = t.session;
     const id = t.progress.deviceId;
     const dev = this.deps.lookup(id);
-    if (!session || !dev || dev.lastReceiver === undefined) return;
-    const link = dev.lastReceiver;
+    if (!session || !dev) return;
+    // Not heard yet: only a sleeping detector (its nudges go out on every radio line).
+    if (dev.lastReceiver === undefined && !dev.sleepy) return;
+    const link = dev.lastReceiver ?? "unheard";
     const baud = this.deps.baudOf(link);
     const free = this.busyUntil.get(link) ?? 0;
-    if (baud !== undefined && free > now) return;
     const frameMs = baud === undefined ? 0 : (CHUNK_FRAME_BYTES * 10_000) / baud;
+    const inWindow = () => t.listeningUntil - now >= 2 * frameMs;
+    if (baud !== undefined && free > now) {
+      this.due = Math.min(this.due, free);
+      return;
+    }
     let msg: DownlinkMsg | undefined;
     if (!dev.sleepy) msg = session.next(now);
-    else if (t.listeningUntil - now >= 2 * frameMs) {
+    else if (inWindow()) {
       // Inside a known window: chunks, and a query as the window's last frame.
       msg = t.listeningUntil - now < 3 * frameMs ? session.nudge(now) : session.next(now);
     } else if (now >= t.nextNudgeAt) {
-      msg = session.nudge(now);
+      msg = session.nudge(now, t.started);
       if (msg) t.nextNudgeAt = now + this.deps.nudgeEveryMs;
     }
-    if (!msg) return;
-    const sent = this.deps.downlinks.sendBulk(id, msg);
-    if (!sent) return;
+    const sent = msg ? this.deps.downlinks.sendBulk(id, msg) : undefined;
+    if (!sent) {
+      const answer = session.readyAt();
+      this.due = Math.min(
+        this.due,
+        !dev.sleepy
+          ? Math.max(answer, now + 1)
+          : inWindow()
+            ? Math.max(Math.min(answer, t.listeningUntil - 2 * frameMs), now + 1)
+            : Math.max(now + 1, t.nextNudgeAt),
+      );
+      return;
+    }
     this.counters.frames++;
-    if (baud !== undefined) this.busyUntil.set(link, now + (sent.bytes * 10_000) / baud);
+    const busyEnd = baud === undefined ? now + 1 : now + (sent.bytes * 10_000) / baud;
+    if (baud !== undefined) this.busyUntil.set(link, busyEnd);
+    this.due = Math.min(this.due, busyEnd);
     if (!t.started) {
       t.started = true;
       this.setState(t, "transferring", 0, undefined, now);

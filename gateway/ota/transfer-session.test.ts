@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
+  OTA_REASON_BUSY,
   OTA_REASON_DOWNGRADE,
+  OTA_REASON_NO_TRANSFER,
   OTA_STATE_CONFIRMED,
   OTA_STATE_RECEIVING,
   OTA_STATE_REFUSED,
@@ -11,7 +13,12 @@ import type { DownlinkMsg, OtaStatusMsg } from "../../protocol/messages.js";
 import { encodeManifest } from "../../protocol/ota.js";
 import { sha256 } from "../../protocol/sha256.js";
 import { ChunkMap } from "./chunk-map.js";
-import { ANSWER_TIMEOUT_MS, QUERY_EVERY, TransferSession } from "./transfer-session.js";
+import {
+  ANSWER_TIMEOUT_MS,
+  BUSY_RETRY_MS,
+  QUERY_EVERY,
+  TransferSession,
+} from "./transfer-session.js";
 
 const image = new Uint8Array(44 * 100 + 10).map((_, i) => i & 0xff);
 const manifest = encodeManifest({
@@ -82,6 +89,38 @@ describe("transfer session", () => {
     expect(s.phase).toBe("failed");
     expect(s.reason).toBe(OTA_REASON_DOWNGRADE);
     expect(s.next(10_000)).toBeUndefined();
+  });
+
+  it("waits and begins again when the device is busy (alarming or sounding), never fails for it", () => {
+    const s = new TransferSession(image, manifest);
+    s.next(0);
+    s.onStatus({ ...status(OTA_STATE_REFUSED, () => false), reason: OTA_REASON_BUSY });
+    expect(s.phase).toBe("begin");
+    expect(s.next(1000)).toBeUndefined();
+    expect(s.nudge(2000, true)).toBeUndefined(); // a forced nudge too waits out the busy device
+    expect(s.next(1000 + BUSY_RETRY_MS)).toMatchObject({ type: "ota-begin" });
+  });
+
+  it("confirms a device that refuses a late second switch because it already switched", () => {
+    const s = new TransferSession(image, manifest);
+    s.next(0);
+    s.onStatus(status(OTA_STATE_VERIFIED, () => true));
+    expect(s.next(1)).toMatchObject({ type: "ota-control", op: 2 });
+    s.onStatus(status(OTA_STATE_VERIFIED, () => true)); // a reordered answer to an older query
+    expect(s.next(2)).toMatchObject({ type: "ota-control", op: 2 });
+    s.onStatus(status(OTA_STATE_SWITCHED, () => false));
+    expect(s.phase).toBe("confirming");
+    // The second switch arrives after the reboot into the new image.
+    s.onStatus({ ...status(OTA_STATE_REFUSED, () => false), reason: OTA_REASON_NO_TRANSFER });
+    expect(s.phase).toBe("confirming");
+    expect(s.next(10_000)).toMatchObject({ type: "ota-control", op: 3 });
+    const old = new TransferSession(image, manifest);
+    old.next(0);
+    old.onStatus({
+      ...status(OTA_STATE_REFUSED, () => false, 0, 0),
+      reason: OTA_REASON_NO_TRANSFER,
+    });
+    expect(old.phase).toBe("failed"); // still the old version: a real refusal
   });
 
   it("keeps its chunk map through hex (a gateway restart)", () => {

@@ -13,6 +13,8 @@ import {
   OTA_OP_CONFIRM,
   OTA_OP_QUERY,
   OTA_OP_SWITCH,
+  OTA_REASON_BUSY,
+  OTA_REASON_NO_TRANSFER,
   OTA_STATE_CONFIRMED,
   OTA_STATE_IDLE,
   OTA_STATE_RECEIVING,
@@ -29,6 +31,8 @@ import { ChunkMap, chunkOf } from "./chunk-map.js";
 export const QUERY_EVERY = 24;
 /** A query, switch or confirm not answered in this long is sent again. */
 export const ANSWER_TIMEOUT_MS = 3000;
+/** A device busy (alarming, sounding, a port near its limit) is asked again this much later. */
+export const BUSY_RETRY_MS = 30_000;
 
 export type SessionPhase =
   | "begin"
@@ -45,6 +49,9 @@ export class TransferSession {
   reason = 0;
   /** Ended by the device rolling back (not by a refusal). */
   rolledBack = false;
+  /** The device said it is busy: the next frame waits BUSY_RETRY_MS (also for a forced nudge). */
+  private busy = false;
+  private holdUntilMs = 0;
   readonly map: ChunkMap;
   private readonly target: string;
   private cursor = 0;
@@ -68,6 +75,23 @@ export class TransferSession {
   onStatus(s: OtaStatusMsg): void {
     const version = `${s.fwMajor}.${s.fwMinor}.${s.fwPatch}`;
     this.waitUntilMs = -1;
+    if (s.state === OTA_STATE_REFUSED && s.reason === OTA_REASON_BUSY) {
+      // Not a failure: it alarms or sounds now (ota-receiver.ts); begin or switch again later.
+      this.busy = true;
+      this.phase = this.phase === "switching" ? "verified" : "begin";
+      return;
+    }
+    if (
+      s.state === OTA_STATE_REFUSED &&
+      s.reason === OTA_REASON_NO_TRANSFER &&
+      version === this.target &&
+      (this.phase === "verified" || this.phase === "switching" || this.phase === "confirming")
+    ) {
+      // A second switch (sent on a duplicate or late VERIFIED answer) reached the device
+      // after it switched: it runs the new image on trial, so confirm it.
+      this.phase = "confirming";
+      return;
+    }
     switch (s.state) {
       case OTA_STATE_REFUSED:
       case OTA_STATE_ROLLED_BACK:
@@ -99,7 +123,7 @@ export class TransferSession {
 
   /** When the session may send again (0: now; later while it waits for an answer). */
   readyAt(): number {
-    return Math.max(0, this.waitUntilMs);
+    return Math.max(0, this.waitUntilMs, this.holdUntilMs);
   }
 
   /** True while the session is waiting for the device's answer. */
@@ -110,15 +134,23 @@ export class TransferSession {
   /**
    * The frame that makes the device answer (begin, query, switch or confirm),
    * for a sleeping device whose listening window the gateway does not know:
-   * never a chunk, which only goes into a window it knows is open.
+   * never a chunk, which only goes into a window it knows is open. `force`:
+   * also while an answer is awaited (a blind copy every resend interval, so
+   * one lands in the device's next periodic window).
    */
-  nudge(nowMs: number): DownlinkMsg | undefined {
+  nudge(nowMs: number, force = false): DownlinkMsg | undefined {
+    if (force) this.waitUntilMs = -1;
     if (this.phase === "transferring") this.sinceQuery = QUERY_EVERY;
     return this.next(nowMs);
   }
 
   /** The next downlink to send now, or undefined (done, failed or waiting for an answer). */
   next(nowMs: number): DownlinkMsg | undefined {
+    if (this.busy) {
+      this.busy = false;
+      this.holdUntilMs = nowMs + BUSY_RETRY_MS;
+    }
+    if (nowMs < this.holdUntilMs) return undefined;
     if (this.phase === "done" || this.phase === "failed" || this.waiting(nowMs)) return undefined;
     const answer = (msg: DownlinkMsg): DownlinkMsg => {
       this.waitUntilMs = nowMs + ANSWER_TIMEOUT_MS;

@@ -45,6 +45,13 @@ export type FirmwareRuntimeFactory = (
     seed: number;
     name?: string;
     storage?: Record<string, string>;
+    /**
+     * The device's flash, kept across power cuts (a runtime uses this Map as its
+     * Storage); with `bootFromStorage` the board boots what `.bootcde` holds, as
+     * `haitang flash` leaves it (firmware updates need that).
+     */
+    flash?: Map<string, string>;
+    bootFromStorage?: boolean;
     /** The device's build configuration (the native runtime runs the app with it). */
     config?: DeviceConfig;
   },

@@ -7,11 +7,12 @@ import { loadFirmware } from "../../firmware/sandbox/sandbox.js";
 import type { FirmwareRuntime, FirmwareRuntimeFactory } from "./firmware-runtime.js";
 
 export const sandboxRuntime: FirmwareRuntimeFactory = (code, cb, opts): FirmwareRuntime => {
-  const storage = new Map<string, string>(Object.entries(opts.storage ?? {}));
+  const storage = opts.flash ?? new Map<string, string>(Object.entries(opts.storage ?? {}));
   const sb = loadFirmware(code, {
     board: opts.board,
     seed: opts.seed,
     storage,
+    bootFromStorage: opts.bootFromStorage === true,
     fileName: `${opts.name ?? "image"}.js`,
   });
   sb.onSerialWrite((bytes) => cb.onSerialOut(bytes));

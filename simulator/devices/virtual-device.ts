@@ -5,6 +5,8 @@
  * starts at each power-on.
  */
 import type { DeviceConfig } from "../../firmware/device-config.js";
+import { BOOT_CODE_FILE } from "../../firmware/sandbox/sandbox.js";
+import { BOOT_LOADER, IMAGE_FILE } from "../../installer/storage-install.js";
 import { Deframer, frameBytes } from "../../protocol/framing.js";
 import type { Trace } from "../report/trace.js";
 import { describeFrame } from "./describe-frame.js";
@@ -34,6 +36,12 @@ export class VirtualDevice {
   private bootAtMs = 0;
   /** Storage files the device has before its first power-on (e.g. its age). */
   storagePreload: Record<string, string> | undefined;
+  /**
+   * With `flashBoot`: the board's flash, kept across power cuts; the image is a
+   * Storage file run by the boot loader, as `haitang flash` leaves a board, so
+   * a firmware update can switch images and roll back.
+   */
+  private readonly flash: Map<string, string> | undefined;
   private readonly code: string;
   private readonly factory: FirmwareRuntimeFactory;
   private readonly trace: Trace;
@@ -62,6 +70,7 @@ export class VirtualDevice {
     trace: Trace;
     seed: number;
     onTransmit: TransmitHandler;
+    flashBoot?: boolean;
   }) {
     this.name = opts.name;
     this.config = opts.config;
@@ -73,6 +82,12 @@ export class VirtualDevice {
     this.trace = opts.trace;
     this.seed = opts.seed;
     this.onTransmit = opts.onTransmit;
+    this.flash = opts.flashBoot
+      ? new Map([
+          [IMAGE_FILE, opts.code],
+          [BOOT_CODE_FILE, BOOT_LOADER],
+        ])
+      : undefined;
     for (const [role, pin] of Object.entries(opts.config.pins)) {
       this.roleOfPin.set(pin, role);
       const sel = /^muxS(\d)$/.exec(role);
@@ -126,8 +141,12 @@ export class VirtualDevice {
     this.digitalLevels.clear();
     this.analogLevels.clear();
     if (this.mux) this.mux.selected = 0;
+    if (this.flash && this.storagePreload) {
+      for (const [k, v] of Object.entries(this.storagePreload))
+        if (!this.flash.has(k)) this.flash.set(k, v);
+    }
     this.runtime = this.factory(
-      this.code,
+      this.flash ? "/* flashed */" : this.code,
       {
         onSerialOut: (bytes) => this.deframer.push(bytes),
         onPinWrite: (pin, high) => this.pinWritten(pin, high),
@@ -140,15 +159,24 @@ export class VirtualDevice {
             line,
           }),
       },
-      this.storagePreload
+      this.flash
         ? {
             board: this.board,
             seed: this.seed,
             name: this.name,
             config: this.config,
-            storage: this.storagePreload,
+            flash: this.flash,
+            bootFromStorage: true,
           }
-        : { board: this.board, seed: this.seed, name: this.name, config: this.config },
+        : this.storagePreload
+          ? {
+              board: this.board,
+              seed: this.seed,
+              name: this.name,
+              config: this.config,
+              storage: this.storagePreload,
+            }
+          : { board: this.board, seed: this.seed, name: this.name, config: this.config },
     );
     for (const i of initial) this.pins.digital(i.role, i.high);
     this.model.drive(atMs, this.pins);

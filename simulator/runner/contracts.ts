@@ -4,6 +4,7 @@
  * firmware images in the sandbox (firmware-source.ts).
  */
 import type { DeviceConfig } from "../../firmware/device-config.js";
+import type { StartRequest, StartResult } from "../../gateway/ota/campaign-start.js";
 import type { FirmwareRuntimeFactory } from "../devices/firmware-runtime.js";
 import type { Clock } from "../time/virtual-clock.js";
 
@@ -26,6 +27,8 @@ export interface GatewayDriver {
   outboxDepth(): Promise<number>;
   /** True while the gateway is subscribed to operator commands on the cloud broker. */
   commandsReady(): boolean;
+  /** Starts a firmware-update campaign now (the admin API's POST /api/ota/campaigns). */
+  startOta?(req: StartRequest): StartResult;
 }
 
 export interface FirmwareSource {

@@ -9,6 +9,11 @@ import { createLogger, type Logger } from "../../common/log.js";
 import { formatConfigErrors, loadSiteConfig } from "../../gateway/config/load.js";
 import { InstallAuth } from "../../gateway/http/auth.js";
 import type { SerialBinding } from "../../gateway/ingest/serial-receiver.js";
+import {
+  type StartRequest,
+  type StartResult,
+  startCampaign,
+} from "../../gateway/ota/campaign-start.js";
 import { GatewayService } from "../../gateway/service.js";
 import type { AlarmTransition } from "../../protocol/uplink.js";
 import type { Clock, TimerHandle } from "../time/virtual-clock.js";
@@ -28,6 +33,8 @@ export interface InProcessGatewayOptions {
   onAlarm?(t: AlarmTransition): void;
   /** Serial binding (default: the real one, bindings-cpp); in-memory lines for transport in-process. */
   serialBinding?: SerialBinding;
+  /** Every firmware-update progress change (the service's `ota` live event). */
+  onOta?(p: Record<string, unknown>): void;
 }
 
 export class InProcessGateway implements GatewayDriver {
@@ -89,6 +96,15 @@ export class InProcessGateway implements GatewayDriver {
         return ts;
       };
     }
+    const onOta = this.opts.onOta;
+    if (onOta) {
+      const sse = svc.running().sse;
+      const publish = sse.publish.bind(sse);
+      sse.publish = (event, data) => {
+        if (event === "ota") onOta(data as Record<string, unknown>);
+        publish(event, data);
+      };
+    }
     this.svc = svc;
     this.clock = clock;
     // The rule tick (absence, inactivity, aggregates) follows virtual time.
@@ -119,7 +135,10 @@ export class InProcessGateway implements GatewayDriver {
     const svc = this.svc;
     const clock = this.clock;
     if (!svc || !clock) return;
-    const due = svc.running().downlinks.nextDueAt();
+    const p = svc.running();
+    const queue = p.downlinks.nextDueAt();
+    const ota = p.ota.nextDueAt(clock.now());
+    const due = queue === undefined ? ota : ota === undefined ? queue : Math.min(queue, ota);
     if (due === undefined || due >= this.downlinkDueAt) return;
     clock.clearTimeout(this.downlinkTimer);
     this.downlinkDueAt = due;
@@ -127,7 +146,7 @@ export class InProcessGateway implements GatewayDriver {
       this.downlinkDueAt = Number.POSITIVE_INFINITY;
       this.downlinkTimer = undefined;
       if (this.svc !== svc) return;
-      this.noteOutput(() => svc.running().downlinks.tick(clock.now()));
+      this.noteOutput(() => svc.downlinkTick());
       this.armDownlinkTick();
     }, due - clock.now());
   }
@@ -207,6 +226,23 @@ export class InProcessGateway implements GatewayDriver {
       }
       await new Promise((r) => setImmediate(r));
     }
+  }
+
+  /** Starts a firmware-update campaign at this virtual instant (what POST /api/ota/campaigns does). */
+  startOta(req: StartRequest): StartResult {
+    const svc = this.svc;
+    const clock = this.clock;
+    if (!svc || !clock) throw new Error("the gateway is not running");
+    const p = svc.running();
+    const r = startCampaign(req, {
+      devices: p.registry.list(),
+      lookup: (d) => p.registry.get(d),
+      engine: p.ota,
+      now: clock.now(),
+    });
+    this.noteOutput(() => svc.downlinkTick());
+    this.armDownlinkTick();
+    return r;
   }
 
   async counters(): Promise<Record<string, number>> {

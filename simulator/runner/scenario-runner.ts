@@ -33,6 +33,7 @@ import type { FirmwareSource, GatewayDriver } from "./contracts.js";
 import { localMidnightBefore, memoryBackedDir, modelFor } from "./device-setup.js";
 import { LinkFabric } from "./link-fabric.js";
 import { MemorySerialLines } from "./memory-serial.js";
+import { otaPackages, ReleaseBuilds } from "./ota-packages.js";
 import { SerialEndpoint } from "./serial-endpoint.js";
 import { linkSettingsFor, planDevices, siteConfigFor } from "./site-build.js";
 import { type ActionContext, runStep } from "./timeline-actions.js";
@@ -42,6 +43,8 @@ import { WifiEndpoint } from "./wifi-endpoint.js";
 export interface GatewayIo {
   readBack(): Map<string, number>;
   onAlarm(t: AlarmTransition): void;
+  /** A device's firmware-update progress changed (the gateway's `ota` live event). */
+  onOta?(p: Record<string, unknown>): void;
   /** With transport in-process: the binding that opens the in-memory serial lines. */
   serialBinding?: SerialBinding;
 }
@@ -187,6 +190,17 @@ async function runInner(
   const io: GatewayIo = {
     readBack: () => new Map([...serial].map(([id, ep]) => [id, ep.bytesRead])),
     onAlarm: (t) => recorder.alarm("gateway", t as unknown as Record<string, unknown>),
+    onOta: (p) =>
+      trace.add({
+        t: clock.nowMs,
+        src: "gateway",
+        event: "ota",
+        device: nameByHex.get(String(p.deviceId)) ?? String(p.deviceId),
+        campaign: p.campaign,
+        state: p.state,
+        percent: p.percent,
+        reason: p.reason,
+      }),
   };
   if (lines) io.serialBinding = lines.binding;
   let gateway = opts.gateway(io);
@@ -237,6 +251,9 @@ async function runInner(
   }
 
   lap("serial endpoints");
+  // Firmware updates need the image in Storage (as `haitang flash` leaves a board).
+  const flashBoot = sc.steps.some((s) => s.action === "ota-campaign");
+  const releases = new ReleaseBuilds();
   const startOfDay = localMidnightBefore(sc.startEpochMs, 480) - sc.startEpochMs;
   for (const p of planned) {
     const model = modelFor(p, rng.fork(`model:${p.name}`), startOfDay);
@@ -252,6 +269,7 @@ async function runInner(
       trace,
       seed: sc.seed,
       onTransmit: (d, framed, _frame, atMs) => fabric.uplink(d, framed, atMs),
+      flashBoot,
     });
     if (p.spec.inServiceDays !== undefined && p.config.kind === "smoke")
       dev.storagePreload = { [AGE_FILE]: String(Math.floor(p.spec.inServiceDays * 86_400)) };
@@ -361,6 +379,32 @@ async function runInner(
       if (!(await answered))
         trace.add({ t: clock.nowMs, src: "sim", event: "command-unanswered", transaction });
       dirty = true; // what the command made the gateway send is read before time moves on
+    },
+    startOta: async (args) => {
+      const targets = planned.filter((p) => p.config.kind === args.kind);
+      const packages = await otaPackages(args, targets, releases);
+      const start = gateway.startOta?.({
+        ...(args.id ? { id: args.id } : {}),
+        selector: { kind: args.kind },
+        packages,
+        rules: {
+          ...(args.canary !== undefined ? { canary: args.canary } : {}),
+          ...(args.maxFailures !== undefined ? { maxFailureShare: args.maxFailures } : {}),
+        },
+      });
+      if (!start) throw new Error("ota-campaign: this gateway driver cannot start campaigns");
+      for (const r of start.refused)
+        trace.add({
+          t: clock.nowMs,
+          src: "gateway",
+          event: "ota",
+          device: nameByHex.get(deviceIdHex(r.deviceId)) ?? deviceIdHex(r.deviceId),
+          state: r.code,
+          reason: r.why,
+        });
+      if (!start.ok)
+        trace.add({ t: clock.nowMs, src: "sim", event: "ota-refused", error: start.error });
+      dirty = true;
     },
     commandKey: fromHex(commandKeyHex)!,
     site: SITE,

@@ -16,6 +16,7 @@ import { parseDurationMs } from "../scenario/duration.js";
 import type { Step } from "../scenario/load-scenario.js";
 import type { VirtualClock } from "../time/virtual-clock.js";
 import type { LinkFabric } from "./link-fabric.js";
+import type { OtaStepArgs } from "./ota-packages.js";
 
 export interface ActionContext {
   clock: VirtualClock;
@@ -38,6 +39,8 @@ export interface ActionContext {
    */
   publishCommand(topic: string, payload: string, transaction: string): Promise<void>;
   commandKey: Uint8Array;
+  /** Starts a firmware-update campaign (builds the packages, then the gateway's campaign engine). */
+  startOta(args: OtaStepArgs): Promise<void>;
   /** Promises started by delayed steps; the runner awaits them before time moves on. */
   pending: Promise<void>[];
   site: string;
@@ -144,6 +147,8 @@ export function runStep(ctx: ActionContext, step: Step): Promise<void> | undefin
     case "rogue":
       rogue(ctx, a);
       return undefined;
+    case "ota-campaign":
+      return ctx.startOta(a as unknown as OtaStepArgs);
     case "replay": {
       if (!dev) return undefined;
       const frames = ctx.fabric.capturedOf(dev.deviceId, a.last as number | undefined);

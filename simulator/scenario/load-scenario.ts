@@ -212,6 +212,10 @@ function checkReferences(sc: ScenarioFile, add: Add): void {
         add(`${p}/${a}/link`, `unknown link '${args.link}' (known: ${known(linkNames)})`);
       if ("port" in args && typeof args.device === "string")
         checkPort(`${p}/${a}/port`, args.port, args.device);
+      if (a === "ota-campaign")
+        for (const k of ["forged", "corrupt", "downgrade", "silent"])
+          for (const [j, name] of ((args[k] as unknown[] | undefined) ?? []).entries())
+            needDevice(`${p}/${a}/${k}/${j}`, name, args.kind as string);
       if (a === "rogue" && !args.device && !args.deviceId)
         add(`${p}/rogue`, "needs 'device' (same id, wrong key) or 'deviceId'");
     }

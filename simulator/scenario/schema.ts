@@ -146,6 +146,17 @@ const timelineItem = obj(["at"], {
     ...dev,
     by: { type: "string", minLength: 1, maxLength: 64 },
   }),
+  "ota-campaign": obj(["kind", "version"], {
+    kind: { enum: ["smoke", "charger"] },
+    version: { type: "string", pattern: "^[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}$" },
+    id: { type: "string", pattern: "^[A-Za-z0-9._-]{1,64}$" },
+    canary: { type: "integer", minimum: 0, maximum: 1000 },
+    maxFailures: rate,
+    forged: { type: "array", items: ref },
+    corrupt: { type: "array", items: ref },
+    downgrade: { type: "array", items: ref },
+    silent: { type: "array", items: ref },
+  }),
 });
 
 const kind = { enum: ALARM_KINDS };
@@ -203,6 +214,14 @@ const expectItem = obj([], {
     atMost: { type: "integer", minimum: 0 },
   }),
   "cloud-historical": obj(["device"], { device: ref, atLeast: { type: "integer", minimum: 1 } }),
+  ota: obj(["state"], {
+    device: ref,
+    kind: { enum: ["smoke", "charger"] },
+    state: { enum: ["reported", "rolled-back", "failed", "forged", "corrupt"] },
+    reason: { type: "string", minLength: 1 },
+    atLeast: { type: "integer", minimum: 1 },
+  }),
+  "ota-all-ended": obj([], {}),
 });
 
 export const scenarioSchema = {

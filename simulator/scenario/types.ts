@@ -96,6 +96,22 @@ export interface TimelineItem {
   command?: { device: string; port: number; on: boolean };
   /** `by`: who acknowledges (default "sim"), e.g. the family member of an escalation chain. */
   "ack-alarm"?: { kind: string; device: string; by?: string };
+  /**
+   * Starts a firmware-update campaign for every device of `kind` (their
+   * packages built from this version; faults on purpose by device name).
+   * Scenarios with this step flash every device's image into Storage.
+   */
+  "ota-campaign"?: {
+    kind: "smoke" | "charger";
+    version: string;
+    id?: string;
+    canary?: number;
+    maxFailures?: number;
+    forged?: string[];
+    corrupt?: string[];
+    downgrade?: string[];
+    silent?: string[];
+  };
 }
 
 export interface ExpectItem {
@@ -121,6 +137,21 @@ export interface ExpectItem {
   "cloud-no-raw-activity"?: { device: string };
   "gateway-counter"?: { name: string; atLeast?: number; atMost?: number };
   "cloud-historical"?: { device: string; atLeast?: number };
+  /**
+   * A device's (or, with `kind`, at least `atLeast` devices') end in a
+   * firmware-update campaign: reported (the new version), rolled-back or failed
+   * (with `reason` in the text), or refused by the gateway (forged, corrupt).
+   * Ended devices must be heard after their end (not bricked).
+   */
+  ota?: {
+    device?: string;
+    kind?: "smoke" | "charger";
+    state: "reported" | "rolled-back" | "failed" | "forged" | "corrupt";
+    reason?: string;
+    atLeast?: number;
+  };
+  /** Every device of every campaign ended (reported, or rolled back / failed / refused with a reason) and was heard after. */
+  "ota-all-ended"?: Record<string, never>;
 }
 
 export interface ScenarioFile {
@@ -175,6 +206,7 @@ export const TIMELINE_ACTIONS = [
   "replay",
   "command",
   "ack-alarm",
+  "ota-campaign",
 ] as const;
 
 export const EXPECT_KINDS = [
@@ -196,4 +228,6 @@ export const EXPECT_KINDS = [
   "cloud-no-raw-activity",
   "gateway-counter",
   "cloud-historical",
+  "ota",
+  "ota-all-ended",
 ] as const;

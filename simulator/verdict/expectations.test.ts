@@ -178,3 +178,51 @@ describe("verdicts counted from the alarm at the gateway", () => {
     expect(evaluate(sc, recs, 60 * M)[0]?.pass).toBe(false);
   });
 });
+
+describe("firmware-update verdicts", () => {
+  const ota = (t: number, device: string, state: string, reason?: string): TraceRecord => ({
+    t,
+    src: "gateway",
+    event: "ota",
+    device,
+    state,
+    ...(reason ? { reason } : {}),
+  });
+  const uplink = (t: number, device: string): TraceRecord => ({
+    t,
+    src: "device",
+    event: "uplink",
+    device,
+  });
+  const sc = scenario(`  - ota: { device: det, state: reported }
+  - ota: { device: chg, state: rolled-back, reason: did not report }
+  - ota-all-ended: {}`);
+
+  it("passes devices that ended and were heard after the state before their end", () => {
+    const recs = [
+      ota(1 * M, "det", "transferring"),
+      ota(5 * M, "det", "switched"),
+      uplink(5 * M + 500, "det"),
+      ota(5 * M + 600, "det", "reported"),
+      ota(1 * M, "chg", "verifying"),
+      uplink(12 * M, "chg"),
+      ota(12 * M + 100, "chg", "rolled-back", "rolled back: the new image did not report in time"),
+    ];
+    expect(evaluate(sc, recs, 60 * M).map((c) => c.pass)).toEqual([true, true, true]);
+  });
+
+  it("fails a device never heard after it switched (bricked), one not ended, and a wrong reason", () => {
+    const recs = [
+      uplink(4 * M, "det"),
+      ota(5 * M, "det", "switched"),
+      ota(5 * M + 600, "det", "reported"),
+      ota(1 * M, "chg", "transferring"),
+    ];
+    const [det, chg, all] = evaluate(sc, recs, 60 * M);
+    expect(det?.pass).toBe(false);
+    expect(det?.detail).toContain("never heard after");
+    expect(chg?.pass).toBe(false);
+    expect(all?.pass).toBe(false);
+    expect(all?.detail).toContain("chg: transferring (not ended)");
+  });
+});

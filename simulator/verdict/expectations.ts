@@ -11,6 +11,7 @@ import type { TraceRecord } from "../report/trace.js";
 import { formatDurationMs, parseDurationMs } from "../scenario/duration.js";
 import type { Scenario } from "../scenario/load-scenario.js";
 import type { ExpectItem } from "../scenario/types.js";
+import { otaAllEndedVerdict, otaVerdict } from "./ota-verdicts.js";
 
 type Args = Record<string, unknown>;
 
@@ -295,6 +296,10 @@ function evaluateOne(ctx: Ctx, kind: string, a: Args): CaseResult {
         detail: `gateway counter ${name} = ${v}, wanted ${range || "any"}`,
       };
     }
+    case "ota":
+      return { name: "", ...otaVerdict(ctx.sc, ctx.recs, a) };
+    case "ota-all-ended":
+      return { name: "", ...otaAllEndedVerdict(ctx.recs) };
     case "cloud-no-raw-activity": {
       // Personal data stays minimal: the device's door/motion reports stay on the gateway.
       const heard = ctx.recs.filter(
