@@ -24,18 +24,10 @@ import { fromHex, toHex } from "../../protocol/bytes.js";
 import { encodeManifest, OTA_BOARD_CODES } from "../../protocol/ota.js";
 import { packageTag } from "../../protocol/ota-tag.js";
 import { sha256 } from "../../protocol/sha256.js";
+import type { TimelineItem } from "../scenario/types.js";
 
-export interface OtaStepArgs {
-  kind: "smoke" | "charger";
-  version: string;
-  id?: string;
-  canary?: number;
-  maxFailures?: number;
-  forged?: string[];
-  corrupt?: string[];
-  downgrade?: string[];
-  silent?: string[];
-}
+/** The scenario step's arguments (simulator/scenario/types.ts). */
+export type OtaStepArgs = NonNullable<TimelineItem["ota-campaign"]>;
 
 export interface PackageTarget {
   name: string;
