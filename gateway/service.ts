@@ -51,6 +51,7 @@ import { holdReason } from "./ota/safety-holds.js";
 import { CommittedOutbox } from "./outbox/committed-outbox.js";
 import { SqliteOutbox } from "./outbox/sqlite-outbox.js";
 import { acceptedWorkOps } from "./pipeline/commit-ops.js";
+import { messagePriority } from "./pipeline/envelope.js";
 import { type AcceptedWork, Pipeline } from "./pipeline/pipeline.js";
 import { RateLimiter, type RateLimitOptions } from "./pipeline/rate-limit.js";
 import { StageCounters } from "./pipeline/stage-counters.js";
@@ -65,7 +66,7 @@ import { syncStaticDevices } from "./static-devices.js";
 import { type GatewayDatabase, openGatewayDatabase } from "./storage/database.js";
 import { WorkerCommitter } from "./storage/worker-committer.js";
 import type { WriteOp } from "./storage/write-ops.js";
-import type { AcceptedMessage, DropReason } from "./types.js";
+import { type AcceptedMessage, type DropReason, PRIORITY_ALARM } from "./types.js";
 import { createCommandHandlers, UplinkClient, uplinkOptionsFromConfig } from "./uplink/index.js";
 
 export interface GatewayTuning {
@@ -173,6 +174,11 @@ export class GatewayService {
       unsafeNoSync: t.unsafeNoSync ?? false,
       intervalMs: t.commitIntervalMs ?? 4,
       toOps: (batch) => acceptedWorkOps(batch, id),
+      // An alarm frame is committed in the next batch, not behind the telemetry queued before it.
+      overtakes: {
+        urgent: (w) => w.message !== undefined && messagePriority(w.message.msg) === PRIORITY_ALARM,
+        key: (w) => w.window.deviceId,
+      },
       onCommitted: () => this.parts?.uplink?.kick(),
       log: log.child("commit"),
       ...(cfg.database === ":memory:" ? { inline: db } : {}),

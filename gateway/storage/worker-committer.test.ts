@@ -12,6 +12,9 @@ import type { WriteOp } from "./write-ops.js";
 interface Work {
   n: number;
   bad?: boolean;
+  /** Its device (default: n) and whether it is an alarm, for `overtakes`. */
+  dev?: number;
+  alarm?: boolean;
 }
 
 const toOps = (batch: Work[]): WriteOp[] =>
@@ -42,7 +45,7 @@ describe("WorkerCommitter", () => {
     cleanup.length = 0;
   });
 
-  async function open(opts: { maxBatch?: number; memory?: boolean } = {}) {
+  async function open(opts: { maxBatch?: number; memory?: boolean; overtakes?: boolean } = {}) {
     const dir = tmpDir("haitang-committer-");
     cleanup.push(() => dir.remove());
     const path = opts.memory ? ":memory:" : join(dir.path, "gw.db");
@@ -55,6 +58,9 @@ describe("WorkerCommitter", () => {
       toOps,
       ...(opts.maxBatch !== undefined ? { maxBatch: opts.maxBatch } : {}),
       ...(opts.memory ? { inline: db } : {}),
+      ...(opts.overtakes
+        ? { overtakes: { urgent: (w: Work) => w.alarm === true, key: (w: Work) => w.dev ?? w.n } }
+        : {}),
     });
     await committer.start();
     cleanup.push(() => committer.close());
@@ -117,6 +123,27 @@ describe("WorkerCommitter", () => {
     const r = await submitted(committer, { n: 4 });
     expect(r.err).toBeUndefined();
     expect(stored(db)).toEqual([4]);
+  });
+
+  it("commits an alarm ahead of queued work, unless its device has work queued; alarms keep their order", async () => {
+    const { committer } = await open({ maxBatch: 4, overtakes: true });
+    const order: number[] = [];
+    const submit = (w: Work) =>
+      committer.submit(w, (err) => {
+        expect(err).toBeUndefined();
+        order.push(w.n);
+      });
+    // 1-4 leave at once (two batches of two in flight); 5-20 queue behind them.
+    for (let n = 1; n <= 20; n++) submit({ n });
+    submit({ n: 101, dev: 901, alarm: true });
+    submit({ n: 102, dev: 12, alarm: true }); // device 12 has work queued: waits behind it
+    submit({ n: 103, dev: 903, alarm: true });
+    await waitFor(() => (order.length === 23 ? true : undefined), "every commit");
+    expect(order.filter((n) => n < 100)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(order.indexOf(101)).toBeLessThan(order.indexOf(5));
+    expect(order.indexOf(103)).toBeLessThan(order.indexOf(5));
+    expect(order.indexOf(101)).toBeLessThan(order.indexOf(103));
+    expect(order.indexOf(102)).toBeGreaterThan(order.indexOf(12));
   });
 
   it("flush() commits everything queued and runs the callbacks before it returns", async () => {

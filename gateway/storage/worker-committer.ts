@@ -13,6 +13,13 @@
  * under load the worker always has the next batch, and the longer a commit
  * takes, the bigger the next one.
  *
+ * Urgent work (alarm frames, `overtakes`) goes ahead of the queued work, so
+ * it is in the next batch instead of behind seconds of telemetry when the
+ * worker falls behind; urgent works keep their order among themselves. It
+ * overtakes only when no queued work has its key (its device): a commit
+ * stores the newest counter window of each device in the batch, and that
+ * window must never claim a frame still waiting behind it.
+ *
  * Frame work of a failed batch fails, and so does the frame work behind it
  * (batches in flight and queued), in order: the pipeline submits it again
  * before anything newer, so a stored counter window never claims a frame that
@@ -53,6 +60,8 @@ export interface WorkerCommitterOptions<W> {
   scheduler?: Scheduler;
   /** Commit on this connection, on this thread (in-memory databases). */
   inline?: GatewayDatabase;
+  /** Work that may go ahead of queued work, and the key two works must not swap over. */
+  overtakes?: { urgent(work: W): boolean; key(work: W): number };
 }
 
 interface Batch {
@@ -86,6 +95,8 @@ export class WorkerCommitter<W> {
   private readonly maxBatch: number;
   private works: W[] = [];
   private workCbs: Array<CommitCallback | undefined> = [];
+  /** How many urgent works lead the queue. */
+  private lead = 0;
   private writes: Array<{ ops: WriteOp[]; done: WriteCallback | undefined }> = [];
   private inflight: Batch[] = [];
   private nextId = 1;
@@ -126,10 +137,26 @@ export class WorkerCommitter<W> {
       done?.(new Error("committer is closed"));
       return;
     }
-    this.works.push(work);
-    this.workCbs.push(done);
+    if (this.overtakes(work)) {
+      this.works.splice(this.lead, 0, work);
+      this.workCbs.splice(this.lead, 0, done);
+      this.lead++;
+    } else {
+      this.works.push(work);
+      this.workCbs.push(done);
+    }
     if (this.works.length >= this.maxBatch / 2) this.kick();
     else this.arm();
+  }
+
+  /** Urgent, and no work of its key waits behind the urgent ones at the head of the queue. */
+  private overtakes(work: W): boolean {
+    const o = this.opts.overtakes;
+    if (!o?.urgent(work)) return false;
+    const k = o.key(work);
+    for (let i = this.lead; i < this.works.length; i++)
+      if (o.key(this.works[i]!) === k) return false;
+    return true;
   }
 
   /** Queues other writes (one savepoint of the next batch); `done` runs after its commit. */
@@ -219,12 +246,14 @@ export class WorkerCommitter<W> {
     if (works.length > this.maxBatch) {
       this.works = works.slice(this.maxBatch);
       this.workCbs = workCbs.slice(this.maxBatch);
+      this.lead = Math.max(0, this.lead - this.maxBatch);
       works = works.slice(0, this.maxBatch);
       workCbs = workCbs.slice(0, this.maxBatch);
       this.due = true;
     } else {
       this.works = [];
       this.workCbs = [];
+      this.lead = 0;
     }
     const writes = this.writes;
     this.writes = [];
@@ -322,6 +351,7 @@ export class WorkerCommitter<W> {
     this.stats.failed += this.works.length;
     this.works = [];
     this.workCbs = [];
+    this.lead = 0;
     this.callAll(cbs, new Error(reason));
   }
 
