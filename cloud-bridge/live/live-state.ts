@@ -5,6 +5,7 @@
  * and seeded from the time-series database at start; never the source of
  * truth. Time is passed in.
  */
+import { portNumbers } from "../../common/port-label.js";
 import type { ChargerTelemetryMsg } from "../../protocol/messages.js";
 import type {
   AlarmTransition,
@@ -363,17 +364,21 @@ export class LiveState {
     const s = this.sites.get(site);
     if (!s) return [];
     const min = filter.minSeverity ? SEVERITY_RANK[filter.minSeverity] : -1;
+    const numbered = chargerNumbering(s.sheds.list());
     return [...s.alarms.values()]
       .filter(
         (a) =>
           (filter.active === undefined || a.active === filter.active) &&
           SEVERITY_RANK[a.severity] >= min,
       )
-      .sort((a, b) => b.updatedAt - a.updatedAt);
+      .sort((a, b) => b.updatedAt - a.updatedAt)
+      .map(numbered);
   }
 
   alarm(site: string, alarmId: string): AlarmView | undefined {
-    return this.sites.get(site)?.alarms.get(alarmId);
+    const s = this.sites.get(site);
+    const a = s?.alarms.get(alarmId);
+    return a && s ? chargerNumbering(s.sheds.list())(a) : a;
   }
 
   /** Every active alarm of every site (escalation). */
@@ -410,4 +415,22 @@ export class LiveState {
       alarms: { active, unacknowledged, fire, welfare },
     };
   }
+}
+
+/**
+ * Gives a port alarm of a charger in a shed of several chargers the
+ * charger's position (common/port-label.ts's rule), so its Where line reads
+ * "Charger 2 · port 1" as on the shed page.
+ */
+function chargerNumbering(sheds: readonly ShedView[]): (a: AlarmView) => AlarmView {
+  const chargersOf = new Map<string, string[]>();
+  for (const shed of sheds) {
+    const ids = shed.chargers.map((c) => c.deviceId);
+    for (const id of ids) chargersOf.set(id, ids);
+  }
+  return (a) => {
+    if (a.port === undefined) return a;
+    const n = portNumbers(a.port, a.deviceId, chargersOf.get(a.deviceId));
+    return n.charger === undefined ? a : { ...a, chargerNo: n.charger };
+  };
 }

@@ -121,6 +121,11 @@ export interface AlarmView {
   location?: string;
   /** The device's building, from its envelopes, when known. */
   building?: string;
+  /**
+   * The charger's position in its shed (from 1), when the shed has several
+   * chargers: with `port` it names the port as people read it. Added when read.
+   */
+  chargerNo?: number;
   lastTransition: AlarmTransitionKind;
   updatedAt: number;
   historical: boolean;

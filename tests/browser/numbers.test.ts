@@ -228,7 +228,7 @@ describe("numbers on the pages match the raw points in VictoriaMetrics", () => {
     }
   });
 
-  it("lists the overload alarm at the raw alarm's device and port, numbered from 1", async () => {
+  it("lists the overload alarm at the raw alarm's device, charger position and port, numbered from 1", async () => {
     const raised = await raw(
       stack.vm.url,
       `alarm_active{site="${SITE}",kind="port-overload",transition="raised"}`,
@@ -245,7 +245,12 @@ describe("numbers on the pages match the raw points in VictoriaMetrics", () => {
     for (const r of raised) {
       const row = page.locator(`article[data-alarm-id="${r.metric.alarm_id}"]`);
       const text = await row.textContent();
-      expect(text).toContain(`Device ${r.metric.device} · port ${Number(r.metric.port) + 1}`);
+      // Two chargers share the shed: the Where line names the charger's position, as the shed page.
+      const charger = [C1, C2].sort().indexOf(r.metric.device ?? "") + 1;
+      expect(charger).toBeGreaterThan(0);
+      expect(text).toContain(
+        `Device ${r.metric.device} · charger ${charger} · port ${Number(r.metric.port) + 1}`,
+      );
       // The evidence names the same port the same way.
       expect(await row.locator("p.evidence").textContent()).toContain(
         `port ${Number(r.metric.port) + 1}`,

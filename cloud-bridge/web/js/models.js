@@ -35,7 +35,7 @@ import { numberPorts } from "./port-label.js";
  *   heard: boolean, registeredAt: number | undefined,
  * }} DeviceInfo `heard` false: installed (registered at its gateway) but no message of it yet
  * @typedef {{ transition: string, ts: number, by: string | undefined, comment: string | undefined, detail: string | undefined }} TimelineEntry
- * @typedef {AlarmTransition & { timeline: TimelineEntry[], updatedAt: number }} Alarm
+ * @typedef {AlarmTransition & { timeline: TimelineEntry[], updatedAt: number, chargerNo?: number }} Alarm
  * @typedef {{
  *   deviceId: string, gateway: string, state: string, since: number,
  *   lastActivityAt: number | undefined, building: string | undefined,
@@ -230,6 +230,9 @@ export function toAlarm(raw) {
   a.level = num(r.level);
   a.timeline = arr(r.timeline).map(toTimelineEntry);
   a.updatedAt = num(r.updatedAt ?? r.ts, a.raisedAt);
+  const chargerNo = optNum(r.chargerNo);
+  if (chargerNo === undefined) delete a.chargerNo;
+  else a.chargerNo = chargerNo;
   return a;
 }
 

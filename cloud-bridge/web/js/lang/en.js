@@ -133,6 +133,7 @@ export default {
   "alarms.historical": "delivered late",
   "alarms.device": "Device {id}",
   "alarms.portOf": "port {n}",
+  "alarms.portOfCharger": "charger {c} · port {n}",
   "alarms.evidence": "Evidence",
   "alarms.timeline": "Timeline",
   "alarms.details": "Details",

@@ -130,6 +130,7 @@ export default {
   "alarms.historical": "延迟送达",
   "alarms.device": "设备 {id}",
   "alarms.portOf": "{n} 号口",
+  "alarms.portOfCharger": "{c} 号充电桩 · {n} 号口",
   "alarms.evidence": "依据",
   "alarms.timeline": "时间线",
   "alarms.details": "详情",

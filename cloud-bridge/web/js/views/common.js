@@ -105,7 +105,13 @@ export function alarmWhere(a) {
   const parts = [a.site];
   if (a.location) parts.push(a.location);
   parts.push(t("alarms.device", { id: a.deviceId }));
-  if (a.port !== undefined) parts.push(t("alarms.portOf", { n: a.port + 1 }));
+  if (a.port !== undefined) {
+    parts.push(
+      a.chargerNo === undefined
+        ? t("alarms.portOf", { n: a.port + 1 })
+        : t("alarms.portOfCharger", { c: a.chargerNo, n: a.port + 1 }),
+    );
+  }
   return parts.join(" · ");
 }
 
