@@ -207,6 +207,8 @@ export class GatewayService {
           },
           {
             repeatEveryMs: groupResendIntervalMs(cfg.interlink.listenWindowMs, cfg.interlink.baud),
+            slowRepeatEveryMs: repeatEveryMs,
+            fastForMs: cfg.interlink.listenEveryS * 1000 + cfg.interlink.listenWindowMs,
             retargetAfterMs: retargetAfterMs(cfg.interlink),
           },
         )

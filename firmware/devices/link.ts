@@ -91,6 +91,9 @@ export interface ListenSettings {
   listenWindowMs?: number;
 }
 
+/** A repeated command is answered again at most this often (its copies come in bursts). */
+export const REACK_MIN_MS = 500;
+
 /** First retry after about this long; doubles per attempt up to the link's backoffMaxMs. */
 export const BACKOFF_BASE_MS = 1000;
 
@@ -175,6 +178,7 @@ export function createLink(
   let rxNowMs = 0;
   let lastCommandCounter = -1;
   let lastCommandResult = 0;
+  let lastAckMs = -REACK_MIN_MS;
 
   function windowMs(): number {
     return listen.listenWindowMs || 0;
@@ -262,6 +266,7 @@ export function createLink(
   }
 
   function commandAck(counter: number, result: number, nowMs: number): void {
+    lastAckMs = nowMs;
     send(TYPE_COMMAND_ACK, commandAckPayload(counter, result), false, nowMs);
   }
 
@@ -328,7 +333,14 @@ export function createLink(
     if (why >= 0) {
       stats[why]!++;
       // The gateway repeats a command whose command-ack it missed: answer again, do not act again.
-      if (why === STAT_DUPLICATE && r.ok && r.frame.counter === lastCommandCounter)
+      // At most once per REACK_MIN_MS: the copies of one round from several receivers arrive
+      // together, and their answers would only collide with each other.
+      if (
+        why === STAT_DUPLICATE &&
+        r.ok &&
+        r.frame.counter === lastCommandCounter &&
+        now - lastAckMs >= REACK_MIN_MS
+      )
         commandAck(lastCommandCounter, lastCommandResult, now);
       return;
     }

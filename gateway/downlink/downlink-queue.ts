@@ -519,11 +519,15 @@ export class DownlinkQueue {
   ): boolean {
     if (lastLink !== undefined && !lastLink.startsWith("serial:"))
       return this.transmit(dev, item, lastLink, scheduled);
-    let any = false;
-    for (const link of this.deps.links.all()) {
-      if (!link.id.startsWith("serial:") || !link.isUp()) continue;
-      if (this.transmit(dev, item, link.id, scheduled)) any = true;
+    const up = this.deps.links.all().filter((l) => l.id.startsWith("serial:") && l.isUp());
+    // A member re-targeted after a group sounding: one receiver per round, in turn, so a
+    // building's re-targets do not fill every line at once (a bad line still gets its turns).
+    if (item.retargetAt !== undefined && up.length > 0) {
+      const link = up[(item.scheduledSends ?? 0) % up.length]!;
+      return this.transmit(dev, item, link.id, scheduled);
     }
+    let any = false;
+    for (const link of up) if (this.transmit(dev, item, link.id, scheduled)) any = true;
     return any;
   }
 

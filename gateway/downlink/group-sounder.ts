@@ -6,7 +6,8 @@
  *
  * - The first sound command for a member starts the building's sounding: the
  *   frame goes out at once on every serial receiver that is up and is resent
- *   every R (the interlink resend interval) until every member acknowledged it
+ *   several times per listening window for one period (everyone has had a
+ *   window), then once per window, until every member acknowledged it
  *   (TYPE_GROUP_ACK) or a sounding of another mode (hush, stop) replaces it.
  *   It is never given up while a member is missing.
  * - Later commands of the same mode join the running sounding (a second fire
@@ -40,8 +41,15 @@ export interface GroupSounderDeps {
 }
 
 export interface GroupSounderOptions {
-  /** Resend interval: a whole copy inside every listening window (interlink-budget.ts). */
+  /** Resend interval for the first listening period: several copies per window (interlink-budget.ts). */
   repeatEveryMs: number;
+  /**
+   * Resend interval after `fastForMs`: a whole copy per window is enough for
+   * the few still missing, and leaves the line to the acknowledgements.
+   */
+  slowRepeatEveryMs?: number;
+  /** How long the fast interval lasts (one listening period and a window: everyone had a window). */
+  fastForMs?: number;
   /** A member not acknowledged this long after the start is re-targeted alone. */
   retargetAfterMs: number;
 }
@@ -67,6 +75,7 @@ interface Sounding {
   nextAt: number | undefined;
   members: Set<number>;
   acked: Set<number>;
+  startedAt: number;
 }
 
 export class GroupSounder {
@@ -135,8 +144,13 @@ export class GroupSounder {
     for (const s of this.soundings.values()) {
       if (s.nextAt === undefined || s.nextAt > now) continue;
       this.transmit(s, false);
-      s.nextAt = now + this.o.repeatEveryMs;
+      s.nextAt = now + this.interval(s, now);
     }
+  }
+
+  private interval(s: Sounding, now: number): number {
+    const fast = now - s.startedAt < (this.o.fastForMs ?? Number.POSITIVE_INFINITY);
+    return fast ? this.o.repeatEveryMs : (this.o.slowRepeatEveryMs ?? this.o.repeatEveryMs);
   }
 
   nextDueAt(): number | undefined {
@@ -186,6 +200,7 @@ export class GroupSounder {
       nextAt: now + this.o.repeatEveryMs,
       members: new Set(),
       acked: new Set(),
+      startedAt: now,
     };
     this.soundings.set(building, s);
     this.stats.soundings++;

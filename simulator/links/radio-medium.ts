@@ -3,10 +3,14 @@
  * (USB radio dongles). Every receiver in range may hear a transmission, so one
  * frame can reach the gateway several times (it de-duplicates); each copy may
  * be lost, corrupted, delayed or duplicated, and jitter reorders frames.
+ * With `airtimeBaud` each receiver has its own channel at that rate
+ * (radio-channel.ts): its downlinks queue behind each other, and frames that
+ * overlap on a channel collide and are lost.
  * Pure: returns what arrives where and when; the runner carries it out.
  */
 import type { Rng } from "../physics/prng.js";
 import { corruptBytes, type LinkFaults, noFaults } from "./link-faults.js";
+import { type Airtime, type ChannelStats, RadioChannel } from "./radio-channel.js";
 
 export interface RadioReceiverSpec {
   id: string;
@@ -24,7 +28,16 @@ export interface RadioSettings {
   /** Probability that a frame is held back long enough to arrive after later ones. */
   reorderRate: number;
   corruptRate: number;
+  /** Channel rate per receiver (bits/s, 10 bits a byte); undefined = no airtime model. */
+  airtimeBaud?: number;
 }
+
+export type ChannelSummary = ChannelStats & {
+  receiver: string;
+  baud: number;
+  /** Airtime offered in the busiest 10 s as a share of them (above 1: more than the line carries). */
+  peakLoad10s: number;
+};
 
 export const DEFAULT_RADIO: RadioSettings = {
   latencyMs: 30,
@@ -40,6 +53,8 @@ export interface Delivery {
   atMs: number;
   bytes: Uint8Array;
   corrupted: boolean;
+  /** Its airtime on the receiver's channel: lost when `collided` is set by delivery time. */
+  airtime?: Airtime;
 }
 
 export class RadioMedium {
@@ -47,12 +62,26 @@ export class RadioMedium {
   private readonly receivers: RadioReceiverSpec[];
   private readonly settings: RadioSettings;
   private readonly rng: Rng;
+  private readonly channels = new Map<string, RadioChannel>();
 
   constructor(receivers: RadioReceiverSpec[], settings: RadioSettings, rng: Rng) {
     this.receivers = receivers;
     this.settings = settings;
     this.rng = rng;
-    for (const r of receivers) this.faults.set(r.id, noFaults());
+    for (const r of receivers) {
+      this.faults.set(r.id, noFaults());
+      if (settings.airtimeBaud) this.channels.set(r.id, new RadioChannel(settings.airtimeBaud));
+    }
+  }
+
+  /** Airtime, collisions and queueing per receiver channel (empty without the airtime model). */
+  channelStats(): ChannelSummary[] {
+    return [...this.channels].map(([receiver, ch]) => ({
+      receiver,
+      baud: ch.baud,
+      peakLoad10s: ch.peakLoad(10),
+      ...ch.stats,
+    }));
   }
 
   receiverIds(): string[] {
@@ -67,6 +96,8 @@ export class RadioMedium {
       if (r.hears && !r.hears.has(deviceId)) continue;
       const f = this.faults.get(r.id) ?? noFaults();
       if (f.down) continue;
+      // On the air whether or not this receiver then decodes it.
+      const airtime = this.channels.get(r.id)?.uplink(bytes.length, nowMs);
       if (this.rng.chance(r.lossRate) || this.rng.chance(f.lossRate)) continue;
       const copies = this.rng.chance(s.duplicateRate) ? 2 : 1;
       for (let c = 0; c < copies; c++) {
@@ -75,9 +106,10 @@ export class RadioMedium {
         const corrupt = this.rng.chance(s.corruptRate) || this.rng.chance(f.corruptRate);
         out.push({
           to: r.id,
-          atMs: nowMs + Math.round(delay) + c,
+          atMs: (airtime ? Math.ceil(airtime.endMs) : nowMs) + Math.round(delay) + c,
           bytes: corrupt ? corruptBytes(bytes, this.rng) : bytes,
           corrupted: corrupt,
+          ...(airtime ? { airtime } : {}),
         });
       }
     }
@@ -92,6 +124,8 @@ export class RadioMedium {
     const r = this.receivers.find((x) => x.id === receiverId);
     const f = this.faults.get(receiverId) ?? noFaults();
     if (!r || f.down) return [];
+    const airtime = this.channels.get(receiverId)?.downlink(bytes.length, nowMs);
+    const sentAt = airtime ? Math.ceil(airtime.endMs) : nowMs;
     const out: Delivery[] = [];
     for (const id of deviceIds) {
       if (r.hears && !r.hears.has(id)) continue;
@@ -100,9 +134,10 @@ export class RadioMedium {
       out.push({
         to: id,
         atMs:
-          nowMs + Math.round(this.settings.latencyMs + this.rng.range(0, this.settings.jitterMs)),
+          sentAt + Math.round(this.settings.latencyMs + this.rng.range(0, this.settings.jitterMs)),
         bytes: corrupt ? corruptBytes(bytes, this.rng) : bytes,
         corrupted: corrupt,
+        ...(airtime ? { airtime } : {}),
       });
     }
     return out;

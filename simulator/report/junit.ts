@@ -2,6 +2,7 @@
  * JUnit XML (the Ant/Surefire dialect every CI reads): one <testsuite> per
  * scenario file, one <testcase> per expectation, <failure> with the reason.
  */
+import type { ChannelSummary } from "../links/radio-medium.js";
 import { type BatteryLife, describeBatteryLife } from "./battery-life.js";
 
 export interface CaseResult {
@@ -24,6 +25,8 @@ export interface ScenarioResult {
   error?: string;
   /** Expected battery life of the battery devices at their schedule (physics/energy.ts). */
   battery?: BatteryLife[];
+  /** Airtime per receiver channel (links/radio-channel.ts), when the radio has the airtime model. */
+  channels?: ChannelSummary[];
 }
 
 function esc(s: string): string {
@@ -87,6 +90,7 @@ export function summaryText(results: ScenarioResult[]): string {
     );
     if (r.error) out.push(`      error: ${r.error}`);
     for (const c of r.cases) out.push(`      ${c.pass ? "ok  " : "FAIL"} ${c.name}: ${c.detail}`);
+    for (const c of r.channels ?? []) out.push(`      channel ${describeChannel(c)}`);
     for (const b of r.battery ?? []) out.push(`      battery ${describeBatteryLife(b)}`);
   }
   const passed = results.filter(scenarioPassed).length;
@@ -103,4 +107,12 @@ function formatS(s: number): string {
   if (s < 120) return `${s.toFixed(0)} s`;
   if (s < 7200) return `${(s / 60).toFixed(0)} min`;
   return `${(s / 3600).toFixed(1)} h`;
+}
+
+/** "rx-1 at 9600 baud: busiest 10 s offered 23 % of the line, 4 collisions, longest downlink queue 62 ms". */
+export function describeChannel(c: ChannelSummary): string {
+  return (
+    `${c.receiver} at ${c.baud} baud: busiest 10 s offered ${Math.round(c.peakLoad10s * 100)} % of the line, ` +
+    `${c.collisions} collisions, longest downlink queue ${Math.round(c.maxQueueMs)} ms`
+  );
 }

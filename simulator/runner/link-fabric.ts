@@ -33,6 +33,7 @@ export class LinkFabric {
   private readonly byId = new Map<number, VirtualDevice>();
   /** Detectors by the building group id their images carry (group soundings). */
   private readonly byGroup = new Map<number, VirtualDevice[]>();
+  private lastCollided: Uint8Array | undefined;
   private readonly clock: VirtualClock;
   private readonly trace: Trace;
   private readonly rng: Rng;
@@ -91,7 +92,10 @@ export class LinkFabric {
     if (link === "radio" || this.radio.receiverIds().includes(link)) {
       for (const d of this.radio.transmit(deviceId, framed, atMs)) {
         if (link !== "radio" && d.to !== link) continue;
-        this.clock.at(d.atMs, () => this.toGateway(String(d.to), d.bytes, d.corrupted, deviceId));
+        this.clock.at(d.atMs, () => {
+          if (d.airtime?.collided) this.lost(String(d.to), deviceId, framed, "collision");
+          else this.toGateway(String(d.to), d.bytes, d.corrupted, deviceId);
+        });
       }
       return;
     }
@@ -195,8 +199,29 @@ export class LinkFabric {
     const ids = targets.map((t) => t.deviceId);
     for (const d of this.radio.downlink(portId, ids, framed, now)) {
       const t = this.byId.get(d.to as number);
-      if (t) this.clock.at(d.atMs, () => this.deliver(t, d.bytes));
+      if (!t) continue;
+      this.clock.at(d.atMs, () => {
+        if (d.airtime?.collided) this.collidedDownlink(portId, t, frame);
+        else this.deliver(t, d.bytes);
+      });
     }
+  }
+
+  /** One trace record per collided downlink (not one per device it was for). */
+  private collidedDownlink(portId: string, dev: VirtualDevice, frame: Uint8Array): void {
+    if (this.lastCollided === frame) return;
+    this.lastCollided = frame;
+    const info = describeFrame(frame);
+    this.trace.add({
+      t: this.clock.nowMs,
+      src: "link",
+      event: "lost",
+      link: portId,
+      device: dev.name,
+      why: "collision",
+      counter: info.counter,
+      type: info.type,
+    });
   }
 
   private deliver(dev: VirtualDevice, bytes: Uint8Array): void {

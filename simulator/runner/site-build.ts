@@ -112,6 +112,7 @@ export function siteConfigFor(
     // The interlink resends follow the shortest listening window of the site's detectors.
     interlink: {
       listenWindowMs: shortestListenWindowMs(devices),
+      baud: radioBaud(sc),
       ...(groupSecretHex(sc) ? { groupSecret: groupSecretHex(sc) } : {}),
     },
     buildings: (sc.site.buildings ?? []).map((b) => ({ id: b.id, flats: b.flats })),
@@ -172,6 +173,12 @@ export function linkSettingsFor(sc: Scenario, planned: PlannedDevice[]) {
       duplicateRate: radio?.duplicate ?? 0,
       reorderRate: radio?.reorder ?? 0,
       corruptRate: radio?.corrupt ?? 0,
+      ...(radio?.airtime === false ? {} : { airtimeBaud: radioBaud(sc) }),
     },
   };
+}
+
+/** The receivers' radio line rate (scenario site.radio.baud, default 9,600). */
+export function radioBaud(sc: Scenario): number {
+  return sc.site.radio?.baud ?? 9600;
 }

@@ -84,6 +84,8 @@ const site = obj(["devices"], {
     duplicate: rate,
     reorder: rate,
     corrupt: rate,
+    baud: { enum: [2400, 4800, 9600, 19200, 38400, 57600, 115200] },
+    airtime: { type: "boolean" },
   }),
   devices: { type: "array", minItems: 1, items: device },
 });

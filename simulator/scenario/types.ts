@@ -56,6 +56,13 @@ export interface SiteSpec {
     duplicate?: number;
     reorder?: number;
     corrupt?: number;
+    /** Line rate of every receiver's radio channel (default 9,600). */
+    baud?: number;
+    /**
+     * Airtime model (default true): each receiver's channel carries one frame
+     * at a time at `baud`; its downlinks queue, overlapping frames collide.
+     */
+    airtime?: boolean;
   };
   devices: DeviceSpec[];
 }

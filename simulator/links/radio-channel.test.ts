@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { airtimeMs, RadioChannel } from "./radio-channel.js";
+
+describe("radio channel airtime", () => {
+  it("times a 30-byte frame at 9,600 baud as 31.25 ms", () => {
+    expect(airtimeMs(30, 9600)).toBeCloseTo(31.25, 3);
+  });
+
+  it("queues a receiver's own transmissions one after the other and reports the wait", () => {
+    const ch = new RadioChannel(9600);
+    const a = ch.downlink(30, 1000);
+    const b = ch.downlink(30, 1000);
+    const c = ch.downlink(30, 1000);
+    expect(b.startMs).toBeCloseTo(a.endMs, 6);
+    expect(c.startMs).toBeCloseTo(1062.5, 6);
+    expect(ch.stats.maxQueueMs).toBeCloseTo(62.5, 6);
+    expect([a, b, c].some((t) => t.collided)).toBe(false);
+  });
+
+  it("loses both of two device frames that overlap, and a device frame over the receiver's own", () => {
+    const ch = new RadioChannel(9600);
+    const x = ch.uplink(30, 0);
+    const y = ch.uplink(30, 20);
+    const z = ch.uplink(30, 100);
+    expect([x.collided, y.collided, z.collided]).toEqual([true, true, false]);
+    const d = ch.downlink(30, 200);
+    const u = ch.uplink(30, 210);
+    expect([d.collided, u.collided]).toEqual([true, true]);
+    expect(ch.stats.collisions).toBe(4);
+  });
+
+  it("finds the busiest 10 s above 100 % when more is queued than the line carries", () => {
+    const ch = new RadioChannel(9600);
+    for (let i = 0; i < 400; i++) ch.downlink(30, 0);
+    expect(ch.peakLoad(10)).toBeGreaterThan(1);
+    const quiet = new RadioChannel(9600);
+    quiet.uplink(30, 0);
+    expect(quiet.peakLoad(10)).toBeCloseTo(31.25 / 10_000, 6);
+  });
+});

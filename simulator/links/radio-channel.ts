@@ -1,0 +1,104 @@
+/**
+ * Airtime on one receiver's radio channel, at its line's baud rate (10 bits a
+ * byte, like the UART that feeds the radio). What the channel carries:
+ * - the receiver's own transmissions (the gateway's downlinks through it):
+ *   one at a time, so they queue behind each other (FIFO) and a burst the line
+ *   cannot carry shows as a growing queue delay;
+ * - device transmissions heard by the receiver: they cannot queue, so one that
+ *   overlaps any other transmission on the channel (another device's, or the
+ *   receiver's own: it is half-duplex) collides, and both are lost.
+ * Each transmission is a record whose `collided` flag a later overlapping one
+ * may still set: the runner checks it when the frame would be delivered (at
+ * its end plus latency, after every overlapping transmission has started).
+ * Pure bookkeeping of times; no I/O.
+ */
+
+export interface Airtime {
+  startMs: number;
+  endMs: number;
+  collided: boolean;
+}
+
+export interface ChannelStats {
+  /** Airtime of everything sent on the channel, ms. */
+  busyMs: number;
+  /** Transmissions lost to an overlap. */
+  collisions: number;
+  /** Longest wait of a downlink behind the receiver's own earlier ones, ms. */
+  maxQueueMs: number;
+  downlinks: number;
+  uplinks: number;
+}
+
+const BITS_PER_BYTE = 10;
+/** Records older than this cannot overlap a new one (frames are at most ~70 bytes). */
+const KEEP_MS = 2000;
+
+export function airtimeMs(bytes: number, baud: number): number {
+  return (bytes * BITS_PER_BYTE * 1000) / baud;
+}
+
+export class RadioChannel {
+  readonly stats: ChannelStats = {
+    busyMs: 0,
+    collisions: 0,
+    maxQueueMs: 0,
+    downlinks: 0,
+    uplinks: 0,
+  };
+  private txFreeAtMs = 0;
+  private recent: Airtime[] = [];
+  /** Airtime offered per whole second of the run, by when it was handed over (the busiest stretch). */
+  private readonly perSecond = new Map<number, number>();
+
+  constructor(readonly baud: number) {}
+
+  /** A device frame heard on the channel from `nowMs`. */
+  uplink(bytes: number, nowMs: number): Airtime {
+    this.stats.uplinks++;
+    const tx = { startMs: nowMs, endMs: nowMs + airtimeMs(bytes, this.baud), collided: false };
+    return this.add(tx, nowMs);
+  }
+
+  /** The receiver transmits: after its own earlier transmissions. */
+  downlink(bytes: number, nowMs: number): Airtime {
+    const start = Math.max(nowMs, this.txFreeAtMs);
+    const end = start + airtimeMs(bytes, this.baud);
+    this.txFreeAtMs = end;
+    this.stats.downlinks++;
+    this.stats.maxQueueMs = Math.max(this.stats.maxQueueMs, start - nowMs);
+    return this.add({ startMs: start, endMs: end, collided: false }, nowMs);
+  }
+
+  /** `askedAtMs`: when it was handed to the channel (the offered load counts it then). */
+  private add(tx: Airtime, askedAtMs: number): Airtime {
+    this.recent = this.recent.filter((r) => r.endMs > tx.startMs - KEEP_MS);
+    for (const r of this.recent) {
+      if (r.startMs < tx.endMs && tx.startMs < r.endMs) {
+        if (!r.collided) this.stats.collisions++;
+        if (!tx.collided) this.stats.collisions++;
+        r.collided = true;
+        tx.collided = true;
+      }
+    }
+    this.recent.push(tx);
+    this.stats.busyMs += tx.endMs - tx.startMs;
+    const sec = Math.floor(askedAtMs / 1000);
+    this.perSecond.set(sec, (this.perSecond.get(sec) ?? 0) + tx.endMs - tx.startMs);
+    return tx;
+  }
+
+  /**
+   * The airtime offered in the busiest `windowS` seconds as a share of them:
+   * above 1 the line cannot carry it and the receiver's queue grows.
+   */
+  peakLoad(windowS = 10): number {
+    let peak = 0;
+    for (const start of this.perSecond.keys()) {
+      let busy = 0;
+      for (let s = start; s < start + windowS; s++) busy += this.perSecond.get(s) ?? 0;
+      peak = Math.max(peak, busy / (windowS * 1000));
+    }
+    return peak;
+  }
+}
