@@ -7,6 +7,7 @@
  * timeline. The port shows on only when the charger's telemetry says so: the
  * API answers "sent", never "on".
  */
+import { portLabel } from "../../common/port-label.js";
 import { CommandTimeout } from "../commands/command-client.js";
 import type { AlarmView, PortView } from "../live/views.js";
 import type { AuditEntry } from "./audit-log.js";
@@ -45,13 +46,16 @@ export function restoreReason(body: unknown): string {
 async function restore({ ctx, req, res, params, who }: RouteArgs): Promise<void> {
   const site = params.site!;
   const shedId = decodeURIComponent(params.id!);
-  const portNo = Number(params.port);
+  const deviceId = params.device!.toLowerCase();
+  const devicePort = Number(params.port);
   const reason = restoreReason(await readJson(req));
   const shed = ctx.live.shed(site, shedId);
   if (!shed) throw new HttpError(404, `no shed ${shedId} at ${site}`);
-  const p = shed.ports[portNo - 1];
-  if (!p) throw new HttpError(404, `shed ${shedId} has no port ${portNo}`);
-  if (p.relayOn) throw new HttpError(409, `port ${portNo} is already on`);
+  const p = shed.ports.find((x) => x.deviceId === deviceId && x.devicePort === devicePort);
+  const label = portLabel(devicePort);
+  if (!p) throw new HttpError(404, `shed ${shedId} has no charger ${deviceId} with a ${label}`);
+  if (p.relayOn) throw new HttpError(409, `charger ${deviceId} ${label} is already on`);
+  const portNo = p.port + 1;
   const alarm = cutAlarmOf(ctx.live.alarms(site), p);
   const cutReason = alarm?.evidence ?? p.state;
   const gateway = shed.chargers.find((c) => c.deviceId === p.deviceId)?.gateway ?? shed.gateway;
@@ -113,7 +117,7 @@ export const portRoutes: Route[] = [
   {
     method: "POST",
     pattern: new RegExp(
-      `^/api/sites/${SITE}/sheds/${SHED}/ports/(?<port>[1-9][0-9]{0,2})/restore$`,
+      `^/api/sites/${SITE}/sheds/${SHED}/chargers/(?<device>[0-9A-Fa-f]{8})/ports/(?<port>[0-9]{1,3})/restore$`,
     ),
     role: "operator",
     handler: restore,

@@ -13,6 +13,7 @@ import { waitFor } from "../support/services.js";
 import { launchBrowser, newContext, screenshot, watchErrors } from "./support/browser.js";
 import { POLL, signIn as signInAs } from "./support/sign-in.js";
 import {
+  CHARGER,
   DETECTOR,
   DETECTOR_LOCATION,
   GARDEN,
@@ -151,7 +152,9 @@ describe("fire first and port restore", () => {
       const g = stack.garden;
       await g.send(g.telemetry([180, 0, 1350, 90, 0, 0, 0, 0], [2]));
       await g.send(g.cutEvent(2, 1350));
-      const restoreUrl = `${stack.baseUrl}/api/sites/${GARDEN.site}/sheds/${SHED_ID}/ports/3/restore`;
+      // The charger's id and its own port index from 0, as every API and URL names a port.
+      const charger = CHARGER.toString(16).padStart(8, "0");
+      const restoreUrl = `${stack.baseUrl}/api/sites/${GARDEN.site}/sheds/${SHED_ID}/chargers/${charger}/ports/2/restore`;
       // The alarm has reached the bridge before anyone restores.
       await waitFor(async () => {
         const res = await fetch(`${stack.baseUrl}/api/sites/${GARDEN.site}/alarms?active=true`, {

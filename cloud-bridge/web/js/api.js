@@ -128,10 +128,11 @@ export async function getBuildings(site) {
 /**
  * Asks the gateway to switch a cut port back on (operator role; the API refuses a viewer with
  * 403). The port shows on only when the charger's telemetry says so.
- * @param {string} site @param {string} shed @param {number} port shed port from 1 @param {string} reason
+ * @param {string} site @param {string} shed @param {string} deviceId the charger's id
+ * @param {number} devicePort its own port index from 0 @param {string} reason
  */
-export async function restorePort(site, shed, port, reason) {
-  const path = `${sitePath(site)}/sheds/${encodeURIComponent(shed)}/ports/${port}/restore`;
+export async function restorePort(site, shed, deviceId, devicePort, reason) {
+  const path = `${sitePath(site)}/sheds/${encodeURIComponent(shed)}/chargers/${encodeURIComponent(deviceId)}/ports/${devicePort}/restore`;
   return request(path, { method: "POST", json: { reason } });
 }
 

@@ -67,7 +67,7 @@ export function restoreForm(o) {
     button.disabled = true;
     message.textContent = "";
     try {
-      await restorePort(o.site, o.shed, p.port + 1, text);
+      await restorePort(o.site, o.shed, p.deviceId, p.devicePort, text);
       o.onSent();
     } catch (err) {
       message.textContent = t("restore.failed", {
