@@ -108,7 +108,13 @@ export class ChargerModel implements DeviceModel {
     switch (action) {
       case "plug": {
         const params: LoadParams = {};
-        for (const k of ["powerW", "capacityWh", "startSoc", "chargeCurrentA"] as const)
+        for (const k of [
+          "powerW",
+          "capacityWh",
+          "startSoc",
+          "chargeCurrentA",
+          "softStartS",
+        ] as const)
           if (typeof args[k] === "number") params[k] = args[k] as number;
         p.load = createLoad(args.load as LoadKind, params);
         p.energizedMs = 0;

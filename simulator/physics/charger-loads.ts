@@ -7,6 +7,7 @@
  *   with the current tapering to the cut-off (T/GBC 48-2025 treats the taper as
  *   the sign of a healthy charge, and power under ~5 % of rated as "full").
  * - lead-acid: three-stage charger, bulk then absorption then float.
+ *   Either may soft-start: its current ramps up from zero over softStartS.
  * - heater: a resistive load, flat, no taper: the illegal-load signature.
  * - short: a dead short, far over any limit at once.
  */
@@ -22,6 +23,11 @@ export interface LoadParams {
   chargeCurrentA?: number;
   /** Flat power (heater) or fault power (short). */
   powerW?: number;
+  /**
+   * Soft start (lithium, lead-acid): the charger ramps its current up from
+   * zero over this long after plug-in (default 0: full current at once).
+   */
+  softStartS?: number;
 }
 
 export interface PortLoad {
@@ -46,6 +52,7 @@ interface CcCvShape {
   /** Power drawn once the charger has finished (standby or float). */
   restW: number;
   efficiency: number;
+  softStartMs: number;
 }
 
 function ccCv(kind: LoadKind, s: CcCvShape): PortLoad {
@@ -61,17 +68,23 @@ function ccCv(kind: LoadKind, s: CcCvShape): PortLoad {
     doneAfterMs: cvEndMs,
     powerW(t: number): number {
       if (t < 0) return 0;
-      if (t < ccMs) {
-        const v = vStart + (s.vHigh - vStart) * (t / ccMs);
-        return (v * s.currentA) / s.efficiency;
-      }
-      if (t < cvEndMs) {
-        const i = s.currentA * Math.exp(-(t - ccMs) / tauMs);
-        return (s.vHigh * i) / s.efficiency;
-      }
-      return s.restW;
+      // The ramp delays a few seconds of charge; doneAfterMs leaves that out.
+      const ramp = t < s.softStartMs ? t / s.softStartMs : 1;
+      return ramp * wall(t);
     },
   };
+
+  function wall(t: number): number {
+    if (t < ccMs) {
+      const v = vStart + (s.vHigh - vStart) * (t / ccMs);
+      return (v * s.currentA) / s.efficiency;
+    }
+    if (t < cvEndMs) {
+      const i = s.currentA * Math.exp(-(t - ccMs) / tauMs);
+      return (s.vHigh * i) / s.efficiency;
+    }
+    return s.restW;
+  }
 }
 
 export function createLoad(kind: LoadKind, p: LoadParams = {}): PortLoad {
@@ -88,6 +101,7 @@ export function createLoad(kind: LoadKind, p: LoadParams = {}): PortLoad {
         cutoffA: 0.15,
         restW: 1.5,
         efficiency: 0.9,
+        softStartMs: (p.softStartS ?? 0) * 1000,
       });
     case "lead-acid":
       // 48 V (24 cells): bulk to 2.4 V/cell, then absorption; float at 2.3 V/cell and 0.25 A.
@@ -101,6 +115,7 @@ export function createLoad(kind: LoadKind, p: LoadParams = {}): PortLoad {
         cutoffA: 0.25,
         restW: (55.2 * 0.25) / 0.85,
         efficiency: 0.85,
+        softStartMs: (p.softStartS ?? 0) * 1000,
       });
     case "heater": {
       const w = p.powerW ?? 1500;

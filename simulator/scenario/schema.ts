@@ -117,6 +117,7 @@ const timelineItem = obj(["at"], {
     capacityWh: { type: "number", minimum: 1 },
     startSoc: rate,
     chargeCurrentA: { type: "number", minimum: 0.1 },
+    softStartS: { type: "number", minimum: 0 },
   }),
   unplug: obj(["device", "port"], { ...dev, port }),
   "hot-contact": obj(["device", "port", "riseC"], {

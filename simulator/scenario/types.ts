@@ -85,6 +85,7 @@ export interface TimelineItem {
     capacityWh?: number;
     startSoc?: number;
     chargeCurrentA?: number;
+    softStartS?: number;
   };
   unplug?: { device: string; port: number };
   "hot-contact"?: { device: string; port: number; riseC: number; tau?: Duration };
