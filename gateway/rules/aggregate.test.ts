@@ -66,6 +66,18 @@ describe("aggregate rule (shed total power)", () => {
     expect(cutsOf(h.tick(at(4)))).toContain(`relay 0000c001:0 off reason ${REASON_SHED_TOTAL}`);
   });
 
+  it("keeps each session's start through a spell of lost telemetry: the newest is still the one started last", () => {
+    const h = harness(site, [boardA]);
+    h.send(boardA, chargerEvent(CHARGER_EVENT_SESSION_START, 0, REASON_NONE, 1000), at(0));
+    h.send(boardA, chargerEvent(CHARGER_EVENT_SESSION_START, 1, REASON_NONE, 1000), at(60));
+    h.send(boardA, chargerEvent(CHARGER_EVENT_SESSION_START, 2, REASON_NONE, 950), at(120));
+    // Every telemetry frame is lost for longer than staleS (120 s); the rule's housekeeping runs.
+    for (let s = 130; s <= 600; s += 10) expect(cutsOf(h.tick(at(s)))).toEqual([]);
+    // Telemetry is back, over the limit: port 3 started last (the older ports draw more).
+    h.send(boardA, telemetry(25, [1050, 1050, 950]), at(610));
+    expect(cutsOf(h.tick(at(614)))).toContain(`relay 0000c001:2 off reason ${REASON_SHED_TOTAL}`);
+  });
+
   it("clears the alarm on the board it was raised on, even when that board has gone quiet", () => {
     const h = harness(
       siteFrom(`sheds: [{ id: s1, limitW: 3000 }]

@@ -37,6 +37,9 @@ const DEFAULT_REFUSE_MARGIN_W = 700;
 /** A cut that never shows in telemetry is given up on after this long. */
 const CUT_TIMEOUT_MS = 30_000;
 
+/** A port unheard for this many times staleS is forgotten, with its session start. */
+const FORGET_STALE_FACTOR = 10;
+
 interface PortLoad {
   deviceId: number;
   port: number;
@@ -114,10 +117,15 @@ function evaluate(
   let total = 0;
   let owner: number | undefined;
   for (const [key, p] of t.ports) {
-    if (now - p.at > rule.staleS * 1000) {
+    const age = now - p.at;
+    // A port not heard for staleS no longer counts in the total, but its session start is kept
+    // (a charger whose telemetry was lost for a while is not a new session when it comes back);
+    // it is forgotten after FORGET_STALE_FACTOR x staleS.
+    if (age > rule.staleS * 1000 * FORGET_STALE_FACTOR) {
       t.ports.delete(key);
       continue;
     }
+    if (age > rule.staleS * 1000) continue;
     total += p.powerW;
     if (owner === undefined || p.deviceId < owner) owner = p.deviceId;
   }
@@ -145,7 +153,8 @@ function evaluate(
   if (now - t.overSince < rule.durationS * 1000) return;
   if (t.cutPending && now - t.cutPending.at < CUT_TIMEOUT_MS) return;
   delete t.cutPending;
-  const victim = rule.cut === "newest" ? newest(t, rule.idleW) : undefined;
+  const victim =
+    rule.cut === "newest" ? newest(t, rule.idleW, now - rule.staleS * 1000) : undefined;
   const cut = victim
     ? `; cut ${deviceIdHex(victim.deviceId)} ${portLabel(victim.port)} (newest session, ${victim.powerW} W)`
     : "";
@@ -212,11 +221,11 @@ function sessionEvent(
   return true;
 }
 
-/** The port whose session started last (ties: the higher power). */
-function newest(t: ShedTrack, idleW: number): PortLoad | undefined {
+/** The port heard since `freshSince` whose session started last (ties: the higher power). */
+function newest(t: ShedTrack, idleW: number, freshSince: number): PortLoad | undefined {
   let best: PortLoad | undefined;
   for (const p of t.ports.values()) {
-    if (p.powerW <= idleW) continue;
+    if (p.powerW <= idleW || p.at < freshSince) continue;
     const a = p.startedAt ?? 0;
     const b = best?.startedAt ?? 0;
     if (!best || a > b || (a === b && p.powerW > best.powerW)) best = p;
@@ -279,7 +288,8 @@ export const aggregateRule: RuleModule<AggregateRuleConfig, AggregateState> = {
   prune(rule, s, ctx, now) {
     for (const [shed, t] of s.sheds) {
       for (const [key, p] of t.ports) {
-        if (now - p.at > rule.staleS * 1000 || !ctx.directory.get(p.deviceId)) t.ports.delete(key);
+        const forget = now - p.at > rule.staleS * 1000 * FORGET_STALE_FACTOR;
+        if (forget || !ctx.directory.get(p.deviceId)) t.ports.delete(key);
       }
       if (t.ports.size === 0 && !t.active && !t.refusing) s.sheds.delete(shed);
     }

@@ -29,6 +29,17 @@ describe("radio channel airtime", () => {
     expect(ch.stats.collisions).toBe(4);
   });
 
+  it("sends one device's frames one after the other (an event and its telemetry at one instant), while two devices at one instant collide", () => {
+    const ch = new RadioChannel(9600);
+    const event = ch.uplink(30, 1000, 7);
+    const telemetry = ch.uplink(40, 1000, 7);
+    expect(telemetry.startMs).toBeCloseTo(event.endMs, 6);
+    expect([event.collided, telemetry.collided]).toEqual([false, false]);
+    const a = ch.uplink(30, 5000, 8);
+    const b = ch.uplink(30, 5000, 9);
+    expect([a.collided, b.collided]).toEqual([true, true]);
+  });
+
   it("finds the busiest 10 s above 100 % when more is queued than the line carries", () => {
     const ch = new RadioChannel(9600);
     for (let i = 0; i < 400; i++) ch.downlink(30, 0);

@@ -4,9 +4,11 @@
  * - the receiver's own transmissions (the gateway's downlinks through it):
  *   one at a time, so they queue behind each other (FIFO) and a burst the line
  *   cannot carry shows as a growing queue delay;
- * - device transmissions heard by the receiver: they cannot queue, so one that
- *   overlaps any other transmission on the channel (another device's, or the
- *   receiver's own: it is half-duplex) collides, and both are lost.
+ * - device transmissions heard by the receiver: a device sends its own frames
+ *   one after the other (one UART, one radio), but frames of different
+ *   senders cannot queue, so one that overlaps any other transmission on the
+ *   channel (another device's, or the receiver's own: it is half-duplex)
+ *   collides, and both are lost.
  * Each transmission is a record whose `collided` flag a later overlapping one
  * may still set: the runner checks it when the frame would be delivered (at
  * its end plus latency, after every overlapping transmission has started).
@@ -47,17 +49,33 @@ export class RadioChannel {
     uplinks: 0,
   };
   private txFreeAtMs = 0;
+  /** When each device's last frame on this channel ends. */
+  private readonly senderFreeAtMs = new Map<number, number>();
   private recent: Airtime[] = [];
   /** Airtime offered per whole second of the run, by when it was handed over (the busiest stretch). */
   private readonly perSecond = new Map<number, number>();
 
   constructor(readonly baud: number) {}
 
-  /** A device frame heard on the channel from `nowMs`. */
-  uplink(bytes: number, nowMs: number): Airtime {
+  /**
+   * A device frame heard on the channel from `nowMs`, or from when `sender`'s
+   * previous frame ends (a device's frames follow each other, never overlap).
+   */
+  uplink(bytes: number, nowMs: number, sender?: number): Airtime {
     this.stats.uplinks++;
-    const tx = { startMs: nowMs, endMs: nowMs + airtimeMs(bytes, this.baud), collided: false };
+    let start = nowMs;
+    if (sender !== undefined) {
+      start = Math.max(nowMs, this.senderFreeAtMs.get(sender) ?? 0);
+      this.senderFreeAtMs.set(sender, start + airtimeMs(bytes, this.baud));
+      if (this.senderFreeAtMs.size > 4096) this.forgetIdleSenders(nowMs);
+    }
+    const tx = { startMs: start, endMs: start + airtimeMs(bytes, this.baud), collided: false };
     return this.add(tx, nowMs);
+  }
+
+  private forgetIdleSenders(nowMs: number): void {
+    for (const [id, freeAt] of this.senderFreeAtMs)
+      if (freeAt < nowMs) this.senderFreeAtMs.delete(id);
   }
 
   /** The receiver transmits: after its own earlier transmissions. */

@@ -97,7 +97,7 @@ export class RadioMedium {
       const f = this.faults.get(r.id) ?? noFaults();
       if (f.down) continue;
       // On the air whether or not this receiver then decodes it.
-      const airtime = this.channels.get(r.id)?.uplink(bytes.length, nowMs);
+      const airtime = this.channels.get(r.id)?.uplink(bytes.length, nowMs, deviceId);
       if (this.rng.chance(r.lossRate) || this.rng.chance(f.lossRate)) continue;
       const copies = this.rng.chance(s.duplicateRate) ? 2 : 1;
       for (let c = 0; c < copies; c++) {

@@ -270,11 +270,9 @@ async function runInner(
       code,
       factory: opts.firmware.runtime,
       trace,
-      // Each board's own Math.random (retry jitter, spread acknowledgements), repeatable per seed.
-      // Detectors get their own Math.random (a building's acknowledgements spread out, as on
-      // real boards). Chargers and guardians keep the scenario's: scenario 11 cuts the wrong
-      // port under other charger jitter (an open defect of the gateway's newest-session pick).
-      seed: p.config.kind === "smoke" ? hash32(`random:${p.name}`, sc.seed >>> 0) : sc.seed,
+      // Each board's own Math.random (retry jitter, spread acknowledgements), repeatable per
+      // seed, as on real boards: boards sharing one would retry in step and collide on a bus.
+      seed: hash32(`random:${p.name}`, sc.seed >>> 0),
       onTransmit: (d, framed, _frame, atMs) => fabric.uplink(d, framed, atMs),
       flashBoot,
     });
