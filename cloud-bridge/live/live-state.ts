@@ -364,7 +364,6 @@ export class LiveState {
     const s = this.sites.get(site);
     if (!s) return [];
     const min = filter.minSeverity ? SEVERITY_RANK[filter.minSeverity] : -1;
-    const numbered = chargerNumbering(s.sheds.list());
     return [...s.alarms.values()]
       .filter(
         (a) =>
@@ -372,13 +371,13 @@ export class LiveState {
           SEVERITY_RANK[a.severity] >= min,
       )
       .sort((a, b) => b.updatedAt - a.updatedAt)
-      .map(numbered);
+      .map((a) => withChargerNo(a, s.sheds));
   }
 
   alarm(site: string, alarmId: string): AlarmView | undefined {
     const s = this.sites.get(site);
     const a = s?.alarms.get(alarmId);
-    return a && s ? chargerNumbering(s.sheds.list())(a) : a;
+    return a && s ? withChargerNo(a, s.sheds) : a;
   }
 
   /** Every active alarm of every site (escalation). */
@@ -418,19 +417,12 @@ export class LiveState {
 }
 
 /**
- * Gives a port alarm of a charger in a shed of several chargers the
- * charger's position (common/port-label.ts's rule), so its Where line reads
+ * A port alarm of a charger in a shed of several chargers, with the charger's
+ * position (common/port-label.ts's rule), so its Where line reads
  * "Charger 2 · port 1" as on the shed page.
  */
-function chargerNumbering(sheds: readonly ShedView[]): (a: AlarmView) => AlarmView {
-  const chargersOf = new Map<string, string[]>();
-  for (const shed of sheds) {
-    const ids = shed.chargers.map((c) => c.deviceId);
-    for (const id of ids) chargersOf.set(id, ids);
-  }
-  return (a) => {
-    if (a.port === undefined) return a;
-    const n = portNumbers(a.port, a.deviceId, chargersOf.get(a.deviceId));
-    return n.charger === undefined ? a : { ...a, chargerNo: n.charger };
-  };
+function withChargerNo(a: AlarmView, sheds: ShedBook): AlarmView {
+  if (a.port === undefined) return a;
+  const n = portNumbers(a.port, a.deviceId, sheds.chargersWith(a.deviceId));
+  return n.charger === undefined ? a : { ...a, chargerNo: n.charger };
 }

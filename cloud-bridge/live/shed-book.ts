@@ -84,6 +84,13 @@ export class ShedBook {
     return this.sheds.size;
   }
 
+  /** The ids of the chargers in `deviceId`'s shed (itself included), or undefined when unknown. */
+  chargersWith(deviceId: string): string[] | undefined {
+    const key = this.shedOf.get(deviceId);
+    const chargers = key === undefined ? undefined : this.sheds.get(key);
+    return chargers ? [...chargers.keys()] : undefined;
+  }
+
   list(): ShedView[] {
     return [...this.sheds.entries()]
       .map(([key, chargers]) => compose(key, chargers))
