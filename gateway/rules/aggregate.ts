@@ -117,15 +117,13 @@ function evaluate(
   let total = 0;
   let owner: number | undefined;
   for (const [key, p] of t.ports) {
-    const age = now - p.at;
     // A port not heard for staleS no longer counts in the total, but its session start is kept
-    // (a charger whose telemetry was lost for a while is not a new session when it comes back);
-    // it is forgotten after FORGET_STALE_FACTOR x staleS.
-    if (age > rule.staleS * 1000 * FORGET_STALE_FACTOR) {
+    // (a charger whose telemetry was lost for a while is not a new session when it comes back).
+    if (forgotten(rule, p, now)) {
       t.ports.delete(key);
       continue;
     }
-    if (age > rule.staleS * 1000) continue;
+    if (now - p.at > rule.staleS * 1000) continue;
     total += p.powerW;
     if (owner === undefined || p.deviceId < owner) owner = p.deviceId;
   }
@@ -221,6 +219,11 @@ function sessionEvent(
   return true;
 }
 
+/** A port unheard for FORGET_STALE_FACTOR x staleS is dropped, with its session start. */
+function forgotten(rule: AggregateRuleConfig, p: PortLoad, now: number): boolean {
+  return now - p.at > rule.staleS * 1000 * FORGET_STALE_FACTOR;
+}
+
 /** The port heard since `freshSince` whose session started last (ties: the higher power). */
 function newest(t: ShedTrack, idleW: number, freshSince: number): PortLoad | undefined {
   let best: PortLoad | undefined;
@@ -288,8 +291,7 @@ export const aggregateRule: RuleModule<AggregateRuleConfig, AggregateState> = {
   prune(rule, s, ctx, now) {
     for (const [shed, t] of s.sheds) {
       for (const [key, p] of t.ports) {
-        const forget = now - p.at > rule.staleS * 1000 * FORGET_STALE_FACTOR;
-        if (forget || !ctx.directory.get(p.deviceId)) t.ports.delete(key);
+        if (forgotten(rule, p, now) || !ctx.directory.get(p.deviceId)) t.ports.delete(key);
       }
       if (t.ports.size === 0 && !t.active && !t.refusing) s.sheds.delete(shed);
     }
