@@ -251,6 +251,51 @@ describe("fire first and port restore", () => {
     RESTORE_TEST_MS,
   );
 
+  it(
+    "keeps telemetry that arrives while the shed page is still loading",
+    async () => {
+      const g = stack.garden;
+      const ctx = await newContext(browser, { lang: "en" });
+      const page = await ctx.newPage();
+      await signIn(page, TOKEN_GARDEN);
+      // The shed's answer is read now but handed to the page only after newer
+      // telemetry has reached the bridge and gone out on the page's stream.
+      let release: () => void = () => {};
+      const held = new Promise<void>((r) => {
+        release = r;
+      });
+      let answered!: () => void;
+      const fetched = new Promise<void>((r) => {
+        answered = r;
+      });
+      await page.route(`**/api/sites/${GARDEN.site}/sheds/${SHED_ID}`, async (route) => {
+        const old = await route.fetch();
+        answered();
+        await held;
+        await route.fulfill({ response: old });
+      });
+      await page.goto(`${stack.baseUrl}/#/shed/${GARDEN.site}/${SHED_ID}`);
+      await fetched;
+      await g.send(g.telemetry([180, 0, 0, 90, 0, 0, 1250, 0], [6]));
+      await waitFor(async () => {
+        const res = await fetch(`${stack.baseUrl}/api/sites/${GARDEN.site}/sheds/${SHED_ID}`, {
+          headers: { authorization: `Bearer ${TOKEN_ALL}` },
+        });
+        const body = (await res.json()) as {
+          ports: Array<{ devicePort: number; relayOn: boolean }>;
+        };
+        return body.ports.some((p) => p.devicePort === 6 && !p.relayOn) ? true : undefined;
+      }, "the cut port 7 in the bridge");
+      // The bridge has sent the event; give the stream a moment to carry it to the page.
+      await new Promise((r) => setTimeout(r, 1500));
+      release();
+      const port7 = page.locator('section[data-port="6"]');
+      await expect.poll(() => port7.getAttribute("data-relay"), SLOW_POLL).toBe("off");
+      await ctx.close();
+    },
+    RESTORE_TEST_MS,
+  );
+
   it("raised no script error in the pages", () => {
     expect(watched.flat().filter((e) => !/40[13]/.test(e))).toEqual([]);
   });

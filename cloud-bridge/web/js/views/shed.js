@@ -184,17 +184,27 @@ export function shedView(root, ctx) {
           ),
     );
   };
+  /** Telemetry that came while the shed was loading: the answer may predate it. @type {unknown[]} */
+  let early = [];
+  let loading = false;
   const load = async () => {
+    loading = true;
     try {
-      shed = await getShed(site, shedId);
+      let next = await getShed(site, shedId);
+      for (const d of early) next = applyTelemetry(next, d) ?? next;
+      shed = next;
       if (!stopped) show();
     } catch (err) {
       if (!stopped) showError(body, err, load);
+    } finally {
+      loading = false;
+      early = [];
     }
   };
   showLoading(body);
   void load();
   const unsub = subscribe("telemetry", (data) => {
+    if (loading) early.push(data);
     if (!shed) return;
     const next = applyTelemetry(shed, data);
     if (!next) return;

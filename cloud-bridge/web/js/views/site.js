@@ -57,7 +57,11 @@ export function siteView(root, ctx) {
   /** @type {GatewayInfo[]} */
   let gateways = [];
 
+  /** Telemetry that came while the site was loading: the answer may predate it. @type {unknown[]} */
+  let early = [];
+  let loading = false;
   const load = async () => {
+    loading = true;
     try {
       const [gws, devices, shedList, sites] = await Promise.all([
         listGateways(site),
@@ -69,7 +73,7 @@ export function siteView(root, ctx) {
       const name = sites.find((s) => s.site === site)?.name;
       if (name && name !== site) title.textContent = t("site.title", { site: `${name} (${site})` });
       gateways = gws;
-      sheds = shedList;
+      sheds = shedList.map((s) => early.reduce((x, d) => applyTelemetry(x, d) ?? x, s));
       showGateways();
       showSheds();
       showDevices(
@@ -82,6 +86,9 @@ export function siteView(root, ctx) {
       );
     } catch (err) {
       if (!stopped) showError(shedsBox, err, load);
+    } finally {
+      loading = false;
+      early = [];
     }
   };
   const showGateways = () => {
@@ -173,6 +180,7 @@ export function siteView(root, ctx) {
   void load();
   const unsubs = [
     subscribe("telemetry", (data) => {
+      if (loading) early.push(data);
       let changed = false;
       sheds = sheds.map((s) => {
         const next = applyTelemetry(s, data);
