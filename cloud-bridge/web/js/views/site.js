@@ -73,7 +73,11 @@ export function siteView(root, ctx) {
       const name = sites.find((s) => s.site === site)?.name;
       if (name && name !== site) title.textContent = t("site.title", { site: `${name} (${site})` });
       gateways = gws;
-      sheds = shedList.map((s) => early.reduce((x, d) => applyTelemetry(x, d) ?? x, s));
+      sheds = shedList.map((s) => {
+        let x = s;
+        for (const d of early) x = applyTelemetry(x, d) ?? x;
+        return x;
+      });
       showGateways();
       showSheds();
       showDevices(
