@@ -213,12 +213,21 @@ export class ProcSampler {
     }, 200);
   }
 
-  /** Max RSS in MB and CPU in % of one core since start(). */
-  stop(): { rssMB: number; cpuPct: number } {
+  /**
+   * Max RSS in MB, CPU in % of one core and CPU seconds (user + system, all
+   * threads) since start(). CPU seconds do not depend on how busy the machine
+   * is, so they compare builds measured at different loads.
+   */
+  /** CPU seconds since start() (also after stop()). */
+  cpuSeconds(): number {
+    return (this.cpuTicks() - this.cpu0) / 100;
+  }
+
+  stop(): { rssMB: number; cpuPct: number; cpuS: number } {
     if (this.timer) clearInterval(this.timer);
     this.maxRss = Math.max(this.maxRss, this.rssBytes());
     const s = (performance.now() - this.t0) / 1000;
-    const cpu = (this.cpuTicks() - this.cpu0) / 100 / s;
-    return { rssMB: this.maxRss / 2 ** 20, cpuPct: cpu * 100 };
+    const cpuS = (this.cpuTicks() - this.cpu0) / 100;
+    return { rssMB: this.maxRss / 2 ** 20, cpuPct: (cpuS / s) * 100, cpuS };
   }
 }
