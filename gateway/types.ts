@@ -103,7 +103,24 @@ export interface Outbox {
 export type DrainableOutbox = Pick<Outbox, "peek" | "remove" | "depth" | "oldestAgeS"> & {
   /** Is there an alarm or event with a seq above `seq`? (a drain keeps its queue when not) */
   urgentAfter?(seq: number): boolean;
+  /**
+   * peek's order from a place in it on (a drain reads only entries after the
+   * ones it handed out), or over the priorities below `below` only.
+   */
+  walk?(from: OutboxCursor | undefined, limit: number, below?: Priority): OutboxWalk;
 };
+
+/** A place in the outbox's draining order: the last (priority, seq) a walk handed out. */
+export interface OutboxCursor {
+  priority: Priority;
+  seq: number;
+}
+
+export interface OutboxWalk {
+  entries: OutboxEntry[];
+  /** Where the next walk goes on from. */
+  cursor: OutboxCursor | undefined;
+}
 
 /** A rule's decision. Rules never do I/O; the wiring carries actions out. */
 export type Action =

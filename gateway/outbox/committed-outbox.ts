@@ -12,7 +12,14 @@
  * and alarms are appended through the committer's grouped batches instead.
  */
 import type { WriteOp } from "../storage/write-ops.js";
-import type { Outbox, OutboxEntry, OutboxItem } from "../types.js";
+import type {
+  Outbox,
+  OutboxCursor,
+  OutboxEntry,
+  OutboxItem,
+  OutboxWalk,
+  Priority,
+} from "../types.js";
 import type { OutboxStats } from "./cap.js";
 import type { SqliteOutbox } from "./sqlite-outbox.js";
 
@@ -58,6 +65,14 @@ export class CommittedOutbox implements Outbox {
       .peek(limit + this.removing.size)
       .filter((e) => !this.removing.has(e.seq))
       .slice(0, limit);
+  }
+
+  walk(from: OutboxCursor | undefined, limit: number, below?: Priority): OutboxWalk {
+    // From the start, the entries being removed are read too: ask for that many more.
+    const extra = from === undefined ? this.removing.size : 0;
+    const w = this.reader.walk(from, limit + extra, below);
+    if (this.removing.size === 0) return w;
+    return { entries: w.entries.filter((e) => !this.removing.has(e.seq)), cursor: w.cursor };
   }
 
   urgentAfter(seq: number): boolean {

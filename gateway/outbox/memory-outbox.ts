@@ -2,16 +2,23 @@
  * In-memory Outbox for unit tests of other stages. Same ordering and cap
  * policy as the SQLite outbox (it passes outbox.contract.ts); not durable.
  */
-import type { Outbox, OutboxEntry, OutboxItem } from "../types.js";
+import type {
+  Outbox,
+  OutboxCursor,
+  OutboxEntry,
+  OutboxItem,
+  OutboxWalk,
+  Priority,
+} from "../types.js";
 import { PRIORITY_TELEMETRY } from "../types.js";
 import { type CapTarget, enforceCap, type OutboxCapOptions, type OutboxStats } from "./cap.js";
-import { entryCostBytes, peekOrdered } from "./ordering.js";
+import { entryCostBytes, type OrderingSource, peekOrdered, walkOrdered } from "./ordering.js";
 
 interface Row extends OutboxEntry {
   thinned: boolean;
 }
 
-function byPrioritySeq(a: OutboxEntry, b: OutboxEntry): number {
+function byPrioritySeq(a: OutboxCursor, b: OutboxCursor): number {
   return a.priority - b.priority || a.seq - b.seq;
 }
 
@@ -38,23 +45,31 @@ export class MemoryOutbox implements Outbox {
   }
 
   peek(limit: number): OutboxEntry[] {
+    return peekOrdered(this.source(), limit);
+  }
+
+  walk(from: OutboxCursor | undefined, limit: number, below?: Priority): OutboxWalk {
+    return walkOrdered(this.source(), limit, from, below);
+  }
+
+  private source(): OrderingSource {
     const all = [...this.rows.values()];
-    return peekOrdered(
-      {
-        candidates: (after, n) => {
-          const sorted = all.sort(byPrioritySeq);
-          const from = after ? sorted.filter((r) => byPrioritySeq(r, after) > 0) : sorted;
-          return from.slice(0, n).map(strip);
-        },
-        predecessors: (key, seq, n) =>
-          all
-            .filter((r) => r.key === key && r.seq < seq)
-            .sort((a, b) => a.seq - b.seq)
-            .slice(0, n)
-            .map(strip),
+    return {
+      candidates: (after, n, below) => {
+        const sorted = all.sort(byPrioritySeq);
+        const from = after ? sorted.filter((r) => byPrioritySeq(r, after) > 0) : sorted;
+        return from
+          .filter((r) => below === undefined || r.priority < below)
+          .slice(0, n)
+          .map(strip);
       },
-      limit,
-    );
+      predecessors: (key, seq, n) =>
+        all
+          .filter((r) => r.key === key && r.seq < seq)
+          .sort((a, b) => a.seq - b.seq)
+          .slice(0, n)
+          .map(strip),
+    };
   }
 
   remove(seqs: number[]): void {

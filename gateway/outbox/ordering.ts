@@ -5,48 +5,85 @@
  * forward with it (priority inheritance), so per-key order holds and an alarm
  * waits only behind its own key's backlog, never behind other devices'.
  */
-import { type OutboxEntry, PRIORITY_TELEMETRY } from "../types.js";
+import {
+  type OutboxCursor,
+  type OutboxEntry,
+  type OutboxWalk,
+  PRIORITY_TELEMETRY,
+  type Priority,
+} from "../types.js";
 
 export interface OrderingSource {
-  /** Entries in (priority, seq) order strictly after `after` (undefined = from the start). */
-  candidates(after: OutboxEntry | undefined, limit: number): OutboxEntry[];
+  /**
+   * Entries in (priority, seq) order strictly after `after` (undefined = from
+   * the start), only those with a priority below `below` when it is given.
+   */
+  candidates(after: WalkCursor | undefined, limit: number, below?: Priority): OutboxEntry[];
   /** Entries of `key` with seq below `seq`, oldest first. */
   predecessors(key: string, seq: number, limit: number): OutboxEntry[];
 }
 
+/** A place in the walk: the (priority, seq) of the last candidate it handed out. */
+export type WalkCursor = OutboxCursor;
+export type Walk = OutboxWalk;
+
 export function peekOrdered(src: OrderingSource, limit: number): OutboxEntry[] {
+  return walkOrdered(src, limit).entries;
+}
+
+/**
+ * The walk behind peekOrdered, from `from` on (a drain that handed out
+ * everything up to there reads only what is new), and over the priorities
+ * below `below` only (a drain's look at new alarms and events).
+ */
+export function walkOrdered(
+  src: OrderingSource,
+  limit: number,
+  from?: WalkCursor,
+  below?: Priority,
+): Walk {
   const out: OutboxEntry[] = [];
-  if (limit <= 0) return out;
+  let walked = from;
+  if (limit <= 0) return finish(out, walked);
   const chosen = new Set<number>();
-  let cursor: OutboxEntry | undefined;
+  let cursor = from;
   for (;;) {
-    const page = src.candidates(cursor, limit);
+    const page = src.candidates(cursor, limit, below);
     for (const cand of page) {
       cursor = cand;
-      if (chosen.has(cand.seq)) continue;
+      if (chosen.has(cand.seq)) {
+        walked = cand;
+        continue;
+      }
       // Its key's older entries of the same or a higher priority came before it in this walk
       // (priority, seq order): only lower-priority ones can be left behind. Telemetry has none.
       if (cand.priority >= PRIORITY_TELEMETRY) {
         out.push(cand);
         chosen.add(cand.seq);
-        if (out.length >= limit) return out;
+        walked = cand;
+        if (out.length >= limit) return finish(out, walked);
         continue;
       }
       const room = limit - out.length;
       const preds = src.predecessors(cand.key, cand.seq, room + chosen.size);
       for (const p of preds) {
         if (chosen.has(p.seq)) continue;
-        if (out.length >= limit) return out;
+        if (out.length >= limit) return finish(out, walked);
         out.push(p);
         chosen.add(p.seq);
       }
-      if (out.length >= limit) return out;
+      if (out.length >= limit) return finish(out, walked);
       out.push(cand);
       chosen.add(cand.seq);
-      if (out.length >= limit) return out;
+      walked = cand;
+      if (out.length >= limit) return finish(out, walked);
     }
-    if (page.length < limit) return out;
+    if (page.length < limit) return finish(out, walked);
   }
+}
+
+function finish(entries: OutboxEntry[], walked: WalkCursor | undefined): Walk {
+  return { entries, cursor: walked && { priority: walked.priority, seq: walked.seq } };
 }
 
 /** Bytes an entry is charged against the disk cap (row, key index, overhead). */

@@ -10,32 +10,20 @@ import type { GatewayDatabase } from "../storage/database.js";
 import type { Outbox, OutboxEntry, OutboxItem, Priority } from "../types.js";
 import { PRIORITY_TELEMETRY } from "../types.js";
 import { type CapTarget, enforceCap, type OutboxCapOptions, type OutboxStats } from "./cap.js";
-import { entryCostBytes, peekOrdered } from "./ordering.js";
-
-interface DbRow {
-  seq: number;
-  priority: number;
-  topic: string;
-  payload: string;
-  key: string;
-  created_at: number;
-}
+import {
+  entryCostBytes,
+  type OrderingSource,
+  peekOrdered,
+  type Walk,
+  type WalkCursor,
+  walkOrdered,
+} from "./ordering.js";
 
 const COST_SQL = "length(topic) + length(payload) + 2 * length(key) + 48";
-const COLS = "seq, priority, topic, payload, key, created_at";
+/** Rows come back as OutboxEntry objects as they are (no copy per row). */
+const COLS = "seq, priority, topic, payload, key, created_at AS createdAt";
 const INSERT_ROWS = 64;
 const DELETE_ROWS = 500;
-
-function toEntry(r: DbRow): OutboxEntry {
-  return {
-    seq: r.seq,
-    priority: r.priority as Priority,
-    topic: r.topic,
-    payload: r.payload,
-    key: r.key,
-    createdAt: r.created_at,
-  };
-}
 
 export interface SqliteOutboxOptions extends OutboxCapOptions {
   /**
@@ -54,6 +42,8 @@ export class SqliteOutbox implements Outbox {
   private readonly args: Array<number | string> = [];
   private readonly firstPage: Statement;
   private readonly nextPage: Statement;
+  private readonly firstPageBelow: Statement;
+  private readonly nextPageBelow: Statement;
   private readonly preds: Statement;
   private readonly del: Statement;
   private readonly delMany: Statement;
@@ -72,6 +62,12 @@ export class SqliteOutbox implements Outbox {
     this.firstPage = db.prepare(`SELECT ${COLS} FROM outbox ORDER BY priority, seq LIMIT ?`);
     this.nextPage = db.prepare(
       `SELECT ${COLS} FROM outbox WHERE (priority = ? AND seq > ?) OR priority > ? ORDER BY priority, seq LIMIT ?`,
+    );
+    this.firstPageBelow = db.prepare(
+      `SELECT ${COLS} FROM outbox WHERE priority < ? ORDER BY priority, seq LIMIT ?`,
+    );
+    this.nextPageBelow = db.prepare(
+      `SELECT ${COLS} FROM outbox WHERE ((priority = ? AND seq > ?) OR priority > ?) AND priority < ? ORDER BY priority, seq LIMIT ?`,
     );
     this.preds = db.prepare(
       `SELECT ${COLS} FROM outbox WHERE key = ? AND seq < ? ORDER BY seq LIMIT ?`,
@@ -152,21 +148,25 @@ export class SqliteOutbox implements Outbox {
   }
 
   peek(limit: number): OutboxEntry[] {
-    return peekOrdered(
-      {
-        candidates: (after, n) => {
-          const rows = (
-            after
-              ? this.nextPage.all(after.priority, after.seq, after.priority, n)
-              : this.firstPage.all(n)
-          ) as DbRow[];
-          return rows.map(toEntry);
-        },
-        predecessors: (key, seq, n) => (this.preds.all(key, seq, n) as DbRow[]).map(toEntry),
-      },
-      limit,
-    );
+    return peekOrdered(this.source, limit);
   }
+
+  /** The walk from `from` on (over the priorities below `below` only, when given). */
+  walk(from: WalkCursor | undefined, limit: number, below?: Priority): Walk {
+    return walkOrdered(this.source, limit, from, below);
+  }
+
+  private readonly source: OrderingSource = {
+    candidates: (after, n, below) =>
+      (below === undefined
+        ? after
+          ? this.nextPage.all(after.priority, after.seq, after.priority, n)
+          : this.firstPage.all(n)
+        : after
+          ? this.nextPageBelow.all(after.priority, after.seq, after.priority, below, n)
+          : this.firstPageBelow.all(below, n)) as OutboxEntry[],
+    predecessors: (key, seq, n) => this.preds.all(key, seq, n) as OutboxEntry[],
+  };
 
   /** An alarm or event entry with a seq above `seq` (two index seeks). */
   urgentAfter(seq: number): boolean {

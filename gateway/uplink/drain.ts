@@ -11,7 +11,14 @@
  */
 import type { MqttClient } from "mqtt";
 import type { Logger } from "../../common/log.js";
-import { type DrainableOutbox, type OutboxEntry, PRIORITY_ALARM } from "../types.js";
+import {
+  type DrainableOutbox,
+  type OutboxCursor,
+  type OutboxEntry,
+  type OutboxWalk,
+  PRIORITY_ALARM,
+  PRIORITY_TELEMETRY,
+} from "../types.js";
 import { type BatchOptions, groupLength, groupMessage } from "./batch.js";
 import { isHistorical } from "./stamp.js";
 
@@ -78,6 +85,12 @@ export class Drainer {
   private readonly refused: OutboxEntry[] = [];
   private queue: OutboxEntry[] = [];
   private qi = 0;
+  /** Where the walk goes on (outboxes with walk()): every entry before it was handed out. */
+  private cursor: OutboxCursor | undefined;
+  /** Highest seq of the alarms and events a complete look at them found. */
+  private urgentMark = 0;
+  /** Something was committed: look for new alarms and events before the next publish. */
+  private urgentDue = false;
   private signal: (() => void) | undefined;
 
   constructor(
@@ -87,6 +100,11 @@ export class Drainer {
 
   /** New entries: look at the outbox again (an alarm may now come first). */
   refresh(): void {
+    if (this.deps.outbox.walk) {
+      this.urgentDue = true;
+      this.signal?.();
+      return;
+    }
     const urgent = this.deps.outbox.urgentAfter;
     let keep = false;
     if (urgent && this.qi < this.queue.length) {
@@ -134,7 +152,9 @@ export class Drainer {
   private fill(): void {
     const { conn, deps } = this;
     while (!conn.closed) {
-      if (this.qi >= this.queue.length) {
+      if (deps.outbox.walk) {
+        if (!this.nextFromWalk()) return;
+      } else if (this.qi >= this.queue.length) {
         if (this.publishes >= conn.window + ALARM_RESERVE) return;
         const perMessage = deps.batch ? Math.max(1, deps.batch.maxEntries) : 1;
         const fresh = Math.min(Math.max(conn.window * 4, perMessage * 4), 4000);
@@ -157,6 +177,68 @@ export class Drainer {
       this.publish(this.queue.slice(this.qi, this.qi + n));
       this.qi += n;
     }
+  }
+
+  /** Entries a batch may take at most, and a page of the outbox. */
+  private pageSize(): number {
+    const perMessage = this.deps.batch ? Math.max(1, this.deps.batch.maxEntries) : 1;
+    return Math.min(Math.max(this.conn.window * 4, perMessage * 4), 4000);
+  }
+
+  /**
+   * Makes queue[qi] the next entry to publish, reading the outbox from where
+   * the walk is (not again from the start: the entries in flight are not read
+   * again); new alarms and events first. False: nothing to publish now.
+   */
+  private nextFromWalk(): boolean {
+    const { conn } = this;
+    const outbox = this.deps.outbox as Required<Pick<DrainableOutbox, "walk">> & DrainableOutbox;
+    if (this.urgentDue && this.publishes < conn.window + ALARM_RESERVE) {
+      this.urgentDue = false;
+      this.takeUrgent(outbox);
+    }
+    if (this.qi < this.queue.length) return true;
+    if (this.publishes >= conn.window + ALARM_RESERVE) return false;
+    // A commit may have landed since the last look: its alarms and events go first.
+    this.takeUrgent(outbox);
+    if (this.qi < this.queue.length) return true;
+    let w: OutboxWalk;
+    try {
+      w = outbox.walk(this.cursor, this.pageSize());
+    } catch (e) {
+      this.deps.logger?.error("outbox peek failed", { error: String(e) });
+      return false;
+    }
+    this.cursor = w.cursor ?? this.cursor;
+    this.queue = w.entries.filter((e) => !this.inflight.has(e.seq) && !this.ackedSeqs.has(e.seq));
+    this.qi = 0;
+    if (this.queue.length > 0) return true;
+    // Idle: the next look starts from the beginning (an entry whose removal failed is there).
+    if (this.publishes === 0 && this.acked.length === 0) this.cursor = undefined;
+    return false;
+  }
+
+  /** New alarms and events (with their keys' older entries) go ahead of the queue. */
+  private takeUrgent(outbox: Required<Pick<DrainableOutbox, "walk">> & DrainableOutbox): void {
+    let w: OutboxWalk;
+    const limit = this.pageSize() + this.inflight.size + this.acked.length;
+    try {
+      if (outbox.urgentAfter && !outbox.urgentAfter(this.urgentMark)) return;
+      w = outbox.walk(undefined, limit, PRIORITY_TELEMETRY);
+    } catch (e) {
+      this.deps.logger?.error("outbox peek failed", { error: String(e) });
+      return;
+    }
+    // Only a look that saw every alarm and event moves the mark (the rest have higher seqs).
+    if (w.entries.length < limit)
+      for (const e of w.entries)
+        if (e.priority < PRIORITY_TELEMETRY && e.seq > this.urgentMark) this.urgentMark = e.seq;
+    const fresh = w.entries.filter((e) => !this.inflight.has(e.seq) && !this.ackedSeqs.has(e.seq));
+    if (fresh.length === 0) return;
+    const taken = new Set(fresh.map((e) => e.seq));
+    const rest = this.queue.slice(this.qi).filter((e) => !taken.has(e.seq));
+    this.queue = fresh.concat(rest);
+    this.qi = 0;
   }
 
   private publish(group: OutboxEntry[]): void {
