@@ -66,6 +66,15 @@ describe("aggregate rule (shed total power)", () => {
     expect(cutsOf(h.tick(at(4)))).toContain(`relay 0000c001:0 off reason ${REASON_SHED_TOTAL}`);
   });
 
+  it("cuts the larger of two sessions a charger reported in one burst, whichever frame came last", () => {
+    const h = harness(site, [boardA]);
+    h.send(boardA, telemetry(25, [1000, 0, 0]), at(0));
+    // One reading found both: their events follow each other on the line 60 ms apart.
+    h.send(boardA, chargerEvent(CHARGER_EVENT_SESSION_START, 1, REASON_NONE, 1100), at(10));
+    h.send(boardA, chargerEvent(CHARGER_EVENT_SESSION_START, 2, REASON_NONE, 950), at(10.06));
+    expect(cutsOf(h.tick(at(14)))).toContain(`relay 0000c001:1 off reason ${REASON_SHED_TOTAL}`);
+  });
+
   it("keeps each session's start through a spell of lost telemetry: the newest is still the one started last", () => {
     const h = harness(site, [boardA]);
     h.send(boardA, chargerEvent(CHARGER_EVENT_SESSION_START, 0, REASON_NONE, 1000), at(0));

@@ -224,6 +224,14 @@ function forgotten(rule: AggregateRuleConfig, p: PortLoad, now: number): boolean
   return now - p.at > rule.staleS * 1000 * FORGET_STALE_FACTOR;
 }
 
+/**
+ * Session starts this close together are the same instant: a charger reports
+ * the sessions it found in one reading as a burst of events, one frame after
+ * the other on its line, so their arrival order says nothing about which
+ * began first.
+ */
+const SAME_START_MS = 500;
+
 /** The port heard since `freshSince` whose session started last (ties: the higher power). */
 function newest(t: ShedTrack, idleW: number, freshSince: number): PortLoad | undefined {
   let best: PortLoad | undefined;
@@ -231,7 +239,8 @@ function newest(t: ShedTrack, idleW: number, freshSince: number): PortLoad | und
     if (p.powerW <= idleW || p.at < freshSince) continue;
     const a = p.startedAt ?? 0;
     const b = best?.startedAt ?? 0;
-    if (!best || a > b || (a === b && p.powerW > best.powerW)) best = p;
+    const tie = Math.abs(a - b) < SAME_START_MS;
+    if (!best || (!tie && a > b) || (tie && p.powerW > best.powerW)) best = p;
   }
   return best;
 }
