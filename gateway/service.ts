@@ -55,6 +55,7 @@ import { messagePriority } from "./pipeline/envelope.js";
 import { type AcceptedWork, Pipeline } from "./pipeline/pipeline.js";
 import { RateLimiter, type RateLimitOptions } from "./pipeline/rate-limit.js";
 import { StageCounters } from "./pipeline/stage-counters.js";
+import { RecentReadings } from "./readings/recent-readings.js";
 import { DeviceAdmin } from "./registry/device-admin.js";
 import { midstateHmac, midstateVerifyFrame } from "./registry/midstate-hmac.js";
 import { PendingDevices } from "./registry/pending.js";
@@ -128,6 +129,8 @@ interface Parts {
   actions: ActionRunner;
   alarms: AlarmStore;
   notifier: Notifier;
+  /** The last hours of readings per device, for the installer page's charts. */
+  readings: RecentReadings;
   uplink: UplinkClient | undefined;
   timers: ReturnType<typeof setInterval>[];
   startedAt: number;
@@ -452,6 +455,7 @@ export class GatewayService {
       actions,
       alarms,
       notifier,
+      readings: new RecentReadings(),
       uplink,
       timers: [],
       startedAt: now,
@@ -467,6 +471,7 @@ export class GatewayService {
         downlinks,
         ota,
         reports: new ReportStore(db),
+        readings: parts.readings,
         alarms: {
           list: (f) => alarms.list(f),
           ack: ackAlarm,
@@ -591,6 +596,7 @@ export class GatewayService {
     if (m.msg.type === "command-ack")
       p.downlinks.commandAcked(m.deviceId, m.msg.ackedCounter, m.msg.result);
     else if (m.msg.type === "group-ack") p.downlinks.groupAcked(m.deviceId, m.msg.ackedCounter);
+    p.readings.record(m.deviceId, m.msg, m.receivedAt);
     if (m.msg.type === "charger-telemetry")
       this.maxPortW.set(m.deviceId, Math.max(0, ...m.msg.ports.map((x) => x.powerW)));
     if (m.msg.type === "ota-status") {

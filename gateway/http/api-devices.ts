@@ -2,6 +2,7 @@
  * Device admin routes (install password required):
  *   GET  /api/devices                  list (never keys)
  *   GET  /api/devices/:id              one device, with its waiting downlinks
+ *   GET  /api/devices/:id/readings     its recent readings per series and its alarms (?from&to, ms)
  *   POST /api/devices                  register {id, kind, key?, building?, location?, shed?, board?, firmware?, heartbeatS?, sleepy?}
  *   PATCH /api/devices/:id             placement / metadata
  *   POST /api/devices/:id/approve      commission a pending device {kind?, key?, placement...}
@@ -43,6 +44,16 @@ function placement(f: Fields): Partial<RegisterFields> {
   return p;
 }
 
+/** A time in ms since the epoch from the query string, or undefined when absent. */
+function timeQuery(url: URL, name: string): number | undefined {
+  const raw = url.searchParams.get(name);
+  if (raw === null || raw === "") return undefined;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new BadRequest(`${name} must be ms since the epoch, not ${JSON.stringify(raw)}`);
+  return n;
+}
+
 function pathId(params: Record<string, string>): number {
   return new Fields({ id: params.id }).deviceId("id");
 }
@@ -62,6 +73,29 @@ export function deviceRoutes(b: HttpBackend): Route[] {
         const d = b.registry.get(id);
         if (!d) throw new RegistryError("not-found", `device ${params.id} is not registered`);
         return { device: publicDevice(d), downlinks: b.downlinks.pending(id) };
+      },
+    },
+    {
+      method: "GET",
+      path: "/api/devices/:id/readings",
+      handle: async (_req, params, url) => {
+        const id = pathId(params);
+        const d = b.registry.get(id);
+        if (!d) throw new RegistryError("not-found", `device ${params.id} is not registered`);
+        const to = timeQuery(url, "to") ?? b.clock();
+        const from = timeQuery(url, "from") ?? to - 3_600_000;
+        if (from > to) throw new BadRequest("from must not be after to");
+        const alarms = (b.alarms?.list({ deviceId: id, limit: 500 }) ?? []).filter((a) => {
+          const raisedAt = (a as { raisedAt?: unknown }).raisedAt;
+          return typeof raisedAt === "number" && raisedAt >= from && raisedAt <= to;
+        });
+        return {
+          deviceId: publicDevice(d).deviceId,
+          from,
+          to,
+          series: b.readings.series(id, from, to),
+          alarms,
+        };
       },
     },
     {

@@ -1,6 +1,7 @@
 /** What the HTTP server needs from the rest of the gateway; service.ts supplies it. */
 import type { DownlinkQueue } from "../downlink/downlink-queue.js";
 import type { OtaEngine } from "../ota/ota-engine.js";
+import type { RecentReadings } from "../readings/recent-readings.js";
 import type { DeviceAdmin } from "../registry/device-admin.js";
 import type { PendingDevices } from "../registry/pending.js";
 import type { DeviceRegistry } from "../registry/registry.js";
@@ -25,6 +26,8 @@ export interface HttpBackend {
   /** Firmware-update campaigns (absent: the routes answer 503). */
   ota?: OtaEngine;
   reports: ReportStore;
+  /** Recent readings per device (the device page's chart). */
+  readings: RecentReadings;
   alarms: AlarmsView | undefined;
   sse: SseHub;
   health(now: number): unknown;

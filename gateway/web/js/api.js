@@ -1,7 +1,7 @@
 /**
  * The gateway's admin API as the installer page calls it (gateway/http documents the server side).
  */
-import { toCampaign, toDevice, toHealth, toPending, toReport } from "./models.js";
+import { toCampaign, toDevice, toHealth, toPending, toReadings, toReport } from "./models.js";
 import { arr, obj } from "./narrow.js";
 import { request } from "./session.js";
 
@@ -65,4 +65,15 @@ export async function controlCampaign(id, op) {
     method: "POST",
     json: {},
   });
+}
+
+/**
+ * A device's readings between `from` and `to` (ms) as the gateway holds them (the last hours, in
+ * memory), one series per metric and port, with the alarms raised in that time.
+ * @param {string} deviceId 8 hex digits @param {number} from @param {number} to
+ * @returns {Promise<import("./models.js").DeviceReadings>}
+ */
+export async function getReadings(deviceId, from, to) {
+  const q = new URLSearchParams({ from: String(from), to: String(to) });
+  return toReadings(await request(`/api/devices/${encodeURIComponent(deviceId)}/readings?${q}`));
 }

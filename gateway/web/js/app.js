@@ -6,6 +6,7 @@ import { h, replace } from "./dom.js";
 import { lang, onLangChange, setLang, t } from "./i18n.js";
 import { liveState, onLiveState, startLive, stopLive } from "./live.js";
 import { clearToken, onUnauthorized, token } from "./session.js";
+import { deviceView } from "./views/device.js";
 import { devicesView } from "./views/devices.js";
 import { healthView } from "./views/health.js";
 import { loginView } from "./views/login.js";
@@ -20,6 +21,7 @@ import { updatesView } from "./views/updates.js";
 const routes = {
   login: loginView,
   devices: devicesView,
+  device: deviceView,
   pending: pendingView,
   reports: reportsView,
   health: healthView,

@@ -24,6 +24,12 @@ import { arr, num, obj, optNum, optStr, str } from "./narrow.js";
  *   receivers: Receiver[], drops: Array<{ reason: string, count: number }>,
  *   counters: Array<{ name: string, count: number }>,
  * }} Health
+ * @typedef {{ metric: string, port: number | undefined, points: Array<[number, number]> }} ReadingSeries
+ * @typedef {{
+ *   alarmId: string, kind: string, severity: string, port: number | undefined, active: boolean,
+ *   raisedAt: number, clearedAt: number | undefined, evidence: string | undefined,
+ * }} DeviceAlarm
+ * @typedef {{ deviceId: string, from: number, to: number, series: ReadingSeries[], alarms: DeviceAlarm[] }} DeviceReadings
  */
 
 /** Drop reasons of the pipeline (gateway/types.ts DropReason), in display order. */
@@ -183,6 +189,39 @@ export function toCampaign(raw) {
         state: str(o.state, "queued"),
         percent: num(o.percent),
         reason: optStr(o.reason),
+      };
+    }),
+  };
+}
+
+/** @param {unknown} raw @returns {DeviceReadings} */
+export function toReadings(raw) {
+  const r = obj(raw);
+  return {
+    deviceId: str(r.deviceId),
+    from: num(r.from),
+    to: num(r.to),
+    series: arr(r.series).map((x) => {
+      const s = obj(x);
+      return {
+        metric: str(s.metric),
+        port: optNum(s.port),
+        points: arr(s.points).map(
+          (p) => /** @type {[number, number]} */ ([num(arr(p)[0]), num(arr(p)[1])]),
+        ),
+      };
+    }),
+    alarms: arr(r.alarms).map((x) => {
+      const a = obj(x);
+      return {
+        alarmId: str(a.alarmId),
+        kind: str(a.kind),
+        severity: str(a.severity),
+        port: optNum(a.port),
+        active: a.active === true,
+        raisedAt: num(a.raisedAt),
+        clearedAt: optNum(a.clearedAt),
+        evidence: optStr(a.evidence),
       };
     }),
   };

@@ -5,14 +5,16 @@
  * people numbered from 1 (port-label.js). The whole shed is summed by the
  * bridge per instant, then peaked per step.
  */
-import { getHistory, getShed } from "../api.js";
-import { lineChart } from "../chart.js";
+import { getHistory, getShed, listAlarms } from "../api.js";
+import { timeChart } from "../chart.js";
+import { CHART_RANGES_MS, rangeKeyOf } from "../chart-scale.js";
 import { h, replace } from "../dom.js";
 import { formatDateTime, formatPower, formatTime } from "../format.js";
 import { t } from "../i18n.js";
+import { alarmsInRange, markerList } from "./chart-alarms.js";
 import { portName, shedTitle, showError, showLoading } from "./common.js";
 
-const RANGES_MS = { "6h": 6 * 3_600_000, "24h": 24 * 3_600_000, "7d": 7 * 86_400_000 };
+const RANGES_MS = CHART_RANGES_MS;
 
 /** @type {import("../app.js").View} */
 export function historyView(root, ctx) {
@@ -25,10 +27,7 @@ export function historyView(root, ctx) {
     deviceText === "" || portText === "" ? undefined : `${deviceText}/${Number(portText)}`;
   /** @param {{ deviceId: string, devicePort: number }} p */
   const keyOf = (p) => `${p.deviceId}/${p.devicePort}`;
-  const rangeText = ctx.query.get("range") ?? "";
-  const rangeKey = /** @type {keyof typeof RANGES_MS} */ (
-    rangeText in RANGES_MS ? rangeText : "6h"
-  );
+  const rangeKey = rangeKeyOf(ctx.query.get("range"), "6h");
   const chartBox = h("div", { class: "card chart-box", "data-testid": "history" });
   const controls = h("div", { class: "controls" });
   root.append(
@@ -66,9 +65,23 @@ export function historyView(root, ctx) {
       const from = to - RANGES_MS[rangeKey];
       const shed = await getShed(site, shedId);
       const one = port === undefined ? undefined : shed.ports.find((p) => keyOf(p) === port);
-      const points = one
-        ? await getHistory({ site, deviceId: one.deviceId, port: one.devicePort, from, to })
-        : await getHistory({ site, shed: shed.shed, from, to });
+      const [points, alarms] = await Promise.all([
+        one
+          ? getHistory({ site, deviceId: one.deviceId, port: one.devicePort, from, to })
+          : getHistory({ site, shed: shed.shed, from, to }),
+        listAlarms({ site }),
+      ]);
+      // This port's alarms, or every alarm of the shed's chargers (and of the shed as a whole).
+      const chargers = new Set(shed.chargers.map((c) => c.deviceId));
+      const markers = alarmsInRange(
+        alarms.filter((a) =>
+          one
+            ? a.deviceId === one.deviceId && (a.port === undefined || a.port === one.devicePort)
+            : chargers.has(a.deviceId),
+        ),
+        from,
+        to,
+      );
       if (stopped) return;
       const select = h(
         "select",
@@ -106,11 +119,13 @@ export function historyView(root, ctx) {
         chartBox,
         points.length === 0
           ? h("p", { class: "muted" }, t("history.empty"))
-          : lineChart({
+          : timeChart({
               points,
               from,
               to,
               limit,
+              markers,
+              formatTipTime: formatDateTime,
               label: `${shedTitle(shed)} ${one === undefined ? t("history.shed") : portName(one)}`,
               formatY: formatPower,
               formatX: spanMs > 2 * 86_400_000 ? shortDate : formatTime,
@@ -130,6 +145,7 @@ export function historyView(root, ctx) {
               ],
           ` · ${formatDateTime(from)} – ${formatDateTime(to)}`,
         ),
+        markerList(markers, t("history.alarms")),
       );
     } catch (err) {
       if (!stopped) showError(chartBox, err, load);

@@ -76,7 +76,14 @@ export function devicesView(root) {
             h(
               "tr",
               { "data-device": d.deviceId },
-              cell("devices.id", h("code", null, d.deviceId)),
+              cell(
+                "devices.id",
+                h(
+                  "a",
+                  { href: `#/device?id=${encodeURIComponent(d.deviceId)}` },
+                  h("code", null, d.deviceId),
+                ),
+              ),
               cell("devices.kind", kindName(d.kind)),
               cell(
                 "devices.location",

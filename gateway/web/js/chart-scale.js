@@ -1,0 +1,1 @@
+../../../web-common/js/chart-scale.js
