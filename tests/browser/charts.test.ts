@@ -127,14 +127,18 @@ describe("charts: hover values, alarm markers, ranges from 1 h", () => {
       };
       return body.alarms.find((a) => a.kind === "port-overload");
     }, "the port-overload alarm in the bridge");
-    await waitFor(async () => {
-      await stack.vm.flush();
-      const pts = await history(Date.now() - 6 * HOUR, Date.now());
-      // The newest reading (655 W) is the step's peak whether or not 640 W shares its step.
-      return pts.some((p) => p[1] === OLD_PEAK_W) && pts.some((p) => p[1] === 655)
-        ? true
-        : undefined;
-    }, "the readings in VictoriaMetrics", 60_000);
+    await waitFor(
+      async () => {
+        await stack.vm.flush();
+        const pts = await history(Date.now() - 6 * HOUR, Date.now());
+        // The newest reading (655 W) is the step's peak whether or not 640 W shares its step.
+        return pts.some((p) => p[1] === OLD_PEAK_W) && pts.some((p) => p[1] === 655)
+          ? true
+          : undefined;
+      },
+      "the readings in VictoriaMetrics",
+      60_000,
+    );
     ctx = await newContext(browser, { lang: "en" });
     page = await ctx.newPage();
     errors = watchErrors(page).errors;
