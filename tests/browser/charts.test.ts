@@ -61,6 +61,21 @@ async function hoverAt(page: Page, chart: Locator, ms: number) {
   };
 }
 
+/**
+ * Opens a history page and returns the points of the history answer the page itself received
+ * (the API the chart reads), with the chart.
+ */
+async function openHistory(page: Page, url: string) {
+  const answer = page.waitForResponse((r) => r.url().includes("/history?"));
+  await page.goto(url);
+  const body = (await (await answer).json()) as {
+    series: Array<{ points: Array<[number, number]> }>;
+  };
+  const chart = page.locator("svg.chart");
+  await chart.waitFor();
+  return { chart, points: body.series.flatMap((x) => x.points) };
+}
+
 /** The number of vertices of the drawn line. */
 async function drawnPoints(chart: Locator): Promise<number> {
   const d = (await chart.locator("path.line").getAttribute("d")) ?? "";
@@ -152,13 +167,10 @@ describe("charts: hover values, alarm markers, ranges from 1 h", () => {
 
   it("shows the exact reading under the pointer, as the history API gives it", async () => {
     await signIn(page, stack.baseUrl, TOKEN_ALL);
-    await page.goto(
+    const { chart, points } = await openHistory(
+      page,
       `${stack.baseUrl}/#/history/hz-garden/${SHED_ID}?device=${CHARGER_ID}&port=${PORT}&range=6h`,
     );
-    const chart = page.locator("svg.chart");
-    await chart.waitFor();
-    const g = await geometry(chart);
-    const points = await history(g.from, g.to);
     const target = points.find((p) => p[1] === 777);
     if (!target) throw new Error(`no 777 W point in ${JSON.stringify(points)}`);
     const read = await hoverAt(page, chart, target[0]);
@@ -193,14 +205,12 @@ describe("charts: hover values, alarm markers, ranges from 1 h", () => {
   });
 
   it("shows only the last hour's points in the 1 h range", async () => {
-    await page.goto(
+    const { chart, points } = await openHistory(
+      page,
       `${stack.baseUrl}/#/history/hz-garden/${SHED_ID}?device=${CHARGER_ID}&port=${PORT}&range=1h`,
     );
-    const chart = page.locator("svg.chart");
-    await chart.waitFor();
     const g = await geometry(chart);
     expect(g.to - g.from).toBe(HOUR);
-    const points = await history(g.from, g.to);
     expect(points.length).toBeGreaterThan(0);
     expect(points.every((p) => p[0] >= g.from)).toBe(true);
     expect(points.some((p) => p[1] === OLD_PEAK_W)).toBe(false);
@@ -219,11 +229,10 @@ describe("charts: hover values, alarm markers, ranges from 1 h", () => {
       const p = await phone.newPage();
       const phoneErrors = watchErrors(p).errors;
       await signIn(p, stack.baseUrl, TOKEN_ALL);
-      await p.goto(
+      const { chart, points } = await openHistory(
+        p,
         `${stack.baseUrl}/#/history/hz-garden/${SHED_ID}?device=${CHARGER_ID}&port=${PORT}&range=6h`,
       );
-      const chart = p.locator("svg.chart");
-      await chart.waitFor();
       // Drawn at the phone's width: one SVG unit is one CSS pixel, so 12 px text stays 12 px.
       await expect.poll(async () => (await geometry(chart)).svgWidth, POLL).toBeLessThan(400);
       const g = await geometry(chart);
@@ -236,7 +245,6 @@ describe("charts: hover values, alarm markers, ranges from 1 h", () => {
       );
       expect(fontPx).toBeGreaterThanOrEqual(12);
       expect(await chart.locator("g.tick text[text-anchor=middle]").count()).toBeLessThanOrEqual(4);
-      const points = await history(g.from, g.to);
       const target = points.find((x) => x[1] === 905);
       if (!target) throw new Error("no 905 W point");
       await p.touchscreen.tap(pageX(g, target[0]), g.box.y + g.box.height / 2);
