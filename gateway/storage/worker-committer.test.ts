@@ -2,6 +2,7 @@ import { join } from "node:path";
 import type { Worker } from "node:worker_threads";
 import { afterEach, describe, expect, it } from "vitest";
 import { tmpDir, waitFor } from "../../tests/support/services.js";
+import type { Scheduler } from "../outbox/group-committer.js";
 import { SqliteOutbox } from "../outbox/sqlite-outbox.js";
 import { PRIORITY_EVENT } from "../types.js";
 import { type GatewayDatabase, openGatewayDatabase } from "./database.js";
@@ -45,7 +46,9 @@ describe("WorkerCommitter", () => {
     cleanup.length = 0;
   });
 
-  async function open(opts: { maxBatch?: number; memory?: boolean; overtakes?: boolean } = {}) {
+  async function open(
+    opts: { maxBatch?: number; memory?: boolean; overtakes?: boolean; scheduler?: Scheduler } = {},
+  ) {
     const dir = tmpDir("haitang-committer-");
     cleanup.push(() => dir.remove());
     const path = opts.memory ? ":memory:" : join(dir.path, "gw.db");
@@ -58,6 +61,7 @@ describe("WorkerCommitter", () => {
       toOps,
       ...(opts.maxBatch !== undefined ? { maxBatch: opts.maxBatch } : {}),
       ...(opts.memory ? { inline: db } : {}),
+      ...(opts.scheduler ? { scheduler: opts.scheduler } : {}),
       ...(opts.overtakes
         ? { overtakes: { urgent: (w: Work) => w.alarm === true, key: (w: Work) => w.dev ?? w.n } }
         : {}),
@@ -144,6 +148,22 @@ describe("WorkerCommitter", () => {
     expect(order.indexOf(103)).toBeLessThan(order.indexOf(5));
     expect(order.indexOf(101)).toBeLessThan(order.indexOf(103));
     expect(order.indexOf(102)).toBeGreaterThan(order.indexOf(12));
+  });
+
+  it("sends an alarm to the worker at once, with the work queued before it, instead of waiting for the interval", async () => {
+    // A clock that never fires: only the alarm can make the batch leave.
+    const armed: Array<() => void> = [];
+    const scheduler: Scheduler = { setTimeout: (fn) => armed.push(fn), clearTimeout: () => {} };
+    const { db, committer } = await open({ overtakes: true, scheduler });
+    const order: number[] = [];
+    committer.submit({ n: 1 }, () => order.push(1));
+    expect(committer.pending()).toBe(1);
+    const alarm = submitted(committer, { n: 2, dev: 902, alarm: true });
+    expect(committer.pending()).toBe(0);
+    expect((await alarm).err).toBeUndefined();
+    expect(order).toEqual([1]);
+    expect(stored(db).sort()).toEqual([1, 2]);
+    expect(armed.length).toBeGreaterThan(0);
   });
 
   it("flush() commits everything queued and runs the callbacks before it returns", async () => {

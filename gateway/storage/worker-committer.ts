@@ -15,7 +15,8 @@
  *
  * Urgent work (alarm frames, `overtakes`) goes ahead of the queued work, so
  * it is in the next batch instead of behind seconds of telemetry when the
- * worker falls behind; urgent works keep their order among themselves. It
+ * worker falls behind; urgent works keep their order among themselves. It is
+ * sent at once when fewer than two batches are in flight (no interval wait). It
  * overtakes only when no queued work has its key (its device): a commit
  * stores the newest counter window of each device in the batch, and that
  * window must never claim a frame still waiting behind it.
@@ -141,6 +142,12 @@ export class WorkerCommitter<W> {
       this.works.splice(this.lead, 0, work);
       this.workCbs.splice(this.lead, 0, done);
       this.lead++;
+      // An alarm does not wait for the interval, nor for the batch in flight to be answered:
+      // it goes to the worker now, which commits it right after that batch.
+      if (this.channel.ready() && this.inflight.length < DEPTH) {
+        this.send();
+        return;
+      }
     } else {
       this.works.push(work);
       this.workCbs.push(done);
