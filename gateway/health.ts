@@ -46,6 +46,8 @@ export interface HealthSources {
   sse: { clients: number; sent: number; cutOff: number };
   /** Firmware-update outcomes (gateway/ota/ota-engine.ts), counted by name. */
   ota?(): Record<string, number>;
+  /** The process's memory in bytes by area (rss, heap_used, new_space, ...). */
+  memory?(): Record<string, number>;
 }
 
 /** The firmware-update counters as health counter names (`ota.refused`, `ota.forged`, ...). */
@@ -154,6 +156,13 @@ export function buildMetrics(s: HealthSources, now: number): string {
     "Times a receiver went away",
     rx.filter((r) => r.disconnects !== undefined).map((r) => [{ receiver: r.id }, r.disconnects!]),
   );
+  const mem = s.memory?.();
+  if (mem)
+    p.gauge(
+      "haitang_gateway_memory_bytes",
+      "Process memory by area (rss: resident, all threads; the rest the main thread's V8 heap)",
+      Object.entries(mem).map(([k, v]) => [{ area: k }, v]),
+    );
   p.gauge("haitang_gateway_outbox_depth", "Entries waiting in the outbox", s.outbox.depth());
   p.gauge(
     "haitang_gateway_outbox_oldest_age_seconds",

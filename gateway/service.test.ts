@@ -131,6 +131,12 @@ describe("GatewayService (two socat receivers, embedded Aedes, HTTP API)", () =>
     expect(
       await metric('haitang_gateway_frames_dropped_total{stage="dedup",reason="duplicate"}'),
     ).toBe(1);
+    // Memory by area: the resident set holds at least the main thread's heap.
+    const rss = await metric('haitang_gateway_memory_bytes{area="rss"}');
+    const heap = await metric('haitang_gateway_memory_bytes{area="heap_used"}');
+    expect(heap).toBeGreaterThan(0);
+    expect(rss).toBeGreaterThan(heap!);
+    expect(await metric('haitang_gateway_memory_bytes{area="new_space"}')).toBeGreaterThan(0);
   });
 
   it("rejects and counts forged, replayed, corrupt, unknown and garbage input", async () => {

@@ -55,6 +55,7 @@ import { messagePriority } from "./pipeline/envelope.js";
 import { type AcceptedWork, Pipeline } from "./pipeline/pipeline.js";
 import { RateLimiter, type RateLimitOptions } from "./pipeline/rate-limit.js";
 import { StageCounters } from "./pipeline/stage-counters.js";
+import { processMemory } from "./process-memory.js";
 import { RecentReadings } from "./readings/recent-readings.js";
 import { DeviceAdmin } from "./registry/device-admin.js";
 import { midstateHmac, midstateVerifyFrame } from "./registry/midstate-hmac.js";
@@ -734,6 +735,7 @@ export class GatewayService {
       downlinks: p.downlinks.stats,
       downlinkDepth: () => p.downlinks.depth(),
       mergeWindowSize: () => p.pipeline.recentSize(),
+      memory: processMemory,
       heldFrames: () => p.pipeline.heldCount(),
       dedupDevices: () => p.windows.size(),
       rules: () => ({
