@@ -139,11 +139,26 @@ export class ArrivalBook {
   private readonly seen = new Map<string, number>();
   readonly latencies: number[] = [];
   readonly alarmLatencies: number[] = [];
+  /** Due time of each alarm not yet acknowledged to its device, per device (oldest first). */
+  private readonly unacked = new Map<string, number[]>();
+  /** Due -> the gateway's ack to the device (sent after the durable commit). */
+  readonly ackLatencies: number[] = [];
   storedTwice = 0;
   redelivered = 0;
 
   expect(key: string, at: number, alarm: boolean): void {
     this.due.set(key, { at, alarm });
+    if (!alarm) return;
+    const hex = key.slice(0, key.indexOf(":"));
+    const q = this.unacked.get(hex);
+    if (q) q.push(at);
+    else this.unacked.set(hex, [at]);
+  }
+
+  /** A downlink to an alarm device: the ack of its oldest unacknowledged alarm. */
+  ackedAlarm(deviceHex: string, now: number): void {
+    const at = this.unacked.get(deviceHex)?.shift();
+    if (at !== undefined) this.ackLatencies.push(now - at);
   }
 
   get expected(): number {
@@ -171,10 +186,21 @@ export class ArrivalBook {
     if (d.alarm) this.alarmLatencies.push(now - d.at);
   }
 
-  summary(): { p50: number; p99: number; max: number; alarmP50: number; alarmP99: number } {
+  summary(): {
+    p50: number;
+    p99: number;
+    max: number;
+    alarmP50: number;
+    alarmP99: number;
+    ackP50: number;
+    ackP99: number;
+  } {
     const l = this.latencies;
     const a = this.alarmLatencies;
+    const k = this.ackLatencies;
     return {
+      ackP50: k.length ? percentile(k, 50) : Number.NaN,
+      ackP99: k.length ? percentile(k, 99) : Number.NaN,
       p50: l.length ? percentile(l, 50) : Number.NaN,
       p99: l.length ? percentile(l, 99) : Number.NaN,
       max: l.length ? Math.max(...l) : Number.NaN,

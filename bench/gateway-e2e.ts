@@ -5,7 +5,8 @@
  * external) verifies, de-duplicates, commits and forwards them with QoS 1 to a
  * second Mosquitto, where a subscriber times each envelope against the
  * moment its frame was due. Per offered rate: delivered, publish -> cloud
- * p50/p99/max, alarm p50/p99, gateway RSS (max) and CPU, the gateway's CPU
+ * p50/p99/max, alarm p50/p99 (to the cloud, and to the gateway's ack reaching
+ * the device: the durable commit), gateway RSS (max) and CPU, the gateway's CPU
  * seconds per 1,000 frames (comparable across machine loads); medians over runs;
  * the highest rate with every frame delivered and p99 under 1 s.
  *
@@ -13,15 +14,18 @@
  *   BENCH_RATES=1000,5000,15000 BENCH_RUNS=3 BENCH_DEVICES=200 BENCH_SECONDS=5
  *   BENCH_INGEST=serial   socat pseudo-terminals at 115,200 baud instead of MQTT
  *   BENCH_PROFILE=dir     run the gateway under node --cpu-prof (profiles into dir)
+ *   BENCH_NODE_ARGS="..." more node options for the gateway (e.g. --heap-prof)
+ *   BENCH_METRICS=1       print the gateway's stage counters and CPU once a second
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import mqtt, { type MqttClient } from "mqtt";
 import { createPtyPair, freePort, type PtyPair } from "../common/services.js";
-import { deviceTopicForFramed } from "../gateway/ingest/device-topics.js";
+import { deviceTopicForFramed, framedType } from "../gateway/ingest/device-topics.js";
 import { type ChildGateway, startChildGateway } from "../gateway/testing/child-gateway.js";
 import { startConfiguredMosquitto, type TestBroker } from "../gateway/uplink/test-broker.js";
+import { TYPE_ACK } from "../protocol/constants.js";
 import {
   ArrivalBook,
   type E2eDevice,
@@ -58,6 +62,9 @@ interface Row {
   max: number;
   alarmP50: number;
   alarmP99: number;
+  /** Alarm due -> the gateway's ack reaches the device (its commit is durable then). */
+  ackP50: number;
+  ackP99: number;
   rssMB: number;
   cpuPct: number;
   /** Gateway CPU seconds per 1,000 frames sent (duplicates and forgeries included). */
@@ -118,6 +125,53 @@ async function waitOutboxEmpty(httpPort: number): Promise<void> {
   }
 }
 
+const STAGES = [
+  "frames_received_total",
+  "frames_accepted_total",
+  "committed_total",
+  "commit_batches_total",
+  "outbox_depth",
+  "held_frames",
+  'memory_bytes{area="rss"}',
+  'memory_bytes{area="heap_used"}',
+  'memory_bytes{area="new_space"}',
+];
+
+/**
+ * BENCH_METRICS=1: once a second, the gateway's stage counters (/metrics) and
+ * its CPU over that second, to see which stage a backlog waits in.
+ */
+function watchStages(gateway: ChildGateway): { stop(): void } {
+  const t0 = performance.now();
+  const cpu = new ProcSampler(gateway.proc.pid!);
+  cpu.start();
+  let last = 0;
+  console.log(`  t s | ${STAGES.join(" | ")} | CPU s`);
+  const timer = setInterval(async () => {
+    try {
+      const text = await (await fetch(`http://127.0.0.1:${gateway.ready.http}/metrics`)).text();
+      const v = STAGES.map((k) => {
+        const line = text.split("\n").find((l) => l.startsWith(`haitang_gateway_${k} `));
+        const n = line ? Number(line.split(" ")[1]) : Number.NaN;
+        return k.startsWith("memory") ? `${(n / 2 ** 20).toFixed(0)} MB` : String(n);
+      });
+      const c = cpu.cpuSeconds();
+      console.log(
+        `  ${((performance.now() - t0) / 1000).toFixed(1)} | ${v.join(" | ")} | ${(c - last).toFixed(2)}`,
+      );
+      last = c;
+    } catch {
+      // the gateway is busy or gone: the next tick tries again
+    }
+  }, 1000);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      cpu.stop();
+    },
+  };
+}
+
 interface Stack {
   gateway: ChildGateway;
   send(f: PlannedFrame, lane: number): void;
@@ -174,12 +228,9 @@ async function startStack(dir: string, devices: E2eDevice[]): Promise<Stack> {
     sub.on("connect", () => sub.subscribe("haitang/v1/#", { qos: 1 }, () => r())),
   );
   const profile = process.env.BENCH_PROFILE;
-  const gateway = await startChildGateway(
-    configPath,
-    "bench",
-    profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : [],
-    300_000,
-  );
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
+  if (profile) nodeArgs.push("--cpu-prof", `--cpu-prof-dir=${profile}`);
+  const gateway = await startChildGateway(configPath, "bench", nodeArgs, 300_000);
   const stopAll = async (extra: () => Promise<void>) => {
     gateway.proc.kill("SIGTERM");
     await gateway.exited;
@@ -222,6 +273,12 @@ async function startStack(dir: string, devices: E2eDevice[]): Promise<Stack> {
   await new Promise<void>((r) => alarmPub.once("connect", () => r()));
   (alarmPub.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
   pubs.push(alarmPub);
+  // The gateway acks an alarm (ack requested) to its device after the durable commit.
+  alarmPub.on("message", (topic, payload) => {
+    const hex = topic.split("/")[2];
+    if (hex && framedType(payload) === TYPE_ACK) book.current.ackedAlarm(hex, performance.now());
+  });
+  await alarmPub.subscribeAsync("haitang/dev/+/down", { qos: 0 });
   return {
     gateway,
     lanes,
@@ -243,8 +300,10 @@ async function step(stack: Stack, devices: E2eDevice[], rate: number): Promise<R
   const load = loadavg()[0]!;
   const sampler = new ProcSampler(stack.gateway.proc.pid!);
   sampler.start();
+  const watch = process.env.BENCH_METRICS ? watchStages(stack.gateway) : undefined;
   const offered = await sendStep(plan, rate, book, stack.send, stack.lanes, stack.laneBudget);
   await waitDelivered(book);
+  watch?.stop();
   const proc = sampler.stop();
   // The outbox drain is part of the frames' cost: CPU is counted until it is empty.
   await waitOutboxEmpty(stack.gateway.ready.http);
@@ -268,7 +327,7 @@ const ms = (x: number) =>
 
 function printRow(r: Row, label = ""): void {
   console.log(
-    `| ${label}${r.rate.toLocaleString("en")}/s | ${Math.round(r.offered).toLocaleString("en")}/s | ${r.deliveredPct.toFixed(2)} % | ${ms(r.p50)} / ${ms(r.p99)} / ${ms(r.max)} | ${ms(r.alarmP50)} / ${ms(r.alarmP99)} | ${r.rssMB.toFixed(0)} MB, ${r.cpuPct.toFixed(0)} % | ${r.cpuPer1k.toFixed(3)} | ${r.storedTwice} | ${r.load.toFixed(1)} |`,
+    `| ${label}${r.rate.toLocaleString("en")}/s | ${Math.round(r.offered).toLocaleString("en")}/s | ${r.deliveredPct.toFixed(2)} % | ${ms(r.p50)} / ${ms(r.p99)} / ${ms(r.max)} | ${ms(r.alarmP50)} / ${ms(r.alarmP99)} | ${ms(r.ackP50)} / ${ms(r.ackP99)} | ${r.rssMB.toFixed(0)} MB, ${r.cpuPct.toFixed(0)} % | ${r.cpuPer1k.toFixed(3)} | ${r.storedTwice} | ${r.load.toFixed(1)} |`,
   );
 }
 
@@ -277,7 +336,7 @@ async function main(): Promise<void> {
   const devices = e2eDevices(DEVICES, ALARM_DEVICES);
   const stack = await startStack(dir, devices);
   const header =
-    "| rate | offered | delivered | publish -> cloud p50 / p99 / max | alarm p50 / p99 | gateway RSS, CPU | CPU s / 1k frames | stored twice | load avg |\n|---|---|---|---|---|---|---|---|---|";
+    "| rate | offered | delivered | publish -> cloud p50 / p99 / max | alarm p50 / p99 | alarm ack (committed) p50 / p99 | gateway RSS, CPU | CPU s / 1k frames | stored twice | load avg |\n|---|---|---|---|---|---|---|---|---|---|";
   console.log(
     `gateway-e2e: ${serialMode ? `serial, ${PTYS} ptys at 115,200 baud` : "MQTT (Mosquitto -> gateway -> Mosquitto)"}, ${DEVICES} devices, ${SECONDS} s per rate, ${RUNS} runs`,
   );
@@ -313,6 +372,8 @@ async function main(): Promise<void> {
         max: m((r) => r.max),
         alarmP50: m((r) => r.alarmP50),
         alarmP99: m((r) => r.alarmP99),
+        ackP50: m((r) => r.ackP50),
+        ackP99: m((r) => r.ackP99),
         rssMB: m((r) => r.rssMB),
         cpuPct: m((r) => r.cpuPct),
         cpuPer1k: m((r) => r.cpuPer1k),
