@@ -46,6 +46,8 @@ export interface HealthSources {
   sse: { clients: number; sent: number; cutOff: number };
   /** Firmware-update outcomes (gateway/ota/ota-engine.ts), counted by name. */
   ota?(): Record<string, number>;
+  /** Accepted frames not yet committed, and times the broker's telemetry was held for it. */
+  commitBacklog?(): { frames: number; holds: number };
   /** The process's memory in bytes by area (rss, heap_used, new_space, ...). */
   memory?(): Record<string, number>;
 }
@@ -230,6 +232,19 @@ export function buildMetrics(s: HealthSources, now: number): string {
     "Accepted frames waiting for the merge window",
     s.heldFrames(),
   );
+  const backlog = s.commitBacklog?.();
+  if (backlog) {
+    p.gauge(
+      "haitang_gateway_commit_backlog_frames",
+      "Accepted frames waiting for their commit (queued and in flight)",
+      backlog.frames,
+    );
+    p.counter(
+      "haitang_gateway_ingest_holds_total",
+      "Times the external broker's telemetry was held because the commit backlog was high",
+      backlog.holds,
+    );
+  }
   p.gauge("haitang_gateway_dedup_devices", "Devices with a counter window", s.dedupDevices());
   const r = s.rules();
   p.gauge("haitang_gateway_rules", "Rules running", r.count);

@@ -146,7 +146,7 @@ describe("gateway restart and ingest settings", () => {
     // a reload with a bigger burst lets a flood through after the bucket refilled
     gw.applyConfig({
       ...config,
-      ingest: { rateLimit: { perSecond: 1, burst: 20 }, mergeWindowMs: 0 },
+      ingest: { ...config.ingest, rateLimit: { perSecond: 1, burst: 20 }, mergeWindowMs: 0 },
     });
     now += 20_000;
     for (let i = 0; i < 10; i++) gw.injectFrame(frame(CHARGER, statusMsg(i)), { receiver: "mqtt" });

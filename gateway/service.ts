@@ -39,6 +39,7 @@ import { buildHealth, buildMetrics, type HealthSources } from "./health.js";
 import type { InstallAuth } from "./http/auth.js";
 import { GatewayHttpServer } from "./http/server.js";
 import { SseHub } from "./http/sse.js";
+import { IngestBackpressure } from "./ingest/backpressure.js";
 import { DeframeCounter } from "./ingest/deframe-counter.js";
 import { EmbeddedMqttBroker, MQTT_RECEIVER } from "./ingest/mqtt-broker.js";
 import { ExternalMqttIngest } from "./ingest/mqtt-external.js";
@@ -124,6 +125,8 @@ interface Parts {
   receivers: Array<{ rx: SerialReceiver; deframe: DeframeCounter }>;
   mqtt: EmbeddedMqttBroker | ExternalMqttIngest | undefined;
   mqttPayload: MqttPayloadHandler;
+  /** Holds the external broker's telemetry while the commit backlog is high. */
+  backpressure: IngestBackpressure | undefined;
   sse: SseHub;
   http: GatewayHttpServer;
   admin: DeviceAdmin;
@@ -183,7 +186,10 @@ export class GatewayService {
         urgent: (w) => w.message !== undefined && messagePriority(w.message.msg) === PRIORITY_ALARM,
         key: (w) => w.window.deviceId,
       },
-      onCommitted: () => this.parts?.uplink?.kick(),
+      onCommitted: () => {
+        this.parts?.uplink?.kick();
+        this.parts?.backpressure?.update(committer.backlog());
+      },
       log: log.child("commit"),
       ...(cfg.database === ":memory:" ? { inline: db } : {}),
     });
@@ -363,7 +369,10 @@ export class GatewayService {
               ...(cfg.mqtt.username !== undefined ? { username: cfg.mqtt.username } : {}),
               ...(cfg.mqtt.password !== undefined ? { password: cfg.mqtt.password } : {}),
             },
-            (topic, payload) => mqttPayload.handle(topic, payload),
+            (topic, payload) => {
+              mqttPayload.handle(topic, payload);
+              backpressure?.update(committer.backlog());
+            },
             log.child("mqtt"),
           )
         : new EmbeddedMqttBroker(
@@ -377,6 +386,17 @@ export class GatewayService {
             },
           );
     links.add(mqtt);
+    const external = mqtt instanceof ExternalMqttIngest ? mqtt : undefined;
+    const backpressure = external
+      ? new IngestBackpressure(cfg.ingest.holdAboveFrames, (on) => {
+          log
+            .child("mqtt")
+            .info(on ? "holding telemetry: commit backlog" : "reading telemetry again", {
+              backlog: committer.backlog(),
+            });
+          external.holdTelemetry(on);
+        })
+      : undefined;
     const admin = new DeviceAdmin({
       registry,
       pending,
@@ -451,6 +471,7 @@ export class GatewayService {
       receivers,
       mqtt,
       mqttPayload,
+      backpressure,
       sse,
       admin,
       actions,
@@ -549,6 +570,7 @@ export class GatewayService {
     const t = this.opts.tuning ?? {};
     if (!t.rateLimit) p.limiter.configure(config.ingest.rateLimit);
     if (t.mergeWindowMs === undefined) p.pipeline.setMergeWindowMs(config.ingest.mergeWindowMs);
+    p.backpressure?.configure(config.ingest.holdAboveFrames);
     p.alarms.setEscalation(config.escalation);
     p.notifier.configure(config.notifications, config.escalation);
     this.startRules(config, this.clock());
@@ -736,6 +758,7 @@ export class GatewayService {
       downlinkDepth: () => p.downlinks.depth(),
       mergeWindowSize: () => p.pipeline.recentSize(),
       memory: processMemory,
+      commitBacklog: () => ({ frames: p.committer.backlog(), holds: p.backpressure?.holds ?? 0 }),
       heldFrames: () => p.pipeline.heldCount(),
       dedupDevices: () => p.windows.size(),
       rules: () => ({

@@ -55,7 +55,11 @@ describe("loadSiteConfig", () => {
     const r = loadSiteConfig({ text: base, baseDir: dir.path });
     if (!r.ok) throw new Error(formatConfigErrors(r.errors));
     expect(r.config.mqtt).toEqual({ mode: "embedded", host: "0.0.0.0", port: 1883 });
-    expect(r.config.ingest).toEqual({ rateLimit: { perSecond: 2, burst: 30 }, mergeWindowMs: 30 });
+    expect(r.config.ingest).toEqual({
+      rateLimit: { perSecond: 2, burst: 30 },
+      mergeWindowMs: 30,
+      holdAboveFrames: 4000,
+    });
     expect(r.config.http).toEqual({ host: "127.0.0.1", port: 8080 });
     expect(r.config.utcOffsetMin).toBe(480);
     expect(r.config.cloud).toBeUndefined();
@@ -71,7 +75,11 @@ describe("loadSiteConfig", () => {
       text: `${base}ingest: { rateLimit: { burst: 5 }, mergeWindowMs: 0 }\n`,
     });
     if (!r.ok) throw new Error(formatConfigErrors(r.errors));
-    expect(r.config.ingest).toEqual({ rateLimit: { perSecond: 2, burst: 5 }, mergeWindowMs: 0 });
+    expect(r.config.ingest).toEqual({
+      rateLimit: { perSecond: 2, burst: 5 },
+      mergeWindowMs: 0,
+      holdAboveFrames: 4000,
+    });
   });
 
   it("fills the defaults of a cloud section", () => {

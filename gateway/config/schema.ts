@@ -120,6 +120,7 @@ const ingest = {
       },
     },
     mergeWindowMs: { type: "integer", minimum: 0, maximum: 1000, default: 30 },
+    holdAboveFrames: { type: "integer", minimum: 0, maximum: 1000000, default: 4000 },
   },
 };
 

@@ -312,6 +312,11 @@ export interface IngestConfig {
   rateLimit: { perSecond: number; burst: number };
   /** How long an accepted frame waits for copies from other receivers before it is committed. */
   mergeWindowMs: number;
+  /**
+   * Accepted frames waiting for their commit above which the gateway stops
+   * reading telemetry from an external broker (0: never).
+   */
+  holdAboveFrames: number;
 }
 
 /** The battery detectors' listening schedule, which sets the interlink's resend interval. */

@@ -1,7 +1,8 @@
 /**
  * The external-broker ingest against a real Mosquitto: events and alarms
  * come in on a connection of their own, so one published after a flood of
- * telemetry reaches the gateway while the flood is still queued for it.
+ * telemetry reaches the gateway while the flood is still queued for it, also
+ * while the gateway holds its telemetry connection (backpressure).
  */
 import mqtt, { type MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -84,10 +85,9 @@ describe("external MQTT ingest", () => {
     }, "the event subscription");
     arrivals.length = 0;
 
-    // The gateway is busy: it reads nothing from its telemetry connection, as
-    // when it is behind a backlog. The flood waits for it in the broker.
-    const telemetry = (ingest as unknown as { client: MqttClient }).client;
-    telemetry.stream.pause();
+    // The gateway is behind a backlog of commits: it holds its telemetry
+    // connection (backpressure.ts). The flood waits for it in the broker.
+    ingest.holdTelemetry(true);
     const first = probe;
     for (let i = 0; i < FLOOD; i++)
       expect(await send(TELEMETRY_DEVICE, first + i, false)).toMatch(/\/up$/);
@@ -103,7 +103,7 @@ describe("external MQTT ingest", () => {
     expect(arrivals.filter((a) => a.deviceId === TELEMETRY_DEVICE).length).toBeLessThan(FLOOD);
 
     // Nothing of the flood is lost or doubled once the gateway reads again, and its order is kept.
-    telemetry.stream.resume();
+    ingest.holdTelemetry(false);
     const flood = await waitFor(() => {
       const t = arrivals.filter((a) => a.deviceId === TELEMETRY_DEVICE);
       return t.length >= FLOOD ? t : undefined;

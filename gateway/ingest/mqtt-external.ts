@@ -81,6 +81,17 @@ export class ExternalMqttIngest implements Link {
     return c;
   }
 
+  /**
+   * Stops (true) or resumes reading the telemetry connection (backpressure.ts).
+   * The broker keeps what comes meanwhile in this client's session; the event
+   * connection is never held.
+   */
+  holdTelemetry(on: boolean): void {
+    const stream = this.client?.stream as { pause?: () => void; resume?: () => void } | undefined;
+    if (on) stream?.pause?.();
+    else stream?.resume?.();
+  }
+
   isUp(): boolean {
     return this.client?.connected ?? false;
   }

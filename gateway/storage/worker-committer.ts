@@ -182,6 +182,13 @@ export class WorkerCommitter<W> {
     return new Promise((resolve) => this.write([], () => resolve()));
   }
 
+  /** Frame works not yet committed: queued and in flight (ingest backpressure). */
+  backlog(): number {
+    let n = this.works.length;
+    for (const b of this.inflight) if (!b.framesSettled) n += b.works;
+    return n;
+  }
+
   /** Frames and writes waiting to be sent. */
   pending(): number {
     return this.works.length + this.writes.length;
