@@ -1,3 +1,12 @@
+/**
+ * `haitang demo` end to end, real servers (Mosquitto, VictoriaMetrics, three
+ * gateways with SQLite, the cloud bridge) and the simulated fleets, on the
+ * fast pace (every incident kind within the first minute, ports back after
+ * 15 s): every compound's gateway reports to the one bridge, with the device
+ * count its gateway has; every incident kind reaches the cloud; the demo
+ * operator restores a cut port through the signed path, with an audit entry,
+ * and the charger confirms. No timing is asserted: the waits are upper bounds.
+ */
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -5,6 +14,35 @@ import { repoRoot } from "../../common/paths.js";
 import { freePort, tmpDir, waitFor } from "../../tests/support/services.js";
 
 const TOKEN = "test-demo-token-0123";
+const PASSWORD = "pw-for-test";
+const SITES = ["haitang-garden", "yulan-court", "guihua-garden"];
+/** Alarm kinds the gateways' rules raise for the ten incident kinds (cooking: a hushed fire). */
+const ALARM_KINDS = [
+  "port-overload",
+  "shed-overload",
+  "illegal-load",
+  "over-temperature",
+  "short-circuit",
+  "fire",
+  "tamper",
+  "welfare",
+  "device-lost",
+];
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface AuditEntry {
+  by: string;
+  role: string;
+  action: string;
+  reason: string;
+  outcome: string;
+  shed: string;
+  deviceId: string;
+  devicePort: number;
+  cutReason: string;
+  transaction?: string;
+}
 
 describe("haitang demo", () => {
   const dir = tmpDir("haitang-demo-");
@@ -14,18 +52,19 @@ describe("haitang demo", () => {
     dir.remove();
   });
 
-  it("runs a compound whose devices reach the gateway, the cloud and the dashboard API, and stops on SIGINT", async () => {
-    const gatewayPort = await freePort();
+  it("runs three compounds into one bridge, every incident kind on its schedule, restores its cut ports, and stops on SIGINT", {
+    timeout: 420_000,
+  }, async () => {
     const dashboardPort = await freePort();
     child = spawn(
       process.execPath,
       [
         join(repoRoot(), "bin/haitang.js"),
         "demo",
-        "--devices",
-        "12",
+        "--pace",
+        "fast",
         "--gateway-port",
-        String(gatewayPort),
+        "0",
         "--dashboard-port",
         String(dashboardPort),
         "--data",
@@ -33,8 +72,9 @@ describe("haitang demo", () => {
         "--token",
         TOKEN,
         "--password",
-        "pw-for-test",
-        "--no-incidents",
+        PASSWORD,
+        "--stats-every",
+        "0",
       ],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
@@ -46,48 +86,134 @@ describe("haitang demo", () => {
       out += d.toString();
     });
     await waitFor(
-      () => (out.includes("is running") ? true : undefined),
+      () => (out.includes("Press Ctrl-C") ? true : undefined),
       `demo start: ${out}`,
-      60_000,
+      90_000,
     );
-    expect(out).toContain(`http://127.0.0.1:${dashboardPort}/`);
+    const bridge = `http://127.0.0.1:${dashboardPort}`;
+    const installers = new Map<string, string>();
+    for (const m of out.matchAll(/\(([a-z-]+)\): (http:\/\/127\.0\.0\.1:\d+)\/ui\//g))
+      installers.set(m[1]!, m[2]!);
+    expect([...installers.keys()]).toEqual(SITES);
+    const tsdb = /Time series *: (\S+)/.exec(out)?.[1];
+    expect(tsdb).toMatch(/^http:/);
 
-    // Frames from the simulated devices are accepted by the gateway...
-    const health = await waitFor(
+    const get = async <T>(url: string, auth: string): Promise<T | undefined> => {
+      const res = await fetch(url, { headers: { authorization: auth } });
+      return res.status === 200 ? ((await res.json()) as T) : undefined;
+    };
+    const basic = `Basic ${Buffer.from(`installer:${PASSWORD}`).toString("base64")}`;
+    const bearer = `Bearer ${TOKEN}`;
+
+    // Every compound's gateway is online at the bridge, and the device count the sites
+    // overview shows is the number of devices its gateway has (all of them heard).
+    type Summary = {
+      site: string;
+      name: string;
+      gateways: { online: number; total: number };
+      devices: { total: number; unheard: number };
+    };
+    const counts = await waitFor(
       async () => {
-        const res = await fetch(`http://127.0.0.1:${gatewayPort}/api/health`, {
-          headers: {
-            authorization: `Basic ${Buffer.from("installer:pw-for-test").toString("base64")}`,
-          },
-        });
-        if (res.status !== 200) return undefined;
-        const h = (await res.json()) as { counters: Record<string, number>; devices: number };
-        return (h.counters.accepted ?? 0) > 0 ? h : undefined;
+        await pause(1000);
+        const body = await get<{ sites: Summary[] }>(`${bridge}/api/sites`, bearer);
+        if (!body || body.sites.length !== SITES.length) return undefined;
+        const out: Array<{ summary: Summary; gateway: number }> = [];
+        for (const s of body.sites) {
+          const h = await get<{ devices: number; unheard: unknown[] }>(
+            `${installers.get(s.site)}/api/health`,
+            basic,
+          );
+          if (!h || s.gateways.online !== 1 || h.unheard.length > 0) return undefined;
+          if (s.devices.total !== h.devices || s.devices.unheard !== 0) return undefined;
+          out.push({ summary: s, gateway: h.devices });
+        }
+        return out;
       },
-      "accepted frames at the gateway",
-      30_000,
+      "every compound online at the bridge with all its gateway's devices",
+      120_000,
     );
-    expect(health.devices).toBe(12);
+    expect(counts.map((c) => c.summary.site).sort()).toEqual([...SITES].sort());
+    for (const c of counts) {
+      expect(c.summary.gateways.total).toBe(1);
+      expect(c.gateway).toBeGreaterThan(10);
+    }
+    expect(counts.find((c) => c.summary.site === "haitang-garden")?.summary.name).toBe(
+      "海棠苑 Haitang Garden",
+    );
 
-    // ...and reach the cloud bridge, which sees the gateway online and the devices.
-    const sites = await waitFor(
+    // Every incident kind reaches the cloud as its alarm; the cooking smoke is hushed.
+    type Alarm = { site: string; kind: string; active: boolean };
+    const alarms = await waitFor(
       async () => {
-        const res = await fetch(`http://127.0.0.1:${dashboardPort}/api/sites`, {
-          headers: { authorization: `Bearer ${TOKEN}` },
-        });
-        if (res.status !== 200) return undefined;
-        const body = (await res.json()) as {
-          sites: Array<{ gateways: { online: number }; devices: { total: number } }>;
-        };
-        const s = body.sites[0];
-        return s && s.gateways.online === 1 && s.devices.total > 0 ? body : undefined;
+        await pause(2000);
+        const body = await get<{ alarms: Alarm[] }>(`${bridge}/api/alarms`, bearer);
+        const kinds = new Set(body?.alarms.map((a) => a.kind));
+        return ALARM_KINDS.every((k) => kinds.has(k)) ? body!.alarms : undefined;
       },
-      "the site online at the bridge",
-      30_000,
+      `every alarm kind at the bridge (${ALARM_KINDS.join(", ")})`,
+      300_000,
     );
-    expect(sites.sites).toHaveLength(1);
+    expect(new Set(alarms.map((a) => a.site))).toEqual(new Set(SITES));
+    const hush = await waitFor(
+      async () => {
+        await pause(2000);
+        const q = encodeURIComponent('{__name__="smoke_event_battery_mv",event="hush"}');
+        const body = await get<{ data: Array<{ site: string }> }>(
+          `${tsdb}/api/v1/series?match[]=${q}`,
+          "",
+        );
+        return body && body.data.length > 0 ? body.data : undefined;
+      },
+      "a hushed cooking alarm in the time series",
+      240_000,
+    );
+    expect(SITES).toContain(hush[0]!.site);
 
-    const wrong = await fetch(`http://127.0.0.1:${dashboardPort}/api/sites`, {
+    // The demo operator restored a cut port: signed command sent, audit entry with a
+    // reason, and the charger's telemetry shows the port on again.
+    const restored = await waitFor(
+      async () => {
+        await pause(1000);
+        for (const site of SITES) {
+          const body = await get<{ entries: AuditEntry[] }>(
+            `${bridge}/api/sites/${site}/audit`,
+            bearer,
+          );
+          const e = body?.entries.find(
+            (x) => x.action === "port-restore" && x.by === "demo-operator" && x.outcome === "sent",
+          );
+          if (e) return { site, entry: e };
+        }
+        return undefined;
+      },
+      "a port restored by the demo operator",
+      240_000,
+    );
+    expect(restored.entry.role).toBe("operator");
+    expect(restored.entry.reason).toMatch(
+      /^Demo operator: .+; port checked, switching it back on\.$/,
+    );
+    expect(restored.entry.transaction).toBeTruthy();
+    expect(restored.entry.cutReason).toBeTruthy();
+    await waitFor(
+      async () => {
+        await pause(1000);
+        const shed = await get<{
+          ports: Array<{ deviceId: string; devicePort: number; relayOn: boolean }>;
+        }>(`${bridge}/api/sites/${restored.site}/sheds/${restored.entry.shed}`, bearer);
+        const p = shed?.ports.find(
+          (x) =>
+            x.deviceId === restored.entry.deviceId && x.devicePort === restored.entry.devicePort,
+        );
+        return p?.relayOn ? p : undefined;
+      },
+      "the restored port on in the charger's telemetry",
+      120_000,
+    );
+    expect(out).toMatch(/\] restore [a-z-]+ [a-z-]+ charger [0-9a-f]{8} port \d: Demo operator/);
+
+    const wrong = await fetch(`${bridge}/api/sites`, {
       headers: { authorization: "Bearer not-the-demo-token-at-all" },
     });
     expect(wrong.status).toBe(401);

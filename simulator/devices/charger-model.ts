@@ -131,6 +131,10 @@ export class ChargerModel implements DeviceModel {
           tauMs: (args.tauMs as number | undefined) ?? 120_000,
         });
         return [];
+      case "fix-contact":
+        // The terminal is repaired: it heats no more and cools from where it is.
+        for (const c of this.shed.contacts) if (c.port === i) c.riseDeciC = 0;
+        return [];
       default:
         return [];
     }

@@ -15,6 +15,8 @@ import type { DeviceModel, ModelEvent, PinSink, ScheduledInput } from "./pins.js
 
 const DOOR_OPEN_MS = 15_000;
 const PIR_PULSE_MS = 2_000;
+/** What "resume-moving" plans at once; a fleet plans the routine an hour at a time. */
+const RESUME_PLAN_MS = 3_600_000;
 
 export type GuardianRoutine = Omit<RoutineOptions, "midnightMs" | "stopsMovingAtMs">;
 
@@ -52,6 +54,11 @@ export class GuardianModel implements DeviceModel {
 
   apply(action: string, args: Record<string, unknown>, nowMs: number): ScheduledInput[] {
     if (action === "stop-moving") this.stopsMovingAtMs = nowMs;
+    if (action === "resume-moving") {
+      // Up again: the routine's next hour (what was planned while still is gone).
+      this.stopsMovingAtMs = undefined;
+      return this.routine(nowMs, nowMs + RESUME_PLAN_MS);
+    }
     if (action === "battery") this.overrideMv = args.mv as number;
     if (action === "wander") {
       // The resident walks out of the door and does not come back.

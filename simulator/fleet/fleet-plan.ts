@@ -9,6 +9,7 @@ import { placeText } from "../../common/place.js";
 import type { DeviceConfig, DeviceKind } from "../../firmware/device-config.js";
 import { deviceIdHex } from "../../protocol/uplink.js";
 import { deriveDeviceId, deriveKeyHex, deviceConfigFor } from "../devices/device-config-for.js";
+import type { GuardianRoutine } from "../devices/guardian-model.js";
 
 export interface FleetCounts {
   smoke: number;
@@ -57,13 +58,17 @@ export interface FleetDevice {
   /** Battery devices that listen only after their uplinks. */
   sleepy: boolean;
   config: DeviceConfig;
+  /** A guardian resident's day (defaults: guardian-routine.ts). */
+  routine?: GuardianRoutine;
+  /** The device an incident of this kind picks first (the demo's watched resident, its lost detector). */
+  watch?: "welfare" | "device-lost";
 }
 
 export interface FleetPlan {
   seed: number;
   devices: FleetDevice[];
-  buildings: { id: string; flats: string[] }[];
-  sheds: { id: string; building?: string; limitW?: number; ports?: number }[];
+  buildings: { id: string; name?: string; flats: string[] }[];
+  sheds: { id: string; name?: string; building?: string; limitW?: number; ports?: number }[];
 }
 
 export interface PlanOptions {
@@ -98,6 +103,57 @@ function flatName(i: number): string {
   return `${Math.floor(i / 4) + 1}${String((i % 4) + 1).padStart(2, "0")}`;
 }
 
+export interface DeviceSpec {
+  name: string;
+  kind: DeviceKind;
+  /** Building, flat, shed and location. */
+  where: Partial<FleetDevice>;
+  seed: number;
+  /** Device ids already taken in this fleet (a collision is salted away and the id added). */
+  used: Set<number>;
+  /** Overrides of the kind's build thresholds (ports, heartbeatS, reportIntervalS...). */
+  thresholds?: Record<string, number>;
+}
+
+/** One device of a fleet: id and key from its name and the seed, build config at the fleet's rates. */
+export function planDevice(spec: DeviceSpec): FleetDevice {
+  const { name, kind, where, seed, used } = spec;
+  let deviceId = deriveDeviceId(name, seed);
+  for (let salt = 1; used.has(deviceId); salt++) deviceId = deriveDeviceId(`${name}#${salt}`, seed);
+  used.add(deviceId);
+  const key = deriveKeyHex(name, seed);
+  const t = spec.thresholds ?? {};
+  const thresholds: Record<string, number> =
+    kind === "charger"
+      ? { telemetryIntervalS: FLEET_RATES.chargerTelemetryS, ports: t.ports ?? 4 }
+      : kind === "guardian"
+        ? { reportIntervalS: FLEET_RATES.guardianReportS }
+        : {};
+  for (const [k, v] of Object.entries(t))
+    if (kind === "charger" || k !== "ports") thresholds[k] = v;
+  const config = deviceConfigFor({
+    name,
+    kind,
+    deviceId,
+    key,
+    heartbeatS: FLEET_RATES.heartbeatS,
+    thresholds,
+  });
+  return {
+    name,
+    id: deviceIdHex(deviceId),
+    deviceId,
+    kind,
+    key,
+    location: where.location ?? name,
+    where: placeText({ ...where, location: where.location ?? name }) ?? name,
+    heartbeatS: config.heartbeatS,
+    sleepy: config.listenWindowMs > 0,
+    config,
+    ...where,
+  };
+}
+
 export function planFleet(opts: PlanOptions): FleetPlan {
   const seed = opts.seed ?? 1;
   const lay = opts.layout ?? {};
@@ -125,40 +181,8 @@ export function planFleet(opts: PlanOptions): FleetPlan {
   });
   const used = new Set<number>();
   const devices: FleetDevice[] = [];
-  const add = (name: string, kind: DeviceKind, where: Partial<FleetDevice>) => {
-    let deviceId = deriveDeviceId(name, seed);
-    for (let salt = 1; used.has(deviceId); salt++)
-      deviceId = deriveDeviceId(`${name}#${salt}`, seed);
-    used.add(deviceId);
-    const key = deriveKeyHex(name, seed);
-    const thresholds: Record<string, number> =
-      kind === "charger"
-        ? { telemetryIntervalS: FLEET_RATES.chargerTelemetryS, ports }
-        : kind === "guardian"
-          ? { reportIntervalS: FLEET_RATES.guardianReportS }
-          : {};
-    const config = deviceConfigFor({
-      name,
-      kind,
-      deviceId,
-      key,
-      heartbeatS: FLEET_RATES.heartbeatS,
-      thresholds,
-    });
-    devices.push({
-      name,
-      id: deviceIdHex(deviceId),
-      deviceId,
-      kind,
-      key,
-      location: where.location ?? name,
-      where: placeText({ ...where, location: where.location ?? name }) ?? name,
-      heartbeatS: config.heartbeatS,
-      sleepy: config.listenWindowMs > 0,
-      config,
-      ...where,
-    });
-  };
+  const add = (name: string, kind: DeviceKind, where: Partial<FleetDevice>) =>
+    devices.push(planDevice({ name, kind, where, seed, used, thresholds: { ports } }));
   const flatAt = (i: number) => {
     const b = buildings[Math.floor(i / flatsPer)]!;
     const flat = b.flats[i % flatsPer]!;

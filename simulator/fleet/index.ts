@@ -5,6 +5,7 @@
 export {
   DEMO_INCIDENTS,
   type FleetEvent,
+  HOLD_MS,
   INCIDENT_KINDS,
   type IncidentKind,
   type IncidentSchedule,
@@ -17,6 +18,7 @@ export {
   type FleetLayout,
   type FleetPlan,
   planDemoFleet,
+  planDevice,
   planFleet,
 } from "./fleet-plan.js";
 export { type FleetSiteOptions, fleetSiteConfig, staticDevices } from "./fleet-site.js";

@@ -29,6 +29,7 @@ import {
   type FleetEvent,
   type IncidentDevice,
   type IncidentHost,
+  type IncidentKind,
   type IncidentSchedule,
   runIncident,
 } from "./fleet-incidents.js";
@@ -51,6 +52,8 @@ export interface FleetOptions {
   charging?: boolean;
   /** Devices power on spread over this long (default: 2 ms each, at most 30 s). */
   rampMs?: number;
+  /** How long each incident kind lasts before it is undone (fleet-incidents.ts's HOLD_MS when absent). */
+  holdMs?: Partial<Record<IncidentKind, number>>;
   /** Images for the sandbox runtime (shared with other runs). */
   images?: ImageCache;
   onEvent?(e: FleetEvent): void;
@@ -68,6 +71,8 @@ export interface FleetStats {
   outputs: Record<string, number>;
   links: ReturnType<FleetLinks["stats"]>;
   incidents: { done: number; skipped: number };
+  /** Frames not sent because their device was cut off the network (device-lost incidents). */
+  silenced: number;
   /** How late device timers ran (the fleet keeps up while this stays small). */
   lag: ReturnType<RealTimeClock["lag"]>;
   clockErrors: number;
@@ -80,6 +85,12 @@ export interface Fleet {
   describe(): string;
   /** Carries out one incident now (demos, tests); false when no device can take it. */
   incident(kind: IncidentSchedule["kind"]): boolean;
+  /**
+   * The resident takes the pack away from a port (device id as 8 hex digits,
+   * the charger's own port from 0) and a hot terminal there is repaired:
+   * what happens before an operator switches a cut port back on.
+   */
+  clearPort(deviceId: string, port: number): boolean;
   /** Resets the lateness statistics (after a warm-up). */
   resetLag(): void;
   stop(): Promise<void>;
@@ -101,6 +112,8 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       ? new MqttFleetLinks(opts.transport.url, opts.transport.concurrency)
       : new SerialFleetLinks(opts.transport.paths, opts.transport.baud);
   const incidentsDone = { done: 0, skipped: 0 };
+  const silenced = new Set<number>();
+  let silencedFrames = 0;
   let stopped = false;
 
   const code = new Map<string, string>();
@@ -127,7 +140,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
         ? new SmokeModel(mrng)
         : p.kind === "charger"
           ? new ChargerModel(mrng, p.config.charger?.ports ?? 4)
-          : new GuardianModel(mrng, midnightMs);
+          : new GuardianModel(mrng, midnightMs, p.routine);
     const dev = new VirtualDevice({
       name: p.name,
       config: p.config,
@@ -138,11 +151,18 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       trace,
       seed: plan.seed,
       onTransmit: (d, framed) => {
-        links.send(d.deviceId, framed);
+        if (silenced.has(d.deviceId)) silencedFrames++;
+        else links.send(d.deviceId, framed);
       },
     });
     devices.set(p.deviceId, dev);
     const target: IncidentDevice = { name: p.name, kind: p.kind, location: p.where, model };
+    if (p.shed !== undefined) {
+      target.shed = p.shed;
+      const limitW = plan.sheds.find((s) => s.id === p.shed)?.limitW;
+      if (limitW !== undefined) target.shedLimitW = limitW;
+    }
+    if (p.watch) target.watch = p.watch;
     meta.set(dev, target);
     byTarget.set(target, dev);
   }
@@ -161,8 +181,16 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       scheduleWake(dev);
     });
   };
-  const setInputAt = (dev: VirtualDevice, atMs: number, role: string, high: boolean) =>
+  /** `routine`: an input of the model's daily routine, dropped if the model no longer makes it (stopped moving). */
+  const setInputAt = (
+    dev: VirtualDevice,
+    atMs: number,
+    role: string,
+    high: boolean,
+    routine = false,
+  ) =>
     clock.at(atMs, () => {
+      if (routine && dev.model.routineStillDue?.(atMs) === false) return;
       const now = clock.nowMs;
       dev.advanceTo(now);
       dev.setInput(role, high, now);
@@ -198,7 +226,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
         const refill = (from: number) => {
           if (stopped) return;
           for (const e of dev.model.routine!(from, from + ROUTINE_CHUNK_MS))
-            setInputAt(dev, e.atMs, e.role, e.high);
+            setInputAt(dev, e.atMs, e.role, e.high, true);
           clock.at(from + ROUTINE_CHUNK_MS, () => refill(from + ROUTINE_CHUNK_MS));
         };
         refill(Math.max(t, clock.nowMs));
@@ -219,8 +247,15 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       for (const i of dev.model.apply(action, args, now)) setInputAt(dev, i.atMs, i.role, i.high);
       scheduleWake(dev);
     },
+    silence: (target, silent) => {
+      const dev = byTarget.get(target);
+      if (!dev) return;
+      if (silent) silenced.add(dev.deviceId);
+      else silenced.delete(dev.deviceId);
+    },
     onEvent: (e) => opts.onEvent?.(e),
   };
+  if (opts.holdMs) host.holdMs = opts.holdMs;
   const schedule = opts.incidents === true ? DEMO_INCIDENTS : opts.incidents ? opts.incidents : [];
   for (const s of schedule) {
     const fire = (at: number) =>
@@ -271,6 +306,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
         outputs,
         links: links.stats(),
         incidents: { ...incidentsDone },
+        silenced: silencedFrames,
         lag: clock.lag(),
         clockErrors: clock.errors,
         firmwareErrors,
@@ -283,6 +319,15 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       if (ok) incidentsDone.done++;
       else incidentsDone.skipped++;
       return ok;
+    },
+    clearPort: (deviceId, port) => {
+      const p = plan.devices.find((d) => d.id === deviceId.toLowerCase());
+      const dev = p && devices.get(p.deviceId);
+      const target = dev && meta.get(dev);
+      if (target?.kind !== "charger") return false;
+      host.act(target, "unplug", { port });
+      host.act(target, "fix-contact", { port });
+      return true;
     },
     resetLag: () => clock.resetLag(),
     stop: async () => {

@@ -32,6 +32,8 @@ export interface RoutineOptions {
   visitorsMs?: number[];
   /** No events at or after this instant. */
   stopsMovingAtMs?: number;
+  /** False: a resident who stays in (no morning outing). Default true. */
+  goesOut?: boolean;
 }
 
 const HOUR = 3_600_000;
@@ -50,9 +52,10 @@ function oneDay(rng: Rng, o: RoutineOptions, d: number, out: ActivityEvent[]): v
   const napFrom = base + ((o.napHour ?? 0) + extra.range(-0.5, 0.5)) * HOUR;
   const napTo =
     o.napHour === undefined ? napFrom : napFrom + (o.napHours ?? 1) * extra.range(0.7, 1.3) * HOUR;
-  out.push({ atMs: outMs, kind: "door" }, { atMs: backMs, kind: "door" });
+  const goesOut = o.goesOut !== false;
+  if (goesOut) out.push({ atMs: outMs, kind: "door" }, { atMs: backMs, kind: "door" });
   for (let t = wakeMs; t < sleepMs; t += day.exponential(HOUR / rate)) {
-    if (t > outMs && t < backMs) continue; // nobody home
+    if (goesOut && t > outMs && t < backMs) continue; // nobody home
     if (t > napFrom && t < napTo) continue; // asleep in the chair
     out.push({ atMs: Math.round(t), kind: "motion" });
   }
