@@ -2,8 +2,9 @@
  * `haitang demo` end to end, real servers (Mosquitto, VictoriaMetrics, three
  * gateways with SQLite, the cloud bridge) and the simulated fleets, on the
  * fast pace (every incident kind within the first minute, ports back after
- * 15 s): every compound's gateway reports to the one bridge, with the device
- * count its gateway has; every incident kind reaches the cloud; the demo
+ * 15 s): every compound's gateway reports to the one bridge, and the sites
+ * overview page (Chromium) shows each compound with the device count its
+ * gateway has; the cockpit lists them; every incident kind reaches the cloud; the demo
  * operator restores a cut port through the signed path, with an audit entry,
  * and the charger confirms. No timing is asserted: the waits are upper bounds.
  */
@@ -11,6 +12,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../../common/paths.js";
+import { launchBrowser, newContext, screenshot } from "../../tests/browser/support/browser.js";
+import { POLL, signIn } from "../../tests/browser/support/sign-in.js";
 import { freePort, tmpDir, waitFor } from "../../tests/support/services.js";
 
 const TOKEN = "test-demo-token-0123";
@@ -141,6 +144,33 @@ describe("haitang demo", () => {
     expect(counts.find((c) => c.summary.site === "haitang-garden")?.summary.name).toBe(
       "海棠苑 Haitang Garden",
     );
+
+    // The sites overview a person reads shows each compound by name with its gateway online
+    // and the device count its gateway has.
+    const browser = await launchBrowser();
+    try {
+      const ctx = await newContext(browser, { lang: "zh" });
+      const page = await ctx.newPage();
+      await signIn(page, bridge, TOKEN);
+      for (const c of counts) {
+        const card = page.locator(`[data-site="${c.summary.site}"]`);
+        await expect.poll(() => card.locator("h2").textContent(), POLL).toBe(c.summary.name);
+        expect(await card.getByTestId("gateways").textContent()).toBe("1 / 1");
+        await expect
+          .poll(
+            async () => (await card.getByTestId("offline").textContent())?.split(" / ")[1],
+            POLL,
+          )
+          .toBe(String(c.gateway));
+      }
+      await screenshot(page, "demo-sites-zh");
+      await page.goto(`${bridge}/#/cockpit`);
+      await expect.poll(() => page.locator("[data-site]").count(), POLL).toBeGreaterThanOrEqual(3);
+      await screenshot(page, "demo-cockpit-zh");
+      await ctx.close();
+    } finally {
+      await browser.close();
+    }
 
     // Every incident kind reaches the cloud as its alarm; the cooking smoke is hushed.
     type Alarm = { site: string; kind: string; active: boolean };
