@@ -1,8 +1,8 @@
 /**
  * Shed charger image (mains): always listening, watchdog on. Ports are sampled
- * every 50 ms so a short circuit is cut well inside 100 ms; boards with
- * over-current comparators on "short<i>" pins cut on the pin edge and sample
- * every 200 ms.
+ * every 50 ms so a short circuit is cut well inside 100 ms; boards with an
+ * over-current comparator on every port ("short<i>" pins) cut on the pin edge
+ * and sample every 200 ms (firmware/devices/shed-charger.ts, sampleMs).
  */
 import { DEVICE_KIND_CHARGER } from "../../protocol/constants.js";
 import {
@@ -13,8 +13,6 @@ import {
 import { boot } from "./boot.js";
 
 const CHARGER_BACKOFF_MAX_MS = 60000;
-const SAMPLE_MS = 50;
-const SAMPLE_WITH_COMPARATOR_MS = 200;
 const WATCHDOG_S = 5;
 /** Share of the port limit above which a port counts as near it. */
 const NEAR_LIMIT = 0.8;
@@ -44,7 +42,7 @@ function main(): void {
   E.enableWatchdog(WATCHDOG_S, true);
   dev = createShedCharger(hal, b.link, b.id, settings);
   dev.start(hal.nowMs());
-  hal.every(hal.has("short0") ? SAMPLE_WITH_COMPARATOR_MS : SAMPLE_MS, function () {
+  hal.every(dev.sampleMs, function () {
     dev.sample(hal.nowMs());
   });
 }

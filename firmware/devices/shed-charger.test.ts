@@ -55,14 +55,15 @@ const nodeHmac = (key: Uint8Array, data: Uint8Array) =>
   new Uint8Array(createHmac("sha256", key).update(data).digest());
 const KEY = fromHex("a0a1a2a3a4a5a6a7a8a9aaabacadaeaf")!;
 const ID = 0xc4000007;
-const SAMPLE_MS = 50;
-
 interface Opts {
   settings?: Partial<ChargerSettings>;
   files?: { [k: string]: string };
-  comparators?: boolean;
+  /** An over-current comparator on every port (true) or on the first n ports. */
+  comparators?: boolean | number;
   /** Ack every ack-requested frame as it is taken (a gateway is present). */
   gateway?: boolean;
+  /** Call sample() this often instead of the device's own sampleMs. */
+  sampleMs?: number;
 }
 
 /**
@@ -74,7 +75,7 @@ function charger(o: Opts = {}) {
   const roles = ["temp"];
   for (let i = 0; i < ports; i++) {
     roles.push(`power${i}`, `relay${i}`);
-    if (o.comparators) roles.push(`short${i}`);
+    if (o.comparators === true || i < Number(o.comparators ?? 0)) roles.push(`short${i}`);
   }
   const hal = new FakeHal(roles, o.files);
   const settings: ChargerSettings = {
@@ -112,7 +113,8 @@ function charger(o: Opts = {}) {
     settings,
   );
   dev.start(hal.nowMs());
-  hal.every(SAMPLE_MS, () => dev.sample(hal.nowMs()));
+  // As the app does: the device says how often it needs its ports read.
+  hal.every(o.sampleMs ?? dev.sampleMs, () => dev.sample(hal.nowMs()));
   if (o.gateway) {
     // The gateway acks each ack-requested frame 5 ms after it goes out.
     const send = hal.send.bind(hal);
@@ -131,6 +133,13 @@ function charger(o: Opts = {}) {
     return (acks[acks.length - 1]?.msg as CommandAckMsg | undefined)?.result;
   };
   return { hal, dev, gw, link, loads, world, settings, take, events, command };
+}
+
+/** Advances `ms` and says how long after the start of it port `port`'s relay opened. */
+function relayOffAfter(c: ReturnType<typeof charger>, port: number, ms: number): number {
+  const at = c.hal.timeMs;
+  c.hal.advance(ms);
+  return c.hal.changes.find((x) => x.role === `relay${port}` && !x.high && x.atMs >= at)!.atMs - at;
 }
 
 describe("shed charger: cuts on its own, gateway absent", () => {
@@ -178,10 +187,7 @@ describe("shed charger: cuts on its own, gateway absent", () => {
     c.loads[2] = 400;
     c.hal.advance(1000);
     c.loads[2] = 3800;
-    const at = c.hal.timeMs;
-    c.hal.advance(200);
-    const cutAt = c.hal.changes.find((x) => x.role === "relay2" && !x.high)!.atMs;
-    expect(cutAt - at).toBeLessThan(100);
+    expect(relayOffAfter(c, 2, 200)).toBeLessThan(100);
     expect(c.dev.state[2]).toBe(PORT_CUT_SHORT_CIRCUIT);
     expect(c.events().find((e) => e.event === CHARGER_EVENT_CUT)).toMatchObject({
       port: 2,
@@ -288,6 +294,75 @@ describe("shed charger: cuts on its own, gateway absent", () => {
     expect(b.hal.outputs.relay3).toBe(false);
     expect(b.dev.state[3]).toBe(PORT_CUT_SHORT_CIRCUIT);
     expect(b.hal.outputs.relay0).toBe(true);
+  });
+});
+
+describe("shed charger: sample rate", () => {
+  const telemetry = (c: ReturnType<typeof charger>) =>
+    c
+      .take()
+      .filter((f) => f.msg.type === "charger-telemetry")
+      .map((f) => f.msg as ChargerTelemetryMsg);
+
+  it("reads a port without its own comparator fast enough to cut a short on it within 100 ms, even an idle one", () => {
+    // Comparators on ports 0-2 only: port 3's short is the ADC's to see.
+    const c = charger({ comparators: 3 });
+    c.hal.advance(1000);
+    expect(c.dev.state[3]).toBe(PORT_IDLE);
+    c.loads[3] = 3800;
+    expect(relayOffAfter(c, 3, 300)).toBeLessThan(100);
+    expect(c.dev.state[3]).toBe(PORT_CUT_SHORT_CIRCUIT);
+  });
+
+  it("with a comparator on every port, still starts a session within a second and cuts an overload within 5 s", () => {
+    const c = charger({ comparators: true, gateway: true });
+    expect(c.dev.sampleMs).toBeGreaterThan(50);
+    c.hal.advance(2500);
+    c.take();
+    c.loads[2] = 600;
+    c.hal.advance(1100);
+    expect(c.events().map((e) => [e.port, e.event])).toEqual([[2, CHARGER_EVENT_SESSION_START]]);
+    c.loads[2] = 1500;
+    const cutAfter = relayOffAfter(c, 2, 6000);
+    expect(cutAfter).toBeGreaterThanOrEqual(3000);
+    expect(cutAfter).toBeLessThanOrEqual(5000);
+    expect(c.events().find((e) => e.event === CHARGER_EVENT_CUT)).toMatchObject({
+      port: 2,
+      reason: REASON_OVERLOAD,
+      powerW: 1500,
+    });
+  });
+
+  for (const sampleMs of [50, 1000])
+    it(`integrates energy over the real time between readings (a reading every ${sampleMs} ms)`, () => {
+      const c = charger({ sampleMs, gateway: true });
+      // Port 0 holds 720 W; port 1 ramps from 200 W to 1,000 W over the hour.
+      c.loads[0] = 720;
+      c.loads[1] = 200;
+      const start = c.hal.timeMs;
+      c.hal.every(10, () => {
+        c.loads[1] = Math.round(200 + (800 * (c.hal.timeMs - start)) / 3_600_000);
+      });
+      c.hal.advance(3_600_000);
+      const last = telemetry(c).pop()!;
+      // The sessions start at the first rules round (within a second), and telemetry
+      // goes out up to a minute before the hour: 720 W x (59 to 60 min), and the ramp's
+      // area up to then.
+      expect(last.ports[0]!.energyWh).toBeGreaterThanOrEqual(707);
+      expect(last.ports[0]!.energyWh).toBeLessThanOrEqual(720);
+      expect(last.ports[1]!.energyWh).toBeGreaterThanOrEqual(580);
+      expect(last.ports[1]!.energyWh).toBeLessThanOrEqual(600);
+    });
+
+  it("reads a port whose relay is off at the rules round, so its telemetry does not keep the last reading", () => {
+    const c = charger({ gateway: true });
+    c.loads[1] = 3500;
+    c.hal.advance(200);
+    expect(c.dev.state[1]).toBe(PORT_CUT_SHORT_CIRCUIT);
+    c.hal.advance(61_000);
+    const last = telemetry(c).pop()!;
+    expect(last.ports[1]).toMatchObject({ powerW: 0, relayOn: false });
+    expect(c.dev.powerW[1]).toBe(0);
   });
 });
 

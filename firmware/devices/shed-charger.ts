@@ -7,9 +7,15 @@
  * multiplexer instead: "mux" (ADC) and select lines "muxS0".."muxS3".
  *
  * Port power: the meter's ADC is scaled so 1.0 = PORT_FULL_SCALE_W.
- * sample(now) reads every port and cuts a short circuit at once, in the same
- * call; once a second it runs the slower rules (sessions, overload, shed total,
- * temperature, full charge, session time, telemetry, heartbeat).
+ * sample(now) reads every port whose relay is on and cuts a short circuit at
+ * once, in the same call; once a second it also reads the ports whose relay is
+ * off (they draw nothing) and runs the slower rules (sessions, overload, shed
+ * total, temperature, full charge, session time, telemetry, heartbeat).
+ * How often to sample is `sampleMs`: every SAMPLE_MS (50 ms, so the ADC sees a
+ * short well inside 100 ms), or every SAMPLE_WITH_COMPARATORS_MS on boards with
+ * an over-current comparator on every port, which cut a short on the pin edge.
+ * Energy is the trapezoid over the real time between two readings, so it
+ * stays right whatever the sample rate.
  *
  * A session starts when an idle port draws more than fullChargeW and ends as
  * unplugged when it draws under UNPLUGGED_W for UNPLUGGED_S. Every cut ends
@@ -78,6 +84,14 @@ export const PORTS_FILE = "hports";
 /** Consecutive accepted readings over the limit before an over-temperature cut. */
 export const OVER_TEMP_READINGS = 2;
 export const RULES_INTERVAL_MS = 1000;
+/** Sample period without comparators: the ADC is what sees a short (HAZARDS: < 100 ms). */
+export const SAMPLE_MS = 50;
+/**
+ * With a comparator on every port the ADC only feeds energy and the rules, which run once a
+ * second, so RULES_INTERVAL_MS would do. Not yet: it moves when frames go out, and until chargers
+ * listen before talking on a shared RS-485 bus, colliding frames decide scenario outcomes.
+ */
+export const SAMPLE_WITH_COMPARATORS_MS = 200;
 /** Port state for each REASON_*: the reason code is the index. */
 const REASON_STATE = [
   PORT_OFF,
@@ -133,6 +147,8 @@ export interface ShedCharger {
   readonly state: number[];
   readonly powerW: number[];
   readonly temp: ShedTemperature;
+  /** How often the app should call sample(): SAMPLE_MS, or SAMPLE_WITH_COMPARATORS_MS with a comparator on every port. */
+  readonly sampleMs: number;
   /** Restores latched cuts, drives the relays, watches the comparators, sends the boot status. */
   start(nowMs: number): void;
   /** Reads every port; a short circuit is cut in this call. Slower rules once a second. */
@@ -184,6 +200,8 @@ export function createShedCharger(
   }
   const muxed = hal.has("mux");
   let muxAt = -1;
+  let comparators = n > 0;
+  for (let i = 0; i < n; i++) if (!hal.has("short" + i)) comparators = false;
   /** Until when the gateway asked to refuse new sessions (the shed is above its refuse mark). */
   let refuseUntilMs = 0;
   let overTemp = false;
@@ -352,6 +370,17 @@ export function createShedCharger(
     return hal.analog("mux");
   }
 
+  /** Reads port i; a short is cut at once, energy is integrated over the `dtH` hours since the last reading. */
+  function read(i: number, nowMs: number, dtH: number): void {
+    const was = powerW[i]!;
+    const p = Math.round(meter(i) * PORT_FULL_SCALE_W);
+    powerW[i] = p;
+    const st = state[i]!;
+    if (!relayOn(st)) return;
+    if (p >= s.shortCircuitW) cut(i, REASON_SHORT_CIRCUIT, nowMs);
+    else if (st === PORT_CHARGING) energyWh[i] = energyWh[i]! + (was + p) * 0.5 * dtH;
+  }
+
   function watchShort(port: number): void {
     hal.watch("short" + port, 0, false, function (high, t) {
       if (high && relayOn(state[port]!)) cut(port, REASON_SHORT_CIRCUIT, t);
@@ -362,6 +391,7 @@ export function createShedCharger(
     state: state,
     powerW: powerW,
     temp: temp,
+    sampleMs: comparators ? SAMPLE_WITH_COMPARATORS_MS : SAMPLE_MS,
 
     start: function (nowMs) {
       const saved = hal.load(PORTS_FILE) || "";
@@ -380,14 +410,14 @@ export function createShedCharger(
     sample: function (nowMs) {
       const dtH = (nowMs - lastMs) / 3600000;
       lastMs = nowMs;
-      for (let i = 0; i < n; i++) {
-        const p = Math.round(meter(i) * PORT_FULL_SCALE_W);
-        powerW[i] = p;
-        if (!relayOn(state[i]!)) continue;
-        if (p >= s.shortCircuitW) cut(i, REASON_SHORT_CIRCUIT, nowMs);
-        else if (state[i] === PORT_CHARGING) energyWh[i] = energyWh[i]! + p * dtH;
+      const rulesDue = nowMs >= nextRulesMs;
+      // Behind a multiplexer the ports go in Gray-code order: about one select line changes per port.
+      const rounds = muxed ? 16 : n;
+      for (let k = 0; k < rounds; k++) {
+        const i = muxed ? k ^ (k >> 1) : k;
+        if (i < n && (rulesDue || relayOn(state[i]!))) read(i, nowMs, dtH);
       }
-      if (nowMs >= nextRulesMs) {
+      if (rulesDue) {
         nextRulesMs = nowMs + RULES_INTERVAL_MS;
         rules(nowMs);
       }
