@@ -134,6 +134,9 @@ const STAGES = [
   "held_frames",
   'memory_bytes{area="rss"}',
   'memory_bytes{area="heap_used"}',
+  'memory_bytes{area="heap_total"}',
+  'memory_bytes{area="external"}',
+  "commit_backlog_frames",
   'memory_bytes{area="new_space"}',
 ];
 

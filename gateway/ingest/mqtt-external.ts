@@ -27,6 +27,9 @@ export class ExternalMqttIngest implements Link {
   private client: MqttClient | undefined;
   /** The connection that reads events and alarms only. */
   private events: MqttClient | undefined;
+  /** Telemetry is held (backpressure.ts). */
+  private holding = false;
+  private readonly guarded = new WeakSet<object>();
 
   constructor(
     private readonly opts: ExternalMqttOptions,
@@ -54,6 +57,7 @@ export class ExternalMqttIngest implements Link {
       // PUBACKs and downlinks are small: do not hold them back for Nagle's algorithm.
       (c.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
       c.subscribe(filter, { qos: 1 });
+      this.guardHold(c);
     });
     let corked = false;
     c.on("message", (topic, payload) => {
@@ -87,9 +91,24 @@ export class ExternalMqttIngest implements Link {
    * connection is never held.
    */
   holdTelemetry(on: boolean): void {
-    const stream = this.client?.stream as { pause?: () => void; resume?: () => void } | undefined;
-    if (on) stream?.pause?.();
-    else stream?.resume?.();
+    this.holding = on;
+    const stream = this.client?.stream;
+    if (on) stream?.pause();
+    else stream?.resume();
+  }
+
+  /**
+   * mqtt.js pipes the socket into its parser, and the pipe resumes a paused
+   * socket whenever the parser drains: while held, it is paused again.
+   */
+  private guardHold(c: MqttClient): void {
+    const stream = c.stream;
+    if (this.guarded.has(stream)) return;
+    this.guarded.add(stream);
+    stream.on("resume", () => {
+      if (this.holding && c === this.client) stream.pause();
+    });
+    if (this.holding && c === this.client) stream.pause();
   }
 
   isUp(): boolean {
