@@ -59,6 +59,7 @@ export class WebhookSender {
   private readonly timers = new Set<NodeJS.Timeout>();
   private stopped = false;
   private readonly results;
+  private readonly deadLetters;
 
   constructor(
     private readonly log: Logger,
@@ -75,6 +76,10 @@ export class WebhookSender {
     this.results = metrics.counter(
       "haitang_bridge_webhook_attempts_total",
       "Webhook attempts by webhook and result",
+    );
+    this.deadLetters = metrics.counter(
+      "haitang_bridge_webhook_dead_letters_total",
+      "Webhook deliveries given up (every attempt failed, a permanent 4xx, or stopped), by webhook and event",
     );
     metrics.gaugeFn(
       "haitang_bridge_webhook_retries_pending",
@@ -133,6 +138,7 @@ export class WebhookSender {
       },
     );
     if (giveUp) {
+      this.deadLetters.inc({ webhook: hook.name, event: d.event });
       this.onFinal(hook, d, r, this.now());
       return r;
     }

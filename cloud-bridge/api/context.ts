@@ -8,6 +8,7 @@ import type { LiveState } from "../live/live-state.js";
 import type { TimelineEntry } from "../live/views.js";
 import type { MetricsRegistry } from "../metrics/registry.js";
 import type { LimitState } from "../work-orders/report-limit.js";
+import type { WorkOrder } from "../work-orders/work-order.js";
 import type { WorkOrderBook } from "../work-orders/work-order-book.js";
 import type { AuditLog } from "./audit-log.js";
 import type { TokenAuth } from "./auth.js";
@@ -35,6 +36,8 @@ export interface ApiContext {
   /** Work orders and residents' reports (随手拍). */
   workOrders: WorkOrderBook;
   reportLimits: LimitState;
+  /** Sends a work order's escalation to the webhooks of its new level (first attempt). */
+  tellEscalation(o: WorkOrder): Promise<void>;
   /** The district cockpit's per-site rows (cached). */
   cockpit: Cockpit;
 }

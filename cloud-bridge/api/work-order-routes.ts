@@ -91,10 +91,15 @@ export function announce(ctx: ApiContext, o: WorkOrder) {
 }
 
 /** Escalates every order past its deadline (the bridge's timer; tests call it with their clock). */
-export function escalateWorkOrders(ctx: ApiContext, now: number): WorkOrder[] {
+export function escalateWorkOrders(
+  ctx: ApiContext,
+  now: number,
+): { escalated: WorkOrder[]; told: Promise<void> } {
   const escalated = ctx.workOrders.escalateDue(now);
   for (const o of escalated) announce(ctx, o);
-  return escalated;
+  // The next level's people hear it by webhook (retried in the background after a first try).
+  const told = Promise.all(escalated.map((o) => ctx.tellEscalation(o))).then(() => undefined);
+  return { escalated, told };
 }
 
 export const workOrderRoutes: Route[] = [

@@ -96,6 +96,15 @@ function crossCheck(c: BridgeConfig): string[] {
       }
     });
   });
+  for (const [level, names] of Object.entries(c.workOrders.webhooks)) {
+    const where = `/workOrders/webhooks/${level}`;
+    if (!c.workOrders.escalateTo.includes(level))
+      errors.push(`${where}: not a level of workOrders.escalateTo (value: ${show(level)})`);
+    names.forEach((n, j) => {
+      if (!hookNames.has(n))
+        errors.push(`${where}/${j}: no webhook has this name (value: ${show(n)})`);
+    });
+  }
   errors.push(...checkGuardianConfig(c, show));
   const owner = new Map<string, string>();
   for (const [site, sc] of Object.entries(c.sites)) {

@@ -254,6 +254,11 @@ export const bridgeConfigSchema = {
           items: { type: "string", minLength: 1, maxLength: 64 },
           default: ["grid-leader", "community-office"],
         },
+        webhooks: {
+          type: "object",
+          default: {},
+          additionalProperties: { type: "array", items: { type: "string", minLength: 1 } },
+        },
         checkIntervalS: { type: "number", exclusiveMinimum: 0, default: 30 },
         reportsPerHour: { type: "integer", minimum: 1, default: 5 },
       },

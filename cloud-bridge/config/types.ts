@@ -153,6 +153,8 @@ export interface WorkOrdersConfig {
   deadlinesMin: Record<Severity, number>;
   /** Who is told at each missed deadline, in order. */
   escalateTo: string[];
+  /** Webhooks (by name) that reach each escalateTo level's people, e.g. {"grid-leader": ["leader-sms"]}. */
+  webhooks: Record<string, string[]>;
   checkIntervalS: number;
   /** Residents' reports accepted per sender address and site per hour. */
   reportsPerHour: number;
