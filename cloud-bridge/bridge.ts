@@ -15,6 +15,7 @@ import { AlarmNotifier } from "./alarms/notifier.js";
 import { type AttemptResult, type Delivery, WebhookSender } from "./alarms/webhook-sender.js";
 import { AuditLog } from "./api/audit-log.js";
 import { TokenAuth } from "./api/auth.js";
+import { COCKPIT_STALE_MS } from "./api/cockpit-routes.js";
 import type { ApiContext } from "./api/context.js";
 import { shedLimitW } from "./api/routes.js";
 import { ApiServer } from "./api/server.js";
@@ -40,7 +41,11 @@ import { MetricsRegistry } from "./metrics/registry.js";
 import { BatchingWriter } from "./storage/batching-writer.js";
 import { InfluxSink, type PointSink } from "./storage/influx-sink.js";
 import { pointsFor } from "./storage/points.js";
+import { WorkOrderNotifier } from "./work-orders/escalation-notifier.js";
 import { WorkOrderBook } from "./work-orders/work-order-book.js";
+
+/** How often the cockpit's rows are brought up to date while it is watched. */
+const COCKPIT_WARM_INTERVAL_MS = 1000;
 
 export interface BridgeOptions {
   logger?: Logger;
@@ -65,6 +70,7 @@ export class CloudBridge {
   private readonly adoptions = new Set<SharedSubscriber>();
   private readonly liveConn: LiveConnection;
   private readonly sender: WebhookSender;
+  private readonly workOrderNotifier: WorkOrderNotifier;
   private readonly notifier: AlarmNotifier;
   readonly chains: GuardianChains;
   private readonly daily: DailySummaries;
@@ -121,6 +127,7 @@ export class CloudBridge {
     this.sender = new WebhookSender(this.log.child("webhook"), m, this.now, (hook, d, r, at) =>
       this.delivered(hook, d, r, at),
     );
+    this.workOrderNotifier = new WorkOrderNotifier(config, this.sender);
     this.chains = new GuardianChains(
       config,
       this.sender,
@@ -209,6 +216,12 @@ export class CloudBridge {
       audit: new AuditLog(config.commands.auditFile),
       workOrders: new WorkOrderBook(config.workOrders, config.workOrders.file),
       reportLimits: new Map(),
+      tellEscalation: (o) =>
+        this.workOrderNotifier
+          .escalated(o)
+          .catch((err: unknown) =>
+            this.log.error("work-order escalation webhook failed", { error: String(err) }),
+          ),
       cockpit: new Cockpit(this.live, {
         limitOf: (site, shed) => shedLimitW(config, site, shed),
         nearFraction: 0.8,
@@ -252,9 +265,10 @@ export class CloudBridge {
         setInterval(() => void this.guardianTick(), this.config.guardian.checkIntervalS * 1000),
       );
     this.timers.push(setInterval(() => this.live.prune(this.now()), 60_000));
+    this.timers.push(setInterval(() => this.warmCockpit(), COCKPIT_WARM_INTERVAL_MS));
     this.timers.push(
       setInterval(
-        () => escalateWorkOrders(this.ctx, this.now()),
+        () => void escalateWorkOrders(this.ctx, this.now()).told,
         this.config.workOrders.checkIntervalS * 1000,
       ),
     );
@@ -265,10 +279,30 @@ export class CloudBridge {
     });
   }
 
+  private warming = false;
+
+  /**
+   * While someone watched the cockpit in the last 10 minutes, keeps its rows younger than the
+   * answer's staleness bound, in slices of 100 (requests are served between slices), so a page
+   * that opens it is answered from the cache instead of computing 1,000 rows.
+   */
+  private warmCockpit(): void {
+    const cockpit = this.ctx.cockpit;
+    if (this.warming || !cockpit.watched(this.now(), 10 * 60_000)) return;
+    this.warming = true;
+    const sites = Object.keys(this.config.sites);
+    const slice = () => {
+      const n = cockpit.refresh(sites, this.now(), 100, COCKPIT_STALE_MS - 5000);
+      if (n === 100 && this.timers.length > 0) setImmediate(slice);
+      else this.warming = false;
+    };
+    slice();
+  }
+
   /** Runs the escalation checks (alarms, work orders) now (tests drive them with their own clock). */
-  escalateNow(): Promise<void> {
-    escalateWorkOrders(this.ctx, this.now());
-    return this.notifier.tick(this.now());
+  async escalateNow(): Promise<void> {
+    const { told } = escalateWorkOrders(this.ctx, this.now());
+    await Promise.all([told, this.notifier.tick(this.now())]);
   }
 
   /** Moves the guardian chains on and sends due daily summaries (tests drive it with their own clock). */

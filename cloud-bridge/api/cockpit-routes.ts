@@ -66,6 +66,12 @@ export function totalsOf(
   return t;
 }
 
+/**
+ * How old a row may be when its site's alarms are unchanged (loads and offline counts only;
+ * the bridge refreshes rows every second while the cockpit is watched).
+ */
+export const COCKPIT_STALE_MS = 15_000;
+
 export const cockpitRoutes: Route[] = [
   {
     method: "GET",
@@ -74,7 +80,7 @@ export const cockpitRoutes: Route[] = [
     handler: ({ ctx, res, url, who }) => {
       const now = ctx.now();
       const sites = TokenAuth.sitesOf(who, Object.keys(ctx.config.sites));
-      const rows = ctx.cockpit.rows(sites, now);
+      const rows = ctx.cockpit.answerRows(sites, now, COCKPIT_STALE_MS);
       const orders = ctx.workOrders.openCounts(now);
       const offset = Math.max(0, numberParam(url, "offset", 0)!);
       const limit = Math.max(0, Math.min(1000, numberParam(url, "limit", 100)!));

@@ -5,6 +5,7 @@ import { CommandTimeout } from "../commands/command-client.js";
 import type { Role } from "../config/types.js";
 import { type Aggregation, HISTORY_METRICS, type HistoryMetric } from "../history/history-store.js";
 import { buildingsOf } from "../live/buildings.js";
+import { siteSummaryOf } from "../live/cockpit.js";
 import { publicAlarm } from "../live/live-feed.js";
 import { SEVERITY_RANK, type ShedView } from "../live/views.js";
 import { type Principal, TokenAuth } from "./auth.js";
@@ -89,9 +90,11 @@ export const routes: Route[] = [
     role: "viewer",
     handler: ({ ctx, res, who }) => {
       const now = ctx.now();
+      ctx.cockpit.watch(now);
       const sites = TokenAuth.sitesOf(who, Object.keys(ctx.config.sites)).map((site) => {
         const name = ctx.config.sites[site]?.name;
-        return { ...(name ? { name } : {}), ...ctx.live.summary(site, now) };
+        const summary = siteSummaryOf(ctx.cockpit.row(site, now), ctx.live.unheardCount(site));
+        return { ...(name ? { name } : {}), ...summary };
       });
       sendJson(res, 200, { sites });
     },

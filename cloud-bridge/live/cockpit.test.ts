@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AlarmTransition, UplinkEnvelope } from "../../protocol/uplink.js";
-import { Cockpit } from "./cockpit.js";
+import { Cockpit, siteSummaryOf } from "./cockpit.js";
 import { LiveState } from "./live-state.js";
 import { DAY_MS, percentile, ResponseTimes } from "./response-times.js";
 
@@ -98,6 +98,69 @@ describe("the district cockpit", () => {
     const third = c.row("s", T0 + 8000);
     expect(third.sheds.total).toBe(1);
     expect(third.response).toBe(second.response);
+  });
+
+  it("answers from its rows while only telemetry moved, at once when alarms changed, and catches up in the background", () => {
+    const live = new LiveState({ recentMs: DAY_MS, maxTimeline: 50, offlineAfterMs: 10 * MIN });
+    live.applyAlarm(alarm("s", "a1"));
+    live.applyEnvelope(telemetry("s", "s1", [100], T0));
+    const c = cockpit(live);
+    expect(c.watched(T0, MIN)).toBe(false);
+    const first = c.answerRows(["s"], T0, 15_000)[0]!;
+    expect(c.watched(T0 + MIN, MIN)).toBe(true);
+    expect(c.watched(T0 + MIN + 1, MIN)).toBe(false);
+    // The shed goes over its limit: the answer may lag (the same row) until refresh runs.
+    live.applyEnvelope(telemetry("s", "s1", [1200], T0 + 1000));
+    expect(c.answerRows(["s"], T0 + 1000, 15_000)[0]).toBe(first);
+    expect(c.refresh(["s"], T0 + 1000, 100, 10_000)).toBe(0);
+    expect(c.refresh(["s"], T0 + 10_000, 100, 10_000)).toBe(1);
+    expect(c.refresh(["s"], T0 + 10_000, 100, 10_000)).toBe(0);
+    const caught = c.answerRows(["s"], T0 + 10_000, 15_000)[0]!;
+    expect(caught.sheds.over).toBe(1);
+    // A fire never waits for the background: alarms changed, the row is computed now.
+    live.applyAlarm(alarm("s", "f1", { kind: "fire", severity: "critical" }));
+    expect(c.refresh(["s"], T0 + 10_500, 100, 10_000)).toBe(1);
+    live.applyAlarm(alarm("s", "f2", { kind: "fire", severity: "critical" }));
+    expect(c.answerRows(["s"], T0 + 11_000, 15_000)[0]!.fire).toBe(2);
+    // Nor does a row older than the staleness bound.
+    const fresh = c.answerRows(["s"], T0 + 11_000, 15_000)[0]!;
+    live.applyEnvelope(telemetry("s", "s1", [50], T0 + 12_000));
+    const late = c.answerRows(["s"], T0 + 11_000 + 15_000, 15_000)[0]!;
+    expect(late).not.toBe(fresh);
+    expect(late.sheds.over).toBe(0);
+  });
+
+  it("gives the sites overview the same line as the full summary, read off the cockpit row", () => {
+    const live = new LiveState({ recentMs: DAY_MS, maxTimeline: 50, offlineAfterMs: 10 * MIN });
+    live.applyStatus({ v: 1, site: "s", gateway: "gw-s", online: true, ts: T0 });
+    live.applyStatus({ v: 1, site: "s", gateway: "gw-2", online: false, ts: T0 });
+    live.applyEnvelope(telemetry("s", "s1", [900], T0));
+    live.applyEnvelope(telemetry("s", "s2", [100], T0 - 30 * MIN));
+    live.applyAlarm(alarm("s", "a1"));
+    live.applyAlarm(alarm("s", "a2", { kind: "fire", severity: "critical", acknowledged: true }));
+    live.applyAlarm(alarm("s", "a3", { kind: "welfare", severity: "critical" }));
+    live.applyAlarm(alarm("s", "a4", { active: false, transition: "cleared" }));
+    live.applyAlarm(alarm("s", "a5", { kind: "device-lost", deviceId: "cs100000" }));
+    live.applyHealth({
+      v: 1,
+      site: "s",
+      gateway: "gw-s",
+      ts: T0,
+      uplink: "connected",
+      outboxDepth: 0,
+      oldestEntryAgeS: 0,
+      devices: 3,
+      pendingDevices: 0,
+      activeAlarms: 0,
+      counters: {},
+      unheard: [{ deviceId: "0000abce", kind: "smoke", registeredAt: T0 }],
+    });
+    const now = T0 + MIN;
+    const line = siteSummaryOf(cockpit(live).row("s", now), live.unheardCount("s"));
+    expect(line).toEqual(live.summary("s", now));
+    expect(line.devices).toEqual({ total: 3, offline: 2, unheard: 1 });
+    expect(line.alarms.fire).toBe(1);
+    expect(line.gateways.offline).toBe(1);
   });
 
   it("measures time to acknowledge and to clear per site, this week against the week before", () => {

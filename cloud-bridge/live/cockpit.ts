@@ -9,7 +9,7 @@
  * district of 1,000 sites costs a pass over the sites that changed.
  */
 import type { Severity } from "../../protocol/uplink.js";
-import type { LiveState, SiteSnapshot } from "./live-state.js";
+import type { LiveState, SiteSnapshot, SiteSummary } from "./live-state.js";
 import type { ResponseSummary } from "./response-times.js";
 import { SEVERITY_RANK } from "./views.js";
 
@@ -173,6 +173,8 @@ export class Cockpit {
   >();
   /** Rows recomputed and served from the cache since start (the bench prints them). */
   readonly stats = { computed: 0, cached: 0 };
+  /** When a person last asked for rows (answerRows). */
+  private askedAt: number | undefined;
 
   constructor(
     private readonly live: LiveState,
@@ -203,4 +205,85 @@ export class Cockpit {
   rows(sites: string[], now: number): CockpitRow[] {
     return sites.map((s) => this.row(s, now)).sort(byUrgency);
   }
+
+  /**
+   * The rows for an answer to a person, at once: a site whose alarms are unchanged keeps its
+   * cached row while it is younger than `staleMs`, even if telemetry moved its loads or its
+   * devices' last-seen times meanwhile (refresh() catches those up in the background); a site
+   * whose alarms changed, or without a recent row, is computed now. So a fire is never late,
+   * and a district's answer costs a sort instead of 1,000 rows.
+   */
+  answerRows(sites: string[], now: number, staleMs: number): CockpitRow[] {
+    this.watch(now);
+    return sites
+      .map((site) => {
+        const hit = this.cache.get(site);
+        const snap = this.live.snapshot(site);
+        if (
+          hit &&
+          hit.alarmVersion === (snap?.alarmVersion ?? -1) &&
+          now - hit.row.computedAt < staleMs
+        ) {
+          this.stats.cached++;
+          return hit.row;
+        }
+        return this.row(site, now);
+      })
+      .sort(byUrgency);
+  }
+
+  /** A person looks at rows (the cockpit or the sites overview): the bridge keeps them warm. */
+  watch(now: number): void {
+    this.askedAt = now;
+  }
+
+  /** Someone asked for the cockpit within `withinMs` (the bridge keeps rows warm only then). */
+  watched(now: number, withinMs: number): boolean {
+    return this.askedAt !== undefined && now - this.askedAt <= withinMs;
+  }
+
+  /**
+   * Recomputes up to `max` rows that answerRows would not serve as they are: rows older than
+   * `olderThanMs` (set below answerRows' staleness bound, so answers stay cheap) and rows whose
+   * alarms changed. Returns how many it recomputed. The bridge calls it in slices, so requests
+   * are served between them; a district's telemetry, which changes every site every minute,
+   * costs one pass over the sites per `olderThanMs`, not one per request.
+   */
+  refresh(sites: string[], now: number, max: number, olderThanMs: number): number {
+    let n = 0;
+    for (const site of sites) {
+      if (n >= max) break;
+      const hit = this.cache.get(site);
+      const alarmVersion = this.live.snapshot(site)?.alarmVersion ?? -1;
+      if (hit && hit.alarmVersion === alarmVersion && now - hit.row.computedAt < olderThanMs)
+        continue;
+      this.row(site, now);
+      n++;
+    }
+    return n;
+  }
+}
+
+/**
+ * A site's line in the sites overview (GET /api/sites), read off its cockpit row so the
+ * overview of a district costs the rows that changed instead of every device and alarm view.
+ * `unheard`: devices installed at the gateway and not yet heard (counted in the total, never
+ * offline).
+ */
+export function siteSummaryOf(row: CockpitRow, unheard: number): SiteSummary {
+  return {
+    site: row.site,
+    gateways: {
+      total: row.gateways.total,
+      online: row.gateways.total - row.gateways.offline,
+      offline: row.gateways.offline,
+    },
+    devices: { total: row.devices.total + unheard, offline: row.devices.offline, unheard },
+    alarms: {
+      active: { ...row.alarms.bySeverity },
+      unacknowledged: row.alarms.unacknowledged,
+      fire: row.fire,
+      welfare: row.welfare,
+    },
+  };
 }

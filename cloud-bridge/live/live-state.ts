@@ -343,6 +343,16 @@ export class LiveState {
    * Devices installed but not yet heard: registered at a gateway (its health's
    * `unheard`) and with no message of theirs here yet, with the gateway that has them.
    */
+  /** How many devices unheardDevices(site) lists, without listing them. */
+  unheardCount(site: string): number {
+    const s = this.sites.get(site);
+    if (!s) return 0;
+    let n = 0;
+    for (const held of s.unheard.values())
+      for (const d of held.devices) if (!s.devices.has(d.deviceId)) n++;
+    return n;
+  }
+
   unheardDevices(site: string): Array<UnheardDevice & { gateway: string }> {
     const s = this.sites.get(site);
     if (!s) return [];

@@ -59,7 +59,7 @@ export function createSession(opts) {
         req.body = JSON.stringify(init.json);
         req.headers = { ...req.headers, "Content-Type": "application/json" };
       }
-      const res = await fetch(path, req);
+      const res = (await takeEarly(path, init)) ?? (await fetch(path, req));
       const text = await res.text();
       if (res.status === 401) {
         notifyUnauthorized();
@@ -69,6 +69,22 @@ export function createSession(opts) {
       return text ? JSON.parse(text) : undefined;
     },
   };
+}
+
+/**
+ * A GET the page's inline script started while the modules were still loading
+ * (`window.haitangEarly`, keyed by path; index.html), taken once. Undefined when there is none
+ * or it failed on the network, so the caller fetches as usual.
+ * @param {string} path @param {RequestInit & { json?: unknown }} init @returns {Promise<Response | undefined>}
+ */
+async function takeEarly(path, init) {
+  const early = /** @type {{ haitangEarly?: Record<string, Promise<Response>> }} */ (
+    /** @type {unknown} */ (globalThis)
+  ).haitangEarly;
+  const pending = early?.[path];
+  if (!pending || (init.method ?? "GET") !== "GET" || init.json !== undefined) return undefined;
+  delete early[path];
+  return pending.catch(() => undefined);
 }
 
 /** @param {string} text @returns {string | undefined} */
