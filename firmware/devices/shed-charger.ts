@@ -360,20 +360,23 @@ export function createShedCharger(
     if (nowMs >= nextHeartbeatMs) heartbeat(nowMs);
   }
 
-  /** Port i's meter: its own ADC pin, or channel i of the multiplexer (firmware/build/pin-plan.ts). */
-  function meter(i: number): number {
-    if (!muxed) return hal.analog(powerRole[i]!);
-    // Only the select lines that change are written.
-    for (let b = 0; b < 4; b++)
-      if (((i ^ muxAt) >> b) & 1) hal.write("muxS" + b, ((i >> b) & 1) === 1);
-    muxAt = i;
-    return hal.analog("mux");
-  }
-
-  /** Reads port i; a short is cut at once, energy is integrated over the `dtH` hours since the last reading. */
+  /**
+   * Reads port i's meter: its own ADC pin, or channel i of the multiplexer
+   * (firmware/build/pin-plan.ts). A short is cut at once; energy is integrated
+   * over the `dtH` hours since the last reading. One function, not two: the
+   * minifier turns a helper called once into a closure made on every call.
+   */
   function read(i: number, nowMs: number, dtH: number): void {
+    let level: number;
+    if (muxed) {
+      // Only the select lines that change are written.
+      for (let b = 0; b < 4; b++)
+        if (((i ^ muxAt) >> b) & 1) hal.write("muxS" + b, ((i >> b) & 1) === 1);
+      muxAt = i;
+      level = hal.analog("mux");
+    } else level = hal.analog(powerRole[i]!);
     const was = powerW[i]!;
-    const p = Math.round(meter(i) * PORT_FULL_SCALE_W);
+    const p = Math.round(level * PORT_FULL_SCALE_W);
     powerW[i] = p;
     const st = state[i]!;
     if (!relayOn(st)) return;
