@@ -64,6 +64,14 @@ export interface DeviceConfig {
    * (listenWindowMs 0) and by the guardian.
    */
   listenEveryS?: number;
+  /**
+   * Battery smoke detectors: the radio module listens for the device by
+   * wake-on-radio. It sniffs the channel every `sniffEveryMs`, receives any
+   * frame sent after a wake-up preamble at least that long, and raises the
+   * board's `wake` pin; the board opens a listening window to read the frame.
+   * No scheduled listening windows then (listenEveryS is 0). Absent: windows.
+   */
+  wakeOnRadio?: { sniffEveryMs: number };
   link: { type: "uart"; baud: number };
   /**
    * Smoke detectors: the building group key issued at commissioning (its id

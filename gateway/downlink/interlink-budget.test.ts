@@ -9,6 +9,10 @@ import {
   missProbability,
   resendIntervalMs,
   retargetAfterMs,
+  wakePreambleMs,
+  worChannelLoad,
+  worMissProbability,
+  worRoundIntervalMs,
 } from "./interlink-budget.js";
 
 const SIM = { listenWindowMs: 1000, listenEveryS: 5 };
@@ -61,5 +65,25 @@ describe("interlink budget", () => {
 
   it("re-targets a silent member after three listening periods and a window", () => {
     expect(retargetAfterMs(SIM)).toBe(16_000);
+  });
+
+  it("gives wake-on-radio detectors a round every preamble + 1.5 s, heard by every detector that does not lose it", () => {
+    expect(wakePreambleMs(1000)).toBe(1020);
+    expect(worRoundIntervalMs(1000)).toBe(2520);
+    // Rounds arrive at 1.05, 3.57, 6.09 and 8.61 s: four within 10 s, 0.3 each on one receiver.
+    expect(worMissProbability(1000, 0.3, 10_000, 9600)).toBeCloseTo(0.3 ** 4, 10);
+    expect(worMissProbability(1000, 0.3, 10_000, 9600, 3)).toBeCloseTo(0.3 ** 12, 14);
+    expect(worMissProbability(1000, 0.3, 1000, 9600)).toBe(1);
+    // One preamble per round for both buildings, then their two frames.
+    const two = worChannelLoad(2, 40, 1000, 9600);
+    expect(two.roundMs).toBeCloseTo(1020 + 2 * 31.25, 2);
+    expect(two.groupLoad).toBeCloseTo(two.roundMs / 2520, 5);
+    expect(two.ackLoad).toBeCloseTo(
+      (80 * (frameTimeMs(28, 9600) + frameTimeMs(27, 9600))) / 10_000,
+      5,
+    );
+    expect(two.load).toBeLessThan(1);
+    // The rounds do not grow with the buildings; the acknowledgements do.
+    expect(worChannelLoad(2, 400, 1000, 9600).groupLoad).toBe(two.groupLoad);
   });
 });

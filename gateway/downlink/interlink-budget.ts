@@ -161,3 +161,72 @@ export function groupChannelLoad(
     (2 * s.listenEveryS * 1000);
   return { groupLoad, ackLoad, load: groupLoad + ackLoad };
 }
+
+/**
+ * Wake-on-radio (the default for battery detectors; simulator/physics/energy.ts
+ * has the part class): the detector's radio module sniffs the channel every
+ * `sniffEveryMs` and catches any frame sent after a wake-up preamble at least
+ * that long. A downlink to such detectors takes preamble + frame on the line;
+ * a group sounding round is one preamble and then the frame of every burning
+ * building, on every receiver, and every detector hears every round it does
+ * not lose (no windows to hit).
+ */
+
+/** The wake-up preamble: one sniff period plus a margin for the module's sniff and clock drift. */
+export const WAKE_MARGIN_MS = 20;
+
+export function wakePreambleMs(sniffEveryMs: number): number {
+  return sniffEveryMs + WAKE_MARGIN_MS;
+}
+
+/** The line stays free this long between rounds, for the detectors' answers (listen-before-talk) and the gateway's acks. */
+export const WOR_GAP_MS = 1500;
+
+/** Interval between group sounding rounds to wake-on-radio detectors. */
+export function worRoundIntervalMs(sniffEveryMs: number): number {
+  return wakePreambleMs(sniffEveryMs) + WOR_GAP_MS;
+}
+
+/**
+ * Worst-case chance that a wake-on-radio detector has not heard the sounding
+ * `afterMs` after the gateway started: rounds at 0, R, 2R, ... each arriving
+ * preamble + frame later, each lost with probability loss^receivers.
+ */
+export function worMissProbability(
+  sniffEveryMs: number,
+  loss: number,
+  afterMs: number,
+  baud: number,
+  receivers = 1,
+): number {
+  const arrive = wakePreambleMs(sniffEveryMs) + frameTimeMs(SOUND_FRAME_BYTES, baud);
+  if (afterMs < arrive) return 1;
+  const rounds = Math.floor((afterMs - arrive) / worRoundIntervalMs(sniffEveryMs)) + 1;
+  return loss ** (receivers * rounds);
+}
+
+/** Framed TYPE_ACK from the gateway: 1 + header 10 + payload 4 + MAC 8 + CRC 2 + flag 1, plus escapes. */
+export const ACK_FRAME_BYTES = 27;
+
+/**
+ * The load of wake-on-radio group soundings on one line: `buildings` burning
+ * buildings share each round's preamble; each detector's group ack (ack
+ * requested: a sounding detector listens) and the gateway's ack of it come
+ * once, spread over `ackSpreadMs`.
+ */
+export function worChannelLoad(
+  buildings: number,
+  detectors: number,
+  sniffEveryMs: number,
+  baud: number,
+  ackSpreadMs = 10_000,
+): GroupChannelLoad & { roundMs: number } {
+  const roundMs = wakePreambleMs(sniffEveryMs) + buildings * frameTimeMs(SOUND_FRAME_BYTES, baud);
+  const groupLoad = roundMs / worRoundIntervalMs(sniffEveryMs);
+  const ackLoad =
+    (buildings *
+      detectors *
+      (frameTimeMs(GROUP_ACK_FRAME_BYTES, baud) + frameTimeMs(ACK_FRAME_BYTES, baud))) /
+    ackSpreadMs;
+  return { roundMs, groupLoad, ackLoad, load: groupLoad + ackLoad };
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_SMOKE } from "../../installer/device-defaults.js";
 import { batteryLives, describeBatteryLife } from "../report/battery-life.js";
-import { detectorEnergy, formatLife } from "./energy.js";
+import { cellFor, detectorEnergy, formatLife, LITHIUM_C, lifeYears, TWO_AA } from "./energy.js";
 
 const duty = { sampleIntervalS: 10, heartbeatS: 4 * 3600, baud: 9600 };
 
@@ -29,6 +29,49 @@ describe("detector energy model", () => {
     ).toBeUndefined();
   });
 
+  it("adds a wake-on-radio module's sniffs and wake-ups instead of windows, as computed by hand", () => {
+    const e = detectorEnergy("PUCKJS", {
+      ...duty,
+      listenWindowMs: 1000,
+      listenEveryS: 0,
+      sniffEveryMs: 1000,
+    })!;
+    expect(e.listeningUa).toBe(0);
+    // 3 ms at 4.6 mA per 1,000 ms sniff period, 1.2 µA asleep between sniffs.
+    expect(e.sniffUa).toBeCloseTo(1.2 + (3 / 1000) * (4600 - 1.2), 0);
+    expect(e.samplingUa).toBeCloseTo(((10 / 1000) * (6000 - 20)) / 10, 0);
+    // 4 wake-ups a day: half a sniff period of preamble and the 31 ms frame on the
+    // receiver, then a 1 s window (board 1 mA + receiver 4.6 mA).
+    const wakeMaS = (0.5 + 0.03125) * 4.6 + 1 * (1 + 4.6 - 0.02);
+    expect(e.wakeUa).toBeCloseTo(((4 * wakeMaS) / 86400) * 1000, 1);
+    // 23-byte heartbeat at 40 + 6 mA and its 1 s window, every 4 h.
+    const txUa = (((230 / 9600) * 46 + 1 * 5.6) / 14400) * 1000;
+    expect(e.transmitUa).toBeCloseTo(txUa, 1);
+    expect(e.totalUa).toBeCloseTo(41.9, 0);
+    expect(e.years).toBeCloseTo((2500 * 0.85) / (e.totalUa / 1000) / 8766, 1);
+    expect(e.years).toBeGreaterThan(5);
+    // A twice longer sniff period halves the sniffs.
+    const slow = detectorEnergy("PUCKJS", {
+      ...duty,
+      listenWindowMs: 1000,
+      listenEveryS: 0,
+      sniffEveryMs: 2000,
+    })!;
+    expect(slow.sniffUa).toBeCloseTo(1.2 + (e.sniffUa - 1.2) / 2, 0);
+  });
+
+  it("puts a board under 5 years on 2 x AA on the smallest lithium cell that lasts 10", () => {
+    const wor = { ...duty, listenWindowMs: 1000, listenEveryS: 0, sniffEveryMs: 1000 };
+    const pico = detectorEnergy("PICO", wor)!;
+    expect(pico.years).toBeLessThan(5);
+    const best = cellFor(pico.totalUa);
+    expect(best.cell).toBe(LITHIUM_C);
+    expect(best.years).toBeCloseTo(lifeYears(pico.totalUa, LITHIUM_C), 5);
+    expect(best.years).toBeGreaterThanOrEqual(10);
+    expect(cellFor(41.9).cell).toBe(TWO_AA);
+    expect(cellFor(5000).meets).toBe(false);
+  });
+
   it("words a life for people and groups detectors of one board and schedule in summaries", () => {
     expect(formatLife(5.123)).toBe("5.1 years");
     expect(formatLife(3 / 52.18)).toBe("3 weeks");
@@ -53,6 +96,13 @@ describe("detector energy model", () => {
     ]);
     expect(describeBatteryLife(lives[0]!)).toMatch(
       /^PICO listening 1000 ms every 5 s: .* on 2 x AA .*2 detectors$/,
+    );
+    const wor = batteryLives([
+      { name: "d", board: "PICO", config: { ...config, wakeOnRadio: { sniffEveryMs: 1000 } } },
+    ]);
+    expect(wor[0]!.mode).toBe("wake-on-radio");
+    expect(describeBatteryLife(wor[0]!)).toMatch(
+      /^PICO wake-on-radio, sniff every 1000 ms: 3\.\d years on 2 x AA \(.* µA average\), 1\d\.\d years on a Li-SOCl2 C cell \(8\.5 Ah\), d$/,
     );
   });
 });
