@@ -6,6 +6,8 @@
 
 /** Listening schedule of battery smoke detectors when the device config names none. */
 export const DEFAULT_LISTEN_EVERY_S = 5;
+/** Battery smoke detectors listen by wake-on-radio, the module sniffing this often (gateway/downlink/README.md). */
+export const DEFAULT_SNIFF_EVERY_MS = 1000;
 
 export type DeviceKind = "smoke" | "charger" | "guardian";
 

@@ -32,8 +32,11 @@ import {
   groupResendIntervalMs,
   resendIntervalMs,
   retargetAfterMs,
+  worRetargetAfterMs,
+  worRoundIntervalMs,
 } from "./downlink/interlink-budget.js";
 import { LinkTable } from "./downlink/link.js";
+import { preambleFor } from "./downlink/listen-modes.js";
 import { DownlinkQueueStore } from "./downlink/queue-store.js";
 import { buildHealth, buildMetrics, type HealthSources } from "./health.js";
 import type { InstallAuth } from "./http/auth.js";
@@ -205,6 +208,9 @@ export class GatewayService {
     const groups = new GroupStore(db);
     const repeatEveryMs = resendIntervalMs(cfg.interlink.listenWindowMs, cfg.interlink.baud);
     const secret = cfg.interlink.groupSecret;
+    // Wake-on-radio detectors need a wake-up preamble before frames they do not listen for.
+    const preambleMs = preambleFor(cfg);
+    const worRepeatEveryMs = worRoundIntervalMs(cfg.interlink.sniffEveryMs);
     // One group frame per building for the detectors holding its key (without a secret: unicast only).
     const groupSounder = secret
       ? new GroupSounder(
@@ -214,8 +220,11 @@ export class GatewayService {
             store: groups,
             counters: downlinkCounters,
             links,
+            preambleMs,
           },
           {
+            worRepeatEveryMs,
+            worRetargetAfterMs: worRetargetAfterMs(cfg.interlink.sniffEveryMs),
             repeatEveryMs: groupResendIntervalMs(cfg.interlink.listenWindowMs, cfg.interlink.baud),
             slowRepeatEveryMs: repeatEveryMs,
             fastForMs: cfg.interlink.listenEveryS * 1000 + cfg.interlink.listenWindowMs,
@@ -234,9 +243,10 @@ export class GatewayService {
         store: new DownlinkQueueStore(db, (ops) => write(ops, "downlink queue")),
         ...(groupSounder ? { groups: groupSounder } : {}),
         onConfirmed: (d, msg, result) => groupRekey?.confirmed(d, msg, result),
+        preambleMs,
       },
-      // a whole copy inside every listening window of the site's detectors
-      { repeatEveryMs },
+      // a whole copy inside every listening window of the site's detectors, or after a preamble
+      { repeatEveryMs, worRepeatEveryMs },
     );
     const groupRekey = secret
       ? new GroupRekey({

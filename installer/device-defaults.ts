@@ -63,6 +63,6 @@ export const DEFAULT_LISTEN_WINDOW_MS: Record<DeviceKind, number> = {
  * A pin for every role of the kind on the board (firmware/build/pin-plan.ts:
  * the same plan the simulator gives its virtual devices).
  */
-export function defaultPins(kind: DeviceKind, board: Board, ports: number): PinPlan {
-  return planPins(kind, board, ports);
+export function defaultPins(kind: DeviceKind, board: Board, ports: number, wake = false): PinPlan {
+  return planPins(kind, board, ports, { wake });
 }

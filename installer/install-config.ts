@@ -15,7 +15,12 @@ import {
   formatIssue,
   resolvePins,
 } from "../firmware/build/device-config-check.js";
-import type { DeviceConfig, DeviceGroup, DeviceKind } from "../firmware/device-config.js";
+import {
+  DEFAULT_SNIFF_EVERY_MS,
+  type DeviceConfig,
+  type DeviceGroup,
+  type DeviceKind,
+} from "../firmware/device-config.js";
 import {
   DEFAULT_BAUD,
   DEFAULT_CHARGER,
@@ -30,6 +35,8 @@ import { FlashError } from "./flash-error.js";
 export interface InstallConfig {
   heartbeatS?: number;
   listenWindowMs?: number;
+  /** Smoke detectors: the wake-on-radio module's sniff period (default 1000); 0 = listening windows instead. */
+  sniffEveryMs?: number;
   baud?: number;
   pins?: Record<string, string>;
   smoke?: Record<string, number>;
@@ -49,6 +56,7 @@ const SCHEMA = {
   properties: {
     heartbeatS: { type: "integer", minimum: 1, maximum: 86400 },
     listenWindowMs: { type: "integer", minimum: 0, maximum: 60000 },
+    sniffEveryMs: { anyOf: [{ const: 0 }, { type: "integer", minimum: 100, maximum: 10000 }] },
     baud: { enum: [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200] },
     pins: { type: "object", additionalProperties: { type: "string" } },
     smoke: section(Object.keys(DEFAULT_SMOKE)),
@@ -121,11 +129,20 @@ export function deviceConfigFor(
     pins: {},
   };
   if (kind === "smoke") config.smoke = { ...DEFAULT_SMOKE, ...overrides.smoke };
+  // Battery detectors listen by wake-on-radio unless told otherwise (the module's wake pin below).
+  const sniff = overrides.sniffEveryMs ?? DEFAULT_SNIFF_EVERY_MS;
+  if (kind === "smoke" && sniff > 0 && config.listenWindowMs > 0)
+    config.wakeOnRadio = { sniffEveryMs: sniff };
   // The building group key the gateway issued for the detector's building.
   if (kind === "smoke" && identity.group) config.group = identity.group;
   if (kind === "charger") config.charger = { ...DEFAULT_CHARGER, ...overrides.charger };
   if (kind === "guardian") config.guardian = { ...DEFAULT_GUARDIAN, ...overrides.guardian };
-  const plan = defaultPins(kind, board, config.charger?.ports ?? 0);
+  const plan = defaultPins(
+    kind,
+    board,
+    config.charger?.ports ?? 0,
+    config.wakeOnRadio !== undefined,
+  );
   if (!plan.ok && !overrides.pins) {
     throw new FlashError(
       "bad-input",

@@ -49,6 +49,12 @@ export const TYPE_TIME_SYNC = 0x85;
  * building verifies it; repeated by every receiver.
  */
 export const TYPE_GROUP_SOUND = 0x86;
+/**
+ * Gateway to its own radio receiver, never on the air: "send the next frame
+ * after a wake-up preamble of N ms" (wake-on-radio detectors;
+ * protocol/receiver-directive.ts, docs/protocol.md).
+ */
+export const TYPE_WAKE_PREAMBLE = 0x87;
 
 /*
  * Firmware update over the device link (issue 14: uplink 0x10-0x1F, downlink

@@ -22,6 +22,7 @@ function main(): void {
   settings.listenWindowMs = HAITANG_DEVICE.listenWindowMs;
   let dev: SmokeDetector;
   let group: GroupSounding | undefined;
+  // 0 with wake-on-radio (the build sets it): the module listens for the board.
   const every = HAITANG_DEVICE.listenEveryS;
   const everyMs = (every === undefined ? DEFAULT_LISTEN_EVERY_S : every) * 1000;
   // The building group key issued at commissioning (absent: unicast soundings only).
@@ -58,7 +59,7 @@ function main(): void {
       makeHmacSha256(hal.sha256),
       b.key,
       g,
-      everyMs,
+      everyMs || DEFAULT_LISTEN_EVERY_S * 1000,
       command,
     );
   dev = createSmokeDetector(hal, b.link, b.id, settings);

@@ -43,14 +43,25 @@ const ESPRUINO_MODULES = ["Storage", "crypto", "Flash", "heatshrink"];
 
 const IDENT = /^[A-Za-z_$][\w$]*$/;
 
-export function constantsPrelude(input: Omit<BundleInput, "entry" | "root">): string {
-  const { $schema: _drop, ...device } = input.device as DeviceConfig & { $schema?: string };
-  // Optional fields are written out with their default, so an app reads only fields that
-  // exist: terser then splits HAITANG_DEVICE into the few values an image uses.
+/**
+ * HAITANG_DEVICE as an image sees it: optional fields written out with their
+ * default, so an app reads only fields that exist (terser then splits
+ * HAITANG_DEVICE into the few values an image uses). The simulator's native
+ * runtime gives its apps the same.
+ */
+export function deviceConstants(config: DeviceConfig): DeviceConfig {
+  const { $schema: _drop, ...device } = config as DeviceConfig & { $schema?: string };
   if (device.listenEveryS === undefined) device.listenEveryS = DEFAULT_LISTEN_EVERY_S;
+  // Wake-on-radio: the module listens for the board (its wake pin), so no scheduled windows.
+  if (device.wakeOnRadio) device.listenEveryS = 0;
   // A detector without a building group key reads `group` as null (unicast soundings only).
   if (device.kind === "smoke" && device.group === undefined)
     (device as { group?: unknown }).group = null;
+  return device;
+}
+
+export function constantsPrelude(input: Omit<BundleInput, "entry" | "root">): string {
+  const device = deviceConstants(input.device);
   const pins = input.pins
     .map((p) => `${IDENT.test(p.role) ? p.role : JSON.stringify(p.role)}: ${p.pin}`)
     .join(", ");

@@ -50,9 +50,15 @@ export function pinRoles(
   ports: number,
   adcFree = Infinity,
   shorts = false,
+  wake = false,
 ): PinRoles {
+  // `wake`: a wake-on-radio module's output that wakes the board (device config wakeOnRadio).
   if (kind === "smoke")
-    return { analog: ["smoke", "battery"], digital: ["buzzer", "test", "tamper"], optional: [] };
+    return {
+      analog: ["smoke", "battery"],
+      digital: ["buzzer", "test", "tamper"],
+      optional: wake ? ["wake"] : [],
+    };
   if (kind === "guardian")
     return { analog: ["battery"], digital: ["door", "motion"], optional: [] };
   const analog = ["temp"];
@@ -79,7 +85,7 @@ export function planPins(
   kind: DeviceKind,
   board: Board,
   ports: number,
-  opts: { shorts?: boolean } = {},
+  opts: { shorts?: boolean; wake?: boolean } = {},
 ): PinPlan {
   const adc = board.analogPins.filter((p) => !UART_PINS.has(p));
   const gpio = board.pins.filter(
@@ -88,7 +94,7 @@ export function planPins(
   if (kind === "charger" && ports > MUX_CHANNELS) {
     return { ok: false, reason: `a charger has at most ${MUX_CHANNELS} ports (got ${ports})` };
   }
-  const roles = pinRoles(kind, ports, adc.length, opts.shorts === true);
+  const roles = pinRoles(kind, ports, adc.length, opts.shorts === true, opts.wake === true);
   if (roles.analog.length > adc.length) {
     return {
       ok: false,

@@ -11,7 +11,9 @@
  * - listening windows for sleepy devices (deep sleep is off while one is open:
  *   a sleeping UART hears nothing): one after each uplink, and, with
  *   listenEveryMs, one every listenEveryMs so an urgent command (interlinked
- *   fire) gets through between uplinks;
+ *   fire) gets through between uplinks; with a `wake` pin (a wake-on-radio
+ *   module, device config wakeOnRadio), one each time the module raises it
+ *   because it caught a frame after a wake-up preamble;
  * - downlink checks in order: framing/CRC, decode, device id, direction,
  *   listening, MAC under the device key, downlink counter window (persisted,
  *   so a reboot does not re-open old commands). Every rejection is counted;
@@ -386,6 +388,11 @@ export function createLink(
         rxNowMs = hal.nowMs();
         deframer.push(bytes);
       });
+      // Wake-on-radio: the module raises the pin just before it hands over a frame.
+      if (hal.has("wake"))
+        hal.watch("wake", 0, false, function () {
+          openWindow(hal.nowMs());
+        });
       if (listenEveryMs > 0)
         hal.every(listenEveryMs, function () {
           if (windowMs() <= 0) return;

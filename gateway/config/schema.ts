@@ -136,6 +136,10 @@ const interlink = {
     listenEveryS: { type: "integer", minimum: 1, maximum: 3600, default: 5 },
     /** 32 hex digits: the building group keys derive from it (gateway/downlink/group-keys.ts). */
     groupSecret: hex([16]),
+    /** How battery detectors listen (a device's own `listen` wins): gateway/downlink/listen-modes.ts. */
+    listen: { enum: ["wake-on-radio", "windows"], default: "wake-on-radio" },
+    /** The wake-on-radio modules' sniff period: downlinks they do not listen for carry a preamble this long and 20 ms. */
+    sniffEveryMs: { type: "integer", minimum: 100, maximum: 10000, default: 1000 },
   },
 };
 
@@ -179,6 +183,7 @@ const device = {
     sleepy: { type: "boolean" },
     board: { type: "string" },
     groupEpoch: { type: "integer", minimum: 0 },
+    listen: { enum: ["wake-on-radio", "windows"] },
   },
 };
 

@@ -98,6 +98,8 @@ export interface StaticDeviceConfig {
    * carries (0 = issued at commissioning); absent = it holds no group key.
    */
   groupEpoch?: number;
+  /** Battery detectors: how this one listens, when not as the site's `interlink.listen`. */
+  listen?: "wake-on-radio" | "windows";
 }
 
 export type DeviceEventName =
@@ -329,6 +331,14 @@ export interface InterlinkConfig {
   listenEveryS: number;
   /** 32 hex digits; with it, detectors holding their building's group key get one group frame per building. */
   groupSecret?: string;
+  /**
+   * How battery detectors listen unless their own `listen` says otherwise:
+   * "wake-on-radio" (default: the radio module sniffs every sniffEveryMs and
+   * downlinks they do not listen for carry a wake-up preamble) or "windows".
+   */
+  listen: "wake-on-radio" | "windows";
+  /** The wake-on-radio modules' sniff period (their device config's wakeOnRadio.sniffEveryMs). */
+  sniffEveryMs: number;
 }
 
 export interface SiteConfig {

@@ -91,6 +91,8 @@ export interface DownlinkQueueOptions {
   mainsMaxSends?: number;
   /** A command sent this often without a command-ack is given up. */
   maxSends?: number;
+  /** Resend interval of urgent commands to wake-on-radio devices (each copy after a preamble). */
+  worRepeatEveryMs?: number;
 }
 
 export interface DownlinkDeps {
@@ -110,6 +112,11 @@ export interface DownlinkDeps {
    * resends start only when it has not acknowledged that in time.
    */
   groups?: GroupSounder;
+  /**
+   * The wake-up preamble a device needs before a frame it is not listening
+   * for (a wake-on-radio detector: listen-modes.ts); 0 or absent for the rest.
+   */
+  preambleMs?(dev: RegisteredDevice): number;
 }
 
 function rankOf(r: DownlinkRequest): number {
@@ -145,6 +152,7 @@ export class DownlinkQueue {
       mainsRepeatEveryMs: 2_000,
       mainsMaxSends: 3,
       maxSends: 30,
+      worRepeatEveryMs: 2520,
       ...opts,
     };
   }
@@ -174,7 +182,7 @@ export class DownlinkQueue {
       }
       item.repeatUntil = now + this.o.urgentRepeatForMs;
       // Under a group sounding its own resends wait until it is missing from the acknowledgements.
-      item.nextRepeatAt = group ? group.retargetAt : now + this.o.repeatEveryMs;
+      item.nextRepeatAt = group ? group.retargetAt : now + this.sleepyRepeatMs(dev);
       if (group) item.retargetAt = group.retargetAt;
       this.schedule.push(item.nextRepeatAt, deviceId, item);
       if (group) return "sent";
@@ -265,7 +273,9 @@ export class DownlinkQueue {
 
   /** Resends scheduled commands and gives up on old ones; call every ~100 ms. */
   tick(now: number): void {
-    this.deps.groups?.tick(now);
+    // Receivers that sent a wake-up preamble in this tick: the frames right behind it need none.
+    const woken = new Set<string>();
+    this.deps.groups?.tick(now, woken);
     for (;;) {
       const due = this.schedule.popDue(now);
       if (!due) return;
@@ -284,9 +294,10 @@ export class DownlinkQueue {
         continue;
       }
       if (item.retargetAt !== undefined && item.sends === 0) this.deps.groups?.retargeted();
-      item.nextRepeatAt = now + (dev?.sleepy ? this.o.repeatEveryMs : this.o.mainsRepeatEveryMs);
+      item.nextRepeatAt =
+        now + (dev?.sleepy ? this.sleepyRepeatMs(dev) : this.o.mainsRepeatEveryMs);
       this.schedule.push(item.nextRepeatAt, id, item);
-      if (dev?.sleepy) this.everywhere(dev, item, dev.lastReceiver, true);
+      if (dev?.sleepy) this.everywhere(dev, item, dev.lastReceiver, true, woken);
       else if (dev?.lastReceiver !== undefined) this.transmit(dev, item, dev.lastReceiver);
     }
   }
@@ -506,37 +517,56 @@ export class DownlinkQueue {
     this.deps.store?.remove(items.flatMap((it) => (it.id === undefined ? [] : [it.id])));
   }
 
+  /** Urgent resends to a sleepy device: each in a listening window, or each after a wake-up preamble. */
+  private sleepyRepeatMs(dev: RegisteredDevice): number {
+    return (this.deps.preambleMs?.(dev) ?? 0) > 0 ? this.o.worRepeatEveryMs : this.o.repeatEveryMs;
+  }
+
   /**
    * An urgent command to a sleeping radio device goes out on every serial
    * receiver that is up, not only the one that heard it last: that one may be
    * the line that has gone bad (a noisy or cut receiver line during a fire).
+   * A wake-on-radio device gets it after a wake-up preamble.
    */
   private everywhere(
     dev: RegisteredDevice,
     item: Queued,
     lastLink: string | undefined,
     scheduled = false,
+    woken = new Set<string>(),
   ): boolean {
     if (lastLink !== undefined && !lastLink.startsWith("serial:"))
       return this.transmit(dev, item, lastLink, scheduled);
+    const needs = this.deps.preambleMs?.(dev) ?? 0;
+    // One preamble per receiver and tick wakes every sniffing detector in reach.
+    const preamble = (linkId: string) => {
+      if (needs <= 0 || woken.has(linkId)) return 0;
+      woken.add(linkId);
+      return needs;
+    };
     const up = this.deps.links.all().filter((l) => l.id.startsWith("serial:") && l.isUp());
     // A member re-targeted after a group sounding: one receiver per round, in turn, so a
     // building's re-targets do not fill every line at once (a bad line still gets its turns).
     if (item.retargetAt !== undefined && up.length > 0) {
       const link = up[(item.scheduledSends ?? 0) % up.length]!;
-      return this.transmit(dev, item, link.id, scheduled);
+      return this.transmit(dev, item, link.id, scheduled, preamble(link.id));
     }
     let any = false;
-    for (const link of up) if (this.transmit(dev, item, link.id, scheduled)) any = true;
+    for (const link of up)
+      if (this.transmit(dev, item, link.id, scheduled, preamble(link.id))) any = true;
     return any;
   }
 
-  /** `scheduled`: a resend on a sleepy device's urgent schedule (not counted against maxSends). */
+  /**
+   * `scheduled`: a resend on a sleepy device's urgent schedule (not counted
+   * against maxSends); `preambleMs`: after a wake-up preamble.
+   */
   private transmit(
     dev: RegisteredDevice,
     item: Queued,
     linkId: string,
     scheduled = false,
+    preambleMs = 0,
   ): boolean {
     const link = this.deps.links.get(linkId);
     if (!link?.isUp()) {
@@ -554,7 +584,7 @@ export class DownlinkQueue {
       item.signed = { counter, bytes: frameBytes(encodeFrame(frame, dev.key, this.deps.hmac)) };
       if (item.id !== undefined) this.deps.store?.signed(item.id, counter, item.signed.bytes);
     }
-    if (!link.send(dev.deviceId, item.signed.bytes)) {
+    if (!link.send(dev.deviceId, item.signed.bytes, preambleMs)) {
       this.stats.linkDown++;
       return false;
     }

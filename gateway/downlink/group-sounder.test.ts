@@ -24,16 +24,16 @@ const RETARGET = 16_000;
 
 /** A receiver that records the frames it transmitted, decoded. */
 class RecordingLink implements Link {
-  readonly sent: Array<{ frame: Frame; raw: Uint8Array }> = [];
+  readonly sent: Array<{ frame: Frame; raw: Uint8Array; preambleMs: number }> = [];
   constructor(readonly id: string) {}
   isUp(): boolean {
     return true;
   }
-  send(_deviceId: number, framed: Uint8Array): boolean {
+  send(_deviceId: number, framed: Uint8Array, preambleMs = 0): boolean {
     const raw = deframeAll(framed).frames[0]!;
     const d = decodeFrame(raw);
     if (!d.ok) throw new Error("gateway sent a bad frame");
-    this.sent.push({ frame: d.frame, raw });
+    this.sent.push({ frame: d.frame, raw, preambleMs });
     return true;
   }
   types(): string[] {
@@ -117,6 +117,61 @@ describe("building group sounding on the gateway", () => {
     rekey = undefined;
     db.close();
     dir.remove();
+  });
+
+  it("sounds wake-on-radio buildings in shared rounds: one wake-up preamble per receiver, then every building's frame", () => {
+    const WOR_R = 2520;
+    for (const d of [0x201, 0x202]) {
+      registry.register(
+        { deviceId: d, kind: "smoke", key: keyOf(d), building: "b2", sleepy: true },
+        now,
+      );
+      groups.setMember(d, "b2", 0);
+    }
+    const links = new LinkTable();
+    links.add(a);
+    links.add(b);
+    const counters = new DownlinkCounterStore(db);
+    const wor = new GroupSounder(
+      { secret: SECRET, hmac: nodeHmac, store: groups, counters, links, preambleMs: () => 1020 },
+      { repeatEveryMs: R, retargetAfterMs: RETARGET, worRepeatEveryMs: WOR_R },
+    );
+    q = new DownlinkQueue(
+      { lookup: (d) => registry.get(d), counters, links, hmac: nodeHmac, groups: wor },
+      { repeatEveryMs: R },
+    );
+    const sound = (ids: number[]) => {
+      for (const d of ids)
+        q.send(d, { msg: fire(), priority: PRIORITY_ALARM, reason: "interlink" }, now);
+    };
+    sound(members);
+    // At once, after a preamble, on every receiver; the members of one building share it.
+    // Three copies behind the preamble: noise spoils a copy, not the round.
+    expect(a.sent.map((s) => [s.frame.msg.type, s.preambleMs])).toEqual([
+      ["group-sound", 1020],
+      ["group-sound", 0],
+      ["group-sound", 0],
+    ]);
+    advance(1000);
+    sound([0x201, 0x202]); // the second building's fire, a second later: its own first copy at once
+    expect(a.sent.map((s) => s.preambleMs)).toEqual([1020, 0, 0, 1020, 0, 0]);
+    a.sent.length = 0;
+    advance(WOR_R - 1000);
+    // Then both buildings ride on one preamble per round.
+    const group1 = deriveBuildingGroup(SECRET, "b1", 0, nodeHmac).id;
+    const group2 = deriveBuildingGroup(SECRET, "b2", 0, nodeHmac).id;
+    expect(a.sent.map((s) => [s.frame.deviceId, s.preambleMs])).toEqual([
+      [group1, 1020],
+      [group1, 0],
+      [group1, 0],
+      [group2, 0],
+      [group2, 0],
+      [group2, 0],
+    ]);
+    a.sent.length = 0;
+    advance(3 * WOR_R);
+    expect(a.sent.filter((s) => s.preambleMs > 0)).toHaveLength(3);
+    expect(a.sent).toHaveLength(18);
   });
 
   it("sounds every member with one frame per round on every receiver, signed with the building group key", () => {

@@ -17,6 +17,14 @@
  *   downlink queue then resends its own unicast command on its urgent schedule.
  * Detectors without the current key (never issued, or a group rekey not yet
  * confirmed) are not covered: they get unicast soundings from the start.
+ *
+ * Wake-on-radio members (deps.preambleMs): a building with any is sounded in
+ * rounds every `worRepeatEveryMs` instead (no windows to hit: every member
+ * hears every round it does not lose), and each round on a receiver starts
+ * with one wake-up preamble that every sniffing detector in reach wakes on,
+ * followed by WOR_COPIES copies of the frame of every building sounding then
+ * (noise spoils one copy, not the round): a new sounding goes out at once and
+ * then joins the running rounds.
  */
 import { encodeFrame } from "../../protocol/codec.js";
 import { frameBytes } from "../../protocol/framing.js";
@@ -26,6 +34,7 @@ import type { RegisteredDevice } from "../registry/registry.js";
 import type { DownlinkCounterStore } from "./counter-store.js";
 import { type BuildingGroup, deriveBuildingGroup } from "./group-keys.js";
 import type { GroupStore } from "./group-store.js";
+import { WOR_COPIES } from "./interlink-budget.js";
 import type { LinkTable } from "./link.js";
 
 /** Group counters live beside device counters in the counter store, above every device id. */
@@ -38,6 +47,8 @@ export interface GroupSounderDeps {
   store: GroupStore;
   counters: DownlinkCounterStore;
   links: LinkTable;
+  /** The wake-up preamble a member needs (wake-on-radio), 0 for the rest. */
+  preambleMs?(dev: RegisteredDevice): number;
 }
 
 export interface GroupSounderOptions {
@@ -52,6 +63,10 @@ export interface GroupSounderOptions {
   fastForMs?: number;
   /** A member not acknowledged this long after the start is re-targeted alone. */
   retargetAfterMs: number;
+  /** Interval of the rounds to buildings with wake-on-radio members (interlink-budget.ts worRoundIntervalMs). */
+  worRepeatEveryMs?: number;
+  /** Re-target after this long in those buildings (worRetargetAfterMs): each re-target needs a preamble. */
+  worRetargetAfterMs?: number;
 }
 
 export interface GroupSounderStats {
@@ -76,6 +91,8 @@ interface Sounding {
   members: Set<number>;
   acked: Set<number>;
   startedAt: number;
+  /** The longest wake-up preamble a member needs (0: windows only). */
+  preambleMs: number;
 }
 
 export class GroupSounder {
@@ -105,18 +122,28 @@ export class GroupSounder {
     if (!this.deps.store.isCurrentMember(dev.deviceId, building)) return undefined;
     let s = this.soundings.get(building);
     const epoch = this.deps.store.epoch(building);
+    let fresh = false;
     if (s && s.mode === msg.mode && s.group.epoch === epoch) {
       if (s.acked.has(dev.deviceId)) return "acked";
     } else {
       s = this.start(building, msg, now);
+      fresh = true;
     }
     s.members.add(dev.deviceId);
-    if (s.nextAt === undefined) {
-      // Every member had acknowledged; a new one joins: resume at once.
+    const preamble = this.deps.preambleMs?.(dev) ?? 0;
+    const woke = preamble > s.preambleMs;
+    if (woke) s.preambleMs = preamble;
+    if (fresh || s.nextAt === undefined || woke) {
+      // New; or every member had acknowledged; or one the last copies could not wake joins: at once.
       this.transmit(s, true);
-      s.nextAt = now + this.o.repeatEveryMs;
+      s.nextAt = this.joinRounds(s, now);
     }
-    return { retargetAt: Math.max(s.retargetAt, now + this.o.retargetAfterMs) };
+    const after =
+      s.preambleMs > 0
+        ? (this.o.worRetargetAfterMs ?? this.o.retargetAfterMs)
+        : this.o.retargetAfterMs;
+    if (fresh) s.retargetAt = now + after;
+    return { retargetAt: Math.max(s.retargetAt, now + after) };
   }
 
   /** A member acknowledged the group frame with `counter`; true when it was the running sounding. */
@@ -139,16 +166,29 @@ export class GroupSounder {
     this.stats.retargeted++;
   }
 
-  /** Resends the soundings that are due. */
-  tick(now: number): void {
+  /**
+   * Resends the soundings that are due; one wake-up preamble per receiver for
+   * those that need one (`woken`: receivers that sent one in this tick).
+   */
+  tick(now: number, woken = new Set<string>()): void {
     for (const s of this.soundings.values()) {
       if (s.nextAt === undefined || s.nextAt > now) continue;
-      this.transmit(s, false);
+      this.transmit(s, false, woken);
       s.nextAt = now + this.interval(s, now);
     }
   }
 
+  /** When a sounding that just went out is next due: with the running wake-on-radio rounds, if any. */
+  private joinRounds(s: Sounding, now: number): number {
+    if (s.preambleMs > 0)
+      for (const o of this.soundings.values())
+        if (o !== s && o.preambleMs > 0 && o.nextAt !== undefined && o.nextAt > now)
+          return o.nextAt;
+    return now + this.interval(s, now);
+  }
+
   private interval(s: Sounding, now: number): number {
+    if (s.preambleMs > 0 && this.o.worRepeatEveryMs !== undefined) return this.o.worRepeatEveryMs;
     const fast = now - s.startedAt < (this.o.fastForMs ?? Number.POSITIVE_INFINITY);
     return fast ? this.o.repeatEveryMs : (this.o.slowRepeatEveryMs ?? this.o.repeatEveryMs);
   }
@@ -201,18 +241,29 @@ export class GroupSounder {
       members: new Set(),
       acked: new Set(),
       startedAt: now,
+      preambleMs: 0,
     };
     this.soundings.set(building, s);
     this.stats.soundings++;
-    this.transmit(s, true);
     return s;
   }
 
-  /** On every serial receiver that is up (radio and buses alike: the gateway cannot tell them apart). */
-  private transmit(s: Sounding, first: boolean): void {
+  /**
+   * On every serial receiver that is up (radio and buses alike: the gateway
+   * cannot tell them apart), after a wake-up preamble when a member needs one
+   * and none went out on that receiver in this round (`woken`).
+   */
+  private transmit(s: Sounding, first: boolean, woken = new Set<string>()): void {
     for (const link of this.deps.links.all()) {
       if (!link.id.startsWith("serial:") || !link.isUp()) continue;
-      if (!link.send(s.group.id, s.bytes)) continue;
+      const preamble = s.preambleMs > 0 && !woken.has(link.id) ? s.preambleMs : 0;
+      if (!link.send(s.group.id, s.bytes, preamble)) continue;
+      if (s.preambleMs > 0) {
+        woken.add(link.id);
+        // The woken detectors listen on: more copies right behind the preamble cost a frame
+        // each, and a copy spoiled by noise on the line is then one of several.
+        for (let c = 1; c < WOR_COPIES; c++) link.send(s.group.id, s.bytes, 0);
+      }
       if (first) this.stats.sent++;
       else this.stats.resent++;
     }

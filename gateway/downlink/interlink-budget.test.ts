@@ -74,9 +74,9 @@ describe("interlink budget", () => {
     expect(worMissProbability(1000, 0.3, 10_000, 9600)).toBeCloseTo(0.3 ** 4, 10);
     expect(worMissProbability(1000, 0.3, 10_000, 9600, 3)).toBeCloseTo(0.3 ** 12, 14);
     expect(worMissProbability(1000, 0.3, 1000, 9600)).toBe(1);
-    // One preamble per round for both buildings, then their two frames.
+    // One preamble per round for both buildings, then three copies of each one's frame.
     const two = worChannelLoad(2, 40, 1000, 9600);
-    expect(two.roundMs).toBeCloseTo(1020 + 2 * 31.25, 2);
+    expect(two.roundMs).toBeCloseTo(1020 + 2 * 3 * 31.25, 2);
     expect(two.groupLoad).toBeCloseTo(two.roundMs / 2520, 5);
     expect(two.ackLoad).toBeCloseTo(
       (80 * (frameTimeMs(28, 9600) + frameTimeMs(27, 9600))) / 10_000,

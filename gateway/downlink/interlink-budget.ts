@@ -167,9 +167,9 @@ export function groupChannelLoad(
  * has the part class): the detector's radio module sniffs the channel every
  * `sniffEveryMs` and catches any frame sent after a wake-up preamble at least
  * that long. A downlink to such detectors takes preamble + frame on the line;
- * a group sounding round is one preamble and then the frame of every burning
- * building, on every receiver, and every detector hears every round it does
- * not lose (no windows to hit).
+ * a group sounding round is one preamble and then WOR_COPIES copies of the
+ * frame of every burning building, on every receiver, and every detector
+ * hears every round it does not lose (no windows to hit).
  */
 
 /** The wake-up preamble: one sniff period plus a margin for the module's sniff and clock drift. */
@@ -178,6 +178,9 @@ export const WAKE_MARGIN_MS = 20;
 export function wakePreambleMs(sniffEveryMs: number): number {
   return sniffEveryMs + WAKE_MARGIN_MS;
 }
+
+/** Copies of each building's frame behind a round's preamble (group-sounder.ts). */
+export const WOR_COPIES = 3;
 
 /** The line stays free this long between rounds, for the detectors' answers (listen-before-talk) and the gateway's acks. */
 export const WOR_GAP_MS = 1500;
@@ -205,6 +208,19 @@ export function worMissProbability(
   return loss ** (receivers * rounds);
 }
 
+/** Detectors spread their group acks over this long (two default listening periods: firmware smoke.ts). */
+export const GROUP_ACK_SPREAD_MS = 10_000;
+
+/**
+ * A wake-on-radio member still missing this long after its building's
+ * sounding started is re-targeted alone: its acknowledgement (spread over
+ * GROUP_ACK_SPREAD_MS, then retried until the gateway acks it) had four more
+ * rounds to come in. Later than with windows: each re-target costs a preamble.
+ */
+export function worRetargetAfterMs(sniffEveryMs: number): number {
+  return GROUP_ACK_SPREAD_MS + 4 * worRoundIntervalMs(sniffEveryMs);
+}
+
 /** Framed TYPE_ACK from the gateway: 1 + header 10 + payload 4 + MAC 8 + CRC 2 + flag 1, plus escapes. */
 export const ACK_FRAME_BYTES = 27;
 
@@ -219,9 +235,10 @@ export function worChannelLoad(
   detectors: number,
   sniffEveryMs: number,
   baud: number,
-  ackSpreadMs = 10_000,
+  ackSpreadMs = GROUP_ACK_SPREAD_MS,
 ): GroupChannelLoad & { roundMs: number } {
-  const roundMs = wakePreambleMs(sniffEveryMs) + buildings * frameTimeMs(SOUND_FRAME_BYTES, baud);
+  const roundMs =
+    wakePreambleMs(sniffEveryMs) + buildings * WOR_COPIES * frameTimeMs(SOUND_FRAME_BYTES, baud);
   const groupLoad = roundMs / worRoundIntervalMs(sniffEveryMs);
   const ackLoad =
     (buildings *

@@ -81,41 +81,64 @@ const fire: DownlinkMsg = { type: "sound", mode: SOUND_FIRE, durationS: 0, sourc
 /** Milliseconds a framed downlink takes on the air (10 bits a byte). */
 const frameMs = (bytes: Uint8Array) => Math.ceil((bytes.length * 10 * 1000) / BAUD);
 
-/** The radio: one device on it, frames in flight until their last byte is out. */
+/**
+ * The radio: one device on it, frames in flight until their last byte is out.
+ * With `wake` (a wake-on-radio module: its sniff period and the board pin it
+ * raises), a frame after a preamble at least one sniff period long wakes the
+ * board by that pin and is handed over; any other frame only reaches a board
+ * that is awake anyway.
+ */
 class Radio implements Link {
   readonly id = "serial:radio";
   /** Every transmission to the device: its time and counter. */
-  readonly sent: { atMs: number; counter: number; type: string; bytes: number }[] = [];
+  readonly sent: {
+    atMs: number;
+    counter: number;
+    type: string;
+    bytes: number;
+    preambleMs: number;
+  }[] = [];
   deaf = false;
-  private inFlight: { bytes: Uint8Array; awakeAtStart: boolean; endMs: number }[] = [];
+  private inFlight: { bytes: Uint8Array; awakeAtStart: boolean; woken: boolean; endMs: number }[] =
+    [];
 
-  constructor(private readonly sandbox: FirmwareSandbox) {}
+  constructor(
+    private readonly sandbox: FirmwareSandbox,
+    private readonly wake?: { sniffEveryMs: number; pin: string },
+  ) {}
   isUp(): boolean {
     return true;
   }
-  send(_deviceId: number, framed: Uint8Array): boolean {
+  send(_deviceId: number, framed: Uint8Array, preambleMs = 0): boolean {
     const f = decodeFrame(deframe(framed));
     this.sent.push({
       atMs: this.sandbox.now(),
       counter: f.ok ? f.frame.counter : -1,
       type: f.ok ? f.frame.msg.type : "?",
       bytes: framed.length,
+      preambleMs,
     });
     this.inFlight.push({
       bytes: framed,
       awakeAtStart: !this.sandbox.deepSleep,
-      endMs: this.sandbox.now() + frameMs(framed),
+      woken: this.wake !== undefined && preambleMs >= this.wake.sniffEveryMs,
+      endMs: this.sandbox.now() + preambleMs + frameMs(framed),
     });
     return true;
   }
-  /** Hands over the frames whose last byte is out by now, if the UART stayed awake. */
+  /** Hands over the frames whose last byte is out by now, if the UART stayed awake or the module woke it. */
   land(): void {
     const now = this.sandbox.now();
     const done = this.inFlight.filter((f) => f.endMs <= now);
     this.inFlight = this.inFlight.filter((f) => f.endMs > now);
-    for (const f of done)
-      if (!this.deaf && f.awakeAtStart && !this.sandbox.deepSleep)
-        this.sandbox.serialInput(f.bytes);
+    for (const f of done) {
+      if (this.deaf) continue;
+      if (f.woken && this.wake) {
+        this.sandbox.setDigital(this.wake.pin, true);
+        this.sandbox.setDigital(this.wake.pin, false);
+      } else if (!f.awakeAtStart) continue;
+      if (!this.sandbox.deepSleep) this.sandbox.serialInput(f.bytes);
+    }
   }
 }
 
@@ -153,7 +176,12 @@ describe("urgent downlinks to built images", () => {
   });
 
   /** A device image on the radio, wired to a queue the way the gateway service wires it. */
-  function rig(image: BuildResult, config: DeviceConfig, sleepy: boolean) {
+  function rig(
+    image: BuildResult,
+    config: DeviceConfig,
+    sleepy: boolean,
+    wor?: { preambleMs: number },
+  ) {
     const key = fromHex(config.key)!;
     if (!registry.get(config.deviceId))
       registry.register(
@@ -162,7 +190,11 @@ describe("urgent downlinks to built images", () => {
       );
     registry.noteHeard(config.deviceId, { receiver: "serial:radio" }, 0);
     const sandbox = loadFirmware(image.code, { board: "PICO", seed: 5 });
-    const radio = new Radio(sandbox);
+    const sniff = config.wakeOnRadio?.sniffEveryMs;
+    const radio = new Radio(
+      sandbox,
+      sniff ? { sniffEveryMs: sniff, pin: config.pins.wake! } : undefined,
+    );
     const links = new LinkTable();
     links.add(radio);
     const q = new DownlinkQueue({
@@ -170,6 +202,7 @@ describe("urgent downlinks to built images", () => {
       counters: new DownlinkCounterStore(db),
       links,
       hmac: nodeHmac,
+      ...(wor ? { preambleMs: () => wor.preambleMs } : {}),
     });
     const acks: { atMs: number; msg: CommandAckMsg }[] = [];
     const deframer = new Deframer((raw) => {
@@ -196,8 +229,12 @@ describe("urgent downlinks to built images", () => {
     return { sandbox, radio, q, acks, run };
   }
 
-  function sleepingDetector() {
-    const d = rig(detectorImage, DETECTOR, true);
+  function sleepingDetector(
+    image = detectorImage,
+    config = DETECTOR,
+    wor?: { preambleMs: number },
+  ) {
+    const d = rig(image, config, true, wor);
     d.sandbox.setAnalog("A0", 0.02);
     d.sandbox.setAnalog("A1", 0.47);
     d.sandbox.setDigital("B4", true);
@@ -283,6 +320,48 @@ describe("urgent downlinks to built images", () => {
     const after = d.radio.sent.length;
     d.run(5000);
     expect(d.radio.sent.length).toBe(after);
+  });
+
+  it("wakes a wake-on-radio detector, which opens no scheduled windows, only by a preamble at least one sniff period long", async () => {
+    const config: DeviceConfig = {
+      ...DETECTOR,
+      listenWindowMs: 1000,
+      wakeOnRadio: { sniffEveryMs: 1000 },
+      pins: { ...DETECTOR.pins, wake: "B6" },
+    };
+    const image = await buildFirmware({ kind: "smoke", board: "PICO", device: config });
+    const soundAfter = (preambleMs: number) => {
+      const d = sleepingDetector(image, config, { preambleMs });
+      let awake = 0;
+      for (let i = 0; i < 1000; i++) {
+        d.run(10);
+        if (!d.sandbox.deepSleep) awake++;
+      }
+      expect(awake).toBe(0); // 10 s without a single scheduled window
+      const buzzer: number[] = [];
+      d.sandbox.onPinWrite((pin, high) => {
+        if (pin === "B3" && high) buzzer.push(d.sandbox.now());
+      });
+      d.q.send(
+        config.deviceId,
+        { msg: fire, priority: PRIORITY_ALARM, reason: "interlink" },
+        d.sandbox.now(),
+      );
+      d.run(5000);
+      expect(d.sandbox.errors).toEqual([]);
+      return { ...d, buzzer };
+    };
+    const woken = soundAfter(1020);
+    expect(woken.radio.sent[0]!.preambleMs).toBe(1020);
+    expect(woken.acks.map((a) => a.msg.result)).toEqual([COMMAND_RESULT_OK]);
+    expect(woken.buzzer.length).toBeGreaterThan(0);
+    // Too short for the sniff period, or none: the module sleeps through every copy.
+    for (const preambleMs of [500, 0]) {
+      const d = soundAfter(preambleMs);
+      expect(d.radio.sent.filter((s) => s.type === "sound").length).toBeGreaterThan(1);
+      expect(d.acks).toEqual([]);
+      expect(d.buzzer).toEqual([]);
+    }
   });
 
   it("sends to a mains charger once: it listens all the time and acks at once, so nothing repeats", () => {

@@ -6,8 +6,12 @@
 
 export interface Link {
   readonly id: string;
-  /** Writes framed bytes (frameBytes output) to the device; false when the link is down. */
-  send(deviceId: number, framed: Uint8Array): boolean;
+  /**
+   * Writes framed bytes (frameBytes output) to the device; false when the link
+   * is down. `preambleMs`: a radio receiver sends the frame after a wake-up
+   * preamble that long, for wake-on-radio detectors (other links ignore it).
+   */
+  send(deviceId: number, framed: Uint8Array, preambleMs?: number): boolean;
   isUp(): boolean;
 }
 

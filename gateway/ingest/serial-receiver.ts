@@ -8,7 +8,9 @@
  */
 import { SerialPortStream } from "@serialport/stream";
 import type { Logger } from "../../common/log.js";
-import { Deframer } from "../../protocol/framing.js";
+import { concatBytes } from "../../protocol/bytes.js";
+import { Deframer, frameBytes } from "../../protocol/framing.js";
+import { wakePreambleDirective } from "../../protocol/receiver-directive.js";
 import type { ReceiverReading } from "../../protocol/uplink.js";
 import type { Link } from "../downlink/link.js";
 import type { Scheduler } from "../outbox/group-committer.js";
@@ -90,11 +92,16 @@ export class SerialReceiver implements Link {
     return this.open;
   }
 
-  send(_deviceId: number, framed: Uint8Array): boolean {
+  /** With `preambleMs`, the receiver's wake-up preamble directive goes first, in the same write. */
+  send(deviceId: number, framed: Uint8Array, preambleMs?: number): boolean {
     const p = this.port;
     if (!p || !this.open) return false;
-    p.write(Buffer.from(framed));
-    this.stats.bytesOut += framed.length;
+    const bytes =
+      preambleMs && preambleMs > 0
+        ? concatBytes(frameBytes(wakePreambleDirective(deviceId, preambleMs)), framed)
+        : framed;
+    p.write(Buffer.from(bytes));
+    this.stats.bytesOut += bytes.length;
     return true;
   }
 

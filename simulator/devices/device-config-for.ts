@@ -7,7 +7,11 @@
 
 import { BOARD_NAMES, findBoard } from "../../firmware/build/boards.js";
 import { planPins } from "../../firmware/build/pin-plan.js";
-import type { DeviceConfig, DeviceKind } from "../../firmware/device-config.js";
+import {
+  DEFAULT_SNIFF_EVERY_MS,
+  type DeviceConfig,
+  type DeviceKind,
+} from "../../firmware/device-config.js";
 import { createRng, hash32 } from "../physics/prng.js";
 
 export const DEFAULT_BOARD = "PICO";
@@ -45,6 +49,7 @@ export function pinsFor(
   kind: DeviceKind,
   ports: number,
   boardName: string,
+  wake = false,
 ): Record<string, string> {
   const board = findBoard(boardName);
   if (!board) throw new Error(`unknown board '${boardName}' (known: ${BOARD_NAMES.join(", ")})`);
@@ -52,7 +57,7 @@ export function pinsFor(
     throw new Error(
       `board ${board.name} does not support kind '${kind}' (it supports ${board.kinds.join(", ")})`,
     );
-  const plan = planPins(kind, board, ports, { shorts: true });
+  const plan = planPins(kind, board, ports, { shorts: true, wake });
   if (!plan.ok) throw new Error(`cannot place the ${kind}'s pins on ${board.name}: ${plan.reason}`);
   return plan.pins;
 }
@@ -69,11 +74,16 @@ export function deviceConfigFor(spec: VirtualDeviceSpec): DeviceConfig {
     link: { type: "uart" as const, baud: 9600 },
   };
   switch (spec.kind) {
-    case "smoke":
+    case "smoke": {
+      // Wake-on-radio by default (sniffEveryMs 0: scheduled listening windows; listenWindowMs 0: mains).
+      const listenWindowMs = pick("listenWindowMs", 1000);
+      const sniffEveryMs = listenWindowMs > 0 ? pick("sniffEveryMs", DEFAULT_SNIFF_EVERY_MS) : 0;
       return {
         ...base,
-        listenWindowMs: pick("listenWindowMs", 1000),
-        pins: pinsFor("smoke", 0, board),
+        listenWindowMs,
+        ...(sniffEveryMs > 0 ? { wakeOnRadio: { sniffEveryMs } } : {}),
+        ...(typeof t.listenEveryS === "number" ? { listenEveryS: t.listenEveryS } : {}),
+        pins: pinsFor("smoke", 0, board, sniffEveryMs > 0),
         smoke: {
           alarmLevel: pick("alarmLevel", 300),
           confirmSamples: pick("confirmSamples", 3),
@@ -82,6 +92,7 @@ export function deviceConfigFor(spec: VirtualDeviceSpec): DeviceConfig {
           lowBatteryMv: pick("lowBatteryMv", 2600),
         },
       };
+    }
     case "charger": {
       const ports = pick("ports", 4);
       return {

@@ -13,6 +13,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot } from "../../common/paths.js";
+import { deviceConstants } from "../../firmware/build/bundle.js";
 import type { DeviceConfig } from "../../firmware/device-config.js";
 import type { Hal, PinHandler } from "../../firmware/hal/hal.js";
 import type {
@@ -297,7 +298,7 @@ export class NativeRuntime implements FirmwareRuntime {
     try {
       this.app({
         // The app's settings object is live (config updates change it): one copy per boot.
-        HAITANG_DEVICE: structuredClone(this.config),
+        HAITANG_DEVICE: deviceConstants(structuredClone(this.config)),
         HAITANG_PINS: pins,
         // No update receiver in-process: firmware updates run in the sandbox, on the built image.
         HAITANG_BOARD: { name: "PICO", nativeSha256: true, ota: false, code: 2 },

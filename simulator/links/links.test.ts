@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { encodeFrame } from "../../protocol/codec.js";
 import { deframeAll, frameBytes } from "../../protocol/framing.js";
 import { createRng } from "../physics/prng.js";
-import { DEFAULT_RADIO, RadioMedium } from "./radio-medium.js";
+import { DEFAULT_RADIO, LBT_BACKOFF_MS, RadioMedium } from "./radio-medium.js";
 import { Rs485Bus } from "./rs485-bus.js";
 
 const hmac = (k: Uint8Array, d: Uint8Array) =>
@@ -23,6 +23,21 @@ const framed = frameBytes(
 );
 
 describe("radio medium", () => {
+  it("makes a device listen before it talks: its frame waits for a receiver's preamble and frame, then arrives whole", () => {
+    const radio = new RadioMedium(
+      [{ id: "rx-a", lossRate: 0 }],
+      { ...DEFAULT_RADIO, airtimeBaud: 9600 },
+      createRng(3),
+    );
+    const down = radio.downlink("rx-a", [0x1234], framed, 1000, 1020);
+    const downEnd = down[0]!.airtime!.endMs;
+    expect(downEnd).toBeGreaterThan(2020);
+    const [up] = radio.transmit(0x1234, framed, 1500);
+    expect(up!.airtime!.startMs).toBeGreaterThanOrEqual(downEnd);
+    expect(up!.airtime!.startMs).toBeLessThanOrEqual(downEnd + LBT_BACKOFF_MS);
+    expect([up!.airtime!.collided, down[0]!.airtime!.collided]).toEqual([false, false]);
+  });
+
   it("delivers one copy per receiver in range, after the latency", () => {
     const radio = new RadioMedium(
       [

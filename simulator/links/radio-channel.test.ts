@@ -48,4 +48,26 @@ describe("radio channel airtime", () => {
     quiet.uplink(30, 0);
     expect(quiet.peakLoad(10)).toBeCloseTo(31.25 / 10_000, 6);
   });
+
+  it("carries a wake-up preamble before a downlink: a device frame over the preamble is lost, the downlink only over its frame", () => {
+    const ch = new RadioChannel(9600);
+    const d = ch.downlink(30, 0, 1020);
+    expect(d.frameStartMs).toBe(1020);
+    expect(d.endMs).toBeCloseTo(1051.25, 6);
+    const overPreamble = ch.uplink(30, 500);
+    expect([overPreamble.collided, d.collided]).toEqual([true, false]);
+    const overFrame = ch.uplink(30, 1030);
+    expect([overFrame.collided, d.collided]).toEqual([true, true]);
+  });
+
+  it("senses the channel for a device (busyUntil) and starts the receiver's downlink after a device frame already due", () => {
+    const ch = new RadioChannel(9600);
+    ch.downlink(30, 0, 1020);
+    expect(ch.busyUntil(200, 30)).toBeCloseTo(1051.25, 6);
+    expect(ch.busyUntil(2000, 30)).toBeUndefined();
+    const up = ch.uplink(30, 3000);
+    const down = ch.downlink(30, 2990, 1020);
+    expect(down.startMs).toBeCloseTo(up.endMs, 6);
+    expect([up.collided, down.collided]).toEqual([false, false]);
+  });
 });

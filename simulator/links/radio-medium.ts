@@ -5,12 +5,15 @@
  * be lost, corrupted, delayed or duplicated, and jitter reorders frames.
  * With `airtimeBaud` each receiver has its own channel at that rate
  * (radio-channel.ts): its downlinks queue behind each other, and frames that
- * overlap on a channel collide and are lost.
+ * overlap on a channel collide and are lost; a device module listens before
+ * it talks (it defers while a receiver it reaches is sending, then waits a
+ * random backoff), and a downlink may carry a wake-up preamble for
+ * wake-on-radio detectors.
  * Pure: returns what arrives where and when; the runner carries it out.
  */
 import type { Rng } from "../physics/prng.js";
 import { corruptBytes, type LinkFaults, noFaults } from "./link-faults.js";
-import { type Airtime, type ChannelStats, RadioChannel } from "./radio-channel.js";
+import { type Airtime, airtimeMs, type ChannelStats, RadioChannel } from "./radio-channel.js";
 
 export interface RadioReceiverSpec {
   id: string;
@@ -57,6 +60,9 @@ export interface Delivery {
   airtime?: Airtime;
 }
 
+/** A device module that waited for a receiver to finish waits up to this much more, at random. */
+export const LBT_BACKOFF_MS = 500;
+
 export class RadioMedium {
   readonly faults = new Map<string, LinkFaults>();
   private readonly receivers: RadioReceiverSpec[];
@@ -88,16 +94,41 @@ export class RadioMedium {
     return this.receivers.map((r) => r.id);
   }
 
+  /**
+   * Listen before talk: from `nowMs`, the first instant the frame would
+   * overlap nothing on any channel the device reaches (a receiver's
+   * transmission or another device's frame), plus a random backoff after each
+   * wait (devices that waited for the same preamble must not all start
+   * together).
+   */
+  private clearToSend(deviceId: number, bytes: number, nowMs: number): number {
+    let t = nowMs;
+    for (let round = 0; round < 32; round++) {
+      let until: number | undefined;
+      for (const r of this.receivers) {
+        if (r.hears && !r.hears.has(deviceId)) continue;
+        const ch = this.channels.get(r.id);
+        const busy = ch?.busyUntil(t, airtimeMs(bytes, ch.baud));
+        if (busy !== undefined) until = Math.max(until ?? 0, busy);
+      }
+      if (until === undefined) return t;
+      t = until + this.rng.range(0, LBT_BACKOFF_MS);
+    }
+    return t;
+  }
+
   /** A device transmits `bytes` at `nowMs`: the copies each receiver hands to the gateway. */
   transmit(deviceId: number, bytes: Uint8Array, nowMs: number): Delivery[] {
     const out: Delivery[] = [];
     const s = this.settings;
+    const startMs =
+      this.channels.size > 0 ? this.clearToSend(deviceId, bytes.length, nowMs) : nowMs;
     for (const r of this.receivers) {
       if (r.hears && !r.hears.has(deviceId)) continue;
       const f = this.faults.get(r.id) ?? noFaults();
       if (f.down) continue;
       // On the air whether or not this receiver then decodes it.
-      const airtime = this.channels.get(r.id)?.uplink(bytes.length, nowMs, deviceId);
+      const airtime = this.channels.get(r.id)?.uplink(bytes.length, startMs, deviceId);
       if (this.rng.chance(r.lossRate) || this.rng.chance(f.lossRate)) continue;
       const copies = this.rng.chance(s.duplicateRate) ? 2 : 1;
       for (let c = 0; c < copies; c++) {
@@ -117,15 +148,22 @@ export class RadioMedium {
   }
 
   /**
-   * The gateway sends `bytes` through receiver `receiverId`: every device it
-   * reaches hears them (the firmware keeps only frames for its own id).
+   * The gateway sends `bytes` through receiver `receiverId`, after a wake-up
+   * preamble of `preambleMs` when given: every device it reaches hears them
+   * (the firmware keeps only frames for its own id).
    */
-  downlink(receiverId: string, deviceIds: number[], bytes: Uint8Array, nowMs: number): Delivery[] {
+  downlink(
+    receiverId: string,
+    deviceIds: number[],
+    bytes: Uint8Array,
+    nowMs: number,
+    preambleMs = 0,
+  ): Delivery[] {
     const r = this.receivers.find((x) => x.id === receiverId);
     const f = this.faults.get(receiverId) ?? noFaults();
     if (!r || f.down) return [];
-    const airtime = this.channels.get(receiverId)?.downlink(bytes.length, nowMs);
-    const sentAt = airtime ? Math.ceil(airtime.endMs) : nowMs;
+    const airtime = this.channels.get(receiverId)?.downlink(bytes.length, nowMs, preambleMs);
+    const sentAt = airtime ? Math.ceil(airtime.endMs) : nowMs + preambleMs;
     const out: Delivery[] = [];
     for (const id of deviceIds) {
       if (r.hears && !r.hears.has(id)) continue;

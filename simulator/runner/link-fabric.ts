@@ -6,6 +6,7 @@
  */
 import { FRAME_FLAG } from "../../protocol/constants.js";
 import { deframeAll, frameBytes } from "../../protocol/framing.js";
+import { readWakePreamble } from "../../protocol/receiver-directive.js";
 import { describeFrame } from "../devices/describe-frame.js";
 import type { VirtualDevice } from "../devices/virtual-device.js";
 import { noFaults } from "../links/link-faults.js";
@@ -23,6 +24,13 @@ export interface GatewaySide {
 }
 
 const WIFI_LATENCY_MS = 20;
+/** A wake-on-radio module raises the board's wake pin this long before it hands over a frame. */
+export const WAKE_LEAD_MS = 2;
+
+/** The sniff period of a wake-on-radio detector with its wake pin; undefined for other devices. */
+function sniffEveryMs(dev: VirtualDevice): number | undefined {
+  return dev.config.pins.wake ? dev.config.wakeOnRadio?.sniffEveryMs : undefined;
+}
 
 export class LinkFabric {
   readonly radio: RadioMedium;
@@ -34,6 +42,12 @@ export class LinkFabric {
   /** Detectors by the building group id their images carry (group soundings). */
   private readonly byGroup = new Map<number, VirtualDevice[]>();
   private lastCollided: Uint8Array | undefined;
+  /** Wake-on-radio detectors, woken by any long enough preamble on a receiver that reaches them. */
+  private readonly sniffing: VirtualDevice[] = [];
+  /** A receiver's next frame goes after this wake-up preamble (the gateway's directive). */
+  private readonly preambleFor = new Map<string, number>();
+  /** Wake-ups of wake-on-radio detectors by preambles (the energy model's wakes). */
+  readonly wakeUps = new Map<string, number>();
   private readonly clock: VirtualClock;
   private readonly trace: Trace;
   private readonly rng: Rng;
@@ -68,6 +82,8 @@ export class LinkFabric {
     this.byId.set(dev.deviceId, dev);
     const g = dev.config.group;
     if (g) this.byGroup.set(g.id, [...(this.byGroup.get(g.id) ?? []), dev]);
+    if (sniffEveryMs(dev) !== undefined && !this.buses.has(dev.link) && dev.link !== "wifi")
+      this.sniffing.push(dev);
   }
 
   /** A device sent one frame (framed bytes) at `atMs`. */
@@ -168,6 +184,13 @@ export class LinkFabric {
   /** The gateway sent a frame (unframed codec bytes) out of serial port `portId`, or over MQTT. */
   fromGateway(portId: string, frame: Uint8Array): void {
     const now = this.clock.nowMs;
+    const wake = readWakePreamble(frame);
+    if (wake !== undefined) {
+      this.preambleFor.set(portId, wake);
+      return;
+    }
+    const preambleMs = this.preambleFor.get(portId) ?? 0;
+    this.preambleFor.delete(portId);
     const info = describeFrame(frame);
     const id = typeof info.deviceId === "string" ? Number.parseInt(info.deviceId, 16) : -1;
     const dev = this.byId.get(id);
@@ -180,6 +203,7 @@ export class LinkFabric {
       link: portId,
       device: dev?.name ?? (group ? `group of ${group.length}` : undefined),
       ...info,
+      ...(preambleMs > 0 ? { preambleMs } : {}),
     });
     const targets = dev ? [dev] : group;
     if (!targets) return;
@@ -196,15 +220,61 @@ export class LinkFabric {
       if (tx) for (const t of targets) this.clock.at(tx.endMs, () => this.deliver(t, tx.bytes));
       return;
     }
-    const ids = targets.map((t) => t.deviceId);
-    for (const d of this.radio.downlink(portId, ids, framed, now)) {
+    this.radioDownlink(portId, frame, framed, targets, preambleMs, now);
+  }
+
+  /**
+   * A downlink on a receiver's channel. After a wake-up preamble, every
+   * wake-on-radio detector it reaches whose sniff period the preamble covers
+   * wakes (its module raises the wake pin, the board opens a window), whether
+   * or not the frame is for it; the frame's own addressees then get it.
+   */
+  private radioDownlink(
+    portId: string,
+    frame: Uint8Array,
+    framed: Uint8Array,
+    targets: VirtualDevice[],
+    preambleMs: number,
+    now: number,
+  ): void {
+    const addressed = new Set(targets.map((t) => t.deviceId));
+    const woken = new Set<number>();
+    if (preambleMs > 0)
+      for (const w of this.sniffing)
+        if ((sniffEveryMs(w) ?? Infinity) <= preambleMs) woken.add(w.deviceId);
+    const ids = [...new Set([...addressed, ...woken])];
+    for (const d of this.radio.downlink(portId, ids, framed, now, preambleMs)) {
       const t = this.byId.get(d.to as number);
       if (!t) continue;
+      const isFor = addressed.has(t.deviceId);
+      if (woken.has(t.deviceId)) {
+        // The module received the frame after the preamble: it wakes the board, then hands it over.
+        this.clock.at(d.atMs, () => {
+          if (d.airtime?.collided) {
+            if (isFor) this.collidedDownlink(portId, t, frame);
+            return;
+          }
+          this.wake(t);
+          if (isFor) this.clock.at(this.clock.nowMs + WAKE_LEAD_MS, () => this.deliver(t, d.bytes));
+        });
+        continue;
+      }
+      if (!isFor) continue;
       this.clock.at(d.atMs, () => {
         if (d.airtime?.collided) this.collidedDownlink(portId, t, frame);
         else this.deliver(t, d.bytes);
       });
     }
+  }
+
+  /** A wake-on-radio module's pulse on the board's wake pin. */
+  private wake(dev: VirtualDevice): void {
+    const now = this.clock.nowMs;
+    dev.advanceTo(now);
+    dev.setInput("wake", true, now);
+    dev.setInput("wake", false, now);
+    this.wakeUps.set(dev.name, (this.wakeUps.get(dev.name) ?? 0) + 1);
+    this.onDelivered(dev);
   }
 
   /** One trace record per collided downlink (not one per device it was for). */

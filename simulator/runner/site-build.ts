@@ -113,6 +113,9 @@ export function siteConfigFor(
     interlink: {
       listenWindowMs: shortestListenWindowMs(devices),
       baud: radioBaud(sc),
+      // Wake-on-radio detectors: the preamble covers the longest sniff period among them.
+      listen: "wake-on-radio",
+      sniffEveryMs: longestSniffMs(devices),
       ...(groupSecretHex(sc) ? { groupSecret: groupSecretHex(sc) } : {}),
     },
     buildings: (sc.site.buildings ?? []).map((b) => ({ id: b.id, flats: b.flats })),
@@ -131,6 +134,8 @@ export function siteConfigFor(
       };
       if (d.building) out.building = d.building;
       if (d.config.group) out.groupEpoch = 0;
+      if (d.config.kind === "smoke" && d.config.listenWindowMs > 0 && !d.config.wakeOnRadio)
+        out.listen = "windows";
       if (d.spec.shed) out.shed = d.spec.shed;
       return out;
     }),
@@ -138,6 +143,12 @@ export function siteConfigFor(
     ...(sc.gateway?.notifications ? { notifications: sc.gateway.notifications } : {}),
     ...(sc.gateway?.escalation ? { escalation: sc.gateway.escalation } : {}),
   };
+}
+
+function longestSniffMs(devices: PlannedDevice[]): number {
+  let s = 0;
+  for (const d of devices) s = Math.max(s, d.config.wakeOnRadio?.sniffEveryMs ?? 0);
+  return s || 1000;
 }
 
 function shortestListenWindowMs(devices: PlannedDevice[]): number {

@@ -1,0 +1,30 @@
+/**
+ * How each battery detector listens, from the site YAML (gateway/config
+ * README): by wake-on-radio (the default: its radio module sniffs the
+ * channel every `interlink.sniffEveryMs`, so a frame it is not listening for
+ * needs a wake-up preamble at least that long) or in scheduled listening
+ * windows (`listen: windows`, interlink.listenWindowMs every listenEveryS).
+ * A device's own `listen` wins over the site's `interlink.listen`. Mains
+ * devices always listen and need no preamble.
+ */
+import type { SiteConfig } from "../config/site-config.js";
+import { parseDeviceId } from "../registry/keys.js";
+import type { RegisteredDevice } from "../registry/registry.js";
+import { wakePreambleMs } from "./interlink-budget.js";
+
+export type ListenMode = "wake-on-radio" | "windows";
+
+/** The wake-up preamble (ms) a device needs before a frame it is not listening for; 0 = none. */
+export function preambleFor(cfg: SiteConfig): (dev: RegisteredDevice) => number {
+  const own = new Map<number, ListenMode>();
+  for (const d of cfg.devices) {
+    const id = parseDeviceId(d.id);
+    if (id !== undefined && d.listen !== undefined) own.set(id, d.listen);
+  }
+  const preamble = wakePreambleMs(cfg.interlink.sniffEveryMs);
+  return (dev) => {
+    if (!dev.sleepy || dev.kind !== "smoke") return 0;
+    const mode = own.get(dev.deviceId) ?? cfg.interlink.listen;
+    return mode === "wake-on-radio" ? preamble : 0;
+  };
+}
