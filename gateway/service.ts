@@ -87,6 +87,12 @@ export interface GatewayTuning {
   downlinkTickMs?: number;
   /** Benchmarks of the CPU path only: no fsync. Never in production. */
   unsafeNoSync?: boolean;
+  /**
+   * Commits on the main thread's connection, as an in-memory database does, instead of on the
+   * commit worker: simulations in virtual time, which wait for every commit between two instants
+   * anyway (a thread hop per wait). The same database, tables and batches.
+   */
+  commitInline?: boolean;
 }
 
 export interface GatewayServiceOptions {
@@ -194,7 +200,7 @@ export class GatewayService {
         this.parts?.backpressure?.update(committer.backlog());
       },
       log: log.child("commit"),
-      ...(cfg.database === ":memory:" ? { inline: db } : {}),
+      ...(cfg.database === ":memory:" || t.commitInline ? { inline: db } : {}),
     });
     await committer.start();
     const write = (ops: WriteOp[], what: string) =>

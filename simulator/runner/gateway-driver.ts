@@ -75,7 +75,8 @@ export class InProcessGateway implements GatewayDriver {
       log: this.opts.log ?? createLogger("gateway", { level: "error" }),
       auth: new InstallAuth(() => false),
       clock: () => clock.now(),
-      tuning: { rulesTickMs: NEVER_MS, downlinkTickMs: NEVER_MS },
+      // Settling waits for every commit between two instants: on this thread, not the worker's.
+      tuning: { rulesTickMs: NEVER_MS, downlinkTickMs: NEVER_MS, commitInline: true },
       ...(this.opts.serialBinding ? { serialBinding: this.opts.serialBinding } : {}),
     });
     await svc.start();
