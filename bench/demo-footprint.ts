@@ -92,7 +92,7 @@ async function main(): Promise<void> {
     }
     const devices = /(\d+) simulated devices/.exec(out)?.[1];
     process.stdout.write(
-      `demo up (${devices} devices, ${extra.join(" ") || "defaults"}); warm-up ${warmupS} s, then ${minutes} min of samples every ${SAMPLE_MS / 1000} s\n`,
+      `demo up (${devices} devices, ${extra.join(" ") || "defaults"}, dashboard http://127.0.0.1:${dashboardPort}/); warm-up ${warmupS} s, then ${minutes} min of samples every ${SAMPLE_MS / 1000} s\n`,
     );
     await new Promise((r) => setTimeout(r, warmupS * 1000));
     const pids = [demo.pid!, ...childrenOf(demo.pid!)];
@@ -138,7 +138,7 @@ async function main(): Promise<void> {
     const incidents = out
       .split("\n")
       .filter((l) =>
-        / (overload|cooking|shed-total|welfare|heater|fire|hot-contact|device-lost|short|tamper) /.test(
+        /\] (overload|cooking|shed-total|welfare|heater|fire|hot-contact|device-lost|short|tamper) /.test(
           l,
         ),
       ).length;

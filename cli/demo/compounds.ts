@@ -11,6 +11,7 @@
  * moves about all day) and one detector has a short heartbeat: the welfare
  * and device-lost incidents pick them, so those alarms come within minutes.
  */
+import { placeText } from "../../common/place.js";
 import type { FleetDevice, FleetPlan } from "../../simulator/fleet/index.js";
 import { planDevice } from "../../simulator/fleet/index.js";
 import type { DemoPace } from "./pace.js";
@@ -220,19 +221,26 @@ export function planCompound(c: CompoundSpec, seed: number, pace: DemoPace): Fle
     }
     devices.push(d);
   });
-  for (const s of c.sheds)
-    s.chargers.forEach((ports, i) => {
-      devices.push(
-        planDevice({
-          name: `${c.id}/chg-${s.id}-${i + 1}`,
-          kind: "charger",
-          where: { building: s.building, shed: s.id, location: `charger-${i + 1}` },
-          seed,
-          used,
-          thresholds: { ports },
-        }),
-      );
+  for (const s of c.sheds) {
+    const chargers = s.chargers.map((ports, i) =>
+      planDevice({
+        name: `${c.id}/chg-${s.id}-${i + 1}`,
+        kind: "charger",
+        where: { building: s.building, shed: s.id },
+        seed,
+        used,
+        thresholds: { ports },
+      }),
+    );
+    // Numbered as the dashboard numbers a shed's chargers (by device id), so "charger-2" in
+    // the demo's output is "Charger 2" on the shed page.
+    chargers.sort((a, b) => a.id.localeCompare(b.id));
+    chargers.forEach((d, k) => {
+      d.location = `charger-${k + 1}`;
+      d.where = placeText(d) ?? d.location;
+      devices.push(d);
     });
+  }
   const sheds = c.sheds.map((s) => ({
     id: s.id,
     name: shedName(s),

@@ -43,9 +43,13 @@ describe("the demo's compounds", () => {
     expect(lost.map((d) => [d.kind, d.where, d.heartbeatS])).toEqual([
       ["smoke", "5/402", PACES.fast.lostHeartbeatS],
     ]);
-    expect(
-      plan.devices.filter((d) => d.kind === "charger").map((d) => d.config.charger?.ports),
-    ).toEqual([4, 4, 2, 2]);
+    const chargers = plan.devices.filter((d) => d.kind === "charger");
+    expect(chargers.map((d) => d.config.charger?.ports).sort()).toEqual([2, 2, 4, 4]);
+    // A shed's chargers are numbered in device-id order, as the dashboard numbers them.
+    const eastA = chargers.filter((d) => d.shed === "east-a");
+    expect(eastA.map((d) => d.location)).toEqual(["charger-1", "charger-2", "charger-3"]);
+    expect(eastA.map((d) => d.id)).toEqual(eastA.map((d) => d.id).sort());
+    expect(eastA[0]!.where).toBe("3/east-a/charger-1");
   });
 });
 
