@@ -235,7 +235,13 @@ export class ProcSampler {
     this.cpu0 = this.cpuTicks();
     this.t0 = performance.now();
     this.timer = setInterval(() => {
-      this.maxRss = Math.max(this.maxRss, this.rssBytes());
+      try {
+        this.maxRss = Math.max(this.maxRss, this.rssBytes());
+      } catch {
+        // The process is gone: stop sampling (an exception here would end the bench and
+        // leave its brokers running).
+        clearInterval(this.timer);
+      }
     }, 200);
   }
 
