@@ -77,12 +77,15 @@ export const routes: Route[] = [
     method: "GET",
     pattern: /^\/api\/me$/,
     role: "viewer",
-    handler: ({ ctx, res, who }) =>
-      sendJson(res, 200, {
-        name: who.name,
-        role: who.role,
-        sites: TokenAuth.sitesOf(who, Object.keys(ctx.config.sites)),
-      }),
+    handler: ({ ctx, res, who }) => {
+      const sites = TokenAuth.sitesOf(who, Object.keys(ctx.config.sites));
+      const siteNames: Record<string, string> = {};
+      for (const site of sites) {
+        const name = ctx.config.sites[site]?.name;
+        if (name) siteNames[site] = name;
+      }
+      sendJson(res, 200, { name: who.name, role: who.role, sites, siteNames });
+    },
   },
   {
     method: "GET",

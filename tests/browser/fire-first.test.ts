@@ -87,7 +87,8 @@ describe("fire first and port restore", () => {
       console.log(`fire banner shown ${Date.now() - raisedAt} ms after the detector's frame`);
       const item = banner.locator('a.fire-item[data-kind="fire"]');
       expect(await item.locator(".fire-kind").textContent()).toBe("Fire");
-      expect(await item.getByTestId("banner-where").textContent()).toContain(RIVER.site);
+      // The site as people know it (the bridge config's name), not its id.
+      expect(await item.getByTestId("banner-where").textContent()).toContain(RIVER.name);
       expect(await item.getByTestId("banner-where").textContent()).toContain(DETECTOR_LOCATION);
       expect(await item.getByTestId("banner-acked").textContent()).toBe("Not acknowledged");
       expect(await page.title()).toMatch(/^🔥 1 fire alarm/);

@@ -202,6 +202,8 @@ describe("fleet API access", () => {
       name: "ops-a",
       role: "operator",
       sites: [SITE_A],
+      // Only the token's own sites are named.
+      siteNames: { [SITE_A]: "Garden" },
     });
   });
 

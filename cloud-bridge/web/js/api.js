@@ -16,7 +16,16 @@ import { request } from "./session.js";
 /** The token's identity and sites. */
 export async function me() {
   const r = obj(await request("/api/me"));
-  return { name: str(r.name), role: str(r.role), sites: arr(r.sites).map((s) => str(s)) };
+  const names = obj(r.siteNames);
+  /** @type {Record<string, string>} */
+  const siteNames = {};
+  for (const [k, v] of Object.entries(names)) if (typeof v === "string") siteNames[k] = v;
+  return {
+    name: str(r.name),
+    role: str(r.role),
+    sites: arr(r.sites).map((s) => str(s)),
+    siteNames,
+  };
 }
 
 /** @returns {Promise<SiteSummary[]>} */

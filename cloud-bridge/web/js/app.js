@@ -6,6 +6,7 @@ import { h, replace } from "./dom.js";
 import { lang, onLangChange, setLang, t } from "./i18n.js";
 import { liveState, onLiveState, startLive, stopLive } from "./live.js";
 import { clearToken, onUnauthorized, token } from "./session.js";
+import { forgetSiteNames } from "./site-names.js";
 import { alarmView } from "./views/alarm.js";
 import { alarmsView } from "./views/alarms.js";
 import { buildingsView } from "./views/buildings.js";
@@ -171,6 +172,7 @@ let liveStateUnsub;
 function logout() {
   clearToken();
   stopFireBanner();
+  forgetSiteNames();
   stopLive();
   navigate("#/login");
 }

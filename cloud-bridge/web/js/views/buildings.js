@@ -10,6 +10,7 @@ import { h, replace } from "../dom.js";
 import { formatAgo } from "../format.js";
 import { t, tDynamic } from "../i18n.js";
 import { subscribe } from "../live.js";
+import { loadSiteNames, siteLabel } from "../site-names.js";
 import { showError, showLoading } from "./common.js";
 import { debounce } from "./sites.js";
 
@@ -19,16 +20,20 @@ import { debounce } from "./sites.js";
 export function buildingsView(root, ctx) {
   const site = ctx.params[0] ?? "";
   const body = h("div", { "data-testid": "buildings" });
+  const heading = h("h1", null, t("buildings.title", { site: siteLabel(site) }));
   root.append(
     h(
       "div",
       { class: "title-row" },
-      h("h1", null, t("buildings.title", { site })),
+      heading,
       h("a", { class: "button", href: `#/site/${encodeURIComponent(site)}` }, t("app.back")),
     ),
     body,
   );
   let stopped = false;
+  void loadSiteNames().then(() => {
+    if (!stopped) heading.textContent = t("buildings.title", { site: siteLabel(site) });
+  });
   const load = async () => {
     try {
       const list = await getBuildings(site);

@@ -3,6 +3,7 @@ import { h, replace } from "../dom.js";
 import { evidenceText } from "../evidence.js";
 import { lang, t, tDynamic } from "../i18n.js";
 import { placeText as joinPlace } from "../place.js";
+import { siteLabel } from "../site-names.js";
 
 /** @typedef {import("../models.js").Alarm} Alarm */
 /** @typedef {import("../models.js").ShedLive} ShedLive */
@@ -102,7 +103,7 @@ export function alarmEvidence(a) {
 
 /** Where an alarm happened, in words. @param {Alarm} a */
 export function alarmWhere(a) {
-  const parts = [a.site];
+  const parts = [siteLabel(a.site)];
   if (a.location) parts.push(a.location);
   parts.push(t("alarms.device", { id: a.deviceId }));
   if (a.port !== undefined) {

@@ -12,6 +12,7 @@ import { formatAgo, formatTime } from "../format.js";
 import { t } from "../i18n.js";
 import { subscribe } from "../live.js";
 import { toAlarm } from "../models.js";
+import { loadSiteNames } from "../site-names.js";
 import { alarmWhere, kindName } from "./common.js";
 
 /** @typedef {import("../models.js").Alarm} Alarm */
@@ -72,7 +73,10 @@ export function stopFireBanner() {
 
 async function load() {
   try {
-    const alarms = await listAlarms({ active: true, severity: "critical" });
+    const [alarms] = await Promise.all([
+      listAlarms({ active: true, severity: "critical" }),
+      loadSiteNames(),
+    ]);
     for (const a of alarms) if (a.severity === "critical") open.set(keyOf(a), a);
     // Alarms already open when the page loads are shown, not announced again.
     for (const k of open.keys()) announced.add(k);
