@@ -53,6 +53,7 @@ import { OtaEngine } from "./ota/ota-engine.js";
 import { otaProgressItem } from "./ota/progress-uplink.js";
 import { holdReason } from "./ota/safety-holds.js";
 import { CommittedOutbox } from "./outbox/committed-outbox.js";
+import type { Scheduler } from "./outbox/group-committer.js";
 import { SqliteOutbox } from "./outbox/sqlite-outbox.js";
 import { acceptedWorkOps } from "./pipeline/commit-ops.js";
 import { messagePriority } from "./pipeline/envelope.js";
@@ -103,6 +104,8 @@ export interface GatewayServiceOptions {
   /** Checks the install password (config hash, or the CLI's plain password). */
   auth: InstallAuth;
   clock?: () => number;
+  /** Timers of the RS-485 buses' turn-taking (serial[].bus); a driver in virtual time passes its clock's. */
+  lineScheduler?: Scheduler;
   /** Folder served at /ui/ (default: gateway/web of the repository, when present). */
   webRoot?: string;
   tuning?: GatewayTuning;
@@ -367,7 +370,15 @@ export class GatewayService {
     const receivers = cfg.serial.map((s) => {
       const deframe = new DeframeCounter(counters);
       const rx: SerialReceiver = new SerialReceiver(
-        { name: s.name, path: s.path, baudRate: s.baud, binding },
+        {
+          name: s.name,
+          path: s.path,
+          baudRate: s.baud,
+          binding,
+          bus: s.bus,
+          clock: this.clock,
+          ...(this.opts.lineScheduler ? { lineScheduler: this.opts.lineScheduler } : {}),
+        },
         frameIn,
         log.child("serial"),
         () => deframe.update(rx.deframer.stats),

@@ -36,6 +36,8 @@ export interface Boot {
  * On boards whose images carry it (HAITANG_BOARD.ota), the update receiver
  * takes TYPE_OTA_* frames; `busy` (alarming, a port near its limit) holds an
  * update back. `onGroup` takes the building group soundings (smoke detectors).
+ * `lineAccess` wraps the HAL before the link starts (chargers: listen before
+ * talk on a shared bus, firmware/devices/bus-access.ts).
  */
 export function boot(
   deviceKind: number,
@@ -45,8 +47,10 @@ export function boot(
   onCommand: CommandHandler,
   busy: () => boolean,
   onGroup?: GroupHandler,
+  lineAccess?: (hal: Hal, baud: number) => void,
 ): Boot {
   const hal = createEspruinoHal(HAITANG_DEVICE.link.baud);
+  if (lineAccess) lineAccess(hal, HAITANG_DEVICE.link.baud);
   loadConfigOverrides(hal, settings);
   let ota: OtaReceiver | undefined;
   const key = keyFromHex(HAITANG_DEVICE.key);

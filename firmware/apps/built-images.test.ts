@@ -157,6 +157,9 @@ beforeAll(async () => {
   ]);
 });
 
+/** A charger's frame waits for the bus: the device gap plus at most 32 backoff slots at 9,600 baud. */
+const BUS_TURN_MS = 110;
+
 describe("built charger image", () => {
   function charger(): Device {
     const d = boot(chargerImage, CHARGER);
@@ -210,6 +213,8 @@ describe("built charger image", () => {
     d.sandbox.setDigital("B10", true);
     d.sandbox.advance(0);
     expect(d.sandbox.pinOutput("B5")).toBe(0);
+    // Its report waits for the bus: silence, then at most 32 backoff slots (about 103 ms).
+    d.sandbox.advance(BUS_TURN_MS);
     expect(events(d).find((e) => e.event === CHARGER_EVENT_CUT)).toMatchObject({
       port: 2,
       reason: REASON_SHORT_CIRCUIT,
@@ -222,7 +227,7 @@ describe("built charger image", () => {
     d.sandbox.advance(2000);
     const off = d.gw.downlink({ type: "relay", port: 0, on: false, reason: REASON_COMMAND }, 20);
     d.sandbox.serialInput(off);
-    d.sandbox.advance(10);
+    d.sandbox.advance(BUS_TURN_MS);
     expect(d.sandbox.pinOutput("B3")).toBe(0);
     expect(lastAck(d)).toEqual({
       type: "command-ack",

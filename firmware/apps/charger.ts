@@ -5,6 +5,8 @@
  * and sample every 200 ms (firmware/devices/shed-charger.ts, sampleMs).
  */
 import { DEVICE_KIND_CHARGER } from "../../protocol/constants.js";
+import { useBusAccess } from "../devices/bus-access.js";
+import type { ListenSettings } from "../devices/link.js";
 import {
   type ChargerSettings,
   createShedCharger,
@@ -13,6 +15,12 @@ import {
 import { boot } from "./boot.js";
 
 const CHARGER_BACKOFF_MAX_MS = 60000;
+/**
+ * On its bus the gateway acknowledges within about 60 ms (the gap, and our burst's end), so
+ * an event lost to noise or a collision is sent again after about 0.3 s, not 1 s: a lost
+ * session start would otherwise delay the gateway's shed-total cut past its 5 s.
+ */
+const RETRY_AFTER_MS = 300;
 const WATCHDOG_S = 5;
 /** Share of the port limit above which a port counts as near it. */
 const NEAR_LIMIT = 0.8;
@@ -21,6 +29,7 @@ function main(): void {
   // The build-time thresholds object becomes the live settings (config updates change it).
   const settings = HAITANG_DEVICE.charger as ChargerSettings;
   settings.heartbeatS = HAITANG_DEVICE.heartbeatS;
+  (settings as ListenSettings).retryAfterMs = RETRY_AFTER_MS;
   let dev: ShedCharger;
   const b = boot(
     DEVICE_KIND_CHARGER,
@@ -37,6 +46,9 @@ function main(): void {
         if (dev.powerW[i]! >= settings.portLimitW * NEAR_LIMIT) return true;
       return dev.overTemp();
     },
+    undefined,
+    // Several chargers share the shed's bus with the gateway: listen before talking.
+    useBusAccess,
   );
   const hal = b.hal;
   E.enableWatchdog(WATCHDOG_S, true);

@@ -91,6 +91,8 @@ const STAT_COUNT = 13;
 export interface ListenSettings {
   /** Listening window after each uplink and at each scheduled wake-up; absent or 0 = always listening (mains). */
   listenWindowMs?: number;
+  /** First retry of an unacknowledged frame after about this long (default BACKOFF_BASE_MS). */
+  retryAfterMs?: number;
 }
 
 /** A repeated command is answered again at most this often (its copies come in bursts). */
@@ -202,7 +204,7 @@ export function createLink(
   }
 
   function backoffMs(attempt: number): number {
-    const base = Math.min(BACKOFF_BASE_MS * 2 ** attempt, backoffMaxMs);
+    const base = Math.min((listen.retryAfterMs || BACKOFF_BASE_MS) * 2 ** attempt, backoffMaxMs);
     // +-25 % jitter, so detectors that alarmed together do not retry together.
     return Math.round(base * (0.75 + 0.5 * hal.random()));
   }

@@ -406,7 +406,9 @@ export function createShedCharger(
       }
       lastMs = nowMs;
       nextRulesMs = nowMs;
-      nextTelemetryMs = nowMs + s.telemetryIntervalS * 1000;
+      // Each charger its own telemetry phase: chargers powered up together (a shed's
+      // breaker) would otherwise all report at the same instant on their shared bus.
+      nextTelemetryMs = nowMs + Math.round(s.telemetryIntervalS * 1000 * hal.random());
       heartbeat(nowMs);
     },
 

@@ -34,6 +34,7 @@ const serialReceiver = {
       enum: [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600],
       default: 9600,
     },
+    bus: { type: "boolean", default: false },
   },
 };
 

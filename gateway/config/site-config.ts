@@ -17,6 +17,8 @@ export interface SerialReceiverConfig {
   /** Device path, e.g. /dev/ttyUSB0 or /dev/serial/by-id/... */
   path: string;
   baud: number;
+  /** An RS-485 bus shared with devices: the gateway waits for the line's silence before talking. */
+  bus: boolean;
 }
 
 export interface MqttIngestConfig {

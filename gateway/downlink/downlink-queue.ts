@@ -149,8 +149,10 @@ export class DownlinkQueue {
       perDeviceCap: 16,
       repeatEveryMs: 800,
       urgentRepeatForMs: Number.POSITIVE_INFINITY,
-      mainsRepeatEveryMs: 2_000,
-      mainsMaxSends: 3,
+      // A charger answers a command within about 0.1 s on its bus (its gap, backoff and
+      // frame at 9,600 baud): a copy lost to line noise is sent again after 0.5 s, not 2 s.
+      mainsRepeatEveryMs: 500,
+      mainsMaxSends: 8,
       maxSends: 30,
       worRepeatEveryMs: 2520,
       ...opts,

@@ -62,6 +62,65 @@ describe("SerialReceiver with MockBinding", () => {
     expect(rx.isUp()).toBe(false);
   });
 
+  it("on a shared bus answers only after the frame that followed the acknowledged one, and the gap", async () => {
+    MockBinding.createPort("/dev/mock-bus", { echo: false, record: true });
+    let now = 1000;
+    const timers: Array<{ at: number; fn: () => void }> = [];
+    const runTimers = (until: number) => {
+      now = until;
+      for (const t of timers.splice(0).sort((a, b) => a.at - b.at))
+        if (t.at <= until) t.fn();
+        else timers.push(t);
+    };
+    const got: Uint8Array[] = [];
+    const rx = new SerialReceiver(
+      {
+        name: "bus-a",
+        path: "/dev/mock-bus",
+        baudRate: 9600,
+        binding: MockBinding,
+        bus: true,
+        clock: () => now,
+        lineScheduler: {
+          setTimeout: (fn, ms) => {
+            const t = { at: now + ms, fn };
+            timers.push(t);
+            return t;
+          },
+          clearTimeout: (h) => {
+            const i = timers.indexOf(h as (typeof timers)[number]);
+            if (i >= 0) timers.splice(i, 1);
+          },
+        },
+      },
+      (bytes) => got.push(bytes),
+      memoryLogger(),
+    );
+    rx.start();
+    await waitFor(() => (rx.isUp() ? true : undefined), "mock port open");
+    const port = (
+      rx as unknown as { port: { port: { emitData(d: Buffer): void; recording: Buffer } } }
+    ).port.port;
+    // A charger's event, and its telemetry frame right behind it: the opening flag is on the line.
+    const event = statusFrame(1);
+    const telemetry = statusFrame(2);
+    port.emitData(Buffer.from([...event, telemetry[0]!]));
+    await waitFor(() => (got.length === 1 ? true : undefined), "the event");
+    const ack = new Uint8Array([0x7e, 1, 2, 3, 0x7e]);
+    expect(rx.send(0x1234, ack)).toBe(true);
+    runTimers(1060);
+    expect(rx.stats.bytesOut).toBe(0); // not over the telemetry frame
+    now = 1070;
+    port.emitData(Buffer.from(telemetry.subarray(1)));
+    await waitFor(() => (got.length === 2 ? true : undefined), "the telemetry");
+    runTimers(1072);
+    expect(rx.stats.bytesOut).toBe(0); // the inter-frame gap (3.5 characters) first
+    runTimers(1075);
+    expect(rx.stats.bytesOut).toBe(ack.length);
+    expect(rx.stats.lineDeferred).toBe(1);
+    await rx.stop();
+  });
+
   it("keeps retrying while the port is missing and opens once it appears", async () => {
     const rx = new SerialReceiver(
       {

@@ -10,6 +10,14 @@ import { SerialPortStream } from "@serialport/stream";
 import type { Logger } from "../../common/log.js";
 import { concatBytes } from "../../protocol/bytes.js";
 import { Deframer, frameBytes } from "../../protocol/framing.js";
+import {
+  charMs,
+  gatewayGapMs,
+  type LineSense,
+  lineClearAtMs,
+  lineHeard,
+  newLineSense,
+} from "../../protocol/line-access.js";
 import { wakePreambleDirective } from "../../protocol/receiver-directive.js";
 import type { ReceiverReading } from "../../protocol/uplink.js";
 import type { Link } from "../downlink/link.js";
@@ -29,7 +37,15 @@ export interface SerialReceiverOptions {
   maxBackoffMs?: number;
   scheduler?: Scheduler;
   random?: () => number;
+  /** A half-duplex bus shared with the devices: wait for the line's silence before talking. */
+  bus?: boolean;
+  /** Clock and timers of the bus turn-taking (a simulator passes virtual ones). */
+  clock?: () => number;
+  lineScheduler?: Scheduler;
 }
+
+/** Frames waiting for the bus beyond this: the oldest is dropped (the downlink queue resends). */
+const MAX_LINE_QUEUE = 64;
 
 export interface SerialReceiverStats {
   opens: number;
@@ -37,6 +53,10 @@ export interface SerialReceiverStats {
   disconnects: number;
   bytesIn: number;
   bytesOut: number;
+  /** Frames that waited for the bus to fall silent before going out. */
+  lineDeferred: number;
+  /** Frames dropped because too many waited for the bus. */
+  lineDropped: number;
 }
 
 export type FrameSink = (frame: Uint8Array, reading: ReceiverReading) => void;
@@ -49,6 +69,8 @@ export class SerialReceiver implements Link {
     disconnects: 0,
     bytesIn: 0,
     bytesOut: 0,
+    lineDeferred: 0,
+    lineDropped: 0,
   };
   readonly deframer: Deframer;
   private readonly opts: SerialReceiverOptions;
@@ -59,6 +81,10 @@ export class SerialReceiver implements Link {
   private running = false;
   private backoffMs: number;
   private retryTimer: unknown;
+  private readonly sense: LineSense = newLineSense();
+  private readonly lineQueue: Uint8Array[] = [];
+  private lineTimer: unknown;
+  private txEndMs = 0;
 
   constructor(opts: SerialReceiverOptions, sink: FrameSink, log: Logger, onChunk?: () => void) {
     this.opts = opts;
@@ -77,6 +103,8 @@ export class SerialReceiver implements Link {
 
   async stop(): Promise<void> {
     this.running = false;
+    this.clearLineTimer();
+    this.lineQueue.length = 0;
     const sched = this.opts.scheduler ?? realScheduler;
     if (this.retryTimer !== undefined) sched.clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
@@ -100,9 +128,59 @@ export class SerialReceiver implements Link {
       preambleMs && preambleMs > 0
         ? concatBytes(frameBytes(wakePreambleDirective(deviceId, preambleMs)), framed)
         : framed;
-    p.write(Buffer.from(bytes));
-    this.stats.bytesOut += bytes.length;
+    if (!this.opts.bus) {
+      p.write(Buffer.from(bytes));
+      this.stats.bytesOut += bytes.length;
+      return true;
+    }
+    if (this.lineQueue.length >= MAX_LINE_QUEUE) {
+      this.lineQueue.shift();
+      this.stats.lineDropped++;
+    }
+    this.lineQueue.push(bytes);
+    this.pumpLine();
+    if (this.lineQueue.length > 0) this.stats.lineDeferred++;
     return true;
+  }
+
+  private now(): number {
+    return (this.opts.clock ?? Date.now)();
+  }
+
+  /** Sends what waits once the bus has been silent for the gap; else waits for that instant. */
+  private pumpLine(): void {
+    if (this.lineQueue.length === 0) return;
+    this.clearLineTimer();
+    const baud = this.opts.baudRate;
+    const now = this.now();
+    const clearAt = Math.max(
+      lineClearAtMs(this.sense, now, gatewayGapMs(baud), baud),
+      this.txEndMs,
+    );
+    if (clearAt > now) {
+      const sched = this.opts.lineScheduler ?? realScheduler;
+      this.lineTimer = sched.setTimeout(
+        () => {
+          this.lineTimer = undefined;
+          this.pumpLine();
+        },
+        Math.ceil(clearAt - now),
+      );
+      return;
+    }
+    const p = this.port;
+    if (!p || !this.open) return;
+    // Our own frames follow each other as one burst.
+    const burst = Buffer.concat(this.lineQueue.splice(0));
+    p.write(burst);
+    this.stats.bytesOut += burst.length;
+    this.txEndMs = now + burst.length * charMs(baud);
+  }
+
+  private clearLineTimer(): void {
+    if (this.lineTimer === undefined) return;
+    (this.opts.lineScheduler ?? realScheduler).clearTimeout(this.lineTimer);
+    this.lineTimer = undefined;
   }
 
   private connect(): void {
@@ -116,6 +194,10 @@ export class SerialReceiver implements Link {
     this.port = port;
     port.on("data", (chunk: Buffer) => {
       this.stats.bytesIn += chunk.length;
+      if (this.opts.bus) {
+        lineHeard(this.sense, chunk, this.now(), this.opts.baudRate);
+        if (this.lineQueue.length > 0) this.pumpLine();
+      }
       this.deframer.push(chunk);
       this.onChunk?.();
     });

@@ -89,15 +89,29 @@ describe("radio medium", () => {
 });
 
 describe("RS-485 bus", () => {
-  it("garbles both of two overlapping transmissions and passes separated ones", () => {
+  it("garbles both of two overlapping transmissions of different nodes for every listener", () => {
     const bus = new Rs485Bus("bus-1", 9600, createRng(5));
     const a = bus.transmit(1, framed, 0)!;
-    const b = bus.transmit(2, framed, 5)!;
-    expect(a.corrupted && b.corrupted).toBe(true);
-    expect(bus.stats.collisions).toBe(1);
+    const b = bus.transmit("gateway", framed, 5)!;
+    expect(a.airtime.collided && b.airtime.collided).toBe(true);
+    expect(bus.stats.collisions).toBe(2);
+    expect(deframeAll(bus.heard(a)).frames).toHaveLength(0);
+    expect(bus.heard(a)).toBe(bus.heard(a)); // every listener hears the same garble
     const c = bus.transmit(1, framed, 1000)!;
-    expect(c.corrupted).toBe(false);
-    expect(c.endMs - c.startMs).toBe(bus.airtimeMs(framed.length));
-    expect(deframeAll(c.bytes).frames.length).toBe(1);
+    expect(c.airtime.collided).toBe(false);
+    expect(c.airtime.endMs - c.airtime.startMs).toBeCloseTo(framed.length * (10_000 / 9600), 6);
+    expect(deframeAll(bus.heard(c)).frames).toHaveLength(1);
+  });
+
+  it("sends a node's own frames one after the other, never over each other", () => {
+    const bus = new Rs485Bus("bus-1", 9600, createRng(6));
+    const a = bus.transmit(7, framed, 0)!;
+    const b = bus.transmit(7, framed, 0)!;
+    expect(b.airtime.startMs).toBeCloseTo(a.airtime.endMs, 6);
+    expect(a.airtime.collided || b.airtime.collided).toBe(false);
+    const g1 = bus.transmit("gateway", framed, 500)!;
+    const g2 = bus.transmit("gateway", framed, 500)!;
+    expect(g2.airtime.startMs).toBeCloseTo(g1.airtime.endMs, 6);
+    expect(bus.stats.collisions).toBe(0);
   });
 });

@@ -1,80 +1,92 @@
 /**
  * An RS-485 bus: one twisted pair shared by the gateway and several chargers,
- * half-duplex. A transmission occupies the bus for its bytes at the baud rate
- * (10 bits a byte); two that overlap collide and both arrive garbled.
- * Pure: the runner asks for a delivery and reads `bytes` when it falls due.
+ * half-duplex. Every node hears every transmission but its own (driver and
+ * receiver enables tied, as on the usual transceiver modules). Airtime as on
+ * a radio channel (radio-channel.ts, 10 bits a byte at the bus's baud): a
+ * node's own frames follow each other, and two nodes whose frames overlap on
+ * the wire collide: both are garbled for every listener, who see a bad CRC.
+ * What a listener hears comes in two pieces, as a UART hands it over: the
+ * opening flag one character after the frame starts (so a node that senses
+ * the line knows someone is talking) and the rest at its end.
+ * Pure: the fabric asks for a transmission and reads `heard` when it falls due.
  */
 import type { Rng } from "../physics/prng.js";
 import { corruptBytes, type LinkFaults, noFaults } from "./link-faults.js";
+import { type Airtime, airtimeMs, type ChannelStats, RadioChannel } from "./radio-channel.js";
+
+/** The gateway's sender id on the bus's airtime record (device ids are never negative). */
+const GATEWAY_SENDER = -1;
 
 export interface BusTransmission {
   from: number | "gateway";
-  startMs: number;
-  endMs: number;
   bytes: Uint8Array;
+  airtime: Airtime;
+  /** Garbled by the line's noise (collisions are in airtime.collided). */
   corrupted: boolean;
-}
-
-export interface BusStats {
-  transmissions: number;
-  collisions: number;
+  /** What listeners hear once it has ended (set by heard()). */
+  heardBytes?: Uint8Array;
 }
 
 export class Rs485Bus {
   readonly id: string;
+  readonly baud: number;
   faults: LinkFaults = noFaults();
-  readonly stats: BusStats = { transmissions: 0, collisions: 0 };
-  private readonly baud: number;
   private readonly rng: Rng;
-  private active: BusTransmission[] = [];
+  private readonly channel: RadioChannel;
 
   constructor(id: string, baud: number, rng: Rng) {
     this.id = id;
     this.baud = baud;
     this.rng = rng;
+    this.channel = new RadioChannel(baud);
   }
 
-  /** Milliseconds the bus is busy for `n` bytes. */
-  airtimeMs(n: number): number {
-    return Math.max(1, Math.ceil((n * 10 * 1000) / this.baud));
+  get stats(): ChannelStats {
+    return this.channel.stats;
+  }
+
+  /** Airtime offered in the busiest `windowS` seconds as a share of them. */
+  peakLoad(windowS = 10): number {
+    return this.channel.peakLoad(windowS);
+  }
+
+  /** Milliseconds one character takes: when a listener has heard the opening flag. */
+  charMs(): number {
+    return airtimeMs(1, this.baud);
   }
 
   /**
-   * Starts a transmission; returns it (to deliver at `endMs`) or undefined when
-   * the bus is down. Overlap with any transmission still on the wire garbles both.
+   * Starts a transmission at `nowMs`, or after the sender's own earlier ones;
+   * undefined when the bus is down or noise swallows it whole.
    */
   transmit(
     from: number | "gateway",
     bytes: Uint8Array,
     nowMs: number,
   ): BusTransmission | undefined {
-    this.active = this.active.filter((t) => t.endMs > nowMs);
     if (this.faults.down) return undefined;
     if (this.rng.chance(this.faults.lossRate)) return undefined;
-    this.stats.transmissions++;
-    const tx: BusTransmission = {
-      from,
-      startMs: nowMs,
-      endMs: nowMs + this.airtimeMs(bytes.length),
-      bytes,
-      corrupted: false,
-    };
-    for (const other of this.active) {
-      if (other.from === from) continue;
-      this.stats.collisions++;
-      garble(other, this.rng);
-      garble(tx, this.rng);
-    }
-    if (!tx.corrupted && this.rng.chance(this.faults.corruptRate)) garble(tx, this.rng);
-    this.active.push(tx);
-    return tx;
+    // Every node, the gateway too, starts when it writes (after its own earlier frames):
+    // whoever talks over another collides. Waiting for the line is the nodes' own business.
+    const airtime = this.channel.uplink(
+      bytes.length,
+      nowMs,
+      from === "gateway" ? GATEWAY_SENDER : from,
+    );
+    const corrupted = this.rng.chance(this.faults.corruptRate);
+    return { from, bytes: corrupted ? garble(bytes, this.rng) : bytes, airtime, corrupted };
+  }
+
+  /** What every listener heard of `tx`, asked at its end (a collision garbles it). */
+  heard(tx: BusTransmission): Uint8Array {
+    if (tx.heardBytes) return tx.heardBytes;
+    tx.heardBytes = tx.airtime.collided && !tx.corrupted ? garble(tx.bytes, this.rng) : tx.bytes;
+    return tx.heardBytes;
   }
 }
 
-function garble(tx: BusTransmission, rng: Rng): void {
-  if (tx.corrupted) return;
-  tx.corrupted = true;
-  let b = tx.bytes;
+function garble(bytes: Uint8Array, rng: Rng): Uint8Array {
+  let b = bytes;
   for (let i = 0; i < 3; i++) b = corruptBytes(b, rng);
-  tx.bytes = b;
+  return b;
 }

@@ -77,6 +77,14 @@ export class InProcessGateway implements GatewayDriver {
       clock: () => clock.now(),
       // Settling waits for every commit between two instants: on this thread, not the worker's.
       tuning: { rulesTickMs: NEVER_MS, downlinkTickMs: NEVER_MS, commitInline: true },
+      // A bus waits for the line's silence on virtual time; what it then sends is read back.
+      lineScheduler: {
+        setTimeout: (fn, ms) =>
+          clock.setTimeout(() => {
+            if (this.svc === svc) this.noteOutput(fn);
+          }, ms),
+        clearTimeout: (h) => clock.clearTimeout(h as TimerHandle),
+      },
       ...(this.opts.serialBinding ? { serialBinding: this.opts.serialBinding } : {}),
     });
     await svc.start();

@@ -10,7 +10,7 @@ import { readWakePreamble } from "../../protocol/receiver-directive.js";
 import { describeFrame } from "../devices/describe-frame.js";
 import type { VirtualDevice } from "../devices/virtual-device.js";
 import { noFaults } from "../links/link-faults.js";
-import { RadioMedium, type RadioSettings } from "../links/radio-medium.js";
+import { type ChannelSummary, RadioMedium, type RadioSettings } from "../links/radio-medium.js";
 import { Rs485Bus } from "../links/rs485-bus.js";
 import type { Rng } from "../physics/prng.js";
 import type { Trace } from "../report/trace.js";
@@ -41,6 +41,8 @@ export class LinkFabric {
   private readonly byId = new Map<number, VirtualDevice>();
   /** Detectors by the building group id their images carry (group soundings). */
   private readonly byGroup = new Map<number, VirtualDevice[]>();
+  /** The devices on each RS-485 bus: each hears every transmission on it. */
+  private readonly busMembers = new Map<string, VirtualDevice[]>();
   private lastCollided: Uint8Array | undefined;
   /** Wake-on-radio detectors, woken by any long enough preamble on a receiver that reaches them. */
   private readonly sniffing: VirtualDevice[] = [];
@@ -80,6 +82,8 @@ export class LinkFabric {
 
   addDevice(dev: VirtualDevice): void {
     this.byId.set(dev.deviceId, dev);
+    if (this.buses.has(dev.link))
+      this.busMembers.set(dev.link, [...(this.busMembers.get(dev.link) ?? []), dev]);
     const g = dev.config.group;
     if (g) this.byGroup.set(g.id, [...(this.byGroup.get(g.id) ?? []), dev]);
     if (sniffEveryMs(dev) !== undefined && !this.buses.has(dev.link) && dev.link !== "wifi")
@@ -117,12 +121,7 @@ export class LinkFabric {
     }
     const bus = this.buses.get(link);
     if (bus) {
-      const tx = bus.transmit(deviceId, framed, atMs);
-      if (!tx) {
-        this.lost(link, deviceId, framed, "bus down");
-        return;
-      }
-      this.clock.at(tx.endMs, () => this.toGateway(link, tx.bytes, tx.corrupted, deviceId));
+      this.onBus(bus, deviceId, framed, atMs);
       return;
     }
     if (link === "wifi") {
@@ -205,19 +204,19 @@ export class LinkFabric {
       ...info,
       ...(preambleMs > 0 ? { preambleMs } : {}),
     });
+    const framed = frameBytes(frame);
+    // On a bus every node hears it (and it takes the line whoever it is for).
+    const bus = this.buses.get(portId);
+    if (bus) {
+      this.onBus(bus, "gateway", framed, now, frame);
+      return;
+    }
     const targets = dev ? [dev] : group;
     if (!targets) return;
-    const framed = frameBytes(frame);
     // Only the addressed devices are given the bytes: the others would drop them by id.
     if (portId === "wifi") {
       if (this.wifiFaults.down) return;
       for (const t of targets) this.clock.at(now + WIFI_LATENCY_MS, () => this.deliver(t, framed));
-      return;
-    }
-    const bus = this.buses.get(portId);
-    if (bus) {
-      const tx = bus.transmit("gateway", framed, now);
-      if (tx) for (const t of targets) this.clock.at(tx.endMs, () => this.deliver(t, tx.bytes));
       return;
     }
     this.radioDownlink(portId, frame, framed, targets, preambleMs, now);
@@ -277,8 +276,52 @@ export class LinkFabric {
     this.onDelivered(dev);
   }
 
+  /**
+   * A transmission on a bus: every node but the sender hears the opening flag
+   * one character after it starts and the rest at its end, garbled if it
+   * collided (the gateway then drops it as a bad CRC, a charger as malformed).
+   */
+  private onBus(
+    bus: Rs485Bus,
+    from: number | "gateway",
+    framed: Uint8Array,
+    atMs: number,
+    frame?: Uint8Array,
+  ): void {
+    const tx = bus.transmit(from, framed, atMs);
+    if (!tx) {
+      if (from !== "gateway") this.lost(bus.id, from, framed, "bus down");
+      return;
+    }
+    const members = this.busMembers.get(bus.id) ?? [];
+    const toGateway = from !== "gateway";
+    const hear = (bytes: Uint8Array) => {
+      for (const m of members) if (m.deviceId !== from) this.deliverBytes(m, bytes);
+    };
+    // Whole milliseconds, as the rest of the fabric: devices' timers run on them.
+    this.clock.at(Math.ceil(tx.airtime.startMs + bus.charMs()), () => {
+      const flag = framed.subarray(0, 1);
+      if (toGateway && this.side.gatewayUp()) this.side.writeSerial(bus.id, flag);
+      hear(flag);
+    });
+    this.clock.at(Math.ceil(tx.airtime.endMs), () => {
+      const heard = bus.heard(tx);
+      const rest = heard.subarray(1);
+      if (toGateway) {
+        if (tx.airtime.collided) this.lost(bus.id, from, framed, "collision");
+        this.traceToGateway(bus.id, heard, tx.corrupted || tx.airtime.collided, from);
+        if (this.side.gatewayUp()) this.side.writeSerial(bus.id, rest);
+      } else if (tx.airtime.collided && frame) this.collidedDownlink(bus.id, undefined, frame);
+      hear(rest);
+    });
+  }
+
   /** One trace record per collided downlink (not one per device it was for). */
-  private collidedDownlink(portId: string, dev: VirtualDevice, frame: Uint8Array): void {
+  private collidedDownlink(
+    portId: string,
+    dev: VirtualDevice | undefined,
+    frame: Uint8Array,
+  ): void {
     if (this.lastCollided === frame) return;
     this.lastCollided = frame;
     const info = describeFrame(frame);
@@ -287,7 +330,7 @@ export class LinkFabric {
       src: "link",
       event: "lost",
       link: portId,
-      device: dev.name,
+      device: dev?.name,
       why: "collision",
       counter: info.counter,
       type: info.type,
@@ -296,8 +339,23 @@ export class LinkFabric {
 
   private deliver(dev: VirtualDevice, bytes: Uint8Array): void {
     if (bytes[0] !== FRAME_FLAG) return;
+    this.deliverBytes(dev, bytes);
+  }
+
+  /** Bytes as the device's UART hands them over (a piece of a frame, or garbage). */
+  private deliverBytes(dev: VirtualDevice, bytes: Uint8Array): void {
     dev.receive(bytes, this.clock.nowMs);
     this.onDelivered(dev);
+  }
+
+  /** Airtime, collisions and queueing per bus, as the radio channels report theirs. */
+  busStats(): ChannelSummary[] {
+    return [...this.buses.values()].map((b) => ({
+      receiver: b.id,
+      baud: b.baud,
+      peakLoad10s: b.peakLoad(10),
+      ...b.stats,
+    }));
   }
 
   /** The last `n` captured frames of a device (all when n is undefined). */

@@ -475,7 +475,7 @@ async function runInner(
     await new Promise((r) => setTimeout(r, 100));
     lap(`drained, outbox ${await gateway.outboxDepth()}`);
   }
-  const channels = fabric.radio.channelStats();
+  const channels = [...fabric.radio.channelStats(), ...fabric.busStats()];
   if (channels.length > 0) trace.add({ t: clock.nowMs, src: "link", event: "channels", channels });
   if (gateway.running)
     trace.add({

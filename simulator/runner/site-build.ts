@@ -80,7 +80,7 @@ export function siteConfigFor(
 ): Record<string, unknown> {
   const serial = [...ep.serialPaths.entries()].map(([name, path]) => {
     const bus = (sc.site.buses ?? []).find((b) => b.id === name);
-    return { name, path, baud: bus?.baud ?? 9600 };
+    return bus ? { name, path, baud: bus.baud ?? 9600, bus: true } : { name, path, baud: 9600 };
   });
   const sheds = (sc.site.sheds ?? []).map((s) => {
     const out: Record<string, unknown> = { id: s.id };

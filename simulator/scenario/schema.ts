@@ -225,6 +225,7 @@ const expectItem = obj([], {
     atLeast: { type: "integer", minimum: 1 },
   }),
   "ota-all-ended": obj([], {}),
+  "events-delivered": obj([], { device: ref, kind: { enum: ["smoke", "charger", "guardian"] } }),
 });
 
 export const scenarioSchema = {

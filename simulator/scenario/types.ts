@@ -160,6 +160,12 @@ export interface ExpectItem {
   };
   /** Every device of every campaign ended (reported, or rolled back / failed / refused with a reason) and was heard after. */
   "ota-all-ended"?: Record<string, never>;
+  /**
+   * Every event (an "ack requested" uplink: session start, cut, alarm...) of
+   * `device`, or of every device of `kind` (default every device), reached
+   * the gateway intact, on its first attempt or a retry.
+   */
+  "events-delivered"?: { device?: string; kind?: "smoke" | "charger" | "guardian" };
 }
 
 export interface ScenarioFile {
@@ -238,4 +244,5 @@ export const EXPECT_KINDS = [
   "cloud-historical",
   "ota",
   "ota-all-ended",
+  "events-delivered",
 ] as const;

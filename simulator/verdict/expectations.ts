@@ -11,6 +11,7 @@ import type { TraceRecord } from "../report/trace.js";
 import { formatDurationMs, parseDurationMs } from "../scenario/duration.js";
 import type { Scenario } from "../scenario/load-scenario.js";
 import type { ExpectItem } from "../scenario/types.js";
+import { eventsDeliveredVerdict } from "./delivery-verdicts.js";
 import { otaAllEndedVerdict, otaVerdict } from "./ota-verdicts.js";
 
 type Args = Record<string, unknown>;
@@ -298,6 +299,8 @@ function evaluateOne(ctx: Ctx, kind: string, a: Args): CaseResult {
     }
     case "ota":
       return { name: "", ...otaVerdict(ctx.sc, ctx.recs, a) };
+    case "events-delivered":
+      return { name: "", ...eventsDeliveredVerdict(ctx.sc, ctx.recs, a) };
     case "ota-all-ended":
       return { name: "", ...otaAllEndedVerdict(ctx.recs) };
     case "cloud-no-raw-activity": {
