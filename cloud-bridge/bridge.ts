@@ -37,6 +37,8 @@ import { Cockpit } from "./live/cockpit.js";
 import { LiveConnection } from "./live/live-connection.js";
 import { applyLive, broadcastAlarm } from "./live/live-feed.js";
 import { LiveState } from "./live/live-state.js";
+import { ResponseStore } from "./live/response-store.js";
+import { WEEK_MS } from "./live/response-times.js";
 import { MetricsRegistry } from "./metrics/registry.js";
 import { BatchingWriter } from "./storage/batching-writer.js";
 import { InfluxSink, type PointSink } from "./storage/influx-sink.js";
@@ -71,6 +73,8 @@ export class CloudBridge {
   private readonly liveConn: LiveConnection;
   private readonly sender: WebhookSender;
   private readonly workOrderNotifier: WorkOrderNotifier;
+  /** Response-time samples on disk (cockpit.responsesFile), open between start and stop. */
+  private responseStore: ResponseStore | undefined;
   private readonly notifier: AlarmNotifier;
   readonly chains: GuardianChains;
   private readonly daily: DailySummaries;
@@ -98,6 +102,14 @@ export class CloudBridge {
       recentMs: config.alarms.recentHours * 3600_000,
       maxTimeline: config.alarms.maxTimeline,
       offlineAfterMs: config.devices.offlineAfterS * 1000,
+      responseWeeks: config.cockpit.responseWeeks,
+      onResponseSample: (site, s) => {
+        try {
+          this.responseStore?.add(site, s);
+        } catch (err) {
+          this.log.error("response-time sample not stored", { site, error: String(err) });
+        }
+      },
     });
     this.sink = opts.sink ?? new InfluxSink(config.influx, this.log.child("influx"));
     this.writer = new BatchingWriter(this.sink, config.influx, m, this.log.child("writer"));
@@ -244,6 +256,7 @@ export class CloudBridge {
 
   async start(): Promise<void> {
     this.loadResidents();
+    this.loadResponseTimes();
     await this.rebuild();
     await this.liveConn.start();
     this.sse.start();
@@ -329,6 +342,8 @@ export class CloudBridge {
     await this.liveConn.stop();
     this.sink.close();
     this.residentStore?.flushPending();
+    this.responseStore?.close();
+    this.responseStore = undefined;
     this.log.info("bridge stopped");
   }
 
@@ -346,6 +361,28 @@ export class CloudBridge {
     this.sse.stop();
     await this.api.stop();
     this.sink.close();
+    this.responseStore?.close();
+    this.responseStore = undefined;
+  }
+
+  /**
+   * The cockpit's response-time samples from `cockpit.responsesFile` (SQLite): older than the
+   * retention pruned, the rest seeded into each site, so trends survive a restart and reach
+   * back `cockpit.responseWeeks` weeks whatever the alarms the rebuild finds.
+   */
+  private loadResponseTimes(): void {
+    const file = this.config.cockpit.responsesFile;
+    if (!file) return;
+    const store = new ResponseStore(file);
+    const since = this.now() - this.config.cockpit.responseWeeks * WEEK_MS;
+    const pruned = store.prune(since);
+    let n = 0;
+    for (const [site, samples] of store.load(since)) {
+      this.live.seedResponses(site, samples);
+      n += samples.length;
+    }
+    this.responseStore = store;
+    this.log.info("response-time samples loaded", { file, samples: n, pruned });
   }
 
   /** Residents' states and daily-summary days kept across a restart (guardian.stateFile). */

@@ -232,6 +232,15 @@ export const bridgeConfigSchema = {
       },
     },
     guardian: guardianConfigSchema,
+    cockpit: {
+      type: "object",
+      additionalProperties: false,
+      default: {},
+      properties: {
+        responsesFile: { type: "string", minLength: 1 },
+        responseWeeks: { type: "integer", minimum: 2, maximum: 104, default: 8 },
+      },
+    },
     workOrders: {
       type: "object",
       additionalProperties: false,

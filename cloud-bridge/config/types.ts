@@ -144,6 +144,8 @@ export interface BridgeConfig {
   rebuild: { fromHistory: boolean; lookbackHours: number };
   guardian: GuardianConfig;
   workOrders: WorkOrdersConfig;
+  /** responsesFile: SQLite file of response-time samples (trends across restarts). */
+  cockpit: { responsesFile?: string; responseWeeks: number };
 }
 
 export interface WorkOrdersConfig {

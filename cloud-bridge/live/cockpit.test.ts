@@ -217,7 +217,7 @@ describe("percentiles", () => {
     expect(percentile(xs, 90)).toBe(9);
     expect(percentile([], 50)).toBeUndefined();
     const rt = new ResponseTimes();
-    rt.addAck(T0, T0 - 1); // acknowledged before it was raised: a clock fault, not a sample
+    rt.add("ack", "clock-fault", T0, T0 - 1); // acknowledged before it was raised: a clock fault, not a sample
     expect(rt.summary(T0).ack.n).toBe(0);
   });
 });

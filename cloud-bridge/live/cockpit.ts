@@ -147,6 +147,8 @@ const EMPTY_RESPONSES = {
     ackPrev: { n: 0 },
     clearPrev: { n: 0 },
     ackDailyP50Ms: [null, null, null, null, null, null, null],
+    ackWeeklyP50Ms: [],
+    clearWeeklyP50Ms: [],
   }),
 };
 

@@ -17,7 +17,7 @@ import type {
   UplinkEnvelope,
 } from "../../protocol/uplink.js";
 import { ResidentBook, type ResidentView } from "./resident-book.js";
-import { ResponseTimes } from "./response-times.js";
+import { type ResponseSample, ResponseTimes } from "./response-times.js";
 import { ShedBook } from "./shed-book.js";
 import {
   type AlarmView,
@@ -32,6 +32,10 @@ export interface LiveStateOptions {
   recentMs: number;
   maxTimeline: number;
   offlineAfterMs: number;
+  /** Weeks of response-time samples kept per site (default 8). */
+  responseWeeks?: number;
+  /** A new response-time sample (the bridge stores it so trends survive a restart). */
+  onResponseSample?(site: string, sample: ResponseSample): void;
 }
 
 interface SiteState {
@@ -83,7 +87,7 @@ export class LiveState {
         residents: new ResidentBook(),
         unheard: new Map(),
         version: 0,
-        responses: new ResponseTimes(),
+        responses: new ResponseTimes(this.opts.responseWeeks),
         alarmVersion: 0,
       };
       this.sites.set(id, s);
@@ -100,10 +104,22 @@ export class LiveState {
   /** Records how long an alarm took to be acknowledged and to clear, once each. */
   private measure(site: SiteState, cur: AlarmView | undefined, next: AlarmView) {
     site.alarmVersion++;
-    if (next.acknowledgedAt !== undefined && cur?.acknowledgedAt === undefined)
-      site.responses.addAck(next.raisedAt, next.acknowledgedAt);
-    if (next.clearedAt !== undefined && cur?.clearedAt === undefined)
-      site.responses.addClear(next.raisedAt, next.clearedAt);
+    const added = [
+      next.acknowledgedAt !== undefined && cur?.acknowledgedAt === undefined
+        ? site.responses.add("ack", next.alarmId, next.raisedAt, next.acknowledgedAt)
+        : undefined,
+      next.clearedAt !== undefined && cur?.clearedAt === undefined
+        ? site.responses.add("clear", next.alarmId, next.raisedAt, next.clearedAt)
+        : undefined,
+    ];
+    for (const s of added) if (s) this.opts.onResponseSample?.(next.site, s);
+  }
+
+  /** Response-time samples read back from storage at start (not stored again). */
+  seedResponses(site: string, samples: ResponseSample[]): void {
+    const s = this.site(site);
+    for (const x of samples) s.responses.seed(x);
+    s.alarmVersion++;
   }
 
   /** Returns the view when it changed (a newer status than the one held). */

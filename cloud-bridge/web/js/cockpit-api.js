@@ -11,6 +11,7 @@ import { request } from "./session.js";
  *   sheds: { total: number, near: number, over: number, worst?: { shed: string, totalPowerW: number, limitW: number } | undefined },
  *   gateways: { total: number, offline: number }, devices: { total: number, offline: number, detectors: number },
  *   ack: Pct, clear: Pct, ackPrev: Pct, clearPrev: Pct, ackDaily: Array<number | null>,
+ *   ackWeekly: Array<number | null>,
  *   workOrders: { open: number, overdue: number } }} CockpitSite
  */
 
@@ -85,6 +86,7 @@ function toSite(raw) {
     ackPrev: pct(resp.ackPrev),
     clearPrev: pct(resp.clearPrev),
     ackDaily: arr(resp.ackDailyP50Ms).map((x) => optNum(x) ?? null),
+    ackWeekly: arr(resp.ackWeeklyP50Ms).map((x) => optNum(x) ?? null),
     workOrders: { open: num(wo.open), overdue: num(wo.overdue) },
   };
 }

@@ -358,6 +358,7 @@ export default {
   "cockpit.clear": "To clear p50 / p90",
   "cockpit.trend": "Daily p50 to acknowledge",
   "cockpit.lastWeek": "last week p50 {p50}",
+  "cockpit.weekly": "Weekly p50 to acknowledge, last {n} weeks",
   "cockpit.fire": "Fire",
   "cockpit.welfare": "Welfare {n}",
   "cockpit.orders": "Work orders {open} open, {overdue} overdue",

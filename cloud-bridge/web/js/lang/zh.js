@@ -353,6 +353,7 @@ export default {
   "cockpit.clear": "消除用时 p50 / p90",
   "cockpit.trend": "每日确认用时 p50",
   "cockpit.lastWeek": "上周 p50 {p50}",
+  "cockpit.weekly": "每周确认用时 p50，最近 {n} 周",
   "cockpit.fire": "火警",
   "cockpit.welfare": "关爱 {n}",
   "cockpit.orders": "工单 {open} 个未结,{overdue} 个超时",

@@ -53,12 +53,13 @@ function responseCell(now, prev, testId) {
   );
 }
 
-/** Seven bars: the daily p50 to acknowledge. @param {Array<number | null>} days */
+/** One bar per day (or week): the p50 to acknowledge. @param {Array<number | null>} days */
 function spark(days) {
   const max = Math.max(1, ...days.map((d) => d ?? 0));
+  const width = days.length * 10;
   return svg(
     "svg",
-    { class: "spark", viewBox: "0 0 70 20", width: 70, height: 20, "aria-hidden": "true" },
+    { class: "spark", viewBox: `0 0 ${width} 20`, width, height: 20, "aria-hidden": "true" },
     days.map((d, i) =>
       d === null
         ? null
@@ -165,7 +166,23 @@ function siteRow(s) {
     ),
     responseCell(s.ack, s.ackPrev, "ack"),
     responseCell(s.clear, s.clearPrev, "clear"),
-    h("td", { "data-label": t("cockpit.trend") }, spark(s.ackDaily)),
+    h(
+      "td",
+      { "data-label": t("cockpit.trend") },
+      spark(s.ackDaily),
+      s.ackWeekly.some((w) => w !== null)
+        ? h(
+            "span",
+            {
+              class: "weekly",
+              "data-testid": "weekly",
+              title: t("cockpit.weekly", { n: s.ackWeekly.length }),
+            },
+            " ",
+            spark(s.ackWeekly),
+          )
+        : null,
+    ),
   );
 }
 
