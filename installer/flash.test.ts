@@ -4,6 +4,7 @@ import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Board, findBoard, getBoard } from "../firmware/build/boards.js";
 import type { DeviceKind } from "../firmware/device-config.js";
+import { CONFIG_GROUP_ID } from "../protocol/constants.js";
 import { deviceIdHex } from "../protocol/uplink.js";
 import { defaultPins } from "./device-defaults.js";
 import { firmwareBuilder } from "./firmware-builder.js";
@@ -22,6 +23,8 @@ const build = firmwareBuilder();
 /** The gateway's JSON answers, as far as these tests read them. */
 interface ApiBody {
   device: Record<string, unknown>;
+  group?: { building: string; epoch: number; id: number; key: string };
+  downlinks?: Array<{ msg: { type: string; entries?: Array<{ key: number }> } }>;
 }
 
 describe("haitang flash: virtual board, Espruino toolchain, real gateway", () => {
@@ -98,6 +101,7 @@ describe("haitang flash: virtual board, Espruino toolchain, real gateway", () =>
 
   const pico = findBoard("pico")!;
   let smokeId = 0;
+  let smokeImage = "";
 
   it("commissions a smoke detector: upload, read-back, registration, first frame, self-test, report", async () => {
     const board = await rig.addBoard({ kind: "smoke" });
@@ -123,6 +127,7 @@ describe("haitang flash: virtual board, Espruino toolchain, real gateway", () =>
     // The image is in the board's flash (Storage), byte for byte, and boots from there
     // through the one-line boot code; it runs and announced itself on the radio.
     const flash = board.storageFiles();
+    smokeImage = flash.get(IMAGE_FILE) ?? "";
     expect(flash.get(IMAGE_FILE)?.length).toBe(report.firmware.sizeBytes);
     expect(sha256OfBinary(flash.get(IMAGE_FILE)!)).toBe(report.firmware.sha256);
     expect(flash.get(BOOT_CODE_FILE)).toBe(BOOT_LOADER);
@@ -158,6 +163,24 @@ describe("haitang flash: virtual board, Espruino toolchain, real gateway", () =>
     for (let i = 0; i + 8 <= identity.keyHex.length; i += 4) {
       expect(toolchainLog).not.toContain(identity.keyHex.slice(i, i + 8));
     }
+  });
+
+  it("puts the building's group key in a detector's image and counts the detector in the group", async () => {
+    expect(smokeId).not.toBe(0);
+    const issued = await api("GET", "/api/buildings/b1/group");
+    expect(issued.status).toBe(200);
+    const group = issued.body.group!;
+    expect(group).toMatchObject({ building: "b1", epoch: 0 });
+    // The image holds the building's current group (what the gateway signs group soundings with).
+    expect(smokeImage).toContain(group.key);
+    // The gateway counts it as a member: a rekey of the building sends it the next key.
+    const rekey = await api("POST", "/api/buildings/b1/group-rekey");
+    expect(rekey.body).toMatchObject({ epoch: 1, sent: 1 });
+    const dev = await api("GET", `/api/devices/${deviceIdHex(smokeId)}`);
+    const waiting = dev.body.downlinks ?? [];
+    expect(
+      waiting.some((d) => d.msg.type === "config" && d.msg.entries?.[0]?.key === CONFIG_GROUP_ID),
+    ).toBe(true);
   });
 
   it("commissions a shed charger on an ESP32 with thresholds from a config file", async () => {

@@ -2,7 +2,8 @@
  * `haitang flash`: from a blank board to a commissioned, reporting device.
  *
  *  1 check      the gateway answers; the board answers and is the type asked for
- *  2 identity   a random device id and a fresh 128-bit key (never printed)
+ *  2 identity   a random device id and a fresh 128-bit key (never printed); a
+ *               detector also its building's current group key from the gateway
  *  3 build      the image for kind + board + identity + thresholds
  *  4 install    the image into the board's flash (Storage), read back, hash checked
  *  5 verify     read firmware version and identity back from the board
@@ -113,7 +114,19 @@ export async function flashDevice(req: FlashRequest, deps: FlashDeps): Promise<F
 
     p.step(2, STEPS, "creating the device identity and key");
     const identity = await freshIdentity(deps);
-    const device = deviceConfigFor(req.kind, req.board, identity, req.config);
+    // A detector gets its building's group key from the gateway, so the gateway's group
+    // sounding reaches it from its first day (docs/protocol.md, building group sounding).
+    const group =
+      req.kind === "smoke" && place.building !== undefined
+        ? await deps.gateway.buildingGroup(place.building)
+        : undefined;
+    if (group) p.info(`building group of ${group.building}, epoch ${group.epoch}`);
+    const device = deviceConfigFor(
+      req.kind,
+      req.board,
+      group ? { ...identity, group: { id: group.id, key: group.key } } : identity,
+      req.config,
+    );
     const idHex = deviceIdHex(identity.deviceId);
     p.info(`device ${idHex} (${req.kind}) for ${req.site} / ${place.location}`);
     stepDone("identity");
@@ -154,6 +167,7 @@ export async function flashDevice(req: FlashRequest, deps: FlashDeps): Promise<F
       sleepy: device.listenWindowMs > 0,
       board: req.board.name,
       firmware: readBack.version,
+      ...(group ? { groupEpoch: group.epoch } : {}),
     });
     registeredId = identity.deviceId;
     const registeredAt = now();

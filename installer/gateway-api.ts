@@ -19,6 +19,18 @@ export interface DeviceRegistration {
   sleepy: boolean;
   board: string;
   firmware: string;
+  /** A detector flashed with its building's group at this epoch (from buildingGroup()). */
+  groupEpoch?: number;
+}
+
+/** A building's current group, as the gateway issues it for a detector's image. */
+export interface IssuedGroup {
+  building: string;
+  epoch: number;
+  /** 32-bit group id. */
+  id: number;
+  /** 32 hex digits; goes into the image, never printed. */
+  key: string;
 }
 
 /** A registered device as the gateway shows it (no key). */
@@ -56,6 +68,11 @@ export interface GatewayApi {
   probe(): Promise<void>;
   getDevice(deviceId: number): Promise<GatewayDevice | undefined>;
   register(reg: DeviceRegistration): Promise<void>;
+  /**
+   * The building's current group (GET /api/buildings/:id/group) for a
+   * detector's image; undefined when the gateway runs no group sounding.
+   */
+  buildingGroup(building: string): Promise<IssuedGroup | undefined>;
   /** Opens the live event stream for one device (before it is made to speak). */
   watchDevice(deviceId: number): Promise<DeviceWatch>;
   /** Queues the self-test command; it reaches a sleepy device just after its next uplink. */

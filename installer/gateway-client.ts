@@ -13,6 +13,7 @@ import type {
   DeviceWatch,
   GatewayApi,
   GatewayDevice,
+  IssuedGroup,
 } from "./gateway-api.js";
 import { subscribeSse } from "./sse-stream.js";
 
@@ -122,8 +123,27 @@ export class HttpGatewayClient implements GatewayApi {
     };
     if (reg.building !== undefined) body.building = reg.building;
     if (reg.shed !== undefined) body.shed = reg.shed;
+    if (reg.groupEpoch !== undefined) body.groupEpoch = reg.groupEpoch;
     const r = await this.request("POST", "/api/devices", body);
     if (r.status !== 201) throw this.rejected(`register ${deviceIdHex(reg.deviceId)}`, r);
+  }
+
+  async buildingGroup(building: string): Promise<IssuedGroup | undefined> {
+    const r = await this.request("GET", `/api/buildings/${encodeURIComponent(building)}/group`);
+    if (r.status !== 200) throw this.rejected(`issue the group key of building ${building}`, r);
+    const g = r.json.group as Record<string, unknown> | null | undefined;
+    if (!g) return undefined;
+    if (
+      typeof g.epoch !== "number" ||
+      typeof g.id !== "number" ||
+      typeof g.key !== "string" ||
+      !/^[0-9a-f]{32}$/i.test(g.key)
+    )
+      throw this.rejected(`issue the group key of building ${building}`, {
+        status: r.status,
+        json: { error: "malformed group in the answer" },
+      });
+    return { building, epoch: g.epoch, id: g.id, key: g.key };
   }
 
   async watchDevice(deviceId: number): Promise<DeviceWatch> {

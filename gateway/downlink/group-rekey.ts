@@ -15,7 +15,7 @@ import type { DownlinkMsg } from "../../protocol/messages.js";
 import type { RegisteredDevice } from "../registry/registry.js";
 import { PRIORITY_EVENT } from "../types.js";
 import type { DownlinkQueue } from "./downlink-queue.js";
-import { deriveBuildingGroup, groupRekeyEntries } from "./group-keys.js";
+import { type BuildingGroup, deriveBuildingGroup, groupRekeyEntries } from "./group-keys.js";
 import type { GroupStore } from "./group-store.js";
 
 export interface GroupRekeyDeps {
@@ -44,17 +44,40 @@ export class GroupRekey {
         d.store.removeMember(m.deviceId);
         continue;
       }
-      const entries = groupRekeyEntries(dev.key, group, d.hmac);
-      const reason = `group rekey of ${building} (epoch ${epoch})`;
-      d.downlinks.send(
-        m.deviceId,
-        { msg: { type: "config", entries }, priority: PRIORITY_EVENT, reason },
-        now,
-      );
+      this.sendKey(dev, group, now);
       sent++;
     }
     this.stats.sent += sent;
     return { epoch, sent };
+  }
+
+  /** The building's current group, to put in a detector's image at commissioning. */
+  current(building: string): BuildingGroup {
+    const d = this.deps;
+    return deriveBuildingGroup(d.secret, building, d.store.epoch(building), d.hmac);
+  }
+
+  /**
+   * A detector was flashed with its building's group at `epoch` (haitang
+   * flash, from current()): it is a member from now on. If the building
+   * rotated in between, it is sent the current key at once, like any member.
+   */
+  commissioned(deviceId: number, epoch: number, now: number): void {
+    const d = this.deps;
+    const dev = d.lookup(deviceId);
+    if (dev?.kind !== "smoke" || dev.building === undefined) return;
+    d.store.setMember(deviceId, dev.building, epoch);
+    if (epoch !== d.store.epoch(dev.building)) this.sendKey(dev, this.current(dev.building), now);
+  }
+
+  private sendKey(dev: RegisteredDevice, group: BuildingGroup, now: number): void {
+    const entries = groupRekeyEntries(dev.key, group, this.deps.hmac);
+    const reason = `group rekey of ${group.building} (epoch ${group.epoch})`;
+    this.deps.downlinks.send(
+      dev.deviceId,
+      { msg: { type: "config", entries }, priority: PRIORITY_EVENT, reason },
+      now,
+    );
   }
 
   /** A command-ack of a config downlink: a detector that took the current group key is a member again. */

@@ -113,6 +113,15 @@ describe("building group sounding on the gateway", () => {
     );
   });
 
+  const newRekey = () =>
+    new GroupRekey({
+      secret: SECRET,
+      hmac: nodeHmac,
+      store: groups,
+      lookup: (d) => registry.get(d),
+      downlinks: q,
+    });
+
   afterEach(() => {
     rekey = undefined;
     db.close();
@@ -259,13 +268,7 @@ describe("building group sounding on the gateway", () => {
   });
 
   it("rotates the group on a rekey: only members that confirmed the new key share the next sounding", () => {
-    rekey = new GroupRekey({
-      secret: SECRET,
-      hmac: nodeHmac,
-      store: groups,
-      lookup: (d) => registry.get(d),
-      downlinks: q,
-    });
+    rekey = newRekey();
     expect(rekey.rotate("b1", now)).toEqual({ epoch: 1, sent: 3 });
     // Sleeping detectors get it in the window after their next uplink.
     for (const d of members) q.deviceHeard(d, "serial:a", now);
@@ -286,5 +289,36 @@ describe("building group sounding on the gateway", () => {
     expect(verifyFrame(groupFrame.raw, g1.key, nodeHmac)).toBe(true);
     const unicast = a.sent.filter((s) => s.frame.msg.type === "sound").map((s) => s.frame.deviceId);
     expect(unicast.sort()).toEqual([0x102, 0x103, OUTSIDER]);
+  });
+
+  it("counts a detector flashed with the current group as a member, and moves one flashed before a rekey", () => {
+    rekey = newRekey();
+    // The outsider is flashed with the building's current group (epoch 0): its sounding joins.
+    expect(rekey.current("b1")).toMatchObject({
+      epoch: 0,
+      id: deriveBuildingGroup(SECRET, "b1", 0, nodeHmac).id,
+    });
+    rekey.commissioned(OUTSIDER, 0, now);
+    expect(groups.isCurrentMember(OUTSIDER, "b1")).toBe(true);
+    soundAll();
+    expect(a.sent.filter((s) => s.frame.msg.type === "sound")).toHaveLength(0);
+    // A detector whose image was built just before a rekey is sent the new key at once.
+    rekey.rotate("b1", now);
+    const late = 0x105;
+    registry.register(
+      { deviceId: late, kind: "smoke", key: keyOf(late), building: "b1", sleepy: true },
+      now,
+    );
+    registry.noteHeard(late, { receiver: "serial:a" }, now);
+    rekey.commissioned(late, 0, now);
+    expect(groups.isCurrentMember(late, "b1")).toBe(false);
+    a.sent.length = 0;
+    q.deviceHeard(late, "serial:a", now);
+    const config = a.sent.find((s) => s.frame.deviceId === late && s.frame.msg.type === "config")!;
+    const g1 = deriveBuildingGroup(SECRET, "b1", 1, nodeHmac);
+    expect((config.frame.msg as { entries: { key: number; value: number }[] }).entries[0]).toEqual({
+      key: CONFIG_GROUP_ID,
+      value: g1.id | 0,
+    });
   });
 });

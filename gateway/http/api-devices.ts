@@ -3,7 +3,7 @@
  *   GET  /api/devices                  list (never keys)
  *   GET  /api/devices/:id              one device, with its waiting downlinks
  *   GET  /api/devices/:id/readings     its recent readings per series and its alarms (?from&to, ms)
- *   POST /api/devices                  register {id, kind, key?, building?, location?, shed?, board?, firmware?, heartbeatS?, sleepy?}
+ *   POST /api/devices                  register {id, kind, key?, building?, location?, shed?, board?, firmware?, heartbeatS?, sleepy?, groupEpoch?}
  *   PATCH /api/devices/:id             placement / metadata
  *   POST /api/devices/:id/approve      commission a pending device {kind?, key?, placement...}
  *   POST /api/devices/:id/replace      move to new hardware {newId, key?}
@@ -12,6 +12,9 @@
  *   POST /api/devices/:id/rekey        {key?}
  *   POST /api/devices/:id/self-test    queue a SOUND_SELF_TEST downlink
  *   POST /api/buildings/:id/group-rekey  new building group key, sent to its detectors
+ *   GET  /api/buildings/:id/group        the building's current group {building, epoch, id, key}
+ *                                      for a detector's image (haitang flash); register it with
+ *                                      groupEpoch so its soundings join the group
  *   GET  /api/pending                  devices heard but not commissioned
  * A key the gateway generates (key left out) is in the answer as `key`, once.
  */
@@ -111,6 +114,8 @@ export function deviceRoutes(b: HttpBackend): Route[] {
         };
         const key = f.optKey("key");
         if (key) input.key = key;
+        const groupEpoch = f.optInt("groupEpoch", 0, 2 ** 31 - 1);
+        if (groupEpoch !== undefined) input.groupEpoch = groupEpoch;
         return keyed(b.admin.register(input));
       },
     },
@@ -171,6 +176,12 @@ export function deviceRoutes(b: HttpBackend): Route[] {
         const f = new Fields(await readJson(req));
         return keyed(b.admin.rekey(pathId(params), f.optKey("key")));
       },
+    },
+    {
+      method: "GET",
+      path: "/api/buildings/:id/group",
+      // null: this gateway runs no building group sounding (no interlink.groupSecret).
+      handle: async (_req, params) => ({ group: b.admin.buildingGroup(String(params.id)) ?? null }),
     },
     {
       method: "POST",

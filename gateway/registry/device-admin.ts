@@ -38,6 +38,8 @@ export interface DeviceAdminDeps {
 /** What the admin needs from the group rekey. */
 export interface GroupRotator {
   rotate(building: string, now: number): { epoch: number; sent: number };
+  current(building: string): { building: string; epoch: number; id: number; key: Uint8Array };
+  commissioned(deviceId: number, epoch: number, now: number): void;
 }
 
 export interface KeyedResult {
@@ -46,18 +48,40 @@ export interface KeyedResult {
   generatedKey?: string;
 }
 
-export type RegisterFields = Omit<DeviceInput, "key"> & { key?: Uint8Array };
+export type RegisterFields = Omit<DeviceInput, "key"> & {
+  key?: Uint8Array;
+  /** A detector flashed with its building's group at this epoch (from buildingGroup()). */
+  groupEpoch?: number;
+};
 
 export class DeviceAdmin {
   constructor(private readonly deps: DeviceAdminDeps) {}
 
   register(input: RegisterFields): KeyedResult {
-    const { key, generated } = this.keyOrNew(input.key);
-    const device = this.deps.registry.register({ ...input, key }, this.deps.clock());
+    const { groupEpoch, ...fields } = input;
+    const { key, generated } = this.keyOrNew(fields.key);
+    if (groupEpoch !== undefined) this.groupsOrFail();
+    if (groupEpoch !== undefined && (fields.kind !== "smoke" || fields.building === undefined))
+      throw new RegistryError("invalid", "groupEpoch is for a smoke detector with a building");
+    const device = this.deps.registry.register({ ...fields, key }, this.deps.clock());
     this.freshWindow(device.deviceId);
     this.deps.downlinks.prepare(device.deviceId);
     this.deps.pending.remove(device.deviceId);
+    // Its image holds the building's group key: its soundings join the group, a rekey includes it.
+    if (groupEpoch !== undefined)
+      this.groupsOrFail().commissioned(device.deviceId, groupEpoch, this.deps.clock());
     return withKey(device, generated);
+  }
+
+  /**
+   * The building's current group (id, key, epoch) for a detector's image at
+   * commissioning; undefined when the gateway runs no group sounding.
+   */
+  buildingGroup(
+    building: string,
+  ): { building: string; epoch: number; id: number; key: string } | undefined {
+    const g = this.deps.groups?.current(building);
+    return g && { building: g.building, epoch: g.epoch, id: g.id, key: keyToHex(g.key) };
   }
 
   /** Commissions a device from the pending list. */
@@ -97,12 +121,16 @@ export class DeviceAdmin {
 
   /** The building's group moves to a new key, sent to every detector holding the old one. */
   rotateGroup(building: string): { epoch: number; sent: number } {
+    return this.groupsOrFail().rotate(building, this.deps.clock());
+  }
+
+  private groupsOrFail(): GroupRotator {
     if (!this.deps.groups)
       throw new RegistryError(
         "invalid",
         "no building group sounding (interlink.groupSecret is not set)",
       );
-    return this.deps.groups.rotate(building, this.deps.clock());
+    return this.deps.groups;
   }
 
   /** Deletes a failed commissioning: registration, key and counter window. */

@@ -34,6 +34,9 @@ export interface RigBoardOptions
   wiring?: Wiring;
 }
 
+/** The rig gateway's site group secret (interlink.groupSecret). */
+export const RIG_GROUP_SECRET = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+
 export class InstallRig {
   readonly boards: VirtualBoard[] = [];
   private constructor(
@@ -52,6 +55,8 @@ export class InstallRig {
       httpPort: await freePort(),
       mqttPort: await freePort(),
       serial: [{ name: "radio", path: radio.hostPath }],
+      // The building group sounding is on: a flashed detector gets its building's group key.
+      extra: `interlink: { groupSecret: "${RIG_GROUP_SECRET}" }`,
     });
     const log = memoryLogger("gateway");
     const gateway = new GatewayService({
