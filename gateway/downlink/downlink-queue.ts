@@ -310,9 +310,15 @@ export class DownlinkQueue {
    * stored or resent (its sender repeats what was lost). Returns the framed
    * bytes sent, or undefined when the device or its link is not there.
    * Callers hold bulk traffic while `soundingPending()` (an interlink sounding
-   * pre-empts updates).
+   * pre-empts updates). `wake`: the device is not known to be listening, so a
+   * wake-on-radio device gets the frame after a wake-up preamble (returned as
+   * `preambleMs`, airtime the caller paces by); others get it as it is.
    */
-  sendBulk(deviceId: number, msg: DownlinkMsg): { linkId: string; bytes: number } | undefined {
+  sendBulk(
+    deviceId: number,
+    msg: DownlinkMsg,
+    wake = false,
+  ): { linkId: string; bytes: number; preambleMs: number } | undefined {
     const dev = this.deps.lookup(deviceId);
     if (dev?.status !== "active") return undefined;
     // A sleeping detector never heard yet (its first frames lost) is reached on every radio line.
@@ -329,10 +335,11 @@ export class DownlinkQueue {
     const bytes = frameBytes(
       encodeFrame({ deviceId, counter, flags: 0, msg }, dev.key, this.deps.hmac),
     );
+    const preambleMs = wake ? (this.deps.preambleMs?.(dev) ?? 0) : 0;
     let first: string | undefined;
     for (const linkId of links) {
       const link = this.deps.links.get(linkId);
-      if (!link?.isUp() || !link.send(deviceId, bytes)) {
+      if (!link?.isUp() || !link.send(deviceId, bytes, preambleMs)) {
         this.stats.linkDown++;
         continue;
       }
@@ -340,7 +347,7 @@ export class DownlinkQueue {
     }
     if (first === undefined) return undefined;
     this.stats.bulk++;
-    return { linkId: first, bytes: bytes.length };
+    return { linkId: first, bytes: bytes.length, preambleMs };
   }
 
   /** True while a sound command (interlinked fire, hush, stop) waits for any device's command-ack. */

@@ -14,6 +14,7 @@ import { fromHex } from "../../protocol/bytes.js";
 import { decodeFrame, verifyFrame } from "../../protocol/codec.js";
 import {
   COMMAND_RESULT_OK,
+  OTA_OP_QUERY,
   REASON_COMMAND,
   SOUND_FIRE,
   SOUND_STOP,
@@ -205,9 +206,12 @@ describe("urgent downlinks to built images", () => {
       ...(wor ? { preambleMs: () => wor.preambleMs } : {}),
     });
     const acks: { atMs: number; msg: CommandAckMsg }[] = [];
+    /** Every uplink's message type, in order. */
+    const uplinks: string[] = [];
     const deframer = new Deframer((raw) => {
       const r = decodeFrame(raw);
       if (!r.ok || !verifyFrame(raw, key, nodeHmac)) throw new Error("bad frame from the device");
+      uplinks.push(r.frame.msg.type);
       // As the gateway does: a command-ack confirms (service.accepted), then the device
       // that just sent is listening (pipeline onHeard).
       if (r.frame.msg.type === "command-ack") {
@@ -226,7 +230,7 @@ describe("urgent downlinks to built images", () => {
         radio.land();
       }
     };
-    return { sandbox, radio, q, acks, run };
+    return { sandbox, radio, q, acks, uplinks, run };
   }
 
   function sleepingDetector(
@@ -362,6 +366,34 @@ describe("urgent downlinks to built images", () => {
       expect(d.acks).toEqual([]);
       expect(d.buzzer).toEqual([]);
     }
+  });
+
+  it("wakes a wake-on-radio detector for a firmware-update query only when asked to (a nudge outside its windows)", async () => {
+    const config: DeviceConfig = {
+      ...DETECTOR,
+      listenWindowMs: 1000,
+      wakeOnRadio: { sniffEveryMs: 1000 },
+      pins: { ...DETECTOR.pins, wake: "B6" },
+    };
+    const image = await buildFirmware({ kind: "smoke", board: "PICO", device: config });
+    const query = { type: "ota-control", op: OTA_OP_QUERY, arg: 0 } as const;
+    const askWith = (wake: boolean) => {
+      const d = sleepingDetector(image, config, { preambleMs: 1020 });
+      d.run(3000);
+      const before = d.uplinks.length;
+      const sent = d.q.sendBulk(config.deviceId, query, wake);
+      d.run(3000);
+      expect(d.sandbox.errors).toEqual([]);
+      return { sent, answers: d.uplinks.slice(before), radio: d.radio };
+    };
+    const woken = askWith(true);
+    expect(woken.sent?.preambleMs).toBe(1020);
+    expect(woken.radio.sent.at(-1)!.preambleMs).toBe(1020);
+    expect(woken.answers).toContain("ota-status");
+    // Without the preamble (a frame meant for an open window) the sleeping module hears nothing.
+    const asleep = askWith(false);
+    expect(asleep.sent?.preambleMs).toBe(0);
+    expect(asleep.answers).toEqual([]);
   });
 
   it("sends to a mains charger once: it listens all the time and acks at once, so nothing repeats", () => {

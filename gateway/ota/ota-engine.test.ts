@@ -230,7 +230,7 @@ function rig(path: string, models: ModelDevice[], seed = 1): Rig {
             if (rng.next() >= 0.2) inbox.push({ at: r.now + 30, deviceId: id, s });
           }
         }
-        return { linkId: "serial:radio", bytes: 85 };
+        return { linkId: "serial:radio", bytes: 85, preambleMs: 0 };
       },
       soundingPending: () => r.sounding.on,
     },

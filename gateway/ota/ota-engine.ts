@@ -12,7 +12,8 @@
  *   (just after one of its uplinks), ending each burst with a query so its
  *   answer opens the next window; a device whose window is unknown gets only
  *   a query (never a chunk) every `nudgeEveryMs`, which its periodic windows
- *   catch.
+ *   catch, or which a wake-on-radio device gets after a wake-up preamble; its
+ *   answer opens the window the chunks go in.
  * Progress is kept in SQLite (campaign-store.ts) on every state change and
  * every 10 %, so a campaign and each transfer survive a gateway restart.
  */
@@ -244,11 +245,15 @@ export class OtaEngine {
       const switched = t.progress.state === "switched";
       // A device on trial keeps its own rollback timer; one mid-transfer frees its slot.
       if (t.started && !switched)
-        this.deps.downlinks.sendBulk(t.progress.deviceId, {
-          type: "ota-control",
-          op: OTA_OP_ABORT,
-          arg: 0,
-        });
+        this.deps.downlinks.sendBulk(
+          t.progress.deviceId,
+          {
+            type: "ota-control",
+            op: OTA_OP_ABORT,
+            arg: 0,
+          },
+          true,
+        );
       t.session = undefined;
       this.byDevice.delete(t.progress.deviceId);
       this.setState(t, "failed", t.progress.percent, "aborted by an operator", now);
@@ -361,15 +366,18 @@ export class OtaEngine {
       return;
     }
     let msg: DownlinkMsg | undefined;
+    /** A nudge outside a known window wakes a wake-on-radio device. */
+    let wake = false;
     if (!dev.sleepy) msg = session.next(now);
     else if (inWindow()) {
       // Inside a known window: chunks, and a query as the window's last frame.
       msg = t.listeningUntil - now < 3 * frameMs ? session.nudge(now) : session.next(now);
     } else if (now >= t.nextNudgeAt) {
       msg = session.nudge(now, t.started);
+      wake = true;
       if (msg) t.nextNudgeAt = now + this.deps.nudgeEveryMs;
     }
-    const sent = msg ? this.deps.downlinks.sendBulk(id, msg) : undefined;
+    const sent = msg ? this.deps.downlinks.sendBulk(id, msg, wake) : undefined;
     if (!sent) {
       const answer = session.readyAt();
       this.due = Math.min(
@@ -383,7 +391,8 @@ export class OtaEngine {
       return;
     }
     this.counters.frames++;
-    const busyEnd = baud === undefined ? now + 1 : now + (sent.bytes * 10_000) / baud;
+    const busyEnd =
+      baud === undefined ? now + 1 : now + sent.preambleMs + (sent.bytes * 10_000) / baud;
     if (baud !== undefined) this.busyUntil.set(link, busyEnd);
     this.due = Math.min(this.due, busyEnd);
     if (!t.started) {
