@@ -36,7 +36,7 @@ describe("absence rule (device lost)", () => {
     expect(raise).toMatchObject({
       kind: "device-lost",
       evidence:
-        "0000c001 silent for 0.0 h since its gateway start (heartbeat 60 s, limit 2 x = 0.0 h)",
+        "0000c001 silent for 2 min since its gateway start (heartbeat 60 s, limit 2 x = 2 min)",
     });
   });
 
