@@ -1,7 +1,8 @@
 /**
- * The rules a site gets when its YAML has no `rules` key: every row of
- * ../shared HAZARDS.md that the gateway acts on. Written as YAML input would
- * be (defaults are filled in by validation).
+ * The rules a site gets when its YAML has no `rules` key: one for every
+ * hazard the gateway itself acts on (fire, detector faults, port overload, shed
+ * total, over-temperature, short circuit, illegal load, lost devices, forged
+ * frames). Written as YAML input would be (defaults are filled in by validation).
  */
 export function standardRules(): Record<string, unknown>[] {
   return [
