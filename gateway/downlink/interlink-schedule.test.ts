@@ -53,6 +53,14 @@ const DETECTOR: DeviceConfig = {
   },
 };
 
+/** The detector listening by wake-on-radio (a module sniffing every second, waking the board on B6). */
+const WOR_DETECTOR: DeviceConfig = {
+  ...DETECTOR,
+  listenWindowMs: 1000,
+  wakeOnRadio: { sniffEveryMs: 1000 },
+  pins: { ...DETECTOR.pins, wake: "B6" },
+};
+
 const CHARGER: DeviceConfig = {
   deviceId: 0xc4a700c2,
   kind: "charger",
@@ -154,14 +162,16 @@ function deframe(framed: Uint8Array): Uint8Array {
 describe("urgent downlinks to built images", () => {
   let detectorImage: BuildResult;
   let chargerImage: BuildResult;
+  let worImage: BuildResult;
   let dir: ReturnType<typeof tmpDir>;
   let db: GatewayDatabase;
   let registry: DeviceRegistry;
 
   beforeAll(async () => {
-    [detectorImage, chargerImage] = await Promise.all([
+    [detectorImage, chargerImage, worImage] = await Promise.all([
       buildFirmware({ kind: "smoke", board: "PICO", device: DETECTOR }),
       buildFirmware({ kind: "charger", board: "PICO", device: CHARGER }),
+      buildFirmware({ kind: "smoke", board: "PICO", device: WOR_DETECTOR }),
     ]);
   });
 
@@ -326,14 +336,9 @@ describe("urgent downlinks to built images", () => {
     expect(d.radio.sent.length).toBe(after);
   });
 
-  it("wakes a wake-on-radio detector, which opens no scheduled windows, only by a preamble at least one sniff period long", async () => {
-    const config: DeviceConfig = {
-      ...DETECTOR,
-      listenWindowMs: 1000,
-      wakeOnRadio: { sniffEveryMs: 1000 },
-      pins: { ...DETECTOR.pins, wake: "B6" },
-    };
-    const image = await buildFirmware({ kind: "smoke", board: "PICO", device: config });
+  it("wakes a wake-on-radio detector, which opens no scheduled windows, only by a preamble at least one sniff period long", () => {
+    const config = WOR_DETECTOR;
+    const image = worImage;
     const soundAfter = (preambleMs: number) => {
       const d = sleepingDetector(image, config, { preambleMs });
       let awake = 0;
@@ -368,14 +373,9 @@ describe("urgent downlinks to built images", () => {
     }
   });
 
-  it("wakes a wake-on-radio detector for a firmware-update query only when asked to (a nudge outside its windows)", async () => {
-    const config: DeviceConfig = {
-      ...DETECTOR,
-      listenWindowMs: 1000,
-      wakeOnRadio: { sniffEveryMs: 1000 },
-      pins: { ...DETECTOR.pins, wake: "B6" },
-    };
-    const image = await buildFirmware({ kind: "smoke", board: "PICO", device: config });
+  it("wakes a wake-on-radio detector for a firmware-update query only when asked to (a nudge outside its windows)", () => {
+    const config = WOR_DETECTOR;
+    const image = worImage;
     const query = { type: "ota-control", op: OTA_OP_QUERY, arg: 0 } as const;
     const askWith = (wake: boolean) => {
       const d = sleepingDetector(image, config, { preambleMs: 1020 });
