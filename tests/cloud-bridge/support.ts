@@ -1,4 +1,6 @@
 /** Builders shared by the cloud-bridge integration tests: config, payloads, a gateway-side publisher. */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import mqtt, { type MqttClient } from "mqtt";
 import { CloudBridge } from "../../cloud-bridge/bridge.js";
 import { parseConfig } from "../../cloud-bridge/config/load.js";
@@ -234,4 +236,41 @@ export async function api(
     // not JSON
   }
   return { status: res.status, body: body as Record<string, unknown> };
+}
+
+/** One call a webhook receiver got: the path's name, headers, raw body and its JSON. */
+export interface WebhookCall<B> {
+  hook: string;
+  headers: Record<string, string | string[] | undefined>;
+  raw: string;
+  body: B;
+}
+
+/**
+ * A real HTTP webhook receiver on a free local port: each call is recorded in
+ * `calls` and answered with the status `answer` gives for it. `url` is the
+ * base; a webhook named N posts to `${url}/N`.
+ */
+export async function startWebhookReceiver<B>(
+  answer: (call: WebhookCall<B>) => number,
+): Promise<{ server: Server; url: string; calls: WebhookCall<B>[] }> {
+  const calls: WebhookCall<B>[] = [];
+  const server = createServer((req, res) => {
+    let raw = "";
+    req.on("data", (d: Buffer) => {
+      raw += d.toString();
+    });
+    req.on("end", () => {
+      const call = {
+        hook: (req.url ?? "").slice(1),
+        headers: req.headers,
+        raw,
+        body: JSON.parse(raw) as B,
+      };
+      calls.push(call);
+      res.writeHead(answer(call)).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, calls };
 }

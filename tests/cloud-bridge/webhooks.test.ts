@@ -4,8 +4,7 @@
  * routed by site and severity, escalated when nobody acknowledges.
  */
 import { createHmac } from "node:crypto";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
 import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CloudBridge } from "../../cloud-bridge/bridge.js";
@@ -23,6 +22,7 @@ import {
   publishAlarm,
   SITE_A,
   SITE_B,
+  startWebhookReceiver,
   testConfig,
 } from "./support.js";
 
@@ -48,7 +48,7 @@ let bridge: CloudBridge;
 let gw: MqttClient;
 let clock = Date.now();
 let cfgExtra: Record<string, unknown> = {};
-const calls: Call[] = [];
+let calls: Call[] = [];
 /** Per idempotency key: how many attempts to fail with 500 before accepting. */
 const failFirst = new Map<string, number>();
 let seq = 1;
@@ -67,23 +67,15 @@ async function settle(bridgeAcks: number) {
 
 beforeAll(async () => {
   [broker, vm] = await Promise.all([startMosquitto(), startVictoriaMetrics()]);
-  receiver = createServer((req, res) => {
-    let raw = "";
-    req.on("data", (d: Buffer) => {
-      raw += d.toString();
-    });
-    req.on("end", () => {
-      const body = JSON.parse(raw) as Call["body"];
-      calls.push({ hook: (req.url ?? "").slice(1), headers: req.headers, raw, body });
-      const left = failFirst.get(body.idempotencyKey) ?? 0;
-      if (left > 0) {
-        failFirst.set(body.idempotencyKey, left - 1);
-        res.writeHead(500).end();
-      } else res.writeHead(204).end();
-    });
+  const started = await startWebhookReceiver<Call["body"]>(({ body }) => {
+    const left = failFirst.get(body.idempotencyKey) ?? 0;
+    if (left === 0) return 204;
+    failFirst.set(body.idempotencyKey, left - 1);
+    return 500;
   });
-  await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", () => r()));
-  const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  receiver = started.server;
+  calls = started.calls;
+  const url = started.url;
   const retry = { initialBackoffMs: 20, maxBackoffMs: 100, maxAttempts: 5 };
   cfgExtra = {
     webhooks: [

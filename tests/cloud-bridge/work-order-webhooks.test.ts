@@ -6,8 +6,7 @@
  * bridge's clock is virtual.
  */
 import { createHmac } from "node:crypto";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
 import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CloudBridge } from "../../cloud-bridge/bridge.js";
@@ -25,6 +24,7 @@ import {
   makeBridge,
   publishAlarm,
   SITE_A,
+  startWebhookReceiver,
   TOKEN_A,
   testConfig,
 } from "./support.js";
@@ -57,29 +57,23 @@ let receiver: Server;
 let bridge: CloudBridge;
 let gw: MqttClient;
 let clock = Date.now();
-const calls: Call[] = [];
+let calls: Call[] = [];
 /** The community office's receiver fails its first two calls (500) before it answers. */
 let officeFailures = 2;
 
 beforeAll(async () => {
   [broker, vm] = await Promise.all([startMosquitto(), startVictoriaMetrics()]);
-  receiver = createServer((req, res) => {
-    let raw = "";
-    req.on("data", (d: Buffer) => {
-      raw += d.toString();
-    });
-    req.on("end", () => {
-      const hook = (req.url ?? "").slice(1);
-      calls.push({ hook, headers: req.headers, raw, body: JSON.parse(raw) as Call["body"] });
-      if (hook === "refuses") res.writeHead(400).end("no such group");
-      else if (hook === "office" && officeFailures > 0) {
-        officeFailures--;
-        res.writeHead(500).end();
-      } else res.writeHead(204).end();
-    });
+  const started = await startWebhookReceiver<Call["body"]>(({ hook }) => {
+    if (hook === "refuses") return 400;
+    if (hook === "office" && officeFailures > 0) {
+      officeFailures--;
+      return 500;
+    }
+    return 204;
   });
-  await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", () => r()));
-  const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  receiver = started.server;
+  calls = started.calls;
+  const url = started.url;
   const retry = { initialBackoffMs: 20, maxBackoffMs: 100, maxAttempts: 5, escalationOnly: true };
   const extra = {
     webhooks: [
