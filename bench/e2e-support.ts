@@ -133,6 +133,18 @@ export function planStep(
   return out;
 }
 
+/** Publish -> cloud latencies of a step, ms: all frames, alarms, and alarms to their ack. */
+export interface LatencySummary {
+  p50: number;
+  p99: number;
+  max: number;
+  alarmP50: number;
+  alarmP99: number;
+  /** Alarm due -> the gateway's ack reaches the device (its commit is durable then). */
+  ackP50: number;
+  ackP99: number;
+}
+
 /** Envelopes seen at the cloud broker, timed against when their frame was due. */
 export class ArrivalBook {
   private readonly due = new Map<string, { at: number; alarm: boolean }>();
@@ -186,15 +198,7 @@ export class ArrivalBook {
     if (d.alarm) this.alarmLatencies.push(now - d.at);
   }
 
-  summary(): {
-    p50: number;
-    p99: number;
-    max: number;
-    alarmP50: number;
-    alarmP99: number;
-    ackP50: number;
-    ackP99: number;
-  } {
+  summary(): LatencySummary {
     const l = this.latencies;
     const a = this.alarmLatencies;
     const k = this.ackLatencies;

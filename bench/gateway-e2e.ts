@@ -31,6 +31,7 @@ import {
   type E2eDevice,
   e2eDevices,
   e2eSiteYaml,
+  type LatencySummary,
   type PlannedFrame,
   ProcSampler,
   planStep,
@@ -53,18 +54,10 @@ const ALARM_DEVICES = 20;
 /** 115,200 baud, 8N1: 11,520 bytes/s on each line. */
 const LINE_BYTES_PER_S = 11_520;
 
-interface Row {
+interface Row extends LatencySummary {
   rate: number;
   offered: number;
   deliveredPct: number;
-  p50: number;
-  p99: number;
-  max: number;
-  alarmP50: number;
-  alarmP99: number;
-  /** Alarm due -> the gateway's ack reaches the device (its commit is durable then). */
-  ackP50: number;
-  ackP99: number;
   rssMB: number;
   cpuPct: number;
   /** Gateway CPU seconds per 1,000 frames sent (duplicates and forgeries included). */
