@@ -6,7 +6,7 @@
  */
 import { deviceIdHex } from "../../protocol/uplink.js";
 import type { AbsenceRuleConfig } from "../config/site-config.js";
-import { hours, type RuleModule } from "./rule-module.js";
+import { duration, type RuleModule } from "./rule-module.js";
 import { inScope } from "./scope.js";
 
 /** Absence is checked at most this often (the tick walks every device). */
@@ -56,7 +56,7 @@ export const absenceRule: RuleModule<AbsenceRuleConfig, AbsenceState> = {
         severity: rule.severity,
         deviceId: d.deviceId,
         rule: rule.id,
-        evidence: `${deviceIdHex(d.deviceId)} silent for ${hours(now - last)} since its ${since} (heartbeat ${d.heartbeatS} s, limit ${rule.factor} x = ${hours(limitMs)})`,
+        evidence: `${deviceIdHex(d.deviceId)} silent for ${duration(now - last)} since its ${since} (heartbeat ${d.heartbeatS} s, limit ${rule.factor} x = ${duration(limitMs)})`,
       });
     }
   },

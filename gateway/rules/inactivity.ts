@@ -12,7 +12,7 @@
 import { deviceIdHex } from "../../protocol/uplink.js";
 import type { InactivityRuleConfig, InactivityWindowConfig } from "../config/site-config.js";
 import type { Action, DeviceRecord } from "../types.js";
-import { hours, localClock, type RuleContext, type RuleModule } from "./rule-module.js";
+import { duration, localClock, type RuleContext, type RuleModule } from "./rule-module.js";
 import { inScope } from "./scope.js";
 import { minutesOf, windowStartAt } from "./welfare/local-time.js";
 
@@ -69,8 +69,8 @@ function check(
     deviceId: d.deviceId,
     rule: rule.id,
     evidence:
-      `no door or motion activity at ${deviceIdHex(d.deviceId)}${where} for ${hours(idleMs)} inside the window ` +
-      `(limit ${hours(w.maxIdleS * 1000)} in ${w.from}-${w.to}); last activity ${localClock(r.lastActivityAt, ctx.utcOffsetMin)} local time`,
+      `no door or motion activity at ${deviceIdHex(d.deviceId)}${where} for ${duration(idleMs)} inside the window ` +
+      `(limit ${duration(w.maxIdleS * 1000)} in ${w.from}-${w.to}); last activity ${localClock(r.lastActivityAt, ctx.utcOffsetMin)} local time`,
   });
 }
 

@@ -56,7 +56,7 @@ export function localClock(ms: number, utcOffsetMin: number): string {
 }
 
 /** A duration as people read it in evidence: "3.0 h" from an hour, "5 min" or "40 s" below. */
-export function hours(ms: number): string {
+export function duration(ms: number): string {
   if (ms >= 3_600_000) return `${(ms / 3_600_000).toFixed(1)} h`;
   if (ms >= 60_000) return `${Math.round(ms / 60_000)} min`;
   return `${Math.round(ms / 1000)} s`;

@@ -22,7 +22,7 @@
  */
 import type { ResidentStateName } from "../../../protocol/uplink.js";
 import type { WelfareRuleConfig } from "../../config/site-config.js";
-import { hours, localClock } from "../rule-module.js";
+import { duration, localClock } from "../rule-module.js";
 import { clockOf, localDay, minutesOf, windowStartAt } from "./local-time.js";
 import { limitsOf, newRoutine, observe, type Routine } from "./routine.js";
 
@@ -163,7 +163,7 @@ export function evaluate(r: Resident, now: number, env: WelfareEnv): WelfareEffe
     out.push({
       type: "raise",
       alarm: "silent",
-      evidence: `guardian sensor${env.where} silent for ${hours(now - r.lastHeardAt)} (limit ${rule.sensor.silentFactor} x heartbeat ${env.heartbeatS} s): a device fault; welfare alarms are suspended until it reports`,
+      evidence: `guardian sensor${env.where} silent for ${duration(now - r.lastHeardAt)} (limit ${rule.sensor.silentFactor} x heartbeat ${env.heartbeatS} s): a device fault; welfare alarms are suspended until it reports`,
     });
   }
   const state = nextState(r, now, env, out);
@@ -210,7 +210,7 @@ function nextState(
     out.push({
       type: "raise",
       alarm: "welfare",
-      evidence: `no door or motion activity${env.where} for ${hours(idleMs)} inside the day window ${clockOf(l.startMin)}-${clockOf(l.endMin)} (limit ${hours(l.idleLimitS * 1000)}, ${basis}); last activity ${localClock(last, off)} local time`,
+      evidence: `no door or motion activity${env.where} for ${duration(idleMs)} inside the day window ${clockOf(l.startMin)}-${clockOf(l.endMin)} (limit ${duration(l.idleLimitS * 1000)}, ${basis}); last activity ${localClock(last, off)} local time`,
     });
     return "alarm";
   }
