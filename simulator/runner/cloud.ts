@@ -2,7 +2,8 @@
  * The cloud side of a run: a real Mosquitto (common/servers.ts
  * startMosquitto) as the cloud broker, reached by the gateway through a
  * link that the timeline can cut (the compound's internet going down: live
- * connections drop, new ones are refused until it is restored), and an
+ * connections drop, new ones are refused until it is restored; a run that
+ * never cuts it connects straight to the broker), and an
  * observer, connected to the broker directly, that subscribes to the whole
  * topic tree and writes what arrives into the trace. The broker itself stays
  * up, so the observer misses nothing while the gateway is cut off.
@@ -27,9 +28,17 @@ export class CloudBroker {
   /** False while the gateway's link to the cloud is cut. */
   up = true;
 
-  /** Where the gateway connects: through the cuttable link. */
+  /**
+   * `cuttable`: the gateway reaches the broker through a link the timeline can
+   * cut (a relay in this process). A run whose timeline never cuts the cloud
+   * connects straight to the broker: the relay would only copy every byte once
+   * more (a socket write per uplink message and per acknowledgement).
+   */
+  constructor(private readonly cuttable = true) {}
+
+  /** Where the gateway connects: through the cuttable link, or to the broker itself. */
   get url(): string {
-    return `mqtt://127.0.0.1:${this.linkPort}`;
+    return this.cuttable ? `mqtt://127.0.0.1:${this.linkPort}` : this.brokerUrl;
   }
 
   /** The broker itself (the observer's side). */
@@ -45,6 +54,7 @@ export class CloudBroker {
   async start(): Promise<void> {
     const mosq = await startMosquitto();
     this.mosq = mosq;
+    if (!this.cuttable) return;
     const server = createServer((client) => {
       if (!this.up) {
         client.destroy();
@@ -76,6 +86,11 @@ export class CloudBroker {
 
   /** The internet goes down: the gateway's connections drop and it cannot reconnect. */
   cut(): void {
+    if (!this.cuttable) throw new Error("this run's cloud link cannot be cut (CloudBroker cuttable)");
+    this.dropLinks();
+  }
+
+  private dropLinks(): void {
     this.up = false;
     for (const s of this.live) s.destroy();
     this.live.clear();
@@ -86,7 +101,7 @@ export class CloudBroker {
   }
 
   async dispose(): Promise<void> {
-    this.cut();
+    this.dropLinks();
     const server = this.server;
     this.server = undefined;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));

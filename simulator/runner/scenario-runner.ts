@@ -163,7 +163,8 @@ async function runInner(
   }
 
   lap("ptys");
-  const cloud = new CloudBroker();
+  // The gateway's internet link is a relay only when the timeline cuts it.
+  const cloud = new CloudBroker(sc.steps.some((s) => s.action === "cloud-down"));
   await cloud.start();
   cleanups.push(() => cloud.dispose());
   const nameByHex = new Map(planned.map((p) => [deviceIdHex(p.config.deviceId), p.name]));
