@@ -86,7 +86,8 @@ export class CloudBroker {
 
   /** The internet goes down: the gateway's connections drop and it cannot reconnect. */
   cut(): void {
-    if (!this.cuttable) throw new Error("this run's cloud link cannot be cut (CloudBroker cuttable)");
+    if (!this.cuttable)
+      throw new Error("this run's cloud link cannot be cut (CloudBroker cuttable)");
     this.dropLinks();
   }
 

@@ -443,8 +443,9 @@ async function runInner(
     const next = Math.min(nextEvent, nextWake);
     if (next > sc.durationMs) break;
     if (nextWake < nextEvent) {
-      // A device's own timer, before anything else happens: run just that device.
-      const { key: dev } = wakes.pop()!;
+      // A device's own timer, before anything else happens: run just that device (its
+      // entry stays in the heap and moves to its next timer).
+      const dev = wakes.peekKey()!;
       clock.runUntil(nextWake);
       dev.advanceTo(nextWake);
       scheduleWake(dev);

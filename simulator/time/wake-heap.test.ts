@@ -22,6 +22,21 @@ describe("wake heap", () => {
     expect(h.size).toBe(0);
   });
 
+  it("peeks at the earliest key without taking it, and set() moves it on", () => {
+    const h = new WakeHeap<string>();
+    h.set("a", 10);
+    h.set("b", 20);
+    expect(h.peekKey()).toBe("a");
+    expect(h.size).toBe(2);
+    h.set("a", 30); // the device ran its timer: its next one is later
+    expect(h.peekKey()).toBe("b");
+    expect(h.peekMs()).toBe(20);
+    h.delete("b");
+    expect(h.peekKey()).toBe("a");
+    h.delete("a");
+    expect(h.peekKey()).toBeUndefined();
+  });
+
   it("keeps ties in the order they were set", () => {
     const h = new WakeHeap<number>();
     for (let i = 0; i < 20; i++) h.set(i, 100);

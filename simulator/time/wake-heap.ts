@@ -63,6 +63,11 @@ export class WakeHeap<T> {
     return this.heap[0]?.atMs;
   }
 
+  /** The key of the earliest wake-up, left in place (set() then moves it, allocating nothing). */
+  peekKey(): T | undefined {
+    return this.heap[0]?.key;
+  }
+
   /** Takes the earliest wake-up off the heap. */
   pop(): { key: T; atMs: number } | undefined {
     const top = this.heap[0];
