@@ -158,6 +158,15 @@ export class ArrivalBook {
   storedTwice = 0;
   redelivered = 0;
 
+  /** When the step's clock started: due times are offsets from it. */
+  private t0 = 0;
+
+  /** Starts the step's clock (performance.now()). */
+  start(t0: number): void {
+    this.t0 = t0;
+  }
+
+  /** A frame that should arrive, due `at` ms after start(). */
   expect(key: string, at: number, alarm: boolean): void {
     this.due.set(key, { at, alarm });
     if (!alarm) return;
@@ -170,7 +179,7 @@ export class ArrivalBook {
   /** A downlink to an alarm device: the ack of its oldest unacknowledged alarm. */
   ackedAlarm(deviceHex: string, now: number): void {
     const at = this.unacked.get(deviceHex)?.shift();
-    if (at !== undefined) this.ackLatencies.push(now - at);
+    if (at !== undefined) this.ackLatencies.push(now - this.t0 - at);
   }
 
   get expected(): number {
@@ -181,21 +190,21 @@ export class ArrivalBook {
     return this.latencies.length;
   }
 
-  /** One envelope (a JSON object with deviceId, counter, seq). */
-  arrived(env: { deviceId?: string; counter?: number; seq?: number }, now: number): void {
-    if (env.deviceId === undefined || env.counter === undefined) return;
-    const key = `${env.deviceId}:${env.counter}`;
+  /** One envelope, by its device, counter and outbox seq. */
+  arrived(deviceId: string, counter: number, envSeq: number, now: number): void {
+    const key = `${deviceId}:${counter}`;
     const seq = this.seen.get(key);
     if (seq !== undefined) {
-      if (seq === env.seq) this.redelivered++;
+      if (seq === envSeq) this.redelivered++;
       else this.storedTwice++;
       return;
     }
-    this.seen.set(key, env.seq ?? -1);
+    this.seen.set(key, envSeq);
     const d = this.due.get(key);
     if (!d) return;
-    this.latencies.push(now - d.at);
-    if (d.alarm) this.alarmLatencies.push(now - d.at);
+    const latency = now - this.t0 - d.at;
+    this.latencies.push(latency);
+    if (d.alarm) this.alarmLatencies.push(latency);
   }
 
   summary(): LatencySummary {
@@ -265,5 +274,47 @@ export class ProcSampler {
     const s = (performance.now() - this.t0) / 1000;
     const cpuS = (this.cpuTicks() - this.cpu0) / 100;
     return { rssMB: this.maxRss / 2 ** 20, cpuPct: (cpuS / s) * 100, cpuS };
+  }
+}
+
+/** The unsigned integer written at `at` in `text`. */
+function intAt(text: string, at: number): number {
+  let n = 0;
+  for (let i = at; i < text.length; i++) {
+    const c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) break;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
+const DEVICE_ID = '"deviceId":"';
+const SEQ = '"seq":';
+const COUNTER = '"counter":';
+
+/**
+ * Calls `each` for every device envelope of an uplink payload (one envelope
+ * or a batch), found by scanning the text instead of parsing it (the arrival
+ * subscriber shares the machine with what it measures): an envelope's
+ * deviceId, seq and counter come in that order before its body
+ * (pipeline/envelope.ts envelopeJson, uplink/stamp.ts).
+ */
+export function scanEnvelopes(
+  text: string,
+  each: (deviceId: string, counter: number, seq: number) => void,
+): void {
+  let at = 0;
+  for (;;) {
+    const d = text.indexOf(DEVICE_ID, at);
+    if (d < 0) return;
+    const s = text.indexOf(SEQ, d);
+    const c = s < 0 ? -1 : text.indexOf(COUNTER, s);
+    if (c < 0) return;
+    each(
+      text.slice(d + DEVICE_ID.length, d + DEVICE_ID.length + 8),
+      intAt(text, c + COUNTER.length),
+      intAt(text, s + SEQ.length),
+    );
+    at = c;
   }
 }
