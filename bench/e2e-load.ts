@@ -13,7 +13,7 @@
 import type { MqttClient } from "mqtt";
 import { deviceTopicForFramed } from "../gateway/ingest/device-topics.js";
 import type { PlannedFrame } from "./e2e-support.js";
-import { publishPacket, RawPublisher } from "./raw-mqtt.js";
+import { publishPacket, RawMqttClient } from "./raw-mqtt.js";
 
 /** What sends a step's frames (MQTT or serial lines). */
 export interface FrameSender {
@@ -38,7 +38,7 @@ export class MqttFrameSender implements FrameSender {
   private readonly dueTo: number[];
 
   private constructor(
-    private readonly pubs: RawPublisher[],
+    private readonly pubs: RawMqttClient[],
     private readonly alarmPub: MqttClient,
   ) {
     this.dueTo = pubs.map(() => 0);
@@ -49,8 +49,8 @@ export class MqttFrameSender implements FrameSender {
     lanes: number,
     alarmPub: MqttClient,
   ): Promise<MqttFrameSender> {
-    const pubs: RawPublisher[] = [];
-    for (let i = 0; i < lanes; i++) pubs.push(await RawPublisher.connect(port, `bench-dev-${i}`));
+    const pubs: RawMqttClient[] = [];
+    for (let i = 0; i < lanes; i++) pubs.push(await RawMqttClient.connect(port, `bench-dev-${i}`));
     return new MqttFrameSender(pubs, alarmPub);
   }
 

@@ -39,6 +39,7 @@ import {
   scanEnvelopes,
 } from "./e2e-support.js";
 import { median } from "./gateway-setup.js";
+import { RawMqttClient } from "./raw-mqtt.js";
 
 const serialMode = process.env.BENCH_INGEST === "serial";
 const RATES = (
@@ -248,13 +249,11 @@ async function startStack(dir: string, devices: E2eDevice[]): Promise<Stack> {
     }),
   );
   const book = { current: new ArrivalBook() };
-  const sub = mqtt.connect(`mqtt://127.0.0.1:${cloud.port}`, { clientId: "bench-cloud" });
+  const sub = await RawMqttClient.connect(cloud.port, "bench-cloud");
   const arrived = (deviceId: string, counter: number, seq: number) =>
     book.current.arrived(deviceId, counter, seq, performance.now());
-  sub.on("message", (_topic, payload) => scanEnvelopes(payload.toString(), arrived));
-  await new Promise<void>((r) =>
-    sub.on("connect", () => sub.subscribe("haitang/v1/#", { qos: 1 }, () => r())),
-  );
+  sub.onPublish = (_topic, payload) => scanEnvelopes(payload.toString(), arrived);
+  await sub.subscribe("haitang/v1/#", 1);
   const profile = process.env.BENCH_PROFILE;
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
   if (profile) nodeArgs.push("--cpu-prof", `--cpu-prof-dir=${profile}`);
@@ -264,7 +263,7 @@ async function startStack(dir: string, devices: E2eDevice[]): Promise<Stack> {
     gateway.proc.kill("SIGTERM");
     await gateway.exited;
     await extra();
-    await sub.endAsync();
+    await sub.close();
     await cloud.stop();
     await deviceBroker?.stop();
   };

@@ -1,20 +1,24 @@
 /**
- * A lean MQTT 3.1.1 publisher for the end-to-end bench's load generator (the
- * harness, not the system under test): QoS 1 PUBLISH packets are built before
- * a load step, written to the socket in runs (one write for every packet due
- * on a connection), and PUBACKs are only counted. mqtt.js spends tens of
- * microseconds per publish (packet object, store, callback), which capped the
+ * A lean MQTT 3.1.1 client for the end-to-end bench (the harness, not the
+ * system under test). The load generator's QoS 1 PUBLISH packets are built
+ * before a load step and written to the socket in runs (one write for every
+ * packet due on a connection), and PUBACKs are only counted; the arrival
+ * subscriber gets each PUBLISH's topic and payload, and the PUBACKs of one
+ * read leave in one write. mqtt.js spends tens of microseconds per packet
+ * (packet objects, store, callbacks, a write per PUBACK), which capped the
  * generator below the rates it was asked for.
  *
  * MQTT 3.1.1 §2.2 fixed header (type, remaining length as a variable byte
  * integer), §3.1 CONNECT, §3.3 PUBLISH (QoS 1: topic, packet identifier,
- * payload), §3.4 PUBACK.
+ * payload), §3.4 PUBACK, §3.8 SUBSCRIBE.
  */
 import { connect, type Socket } from "node:net";
 
 const PUBLISH_QOS1 = 0x32;
+const PUBLISH = 3;
 const PUBACK = 4;
 const CONNACK = 2;
+const SUBACK = 9;
 
 /** The remaining-length bytes of a packet (MQTT 3.1.1 §2.2.3). */
 function lengthBytes(n: number): number[] {
@@ -58,10 +62,15 @@ function connectPacket(clientId: string): Buffer {
   return Buffer.concat([head, variable, idLen, id]);
 }
 
-/** One connection that writes pre-built packets and counts the PUBACKs that come back. */
-export class RawPublisher {
+/**
+ * One connection: writes pre-built packets and counts the PUBACKs that come
+ * back; hands incoming PUBLISHes to `onPublish` and acknowledges them.
+ */
+export class RawMqttClient {
   /** PUBACKs received. */
   acked = 0;
+  /** Incoming messages (after subscribe()). */
+  onPublish: ((topic: string, payload: Buffer) => void) | undefined;
   private pending: Buffer | undefined;
   private nextId = 1;
 
@@ -69,7 +78,7 @@ export class RawPublisher {
     socket.on("data", (d: Buffer) => this.read(d));
   }
 
-  static connect(port: number, clientId: string): Promise<RawPublisher> {
+  static connect(port: number, clientId: string): Promise<RawMqttClient> {
     return new Promise((resolve, reject) => {
       const s = connect(port, "127.0.0.1");
       s.setNoDelay(true);
@@ -84,7 +93,7 @@ export class RawPublisher {
         }
         s.off("error", reject);
         s.on("error", () => {});
-        resolve(new RawPublisher(s));
+        resolve(new RawMqttClient(s));
       });
     });
   }
@@ -100,9 +109,33 @@ export class RawPublisher {
     this.socket.write(bytes);
   }
 
-  /** Counts PUBACKs; a packet split across reads waits for its rest. */
+  /** Subscribes to `filter` at `qos`; resolves on the SUBACK. */
+  subscribe(filter: string, qos: 0 | 1): Promise<void> {
+    const f = Buffer.from(filter, "utf8");
+    const rest = 2 + 2 + f.length + 1;
+    const p = Buffer.alloc(1 + lengthBytes(rest).length + rest);
+    let at = 0;
+    p[at++] = 0x82;
+    for (const b of lengthBytes(rest)) p[at++] = b;
+    at = p.writeUInt16BE(this.packetId(), at);
+    at = p.writeUInt16BE(f.length, at);
+    at += f.copy(p, at);
+    p[at] = qos;
+    return new Promise((resolve) => {
+      this.subacked = resolve;
+      this.socket.write(p);
+    });
+  }
+
+  private subacked: (() => void) | undefined;
+
+  /**
+   * Counts PUBACKs, hands PUBLISHes to onPublish and acknowledges the QoS 1
+   * ones in one write per read; a packet split across reads waits for its rest.
+   */
   private read(d: Buffer): void {
     const b = this.pending ? Buffer.concat([this.pending, d]) : d;
+    const acks: number[] = [];
     let at = 0;
     for (;;) {
       if (b.length - at < 2) break;
@@ -120,10 +153,31 @@ export class RawPublisher {
         }
       }
       if (!complete || i + len > b.length) break;
-      if (b[at]! >> 4 === PUBACK) this.acked++;
+      const type = b[at]! >> 4;
+      if (type === PUBACK) this.acked++;
+      else if (type === PUBLISH) {
+        const qos = (b[at]! >> 1) & 3;
+        const topicLen = b.readUInt16BE(i);
+        const topic = b.toString("utf8", i + 2, i + 2 + topicLen);
+        let p = i + 2 + topicLen;
+        if (qos > 0) {
+          acks.push(b.readUInt16BE(p));
+          p += 2;
+        }
+        this.onPublish?.(topic, b.subarray(p, i + len));
+      } else if (type === SUBACK) this.subacked?.();
       at = i + len;
     }
     this.pending = at < b.length ? b.subarray(at) : undefined;
+    if (acks.length > 0) {
+      const out = Buffer.allocUnsafe(4 * acks.length);
+      for (let k = 0; k < acks.length; k++) {
+        out[4 * k] = PUBACK << 4;
+        out[4 * k + 1] = 2;
+        out.writeUInt16BE(acks[k]!, 4 * k + 2);
+      }
+      this.socket.write(out);
+    }
   }
 
   close(): Promise<void> {
