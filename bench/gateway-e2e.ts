@@ -7,8 +7,10 @@
  * moment its frame was due. Per offered rate: delivered, publish -> cloud
  * p50/p99/max, alarm p50/p99 (to the cloud, and to the gateway's ack reaching
  * the device: the durable commit), gateway RSS (max) and CPU, the gateway's CPU
- * seconds per 1,000 frames (comparable across machine loads); medians over runs;
- * the highest rate with every frame delivered and p99 under 1 s.
+ * seconds per 1,000 frames (comparable across machine loads), the rate the
+ * generator offered beside the one asked, and the CPU of the bench process
+ * (generator and subscriber, e2e-load.ts) and of each Mosquitto while sending;
+ * medians over runs; the highest rate with every frame delivered and p99 under 1 s.
  *
  *   npm run build && node dist/bench/gateway-e2e.js
  *   BENCH_RATES=1000,5000,15000 BENCH_RUNS=3 BENCH_DEVICES=200 BENCH_SECONDS=5
@@ -16,6 +18,7 @@
  *   BENCH_PROFILE=dir     run the gateway under node --cpu-prof (profiles into dir)
  *   BENCH_NODE_ARGS="..." more node options for the gateway (e.g. --heap-prof)
  *   BENCH_METRICS=1       print the gateway's stage counters and CPU once a second
+ *   BENCH_LANES=4         connections the generator publishes telemetry on
  */
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
