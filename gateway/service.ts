@@ -316,6 +316,7 @@ export class GatewayService {
       baudOf: (linkId) => baudByLink.get(linkId),
       listenWindowMs: cfg.interlink.listenWindowMs,
       nudgeEveryMs: resendIntervalMs(cfg.interlink.listenWindowMs, cfg.interlink.baud),
+      preambleMs,
       onProgress: (campaign, p, version, n) => {
         const item = otaProgressItem(campaign, version, p, id, registry.get(p.deviceId), n);
         write([{ kind: "append", items: [item] }], "ota progress");
