@@ -14,6 +14,7 @@ import {
   Worker,
 } from "node:worker_threads";
 import type { Logger } from "../../common/log.js";
+import { reapplyHeapLimits } from "../heap-limits.js";
 import type { Scheduler } from "../outbox/group-committer.js";
 import { SqliteOutbox } from "../outbox/sqlite-outbox.js";
 import type { GatewayDatabase } from "./database.js";
@@ -141,6 +142,8 @@ export class WorkerChannel implements CommitChannel {
       this.opts.log?.error("commit worker failed", { error: String(err) }),
     );
     worker.on("exit", (code) => this.exited(worker, code));
+    // Setting up its isolate put V8's young-generation growth back to the default.
+    worker.once("online", reapplyHeapLimits);
     const first = await new Promise<WorkerAnswer>((resolve, reject) => {
       port1.once("message", resolve);
       worker.once("exit", (code) => reject(new Error(`commit worker exited with ${code}`)));
