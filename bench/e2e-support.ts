@@ -140,9 +140,6 @@ export interface LatencySummary {
   max: number;
   alarmP50: number;
   alarmP99: number;
-  /** Alarm due -> first seen by a subscriber of its own (not behind the telemetry batches). */
-  ownP50: number;
-  ownP99: number;
   /** Alarm due -> the gateway's ack reaches the device (its commit is durable then). */
   ackP50: number;
   ackP99: number;
@@ -158,12 +155,18 @@ export class ArrivalBook {
   private readonly unacked = new Map<string, number[]>();
   /** Due -> the gateway's ack to the device (sent after the durable commit). */
   readonly ackLatencies: number[] = [];
-  /** Alarms seen by the subscriber of device event topics only, and how long after due. */
-  private readonly ownSeen = new Set<string>();
-  readonly ownAlarmLatencies: number[] = [];
   storedTwice = 0;
   redelivered = 0;
 
+  /** When the step's clock started: due times are offsets from it. */
+  private t0 = 0;
+
+  /** Starts the step's clock (performance.now()). */
+  start(t0: number): void {
+    this.t0 = t0;
+  }
+
+  /** A frame that should arrive, due `at` ms after start(). */
   expect(key: string, at: number, alarm: boolean): void {
     this.due.set(key, { at, alarm });
     if (!alarm) return;
@@ -176,7 +179,7 @@ export class ArrivalBook {
   /** A downlink to an alarm device: the ack of its oldest unacknowledged alarm. */
   ackedAlarm(deviceHex: string, now: number): void {
     const at = this.unacked.get(deviceHex)?.shift();
-    if (at !== undefined) this.ackLatencies.push(now - at);
+    if (at !== undefined) this.ackLatencies.push(now - this.t0 - at);
   }
 
   get expected(): number {
@@ -187,39 +190,25 @@ export class ArrivalBook {
     return this.latencies.length;
   }
 
-  /** One envelope (a JSON object with deviceId, counter, seq). */
-  arrived(env: { deviceId?: string; counter?: number; seq?: number }, now: number): void {
-    if (env.deviceId === undefined || env.counter === undefined) return;
-    const key = `${env.deviceId}:${env.counter}`;
+  /** One envelope, by its device, counter and outbox seq. */
+  arrived(deviceId: string, counter: number, envSeq: number, now: number): void {
+    const key = `${deviceId}:${counter}`;
     const seq = this.seen.get(key);
     if (seq !== undefined) {
-      if (seq === env.seq) this.redelivered++;
+      if (seq === envSeq) this.redelivered++;
       else this.storedTwice++;
       return;
     }
-    this.seen.set(key, env.seq ?? -1);
+    this.seen.set(key, envSeq);
     const d = this.due.get(key);
     if (!d) return;
-    this.latencies.push(now - d.at);
-    if (d.alarm) this.alarmLatencies.push(now - d.at);
-  }
-
-  /**
-   * An envelope at a subscriber of the device event topics only (an alarm leaves the gateway
-   * alone on its device's event topic): the cloud broker's fan-out to it does not queue behind
-   * the telemetry batches that the main subscriber (in the busy load generator) works through.
-   */
-  arrivedAtAlarmSubscriber(env: { deviceId?: string; counter?: number }, now: number): void {
-    if (env.deviceId === undefined || env.counter === undefined) return;
-    const key = `${env.deviceId}:${env.counter}`;
-    if (this.ownSeen.has(key) || !this.due.get(key)?.alarm) return;
-    this.ownSeen.add(key);
-    this.ownAlarmLatencies.push(now - this.due.get(key)!.at);
+    const latency = now - this.t0 - d.at;
+    this.latencies.push(latency);
+    if (d.alarm) this.alarmLatencies.push(latency);
   }
 
   summary(): LatencySummary {
     const l = this.latencies;
-    const o = this.ownAlarmLatencies;
     const a = this.alarmLatencies;
     const k = this.ackLatencies;
     return {
@@ -230,8 +219,6 @@ export class ArrivalBook {
       max: l.length ? Math.max(...l) : Number.NaN,
       alarmP50: a.length ? percentile(a, 50) : Number.NaN,
       alarmP99: a.length ? percentile(a, 99) : Number.NaN,
-      ownP50: o.length ? percentile(o, 50) : Number.NaN,
-      ownP99: o.length ? percentile(o, 99) : Number.NaN,
     };
   }
 }
@@ -287,5 +274,47 @@ export class ProcSampler {
     const s = (performance.now() - this.t0) / 1000;
     const cpuS = (this.cpuTicks() - this.cpu0) / 100;
     return { rssMB: this.maxRss / 2 ** 20, cpuPct: (cpuS / s) * 100, cpuS };
+  }
+}
+
+/** The unsigned integer written at `at` in `text`. */
+function intAt(text: string, at: number): number {
+  let n = 0;
+  for (let i = at; i < text.length; i++) {
+    const c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) break;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
+const DEVICE_ID = '"deviceId":"';
+const SEQ = '"seq":';
+const COUNTER = '"counter":';
+
+/**
+ * Calls `each` for every device envelope of an uplink payload (one envelope
+ * or a batch), found by scanning the text instead of parsing it (the arrival
+ * subscriber shares the machine with what it measures): an envelope's
+ * deviceId, seq and counter come in that order before its body
+ * (pipeline/envelope.ts envelopeJson, uplink/stamp.ts).
+ */
+export function scanEnvelopes(
+  text: string,
+  each: (deviceId: string, counter: number, seq: number) => void,
+): void {
+  let at = 0;
+  for (;;) {
+    const d = text.indexOf(DEVICE_ID, at);
+    if (d < 0) return;
+    const s = text.indexOf(SEQ, d);
+    const c = s < 0 ? -1 : text.indexOf(COUNTER, s);
+    if (c < 0) return;
+    each(
+      text.slice(d + DEVICE_ID.length, d + DEVICE_ID.length + 8),
+      intAt(text, c + COUNTER.length),
+      intAt(text, s + SEQ.length),
+    );
+    at = c;
   }
 }

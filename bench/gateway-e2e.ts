@@ -5,11 +5,12 @@
  * external) verifies, de-duplicates, commits and forwards them with QoS 1 to a
  * second Mosquitto, where a subscriber times each envelope against the
  * moment its frame was due. Per offered rate: delivered, publish -> cloud
- * p50/p99/max, alarm p50/p99 (to the cloud: at the main subscriber and at one of
- * the device event topics only, and to the gateway's ack reaching
+ * p50/p99/max, alarm p50/p99 (to the cloud, and to the gateway's ack reaching
  * the device: the durable commit), gateway RSS (max) and CPU, the gateway's CPU
- * seconds per 1,000 frames (comparable across machine loads); medians over runs;
- * the highest rate with every frame delivered and p99 under 1 s.
+ * seconds per 1,000 frames (comparable across machine loads), the rate the
+ * generator offered beside the one asked, and the CPU of the bench process
+ * (generator and subscriber, e2e-load.ts) and of each Mosquitto while sending;
+ * medians over runs; the highest rate with every frame delivered and p99 under 1 s.
  *
  *   npm run build && node dist/bench/gateway-e2e.js
  *   BENCH_RATES=1000,5000,15000 BENCH_RUNS=3 BENCH_DEVICES=200 BENCH_SECONDS=5
@@ -17,16 +18,18 @@
  *   BENCH_PROFILE=dir     run the gateway under node --cpu-prof (profiles into dir)
  *   BENCH_NODE_ARGS="..." more node options for the gateway (e.g. --heap-prof, --heap-growing-percent=15)
  *   BENCH_METRICS=1       print the gateway's stage counters and CPU once a second
+ *   BENCH_LANES=4         connections the generator publishes telemetry on
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import mqtt, { type MqttClient } from "mqtt";
+import mqtt from "mqtt";
 import { createPtyPair, freePort, type PtyPair } from "../common/services.js";
-import { deviceTopicForFramed, framedType } from "../gateway/ingest/device-topics.js";
+import { framedType } from "../gateway/ingest/device-topics.js";
 import { type ChildGateway, startChildGateway } from "../gateway/testing/child-gateway.js";
 import { startConfiguredMosquitto, type TestBroker } from "../gateway/uplink/test-broker.js";
 import { TYPE_ACK } from "../protocol/constants.js";
+import { type FrameSender, MqttFrameSender } from "./e2e-load.js";
 import {
   ArrivalBook,
   type E2eDevice,
@@ -36,8 +39,10 @@ import {
   type PlannedFrame,
   ProcSampler,
   planStep,
+  scanEnvelopes,
 } from "./e2e-support.js";
 import { median } from "./gateway-setup.js";
+import { RawMqttClient } from "./raw-mqtt.js";
 
 const serialMode = process.env.BENCH_INGEST === "serial";
 const RATES = (
@@ -50,6 +55,8 @@ const DEVICES = Number(process.env.BENCH_DEVICES ?? 200);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const DRAIN_S = Number(process.env.BENCH_DRAIN_S ?? 20);
 const PTYS = Number(process.env.BENCH_PTYS ?? 2);
+/** Connections the load generator publishes telemetry on. */
+const LANES = Number(process.env.BENCH_LANES ?? 4);
 const ALARM_EVERY = 100;
 const ALARM_DEVICES = 20;
 /** 115,200 baud, 8N1: 11,520 bytes/s on each line. */
@@ -58,6 +65,10 @@ const LINE_BYTES_PER_S = 11_520;
 interface Row extends LatencySummary {
   rate: number;
   offered: number;
+  /** The bench process (load generator and arrival subscriber) while sending, % of one core. */
+  benchCpuPct: number;
+  /** Each Mosquitto (cloud, device) while sending, % of one core. */
+  brokersCpuPct: number[];
   deliveredPct: number;
   rssMB: number;
   cpuPct: number;
@@ -72,34 +83,62 @@ const started: Array<() => Promise<void>> = [];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Sends a step's frames at `rate`: every 2 ms whatever is due (serial: no faster than the line). */
+/**
+ * Sends a step's frames at `rate`: every 2 ms (1 ms up to 2,000/s) whatever is due. The due times
+ * are set before the clock starts, so the loop does nothing per frame but
+ * hand the due range to the sender. Returns the rate it offered and the
+ * bench process's CPU (generator and arrival subscriber) in % of one core.
+ */
 async function sendStep(
   plan: PlannedFrame[],
   rate: number,
   book: ArrivalBook,
-  send: (f: PlannedFrame, lane: number) => void,
-  lanes: number,
-  laneBudget?: number,
-): Promise<number> {
+  sender: FrameSender,
+): Promise<{ offered: number; benchCpuPct: number }> {
+  sender.prepare(plan);
+  for (let i = 0; i < plan.length; i++) {
+    const f = plan[i]!;
+    if (f.expect) book.expect(f.expect, (i / rate) * 1000, f.alarm);
+  }
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
+  book.start(t0);
   let i = 0;
-  const bytesOut = new Array<number>(lanes).fill(0);
   while (i < plan.length) {
     const now = performance.now();
     const due = Math.min(plan.length, Math.floor(((now - t0) / 1000) * rate) + 1);
-    for (; i < due; i++) {
-      const f = plan[i]!;
-      const lane = f.device.id % lanes;
-      if (laneBudget !== undefined) {
-        if (bytesOut[lane]! + f.bytes.length > ((now - t0) / 1000) * laneBudget + 64) break;
-        bytesOut[lane]! += f.bytes.length;
-      }
-      if (f.expect) book.expect(f.expect, t0 + (i / rate) * 1000, f.alarm);
-      send(f, lane);
-    }
-    await sleep(2);
+    if (due > i) i = sender.send(i, due, (now - t0) / 1000);
+    // A tick of 1 ms at low rates: a frame written late by the tick counts in its latency.
+    if (i < plan.length) await sleep(rate <= 2000 ? 1 : 2);
   }
-  return plan.length / ((performance.now() - t0) / 1000);
+  const s = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  return { offered: plan.length / s, benchCpuPct: ((cpu.user + cpu.system) / 1e6 / s) * 100 };
+}
+
+/** Serial lines: each frame written to its line, no faster than the line's bytes per second. */
+class SerialFrameSender implements FrameSender {
+  private plan: readonly PlannedFrame[] = [];
+  private bytesOut: number[] = [];
+
+  constructor(private readonly fds: number[]) {}
+
+  prepare(plan: readonly PlannedFrame[]): void {
+    this.plan = plan;
+    this.bytesOut = this.fds.map(() => 0);
+  }
+
+  send(from: number, to: number, elapsedS: number): number {
+    let i = from;
+    for (; i < to; i++) {
+      const f = this.plan[i]!;
+      const lane = f.device.id % this.fds.length;
+      if (this.bytesOut[lane]! + f.bytes.length > elapsedS * LINE_BYTES_PER_S + 64) break;
+      this.bytesOut[lane]! += f.bytes.length;
+      writeSync(this.fds[lane]!, f.bytes);
+    }
+    return i;
+  }
 }
 
 async function waitDelivered(book: ArrivalBook): Promise<void> {
@@ -171,10 +210,10 @@ function watchStages(gateway: ChildGateway): { stop(): void } {
 
 interface Stack {
   gateway: ChildGateway;
-  send(f: PlannedFrame, lane: number): void;
-  lanes: number;
-  laneBudget?: number;
+  sender: FrameSender;
   book: { current: ArrivalBook };
+  /** The Mosquittos (their CPU is printed beside the gateway's). */
+  brokerPids: number[];
   stop(): Promise<void>;
 }
 
@@ -214,67 +253,38 @@ async function startStack(dir: string, devices: E2eDevice[]): Promise<Stack> {
     }),
   );
   const book = { current: new ArrivalBook() };
-  const sub = mqtt.connect(`mqtt://127.0.0.1:${cloud.port}`, { clientId: "bench-cloud" });
-  sub.on("message", (_topic, payload) => {
-    const now = performance.now();
-    const o = JSON.parse(payload.toString()) as Record<string, unknown>;
-    const inner = Array.isArray(o.envelopes) ? (o.envelopes as object[]) : [o];
-    for (const e of inner) book.current.arrived(e, now);
-  });
-  await new Promise<void>((r) =>
-    sub.on("connect", () => sub.subscribe("haitang/v1/#", { qos: 1 }, () => r())),
-  );
-  // Alarms leave the gateway alone on their device's event topic: a subscriber of those only
-  // times their arrival at the cloud broker without the batches queued ahead for `sub`.
-  const alarmSub = mqtt.connect(`mqtt://127.0.0.1:${cloud.port}`, { clientId: "bench-alarms" });
-  alarmSub.on("message", (_topic, payload) => {
-    const now = performance.now();
-    book.current.arrivedAtAlarmSubscriber(JSON.parse(payload.toString()), now);
-  });
-  await new Promise<void>((r) =>
-    alarmSub.on("connect", () =>
-      alarmSub.subscribe("haitang/v1/+/+/dev/+/event", { qos: 1 }, () => r()),
-    ),
-  );
+  const sub = await RawMqttClient.connect(cloud.port, "bench-cloud");
+  const arrived = (deviceId: string, counter: number, seq: number) =>
+    book.current.arrived(deviceId, counter, seq, performance.now());
+  sub.onPublish = (_topic, payload) => scanEnvelopes(payload.toString(), arrived);
+  await sub.subscribe("haitang/v1/#", 1);
   const profile = process.env.BENCH_PROFILE;
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
   if (profile) nodeArgs.push("--cpu-prof", `--cpu-prof-dir=${profile}`);
   // `haitang gateway` from bin/ (the build), as a user starts it.
   const gateway = await startChildGateway(configPath, "bench", nodeArgs, 300_000, true);
+  const brokerPids = [cloud.pid, ...(deviceBroker ? [deviceBroker.pid] : [])];
   const stopAll = async (extra: () => Promise<void>) => {
     gateway.proc.kill("SIGTERM");
     await gateway.exited;
     await extra();
-    await sub.endAsync();
-    await alarmSub.endAsync();
+    await sub.close();
     await cloud.stop();
     await deviceBroker?.stop();
   };
   if (serialMode) {
-    const { openSync, writeSync, closeSync } = await import("node:fs");
     const fds = ptys.map((p) => openSync(p.devicePath, "w"));
     return {
       gateway,
-      lanes: PTYS,
-      laneBudget: LINE_BYTES_PER_S,
+      sender: new SerialFrameSender(fds),
       book,
-      send: (f, lane) => writeSync(fds[lane]!, f.bytes),
+      brokerPids,
       stop: () =>
         stopAll(async () => {
           for (const fd of fds) closeSync(fd);
           for (const p of ptys) await p.close();
         }),
     };
-  }
-  const pubs: MqttClient[] = [];
-  const lanes = Math.min(20, devices.length);
-  for (let i = 0; i < lanes; i++) {
-    const c = mqtt.connect(`mqtt://127.0.0.1:${deviceBroker!.port}`, {
-      clientId: `bench-dev-${i}`,
-    });
-    await new Promise<void>((r) => c.once("connect", () => r()));
-    (c.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
-    pubs.push(c);
   }
   // A device has a connection of its own, so its alarm never queues behind another's
   // telemetry on the way in: the alarm devices publish on one more connection.
@@ -283,24 +293,23 @@ async function startStack(dir: string, devices: E2eDevice[]): Promise<Stack> {
   });
   await new Promise<void>((r) => alarmPub.once("connect", () => r()));
   (alarmPub.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
-  pubs.push(alarmPub);
   // The gateway acks an alarm (ack requested) to its device after the durable commit.
   alarmPub.on("message", (topic, payload) => {
     const hex = topic.split("/")[2];
     if (hex && framedType(payload) === TYPE_ACK) book.current.ackedAlarm(hex, performance.now());
   });
   await alarmPub.subscribeAsync("haitang/dev/+/down", { qos: 0 });
+  const sender = await MqttFrameSender.connect(deviceBroker!.port, LANES, alarmPub);
   return {
     gateway,
-    lanes,
+    sender,
     book,
-    send: (f, lane) =>
-      (f.alarm ? alarmPub : pubs[lane]!).publish(
-        deviceTopicForFramed(f.device.id, f.bytes),
-        Buffer.from(f.bytes),
-        { qos: 1 },
-      ),
-    stop: () => stopAll(async () => void (await Promise.all(pubs.map((p) => p.endAsync())))),
+    brokerPids,
+    stop: () =>
+      stopAll(async () => {
+        await sender.close();
+        await alarmPub.endAsync();
+      }),
   };
 }
 
@@ -310,9 +319,12 @@ async function step(stack: Stack, devices: E2eDevice[], rate: number): Promise<R
   stack.book.current = book;
   const load = loadavg()[0]!;
   const sampler = new ProcSampler(stack.gateway.proc.pid!);
+  const brokers = stack.brokerPids.map((pid) => new ProcSampler(pid));
   sampler.start();
   const watch = process.env.BENCH_METRICS ? watchStages(stack.gateway) : undefined;
-  const offered = await sendStep(plan, rate, book, stack.send, stack.lanes, stack.laneBudget);
+  for (const b of brokers) b.start();
+  const sent = await sendStep(plan, rate, book, stack.sender);
+  const brokersCpuPct = brokers.map((b) => b.stop().cpuPct);
   await waitDelivered(book);
   watch?.stop();
   const proc = sampler.stop();
@@ -322,7 +334,9 @@ async function step(stack: Stack, devices: E2eDevice[], rate: number): Promise<R
   const s = book.summary();
   return {
     rate,
-    offered,
+    offered: sent.offered,
+    benchCpuPct: sent.benchCpuPct,
+    brokersCpuPct,
     deliveredPct: (100 * book.delivered) / book.expected,
     ...s,
     rssMB: proc.rssMB,
@@ -338,7 +352,7 @@ const ms = (x: number) =>
 
 function printRow(r: Row, label = ""): void {
   console.log(
-    `| ${label}${r.rate.toLocaleString("en")}/s | ${Math.round(r.offered).toLocaleString("en")}/s | ${r.deliveredPct.toFixed(2)} % | ${ms(r.p50)} / ${ms(r.p99)} / ${ms(r.max)} | ${ms(r.alarmP50)} / ${ms(r.alarmP99)} | ${ms(r.ownP50)} / ${ms(r.ownP99)} | ${ms(r.ackP50)} / ${ms(r.ackP99)} | ${r.rssMB.toFixed(0)} MB, ${r.cpuPct.toFixed(0)} % | ${r.cpuPer1k.toFixed(3)} | ${r.storedTwice} | ${r.load.toFixed(1)} |`,
+    `| ${label}${r.rate.toLocaleString("en")}/s | ${Math.round(r.offered).toLocaleString("en")}/s | ${r.deliveredPct.toFixed(2)} % | ${ms(r.p50)} / ${ms(r.p99)} / ${ms(r.max)} | ${ms(r.alarmP50)} / ${ms(r.alarmP99)} | ${ms(r.ackP50)} / ${ms(r.ackP99)} | ${r.rssMB.toFixed(0)} MB, ${r.cpuPct.toFixed(0)} % | ${r.cpuPer1k.toFixed(3)} | ${r.benchCpuPct.toFixed(0)} % | ${r.brokersCpuPct.map((c) => `${c.toFixed(0)} %`).join(", ")} | ${r.storedTwice} | ${r.load.toFixed(1)} |`,
   );
 }
 
@@ -347,7 +361,7 @@ async function main(): Promise<void> {
   const devices = e2eDevices(DEVICES, ALARM_DEVICES);
   const stack = await startStack(dir, devices);
   const header =
-    "| rate | offered | delivered | publish -> cloud p50 / p99 / max | alarm p50 / p99 | alarm p50 / p99 (alarm subscriber) | alarm ack (committed) p50 / p99 | gateway RSS, CPU | CPU s / 1k frames | stored twice | load avg |\n|---|---|---|---|---|---|---|---|---|---|---|";
+    "| asked | offered | delivered | publish -> cloud p50 / p99 / max | alarm p50 / p99 | alarm ack (committed) p50 / p99 | gateway RSS, CPU | CPU s / 1k frames | generator CPU | brokers CPU (cloud, device) | stored twice | load avg |\n|---|---|---|---|---|---|---|---|---|---|---|---|";
   console.log(
     `gateway-e2e: ${serialMode ? `serial, ${PTYS} ptys at 115,200 baud` : "MQTT (Mosquitto -> gateway -> Mosquitto)"}, ${DEVICES} devices, ${SECONDS} s per rate, ${RUNS} runs`,
   );
@@ -377,14 +391,14 @@ async function main(): Promise<void> {
       return {
         rate: rs[0]!.rate,
         offered: m((r) => r.offered),
+        benchCpuPct: m((r) => r.benchCpuPct),
+        brokersCpuPct: rs[0]!.brokersCpuPct.map((_, j) => m((r) => r.brokersCpuPct[j]!)),
         deliveredPct: m((r) => r.deliveredPct),
         p50: m((r) => r.p50),
         p99: m((r) => r.p99),
         max: m((r) => r.max),
         alarmP50: m((r) => r.alarmP50),
         alarmP99: m((r) => r.alarmP99),
-        ownP50: m((r) => r.ownP50),
-        ownP99: m((r) => r.ownP99),
         ackP50: m((r) => r.ackP50),
         ackP99: m((r) => r.ackP99),
         rssMB: m((r) => r.rssMB),

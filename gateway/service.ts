@@ -316,6 +316,7 @@ export class GatewayService {
       baudOf: (linkId) => baudByLink.get(linkId),
       listenWindowMs: cfg.interlink.listenWindowMs,
       nudgeEveryMs: resendIntervalMs(cfg.interlink.listenWindowMs, cfg.interlink.baud),
+      preambleMs,
       onProgress: (campaign, p, version, n) => {
         const item = otaProgressItem(campaign, version, p, id, registry.get(p.deviceId), n);
         write([{ kind: "append", items: [item] }], "ota progress");
@@ -647,8 +648,11 @@ export class GatewayService {
       p.downlinks.commandAcked(m.deviceId, m.msg.ackedCounter, m.msg.result);
     else if (m.msg.type === "group-ack") p.downlinks.groupAcked(m.deviceId, m.msg.ackedCounter);
     p.readings.record(m.deviceId, m.msg, m.receivedAt);
-    if (m.msg.type === "charger-telemetry")
-      this.maxPortW.set(m.deviceId, Math.max(0, ...m.msg.ports.map((x) => x.powerW)));
+    if (m.msg.type === "charger-telemetry") {
+      let w = 0;
+      for (const x of m.msg.ports) if (x.powerW > w) w = x.powerW;
+      this.maxPortW.set(m.deviceId, w);
+    }
     if (m.msg.type === "ota-status") {
       // Its window opens with this frame (the pipeline's onHeard comes after this hook).
       p.ota.heard(m.deviceId, now);

@@ -19,6 +19,7 @@ function fields(d: StaticDeviceConfig, deviceId: number): RegisterFields {
   if (d.heartbeatS !== undefined) f.heartbeatS = d.heartbeatS;
   if (d.sleepy !== undefined) f.sleepy = d.sleepy;
   if (d.board !== undefined) f.board = d.board;
+  if (d.listen !== undefined) f.listen = d.listen;
   return f;
 }
 

@@ -30,6 +30,11 @@ export interface AcceptedMessage {
   shed?: string;
 }
 
+/** How a battery detector listens: by wake-on-radio or in scheduled windows (gateway/downlink/listen-modes.ts). */
+export type ListenMode = "wake-on-radio" | "windows";
+
+export const LISTEN_MODES: readonly ListenMode[] = ["wake-on-radio", "windows"];
+
 export interface DeviceRecord {
   deviceId: number;
   kind: DeviceKindName;
@@ -45,6 +50,11 @@ export interface DeviceRecord {
   sleepy: boolean;
   board?: string;
   firmware?: string;
+  /**
+   * How a battery smoke detector listens, when set for it (registration API or
+   * the site YAML's devices[].listen); absent: the site's interlink.listen.
+   */
+  listen?: ListenMode;
   lastSeen?: number;
   lastRssi?: number;
   batteryMv?: number;

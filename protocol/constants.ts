@@ -75,6 +75,14 @@ export const OTA_CHUNK_BYTES = 44;
 export const OTA_MANIFEST_LENGTH = 44;
 /** Chunks a status frame reports as had/missing, from its `from` index. */
 export const OTA_BITMAP_CHUNKS = 64;
+/**
+ * A sleepy device keeps its receiver open this long after each update frame
+ * it accepts (an update session, firmware/devices/link.ts): the gateway
+ * streams chunks after one wake-up, and a query whose answer was lost can be
+ * sent again before the device goes back to sleep (gateway ANSWER_TIMEOUT_MS
+ * is shorter).
+ */
+export const OTA_SESSION_MS = 5000;
 /** Manifest flag: install even when the version is not newer (signed like the rest). */
 export const OTA_FLAG_FORCE = 0x1;
 

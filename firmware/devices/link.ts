@@ -13,7 +13,9 @@
  *   listenEveryMs, one every listenEveryMs so an urgent command (interlinked
  *   fire) gets through between uplinks; with a `wake` pin (a wake-on-radio
  *   module, device config wakeOnRadio), one each time the module raises it
- *   because it caught a frame after a wake-up preamble;
+ *   because it caught a frame after a wake-up preamble; each accepted
+ *   firmware-update frame opens it for OTA_SESSION_MS (an update session
+ *   keeps the receiver on until its frames stop that long);
  * - downlink checks in order: framing/CRC, decode, device id, direction,
  *   listening, MAC under the device key, downlink counter window (persisted,
  *   so a reboot does not re-open old commands). Every rejection is counted;
@@ -35,6 +37,7 @@ import {
   MIN_FRAME_LENGTH,
   OFFSET_COUNTER,
   OFFSET_DEVICE_ID,
+  OTA_SESSION_MS,
   PROTOCOL_VERSION,
   TYPE_COMMAND_ACK,
   TYPE_GROUP_SOUND,
@@ -178,6 +181,7 @@ export function createLink(
   let rxWindow: CounterWindow = emptyWindow();
   let listenUntilMs = -1;
   let held = false;
+  let closing = false;
   let timerDueMs = -1;
   let rxNowMs = 0;
   let lastCommandCounter = -1;
@@ -192,14 +196,30 @@ export function createLink(
     return windowMs() <= 0 || held || nowMs <= listenUntilMs;
   }
 
-  /** Opens the receiver for one window from now (sleepy devices); deep sleep resumes after it. */
-  function openWindow(nowMs: number): void {
-    const w = windowMs();
-    if (w <= 0) return;
+  /**
+   * Opens the receiver for one window from now (sleepy devices); deep sleep
+   * resumes after it. One timer at a time: a window opened again before it
+   * closes (a firmware update's stream of frames) moves its end, and the
+   * timer waits for the new end.
+   */
+  function openWindow(nowMs: number, ms?: number): void {
+    if (windowMs() <= 0) return;
+    const w = ms || windowMs();
     if (nowMs + w > listenUntilMs) listenUntilMs = nowMs + w;
     hal.deepSleep(false);
-    hal.after(w + 1, function () {
-      if (!listening(hal.nowMs())) hal.deepSleep(true);
+    if (!closing) closeAfter(w + 1);
+  }
+
+  function closeAfter(ms: number): void {
+    closing = true;
+    hal.after(ms, function () {
+      const n = hal.nowMs();
+      if (n <= listenUntilMs) {
+        closeAfter(listenUntilMs - n + 1);
+        return;
+      }
+      closing = false;
+      if (!listening(n)) hal.deepSleep(true);
     });
   }
 
@@ -316,6 +336,10 @@ export function createLink(
     // Chunks are idempotent (a replayed one is a duplicate on the device): only the
     // begin and control frames pay a Storage write to stay refused after a reboot.
     if (code !== TYPE_OTA_CHUNK) hal.save(DOWNLINK_FILE, String(rxWindow.highest));
+    // An update session holds the receiver open: each of its frames opens it for OTA_SESSION_MS
+    // again, so the gateway streams chunks after one wake-up; it closes that long after the
+    // last frame (the session ended, or the gateway was cut off).
+    openWindow(now, OTA_SESSION_MS);
     (onOta as OtaHandler)(code, bytes.subarray(HEADER_LENGTH, n - MAC_LENGTH), now);
   }
 

@@ -30,6 +30,7 @@ import {
   REASON_COMMAND,
   REASON_FULL_CHARGE,
   REASON_ILLEGAL_LOAD,
+  REASON_NONE,
   REASON_OVER_TEMP,
   REASON_OVERLOAD,
   REASON_SHED_TOTAL,
@@ -170,6 +171,20 @@ describe("shed charger: cuts on its own, gateway absent", () => {
     );
     // The other ports are untouched.
     expect(c.hal.outputs.relay1).toBe(true);
+  });
+
+  it("counts a load over the limit from its first reading, so a plugged heater is cut within portOverloadS + 1 s", () => {
+    const c = charger({ comparators: true, gateway: true });
+    c.hal.advance(2000); // a rules round runs at this instant
+    c.take();
+    c.loads[1] = 1500; // plugged just after it: the next round is a second away
+    const cutAfter = relayOffAfter(c, 1, 6000);
+    expect(cutAfter).toBeGreaterThanOrEqual(3000);
+    expect(cutAfter).toBeLessThanOrEqual(4000);
+    expect(c.events().map((e) => [e.port, e.event, e.reason])).toEqual([
+      [1, CHARGER_EVENT_SESSION_START, REASON_NONE],
+      [1, CHARGER_EVENT_CUT, REASON_OVERLOAD],
+    ]);
   });
 
   it("lets a port ride out an overload shorter than portOverloadS", () => {

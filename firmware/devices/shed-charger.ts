@@ -317,7 +317,9 @@ export function createShedCharger(
         state[i] = PORT_CHARGING;
         sessionMs[i] = nowMs;
         energyWh[i] = 0;
-        overMs[i] = lowMs[i] = goneMs[i] = -1;
+        lowMs[i] = goneMs[i] = -1;
+        // A load over the port limit from its first reading is over from now, not from the next round.
+        overMs[i] = p > s.portLimitW ? nowMs : -1;
         // Acknowledged: the gateway's shed total counts the session from this event.
         event(i, CHARGER_EVENT_SESSION_START, REASON_NONE, nowMs, true, nowMs);
         continue;

@@ -313,24 +313,29 @@ export class DownlinkQueue {
    * pre-empts updates). `wake`: the device is not known to be listening, so a
    * wake-on-radio device gets the frame after a wake-up preamble (returned as
    * `preambleMs`, airtime the caller paces by); others get it as it is.
+   * `via`: this link instead (an update session keeps to one line, so its
+   * frames arrive in the order sent).
    */
   sendBulk(
     deviceId: number,
     msg: DownlinkMsg,
     wake = false,
+    via?: string,
   ): { linkId: string; bytes: number; preambleMs: number } | undefined {
     const dev = this.deps.lookup(deviceId);
     if (dev?.status !== "active") return undefined;
     // A sleeping detector never heard yet (its first frames lost) is reached on every radio line.
     const links =
-      dev.lastReceiver !== undefined
-        ? [dev.lastReceiver]
-        : dev.sleepy
-          ? this.deps.links
-              .all()
-              .filter((l) => l.id.startsWith("serial:"))
-              .map((l) => l.id)
-          : [];
+      via !== undefined && this.deps.links.get(via)?.isUp()
+        ? [via]
+        : dev.lastReceiver !== undefined
+          ? [dev.lastReceiver]
+          : dev.sleepy
+            ? this.deps.links
+                .all()
+                .filter((l) => l.id.startsWith("serial:"))
+                .map((l) => l.id)
+            : [];
     const counter = this.deps.counters.take(deviceId);
     const bytes = frameBytes(
       encodeFrame({ deviceId, counter, flags: 0, msg }, dev.key, this.deps.hmac),

@@ -4,15 +4,18 @@
  * channel every `interlink.sniffEveryMs`, so a frame it is not listening for
  * needs a wake-up preamble at least that long) or in scheduled listening
  * windows (`listen: windows`, interlink.listenWindowMs every listenEveryS).
- * A device's own `listen` wins over the site's `interlink.listen`. Mains
+ * A device's own `listen` wins over the site's `interlink.listen`: the one
+ * it was registered with through the API (the registry's record), else the
+ * site YAML's devices[].listen. Mains
  * devices always listen and need no preamble.
  */
 import type { SiteConfig } from "../config/site-config.js";
 import { parseDeviceId } from "../registry/keys.js";
 import type { RegisteredDevice } from "../registry/registry.js";
+import type { ListenMode } from "../types.js";
 import { wakePreambleMs } from "./interlink-budget.js";
 
-export type ListenMode = "wake-on-radio" | "windows";
+export type { ListenMode } from "../types.js";
 
 /** The wake-up preamble (ms) a device needs before a frame it is not listening for; 0 = none. */
 export function preambleFor(cfg: SiteConfig): (dev: RegisteredDevice) => number {
@@ -24,7 +27,7 @@ export function preambleFor(cfg: SiteConfig): (dev: RegisteredDevice) => number 
   const preamble = wakePreambleMs(cfg.interlink.sniffEveryMs);
   return (dev) => {
     if (!dev.sleepy || dev.kind !== "smoke") return 0;
-    const mode = own.get(dev.deviceId) ?? cfg.interlink.listen;
+    const mode = dev.listen ?? own.get(dev.deviceId) ?? cfg.interlink.listen;
     return mode === "wake-on-radio" ? preamble : 0;
   };
 }

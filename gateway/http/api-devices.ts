@@ -3,8 +3,10 @@
  *   GET  /api/devices                  list (never keys)
  *   GET  /api/devices/:id              one device, with its waiting downlinks
  *   GET  /api/devices/:id/readings     its recent readings per series and its alarms (?from&to, ms)
- *   POST /api/devices                  register {id, kind, key?, building?, location?, shed?, board?, firmware?, heartbeatS?, sleepy?, groupEpoch?}
- *   PATCH /api/devices/:id             placement / metadata
+ *   POST /api/devices                  register {id, kind, key?, building?, location?, shed?, board?, firmware?, heartbeatS?, sleepy?, listen?, groupEpoch?}
+ *                                      (listen: "wake-on-radio" | "windows", a smoke detector's own
+ *                                      listening, over the site's interlink.listen)
+ *   PATCH /api/devices/:id             placement / metadata (listen too)
  *   POST /api/devices/:id/approve      commission a pending device {kind?, key?, placement...}
  *   POST /api/devices/:id/replace      move to new hardware {newId, key?}
  *   POST /api/devices/:id/decommission
@@ -21,7 +23,7 @@
 import { SOUND_SELF_TEST } from "../../protocol/constants.js";
 import type { KeyedResult, RegisterFields } from "../registry/device-admin.js";
 import { publicDevice, RegistryError } from "../registry/registry.js";
-import { PRIORITY_EVENT } from "../types.js";
+import { LISTEN_MODES, PRIORITY_EVENT } from "../types.js";
 import type { HttpBackend } from "./backend.js";
 import { BadRequest, Fields, readJson } from "./body.js";
 import type { Route } from "./router.js";
@@ -44,6 +46,7 @@ function placement(f: Fields): Partial<RegisterFields> {
   set("firmware", f.optString("firmware", 64));
   set("heartbeatS", f.optInt("heartbeatS", 10, 86_400));
   set("sleepy", f.optBool("sleepy"));
+  set("listen", f.optOneOf("listen", LISTEN_MODES));
   return p;
 }
 

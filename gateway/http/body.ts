@@ -114,6 +114,19 @@ export class Fields {
     return v;
   }
 
+  /** One of `allowed` (strings), or undefined when absent. */
+  optOneOf<T extends string>(name: string, allowed: readonly T[]): T | undefined {
+    if (!this.has(name)) return undefined;
+    const v = this.body[name];
+    if (typeof v !== "string" || !(allowed as readonly string[]).includes(v))
+      throw new BadRequest(
+        `${name}: must be one of ${allowed.join(", ")} (got ${JSON.stringify(v)})`,
+        name,
+        v,
+      );
+    return v as T;
+  }
+
   optBool(name: string): boolean | undefined {
     if (!this.has(name)) return undefined;
     const v = this.body[name];

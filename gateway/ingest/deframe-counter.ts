@@ -19,7 +19,7 @@ export class DeframeCounter {
 
   constructor(private readonly counters: StageCounters) {}
 
-  /** Starts over for a new Deframer (MQTT uses one per payload). */
+  /** Starts over for a new Deframer. */
   reset(): void {
     this.last = { frames: 0, garbageBytes: 0, badCrc: 0, oversize: 0, badEscape: 0 };
   }
@@ -38,6 +38,10 @@ export class DeframeCounter {
       c.drop("garbage");
       this.garbageBytes += s.garbageBytes - l.garbageBytes;
     }
-    this.last = { ...s };
+    l.frames = s.frames;
+    l.garbageBytes = s.garbageBytes;
+    l.badCrc = s.badCrc;
+    l.oversize = s.oversize;
+    l.badEscape = s.badEscape;
   }
 }

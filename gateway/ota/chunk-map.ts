@@ -57,10 +57,15 @@ export class ChunkMap {
     return out;
   }
 
-  /** Where the next query should start: the first window with a chunk not known held. */
-  queryFrom(): number {
-    const first = this.missing(1)[0];
-    return first === undefined ? 0 : first - (first % OTA_BITMAP_CHUNKS);
+  /**
+   * Where the next query should start, after a burst that ended before chunk
+   * `upTo`: the first chunk not known held among the OTA_BITMAP_CHUNKS before
+   * it, so the answer covers the burst just sent (QUERY_EVERY is smaller),
+   * not the window of an early chunk lost again and again (that one is sent
+   * again in every burst until the last queries, from the first missing).
+   */
+  queryFrom(upTo = 0): number {
+    return this.missing(1, Math.max(0, upTo - OTA_BITMAP_CHUNKS))[0] ?? 0;
   }
 
   toHex(): string {

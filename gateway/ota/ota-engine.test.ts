@@ -12,6 +12,7 @@ import {
   OTA_REASON_HASH_MISMATCH,
   OTA_REASON_NO_REPORT,
   OTA_REASON_NONE,
+  OTA_SESSION_MS,
   OTA_STATE_CONFIRMED,
   OTA_STATE_IDLE,
   OTA_STATE_RECEIVING,
@@ -41,6 +42,8 @@ const RELEASE = `${PLACEHOLDER}/*${"x".repeat(44 * 40)}*/`;
 const BAUD = 9600;
 const WINDOW_MS = 1000;
 const EVERY_MS = 5000;
+/** A wake-on-radio detector's wake-up preamble (sniff 1,000 ms + 20). */
+const PREAMBLE_MS = 1020;
 const hmac = (k: Uint8Array, d: Uint8Array) =>
   new Uint8Array(createHmac("sha256", k).update(d).digest());
 
@@ -57,6 +60,10 @@ class ModelDevice {
   private state = OTA_STATE_IDLE;
   /** When its last uplink went out (it listens for WINDOW_MS after). */
   lastUplinkAt = Number.NEGATIVE_INFINITY;
+  /** An update frame it heard keeps it listening until then (OTA_SESSION_MS; firmware link.ts). */
+  sessionUntil = Number.NEGATIVE_INFINITY;
+  /** Wake-on-radio: no scheduled windows; a frame after a wake-up preamble opens one. */
+  wor = false;
   chunksWhileDeaf = 0;
   constructor(
     readonly dev: RegisteredDevice,
@@ -65,9 +72,10 @@ class ModelDevice {
   ) {
     this.running = running;
   }
-  listening(t: number): boolean {
+  listening(t: number, preambleMs = 0): boolean {
     if (!this.dev.sleepy) return true;
-    return t < this.lastUplinkAt + WINDOW_MS || t % EVERY_MS < WINDOW_MS;
+    if (t < this.lastUplinkAt + WINDOW_MS || t < this.sessionUntil) return true;
+    return this.wor ? preambleMs > 0 : t % EVERY_MS < WINDOW_MS;
   }
   private status(state: number, reason: number, version: string, from = 0): OtaStatusMsg {
     const [a, b, c] = version.split(".").map(Number) as [number, number, number];
@@ -93,11 +101,12 @@ class ModelDevice {
   private target(): string {
     return this.manifest ? decodeManifest(this.manifest)!.version : this.running;
   }
-  handle(msg: DownlinkMsg, t: number): OtaStatusMsg | undefined {
-    if (!this.listening(t)) {
+  handle(msg: DownlinkMsg, t: number, preambleMs = 0): OtaStatusMsg | undefined {
+    if (!this.listening(t, preambleMs)) {
       if (msg.type === "ota-chunk") this.chunksWhileDeaf++;
       return undefined;
     }
+    this.sessionUntil = t + OTA_SESSION_MS;
     if (msg.type === "ota-begin") {
       const m = msg.manifest;
       const v = decodeManifest(m)!.version;
@@ -174,7 +183,7 @@ interface Rig {
   db: GatewayDatabase;
   engine: OtaEngine;
   devices: Map<number, ModelDevice>;
-  sent: { deviceId: number; msg: DownlinkMsg; t: number }[];
+  sent: { deviceId: number; msg: DownlinkMsg; t: number; preambleMs: number }[];
   sounding: { on: boolean };
   holds: Map<number, string>;
   updated: Map<number, string>;
@@ -220,17 +229,18 @@ function rig(path: string, models: ModelDevice[], seed = 1): Rig {
     store: new CampaignStore(db),
     lookup: (id) => devices.get(id)?.dev,
     downlinks: {
-      sendBulk: (id, msg) => {
-        r.sent.push({ deviceId: id, msg, t: r.now });
+      sendBulk: (id, msg, wake) => {
         const d = devices.get(id)!;
+        const preambleMs = wake && d.wor ? PREAMBLE_MS : 0;
+        r.sent.push({ deviceId: id, msg, t: r.now, preambleMs });
         if (rng.next() >= 0.2) {
-          const s = d.handle(msg, r.now);
+          const s = d.handle(msg, r.now + preambleMs, preambleMs);
           if (s) {
-            d.lastUplinkAt = r.now + 20;
-            if (rng.next() >= 0.2) inbox.push({ at: r.now + 30, deviceId: id, s });
+            d.lastUplinkAt = r.now + preambleMs + 20;
+            if (rng.next() >= 0.2) inbox.push({ at: r.now + preambleMs + 30, deviceId: id, s });
           }
         }
-        return { linkId: "serial:radio", bytes: 85, preambleMs: 0 };
+        return { linkId: "serial:radio", bytes: 85, preambleMs };
       },
       soundingPending: () => r.sounding.on,
     },
@@ -238,6 +248,7 @@ function rig(path: string, models: ModelDevice[], seed = 1): Rig {
     baudOf: () => BAUD,
     listenWindowMs: WINDOW_MS,
     nudgeEveryMs: 817,
+    preambleMs: (dev) => (devices.get(dev.deviceId)?.wor ? PREAMBLE_MS : 0),
     onUpdated: (id, v) => r.updated.set(id, v),
   });
   r.engine.load();
@@ -293,6 +304,29 @@ describe("OTA campaign engine", () => {
       expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(80);
   });
 
+  it("wakes a wake-on-radio detector once and streams its chunks in the session the wake opened, preambles only for lost answers", () => {
+    dir = tmpDir("ota-engine-");
+    const detector = new ModelDevice(device(0x5d000041, true), "1.0.0");
+    detector.wor = true;
+    const r = rig(`${dir.path}/gw.db`, [detector]);
+    db = r.db;
+    startCampaign(
+      { selector: { kind: "charger" }, release: release("1.1.0") },
+      { devices: [detector.dev], lookup: (id) => r.devices.get(id)?.dev, engine: r.engine, now: 0 },
+    );
+    r.run(10 * 60_000);
+    expect(r.engine.list()[0]!.status).toBe("done");
+    expect(detector.running).toBe("1.1.0");
+    expect(detector.chunksWhileDeaf).toBe(0);
+    const preambles = r.sent.filter((x) => x.preambleMs > 0);
+    // A chunk never carries a preamble: the session's frames keep the detector listening.
+    expect(preambles.every((x) => x.msg.type !== "ota-chunk")).toBe(true);
+    // One wake-up for the begin, one after the switch (the detector rebooted), and one per answer
+    // lost to the 20 % loss at most, not one every nudge interval (817 ms) of a 42-chunk transfer.
+    expect(preambles.length).toBeLessThanOrEqual(8);
+    expect(r.sent.filter((x) => x.msg.type === "ota-chunk").length).toBeGreaterThanOrEqual(42);
+  });
+
   it("sends nothing while an interlink sounding waits, and holds a device that is alarming", () => {
     dir = tmpDir("ota-engine-");
     const a = new ModelDevice(device(0x5d000011, false), "1.0.0");
@@ -335,7 +369,10 @@ describe("OTA campaign engine", () => {
         now: 0,
       },
     );
-    first.run(8_000);
+    // Until a transfer is under way (the restart cuts it mid-image).
+    const underWay = () =>
+      first.engine.list()[0]!.devices.some((d) => d.state === "transferring" && d.percent > 0);
+    while (!underWay() && first.now < 60_000) first.run(first.now + 100);
     const before = first.engine.list()[0]!.devices;
     expect(before.some((d) => d.state === "transferring" && d.percent > 0)).toBe(true);
     first.db.close();

@@ -6,14 +6,21 @@
  * - never while any interlink sounding waits for a command-ack (the lowest
  *   urgency class: a fire's SOUND frames get the channel), and never to a
  *   device the safety holds name (safety-holds.ts);
- * - paced by airtime on serial lines (frame bytes x 10 / baud), so a sounding
- *   or an ack is at most one update frame behind;
+ * - paced by airtime on serial lines (frame bytes x 10 / baud, over
+ *   LINE_SHARE of the line), so a sounding or an ack is at most about one
+ *   update frame behind;
  * - to a battery device only in a listening window the gateway knows is open
- *   (just after one of its uplinks), ending each burst with a query so its
- *   answer opens the next window; a device whose window is unknown gets only
- *   a query (never a chunk) every `nudgeEveryMs`, which its periodic windows
- *   catch, or which a wake-on-radio device gets after a wake-up preamble; its
- *   answer opens the window the chunks go in.
+ *   (just after one of its uplinks). Every update frame the device accepts
+ *   keeps it listening OTA_SESSION_MS more (firmware/devices/link.ts), so
+ *   one window becomes a session: chunks stream while the gateway keeps
+ *   sending, with a query every QUERY_EVERY chunks, sent again without a
+ *   preamble when its answer is lost;
+ * - a device whose window is unknown gets only a query (never a chunk): a
+ *   device listening in scheduled windows one every `nudgeEveryMs`, which a
+ *   window catches; a wake-on-radio device one after a wake-up preamble, and
+ *   another only once the answer is overdue (a preamble holds the channel for
+ *   a whole sniff period, so blind repeats would fill it). The answer opens
+ *   the window the chunks go in.
  * Progress is kept in SQLite (campaign-store.ts) on every state change and
  * every 10 %, so a campaign and each transfer survive a gateway restart.
  */
@@ -21,6 +28,7 @@ import {
   OTA_OP_ABORT,
   OTA_REASON_DOWNGRADE,
   OTA_REASON_HASH_MISMATCH,
+  OTA_SESSION_MS,
   OTA_STATE_REFUSED,
 } from "../../protocol/constants.js";
 import type { DownlinkMsg, OtaStatusMsg } from "../../protocol/messages.js";
@@ -49,6 +57,20 @@ const CHUNK_FRAME_BYTES = 90;
  * latency later, and a frame needs another latency to arrive.
  */
 const WINDOW_MARGIN_MS = 300;
+/**
+ * Wake-on-radio devices woken for an update at once (listening, or their
+ * answer awaited): a wake-up preamble holds a receiver's channel for a whole
+ * sniff period, so the rest wait (no preamble) until one of them is done
+ * with the channel, instead of all being woken again every few seconds.
+ */
+export const WOR_SESSIONS = 4;
+/**
+ * Update frames take at most this share of a serial line's airtime: the rest
+ * carries the devices' own frames (a radio device is heard on every receiver
+ * near it) and the gateway's acks, so the receiver's queue stays short and an
+ * interlink sound command waits behind at most about one update frame.
+ */
+export const LINE_SHARE = 0.75;
 
 export interface OtaCounters {
   started: number;
@@ -73,8 +95,10 @@ export interface OtaEngineDeps {
   baudOf(linkId: string): number | undefined;
   /** The battery detectors' listening window after an uplink (site interlink.listenWindowMs). */
   listenWindowMs: number;
-  /** How often a battery device whose window is unknown gets a query. */
+  /** How often a battery device listening in scheduled windows gets a query while its window is unknown. */
   nudgeEveryMs: number;
+  /** The wake-up preamble a device needs (a wake-on-radio detector), 0 or absent for the rest (listen-modes.ts). */
+  preambleMs?(dev: RegisteredDevice): number;
   onProgress?(campaign: string, p: DeviceProgress, version: string, now: number): void;
   /** The device runs `version` now (confirmed): the registry's firmware field follows. */
   onUpdated?(deviceId: number, version: string): void;
@@ -87,6 +111,10 @@ interface Tracked {
   session: TransferSession | undefined;
   started: boolean;
   listeningUntil: number;
+  /** The line its session's frames go on while it listens (in order: a query after its chunks). */
+  link: string | undefined;
+  /** Its last uplink, or the last wake-up preamble sent to it. */
+  heardAt: number;
   nextNudgeAt: number;
   savedPercent: number;
 }
@@ -128,6 +156,8 @@ export class OtaEngine {
   private readonly byDevice = new Map<number, Tracked>();
   private readonly busyUntil = new Map<string, number>();
   private rr = 0;
+  /** Wake-on-radio devices in a session during this tick (see WOR_SESSIONS). */
+  private woken = 0;
   /** The earliest instant the last tick found something sendable (see nextDueAt). */
   private due = Number.POSITIVE_INFINITY;
 
@@ -172,6 +202,8 @@ export class OtaEngine {
       session,
       started: progress.state !== "queued",
       listeningUntil: 0,
+      link: undefined,
+      heardAt: Number.NEGATIVE_INFINITY,
       nextNudgeAt: 0,
       savedPercent: progress.percent,
     };
@@ -265,8 +297,13 @@ export class OtaEngine {
   heard(deviceId: number, now: number): boolean {
     const t = this.byDevice.get(deviceId);
     if (!t) return false;
-    if (this.deps.lookup(deviceId)?.sleepy)
-      t.listeningUntil = now + this.deps.listenWindowMs - WINDOW_MARGIN_MS;
+    if (this.deps.lookup(deviceId)?.sleepy) {
+      t.listeningUntil = Math.max(
+        t.listeningUntil,
+        now + this.deps.listenWindowMs - WINDOW_MARGIN_MS,
+      );
+      t.heardAt = now;
+    }
     return true;
   }
 
@@ -323,6 +360,8 @@ export class OtaEngine {
       for (const t of run.devices) if (ids.has(t.progress.deviceId) && t.session) active.push(t);
     }
     if (active.length === 0) return;
+    this.woken = 0;
+    for (const t of active) if (this.inSession(t, now)) this.woken++;
     this.rr = (this.rr + 1) % active.length;
     for (let k = 0; k < active.length; k++)
       this.trySend(active[(this.rr + k) % active.length]!, now);
@@ -349,6 +388,13 @@ export class OtaEngine {
     return r ? this.view(r) : undefined;
   }
 
+  /** A wake-on-radio device that listens now or whose answer is awaited. */
+  private inSession(t: Tracked, now: number): boolean {
+    const dev = this.deps.lookup(t.progress.deviceId);
+    if (!dev?.sleepy || !((this.deps.preambleMs?.(dev) ?? 0) > 0)) return false;
+    return t.listeningUntil > now || (t.session?.waiting(now) ?? false);
+  }
+
   private trySend(t: Tracked, now: number): void {
     const session = t.session;
     const id = t.progress.deviceId;
@@ -356,7 +402,8 @@ export class OtaEngine {
     if (!session || !dev) return;
     // Not heard yet: only a sleeping detector (its nudges go out on every radio line).
     if (dev.lastReceiver === undefined && !dev.sleepy) return;
-    const link = dev.lastReceiver ?? "unheard";
+    const link =
+      t.link !== undefined && t.listeningUntil > now ? t.link : (dev.lastReceiver ?? "unheard");
     const baud = this.deps.baudOf(link);
     const free = this.busyUntil.get(link) ?? 0;
     const frameMs = baud === undefined ? 0 : (CHUNK_FRAME_BYTES * 10_000) / baud;
@@ -365,6 +412,7 @@ export class OtaEngine {
       this.due = Math.min(this.due, free);
       return;
     }
+    const wor = dev.sleepy && (this.deps.preambleMs?.(dev) ?? 0) > 0;
     let msg: DownlinkMsg | undefined;
     /** A nudge outside a known window wakes a wake-on-radio device. */
     let wake = false;
@@ -372,12 +420,15 @@ export class OtaEngine {
     else if (inWindow()) {
       // Inside a known window: chunks, and a query as the window's last frame.
       msg = t.listeningUntil - now < 3 * frameMs ? session.nudge(now) : session.next(now);
-    } else if (now >= t.nextNudgeAt) {
-      msg = session.nudge(now, t.started);
+    } else if (now >= t.nextNudgeAt && (!wor || this.woken < WOR_SESSIONS)) {
+      // A wake-on-radio device is woken once per awaited answer; a windows device is nudged blind.
+      msg = session.nudge(now, t.started && !wor);
       wake = true;
       if (msg) t.nextNudgeAt = now + this.deps.nudgeEveryMs;
+      if (msg && wor) this.woken++;
     }
-    const sent = msg ? this.deps.downlinks.sendBulk(id, msg, wake) : undefined;
+    const via = link === dev.lastReceiver ? undefined : t.link;
+    const sent = msg ? this.deps.downlinks.sendBulk(id, msg, wake, via) : undefined;
     if (!sent) {
       const answer = session.readyAt();
       this.due = Math.min(
@@ -391,10 +442,21 @@ export class OtaEngine {
       return;
     }
     this.counters.frames++;
-    const busyEnd =
-      baud === undefined ? now + 1 : now + sent.preambleMs + (sent.bytes * 10_000) / baud;
-    if (baud !== undefined) this.busyUntil.set(link, busyEnd);
-    this.due = Math.min(this.due, busyEnd);
+    t.link = sent.linkId;
+    const airMs = baud === undefined ? 1 : sent.preambleMs + (sent.bytes * 10_000) / baud;
+    const busyEnd = now + airMs;
+    // The next update frame on this line only after airMs / LINE_SHARE.
+    const lineFree = baud === undefined ? busyEnd : now + airMs / LINE_SHARE;
+    if (baud !== undefined) this.busyUntil.set(sent.linkId, lineFree);
+    this.due = Math.min(this.due, lineFree);
+    // The device hears it (inside its window, or woken by the preamble) and listens
+    // OTA_SESSION_MS more from then: the session's next frames need no preamble, and a query
+    // whose answer was lost goes again without one. Only while it answers: frames it missed
+    // (lost, or it rebooted) must not keep the window open in the gateway's mind. A blind
+    // nudge opens nothing.
+    if (wake && sent.preambleMs > 0) t.heardAt = now;
+    if (dev.sleepy && (!wake || sent.preambleMs > 0) && now - t.heardAt < OTA_SESSION_MS)
+      t.listeningUntil = Math.max(t.listeningUntil, busyEnd + OTA_SESSION_MS - WINDOW_MARGIN_MS);
     if (!t.started) {
       t.started = true;
       this.setState(t, "transferring", 0, undefined, now);

@@ -28,7 +28,7 @@ import { decodeManifest } from "../../protocol/ota.js";
 import { ChunkMap, chunkOf } from "./chunk-map.js";
 
 /** Chunks sent between two queries of the device's map. */
-export const QUERY_EVERY = 24;
+export const QUERY_EVERY = 48;
 /** A query, switch or confirm not answered in this long is sent again. */
 export const ANSWER_TIMEOUT_MS = 3000;
 /** A device busy (alarming, sounding, a port near its limit) is asked again this much later. */
@@ -164,10 +164,13 @@ export class TransferSession {
       case "transferring": {
         const todo = this.map.missing(1, this.cursor);
         const i = todo[0];
-        if (i === undefined || this.sinceQuery >= QUERY_EVERY) {
+        // A query ends the pass (a chunk behind the cursor waits for the answer), or every
+        // QUERY_EVERY chunks.
+        if (i === undefined || i < this.cursor || this.sinceQuery >= QUERY_EVERY) {
+          const from = this.map.queryFrom(this.cursor);
           this.sinceQuery = 0;
           this.cursor = 0;
-          return answer({ type: "ota-control", op: OTA_OP_QUERY, arg: this.map.queryFrom() });
+          return answer({ type: "ota-control", op: OTA_OP_QUERY, arg: from });
         }
         this.sinceQuery++;
         this.cursor = i + 1;

@@ -52,6 +52,16 @@ describe("RecentReadings", () => {
     ).toEqual([27, 28, 29]);
   });
 
+  it("keeps exactly the newest readings of a busy series, in order, across many trims", () => {
+    const r = new RecentReadings({ maxAgeMs: 1e12, maxPerSeries: 100 });
+    for (let i = 0; i < 1_000; i++) r.record(1, telemetry([i, -i]), i);
+    const s = r.series(1, 0, 1e12);
+    const newest = Array.from({ length: 100 }, (_, k) => 900 + k);
+    expect(s.find((x) => x.port === 0)?.points).toEqual(newest.map((t) => [t, t]));
+    expect(s.find((x) => x.port === 1)?.points).toEqual(newest.map((t) => [t, -t]));
+    expect(r.size()).toBe(300);
+  });
+
   it("keeps a detector's smoke level and battery, and ignores acknowledgements", () => {
     const r = new RecentReadings();
     r.record(

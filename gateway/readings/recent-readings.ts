@@ -35,28 +35,12 @@ interface Ring {
   port: number | undefined;
   times: number[];
   values: number[];
+  /** Readings before this index are dropped (spliced off in chunks, not one at a time). */
+  head: number;
 }
 
-/** The readings one message carries, as [metric, port, value]. Pure. */
-export function readingsOf(msg: UplinkMsg): Array<[ReadingMetric, number | undefined, number]> {
-  switch (msg.type) {
-    case "charger-telemetry":
-      return [
-        ...msg.ports.map((p, i) => ["power_w", i, p.powerW] as [ReadingMetric, number, number]),
-        ["temp_c", undefined, msg.tempDeciC / 10],
-      ];
-    case "smoke-event":
-      return [
-        ["smoke", undefined, msg.smokeLevel],
-        ["battery_mv", undefined, msg.batteryMv],
-      ];
-    case "status":
-    case "guardian-activity":
-      return [["battery_mv", undefined, msg.batteryMv]];
-    default:
-      return [];
-  }
-}
+/** Series keys of charger ports (no string built per reading). */
+const POWER_KEYS = Array.from({ length: 64 }, (_, i) => `power_w/${i}`);
 
 export class RecentReadings {
   private readonly devices = new Map<number, Map<string, Ring>>();
@@ -65,26 +49,58 @@ export class RecentReadings {
 
   /** Records what `msg` reports, at `ts` (when the gateway accepted it). */
   record(deviceId: number, msg: UplinkMsg, ts: number): void {
-    const found = readingsOf(msg);
-    if (found.length === 0) return;
+    // The per-frame path: no tuple or key string built per reading.
+    switch (msg.type) {
+      case "charger-telemetry": {
+        const rings = this.ringsOf(deviceId);
+        const ports = msg.ports;
+        for (let i = 0; i < ports.length; i++)
+          this.put(rings, POWER_KEYS[i] ?? `power_w/${i}`, "power_w", i, ports[i]!.powerW, ts);
+        this.put(rings, "temp_c", "temp_c", undefined, msg.tempDeciC / 10, ts);
+        return;
+      }
+      case "smoke-event": {
+        const rings = this.ringsOf(deviceId);
+        this.put(rings, "smoke", "smoke", undefined, msg.smokeLevel, ts);
+        this.put(rings, "battery_mv", "battery_mv", undefined, msg.batteryMv, ts);
+        return;
+      }
+      case "status":
+      case "guardian-activity":
+        this.put(this.ringsOf(deviceId), "battery_mv", "battery_mv", undefined, msg.batteryMv, ts);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private ringsOf(deviceId: number): Map<string, Ring> {
     let rings = this.devices.get(deviceId);
     if (!rings) {
       rings = new Map();
       this.devices.set(deviceId, rings);
     }
-    for (const [metric, port, value] of found) {
-      const key = port === undefined ? metric : `${metric}/${port}`;
-      let ring = rings.get(key);
-      if (!ring) {
-        ring = { metric, port, times: [], values: [] };
-        rings.set(key, ring);
-      }
-      // A late copy (merged from a slower receiver) never goes before a newer reading.
-      if (ring.times.length > 0 && ts < (ring.times[ring.times.length - 1] ?? 0)) continue;
-      ring.times.push(ts);
-      ring.values.push(value);
-      this.trim(ring, ts);
+    return rings;
+  }
+
+  private put(
+    rings: Map<string, Ring>,
+    key: string,
+    metric: ReadingMetric,
+    port: number | undefined,
+    value: number,
+    ts: number,
+  ): void {
+    let ring = rings.get(key);
+    if (!ring) {
+      ring = { metric, port, times: [], values: [], head: 0 };
+      rings.set(key, ring);
     }
+    // A late copy (merged from a slower receiver) never goes before a newer reading.
+    if (ring.times.length > ring.head && ts < (ring.times[ring.times.length - 1] ?? 0)) return;
+    ring.times.push(ts);
+    ring.values.push(value);
+    this.trim(ring, ts);
   }
 
   /** The device's series with the readings in [from, to], oldest first. */
@@ -94,7 +110,7 @@ export class RecentReadings {
     const out: ReadingSeries[] = [];
     for (const r of rings.values()) {
       const points: Array<[number, number]> = [];
-      for (let i = 0; i < r.times.length; i++) {
+      for (let i = r.head; i < r.times.length; i++) {
         const t = r.times[i] ?? 0;
         if (t >= from && t <= to) points.push([t, r.values[i] ?? 0]);
       }
@@ -115,16 +131,24 @@ export class RecentReadings {
   /** Readings held, over all devices (for health and the memory bench). */
   size(): number {
     let n = 0;
-    for (const rings of this.devices.values()) for (const r of rings.values()) n += r.times.length;
+    for (const rings of this.devices.values())
+      for (const r of rings.values()) n += r.times.length - r.head;
     return n;
   }
 
+  /**
+   * Drops what is over the count or the age. The arrays are spliced once an
+   * eighth of a series (at least 64) is dropped: one splice per reading moved
+   * the whole series (1,440 numbers twice) for every reading of a busy device.
+   */
   private trim(r: Ring, now: number): void {
-    let drop = Math.max(0, r.times.length - this.opts.maxPerSeries);
-    while (drop < r.times.length && (r.times[drop] ?? 0) < now - this.opts.maxAgeMs) drop++;
-    if (drop > 0) {
-      r.times.splice(0, drop);
-      r.values.splice(0, drop);
+    let head = Math.max(r.head, r.times.length - this.opts.maxPerSeries);
+    while (head < r.times.length && (r.times[head] ?? 0) < now - this.opts.maxAgeMs) head++;
+    if (head >= Math.max(64, this.opts.maxPerSeries >> 3)) {
+      r.times.splice(0, head);
+      r.values.splice(0, head);
+      head = 0;
     }
+    r.head = head;
   }
 }

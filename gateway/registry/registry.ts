@@ -14,7 +14,7 @@ import {
 } from "../../protocol/uplink.js";
 import type { GatewayDatabase } from "../storage/database.js";
 import type { SqlValue, WriteOp } from "../storage/write-ops.js";
-import type { DeviceRecord } from "../types.js";
+import type { DeviceRecord, ListenMode } from "../types.js";
 
 export interface RegisteredDevice extends DeviceRecord {
   /** Stable id of the logical device; survives replace. */
@@ -36,6 +36,7 @@ export interface DeviceInput {
   sleepy?: boolean;
   board?: string;
   firmware?: string;
+  listen?: ListenMode;
 }
 
 export class RegistryError extends Error {
@@ -69,6 +70,7 @@ interface Row {
   sleepy: number;
   board: string | null;
   firmware: string | null;
+  listen: string | null;
   created_at: number;
   replaced_by: number | null;
   last_seen: number | null;
@@ -93,6 +95,7 @@ function fromRow(r: Row): RegisteredDevice {
   if (r.shed !== null) d.shed = r.shed;
   if (r.board !== null) d.board = r.board;
   if (r.firmware !== null) d.firmware = r.firmware;
+  if (r.listen === "wake-on-radio" || r.listen === "windows") d.listen = r.listen;
   if (r.replaced_by !== null) d.replacedBy = r.replaced_by;
   if (r.last_seen !== null) d.lastSeen = r.last_seen;
   if (r.last_rssi !== null) d.lastRssi = r.last_rssi;
@@ -122,15 +125,16 @@ export class DeviceRegistry {
     this.db = db;
     this.upsert = db.prepare(`
       INSERT INTO devices (device_id, history_id, kind, key, status, building, location, shed,
-        heartbeat_s, sleepy, board, firmware, created_at, replaced_by, last_seen, last_rssi,
-        last_receiver, battery_mv)
+        heartbeat_s, sleepy, board, firmware, listen, created_at, replaced_by, last_seen,
+        last_rssi, last_receiver, battery_mv)
       VALUES (@device_id, @history_id, @kind, @key, @status, @building, @location, @shed,
-        @heartbeat_s, @sleepy, @board, @firmware, @created_at, @replaced_by, @last_seen, @last_rssi,
-        @last_receiver, @battery_mv)
+        @heartbeat_s, @sleepy, @board, @firmware, @listen, @created_at, @replaced_by, @last_seen,
+        @last_rssi, @last_receiver, @battery_mv)
       ON CONFLICT(device_id) DO UPDATE SET history_id = excluded.history_id, kind = excluded.kind,
         key = excluded.key, status = excluded.status, building = excluded.building,
         location = excluded.location, shed = excluded.shed, heartbeat_s = excluded.heartbeat_s,
         sleepy = excluded.sleepy, board = excluded.board, firmware = excluded.firmware,
+        listen = excluded.listen,
         replaced_by = excluded.replaced_by, last_seen = excluded.last_seen,
         last_rssi = excluded.last_rssi, last_receiver = excluded.last_receiver,
         battery_mv = excluded.battery_mv`);
@@ -190,6 +194,7 @@ export class DeviceRegistry {
   }
 
   register(input: DeviceInput, now: number): RegisteredDevice {
+    listenFits(input.kind, input.listen);
     const existing = this.devices.get(input.deviceId);
     if (existing && existing.status === "active")
       throw new RegistryError(
@@ -220,6 +225,7 @@ export class DeviceRegistry {
     const d = this.require(deviceId);
     const next: RegisteredDevice = { ...d, ...optionalPlacement(patch) };
     if (patch.kind) next.kind = patch.kind;
+    listenFits(next.kind, next.listen);
     if (patch.heartbeatS !== undefined) next.heartbeatS = patch.heartbeatS;
     if (patch.sleepy !== undefined) next.sleepy = patch.sleepy;
     this.write(next);
@@ -350,6 +356,7 @@ export class DeviceRegistry {
       sleepy: d.sleepy ? 1 : 0,
       board: d.board ?? null,
       firmware: d.firmware ?? null,
+      listen: d.listen ?? null,
       created_at: d.createdAt,
       replaced_by: d.replacedBy ?? null,
       last_seen: d.lastSeen ?? null,
@@ -371,15 +378,24 @@ export class DeviceRegistry {
   }
 }
 
-type Placement = Pick<DeviceRecord, "building" | "location" | "shed" | "board" | "firmware">;
+type Placement = Pick<
+  DeviceRecord,
+  "building" | "location" | "shed" | "board" | "firmware" | "listen"
+>;
 
-/** Where a logical device is: carried over to replacement hardware (board and firmware are not). */
+/** Where a logical device is: carried over to replacement hardware (board, firmware and listen are not). */
 function placementOf(d: Placement): Placement {
   const p: Placement = {};
   if (d.building !== undefined) p.building = d.building;
   if (d.location !== undefined) p.location = d.location;
   if (d.shed !== undefined) p.shed = d.shed;
   return p;
+}
+
+/** A listen mode is a battery smoke detector's (the interlink wakes or waits for it). */
+function listenFits(kind: DeviceKindName, listen: ListenMode | undefined): void {
+  if (listen !== undefined && kind !== "smoke")
+    throw new RegistryError("invalid", `listen is for a smoke detector, not a ${kind}`);
 }
 
 function optionalPlacement(d: Partial<Placement>): Placement {
@@ -389,5 +405,6 @@ function optionalPlacement(d: Partial<Placement>): Placement {
   if (d.shed !== undefined) p.shed = d.shed;
   if (d.board !== undefined) p.board = d.board;
   if (d.firmware !== undefined) p.firmware = d.firmware;
+  if (d.listen !== undefined) p.listen = d.listen;
   return p;
 }

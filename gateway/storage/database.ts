@@ -72,6 +72,8 @@ const CORE_MIGRATIONS: string[] = [
   );
   `,
   GUARDIAN_ACTIVITY_MIGRATION,
+  // A battery detector's own listen mode, from its registration (NULL: the site's).
+  "ALTER TABLE devices ADD COLUMN listen TEXT;",
 ];
 
 export interface OpenDatabaseOptions {

@@ -166,6 +166,34 @@ describe("WorkerCommitter", () => {
     expect(armed.length).toBeGreaterThan(0);
   });
 
+  it("sends the next batch without the interval's wait after a small batch, and waits it after a big one", async () => {
+    // A clock that fires only when the test says, and records each wait it was asked for.
+    const armed: Array<{ fn: () => void; ms: number }> = [];
+    const scheduler: Scheduler = {
+      setTimeout: (fn, ms) => armed.push({ fn, ms }),
+      clearTimeout: () => {},
+    };
+    const { db, committer } = await open({ scheduler });
+    /** Submits works n..n+count-1, fires the one timer armed, and waits for their commit. */
+    const batch = async (n: number, count: number) => {
+      const done = Array.from({ length: count }, (_, i) => submitted(committer, { n: n + i }));
+      expect(armed).toHaveLength(1);
+      const t = armed.shift()!;
+      t.fn();
+      for (const d of done) expect((await d).err).toBeUndefined();
+      return t.ms;
+    };
+    // A quiet site: one frame, sent on the next turn.
+    expect(await batch(1, 1)).toBe(0);
+    expect(await batch(2, 1)).toBe(0);
+    // A busy moment: a batch of 20 goes; the batch after it waits the interval.
+    expect(await batch(10, 20)).toBe(0);
+    expect(await batch(30, 1)).toBe(4);
+    // That batch was small again: quiet.
+    expect(await batch(31, 1)).toBe(0);
+    expect(stored(db)).toHaveLength(24);
+  });
+
   it("flush() commits everything queued and runs the callbacks before it returns", async () => {
     const { db, committer } = await open();
     const acked: number[] = [];

@@ -11,7 +11,11 @@
  * A batch is sent when its time is up (intervalMs) and nothing is in flight,
  * or when half a maxBatch has gathered behind the one in flight (two at most):
  * under load the worker always has the next batch, and the longer a commit
- * takes, the bigger the next one.
+ * takes, the bigger the next one. At a quiet site the wait is not worth it:
+ * after a small batch (fewer than `quietBatch` works) the next one is sent
+ * on the next turn of the event loop (with every frame of the read that
+ * brought it) instead of after the interval; a busy site (bigger batches)
+ * keeps the interval, which holds its transactions per second down.
  *
  * Urgent work (alarm frames, `overtakes`) goes ahead of the queued work, so
  * it is in the next batch instead of behind seconds of telemetry when the
@@ -51,6 +55,11 @@ export interface WorkerCommitterOptions<W> {
   unsafeNoSync?: boolean;
   /** Longest a submission waits before its batch is sent (default 4 ms). */
   intervalMs?: number;
+  /**
+   * After a batch of fewer works than this, the next one does not wait for
+   * the interval (default 16; 0: always wait).
+   */
+  quietBatch?: number;
   /** Most frames in one transaction (default 2,000). */
   maxBatch?: number;
   /** The writes of a batch of submitted work (built when the batch is sent). */
@@ -104,6 +113,8 @@ export class WorkerCommitter<W> {
   private timer: unknown;
   /** Time is up but the batch waits for an answer (or for the worker). */
   private due = false;
+  /** The last batch sent had fewer frame works than quietBatch: do not wait for the interval. */
+  private quiet = true;
   /** The next batch tells the worker that the main thread knows of a failure. */
   private resumeNext = false;
   private closed = false;
@@ -226,10 +237,13 @@ export class WorkerCommitter<W> {
 
   private arm(): void {
     if (this.timer !== undefined || this.due) return;
-    this.timer = this.scheduler.setTimeout(() => {
-      this.timer = undefined;
-      this.kick();
-    }, this.opts.intervalMs ?? 4);
+    this.timer = this.scheduler.setTimeout(
+      () => {
+        this.timer = undefined;
+        this.kick();
+      },
+      this.quiet ? 0 : (this.opts.intervalMs ?? 4),
+    );
   }
 
   private clearTimer(): void {
@@ -269,6 +283,7 @@ export class WorkerCommitter<W> {
       this.workCbs = [];
       this.lead = 0;
     }
+    if (works.length > 0) this.quiet = works.length < (this.opts.quietBatch ?? 16);
     const writes = this.writes;
     this.writes = [];
     const groups: WriteOp[][] = writes.map((w) => w.ops);

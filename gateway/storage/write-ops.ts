@@ -35,6 +35,9 @@ export interface GroupResult {
 }
 
 /** Applies WriteOps on one connection; statements are prepared once and reused. */
+/** PRAGMA synchronous = FULL, as the pragma reads it back. */
+const SYNCHRONOUS_FULL = 2;
+
 export class WriteExecutor {
   private readonly db: GatewayDatabase;
   private readonly outbox: Outbox | undefined;
@@ -73,6 +76,24 @@ export class WriteExecutor {
   /** Runs `fn` in one transaction (one COMMIT, one fsync). */
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn)();
+  }
+
+  /**
+   * `transaction` without the fsync of its COMMIT (synchronous=NORMAL for
+   * it): a process crash does not lose it (WAL), a power cut may, and the
+   * next COMMIT's fsync covers it too. For removals of published outbox
+   * entries only: a lost removal publishes an entry again under the same seq,
+   * the idempotency key downstream. Half the commits of a drain are those.
+   */
+  transactionWithoutSync<T>(fn: () => T): T {
+    if (this.db.pragma("synchronous", { simple: true }) !== SYNCHRONOUS_FULL)
+      return this.transaction(fn);
+    this.db.pragma("synchronous = NORMAL");
+    try {
+      return this.transaction(fn);
+    } finally {
+      this.db.pragma("synchronous = FULL");
+    }
   }
 
   /** Applies ops in one transaction (a savepoint inside a caller's transaction). */
@@ -129,8 +150,9 @@ export function outboxSnapshot(o: SqliteOutbox): OutboxSnapshot {
 }
 
 /**
- * Applies a batch (groups of ops) in one transaction: one COMMIT, one fsync.
- * A failed COMMIT fails every group.
+ * Applies a batch (groups of ops) in one transaction: one COMMIT, one fsync
+ * (none for a batch of outbox removals only: transactionWithoutSync). A
+ * failed COMMIT fails every group.
  */
 export function commitGroups(
   exec: WriteExecutor,
@@ -139,8 +161,11 @@ export function commitGroups(
 ): { results: GroupResult[]; commitError: string | null; outbox: OutboxSnapshot } {
   let results: GroupResult[];
   let commitError: string | null = null;
+  const removalsOnly = groups.every((g) => g.every((op) => op.kind === "remove"));
   try {
-    results = exec.transaction(() => exec.applyGroups(groups));
+    results = removalsOnly
+      ? exec.transactionWithoutSync(() => exec.applyGroups(groups))
+      : exec.transaction(() => exec.applyGroups(groups));
   } catch (err) {
     const e = err instanceof Error ? err.message : String(err);
     commitError = e;

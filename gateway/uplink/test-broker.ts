@@ -12,6 +12,8 @@ import { freePort, requireBinary, waitFor } from "../../tests/support/services.j
 
 export interface TestBroker {
   port: number;
+  /** The mosquitto process (benches sample its CPU). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -51,6 +53,7 @@ export async function startConfiguredMosquitto(dir: string, lines: string[]): Pr
   }, "mosquitto to listen");
   return {
     port,
+    pid: proc.pid!,
     stop: async () => {
       if (proc.exitCode !== null || proc.signalCode !== null) return;
       const exited = new Promise((r) => proc.once("exit", r));

@@ -237,7 +237,9 @@ export class VirtualDevice {
     const target = atMs - this.bootAtMs;
     for (let guard = 0; ; guard++) {
       const due = rt.nextTimerMs();
-      if (due === undefined || due > target) break;
+      // nextWakeMs() gave bootAtMs + due, from which atMs - bootAtMs can come back a rounding
+      // error below a fractional due: that timer is due all the same (or the runner waits forever).
+      if (due === undefined || due > target + 1e-6) break;
       if (guard > 1_000_000)
         throw new Error(`${this.name}: firmware timers make no progress at ${due} ms`);
       this.cursorMs = this.bootAtMs + Math.max(due, rt.nowMs());
