@@ -95,18 +95,25 @@ const smoke: Duty = async (run, pins, image) => {
   pins.set("smoke", 900 / SMOKE_FULL_SCALE);
   await sleep(8000);
   // The wake-on-radio module raises the wake pin before it hands over a frame (installer default).
+  // Each pulse and frame is confirmed run (esp.sync) before the next: lines sent in a burst while
+  // the interpreter is busy can be lost from its console input, and a lost downlink looked like a
+  // missing command-ack of the image.
   pins.fire("wake", true);
   run.command({ type: "sound", mode: SOUND_FIRE, durationS: 60, sourceDeviceId: 0x48540022 });
+  await run.esp.sync();
   // The building's group sounding too: verified under the group key, acknowledged within two
   // listening periods (the installer's default period is 5 s).
   pins.fire("wake", true);
   run.inject(groupSounding(1));
+  await run.esp.sync();
   await sleep(11000);
   run.ackFrames = true;
   ackAll(run);
+  await run.esp.sync();
   await sleep(1000);
   pins.fire("wake", true);
   run.command({ type: "sound", mode: SOUND_HUSH, durationS: 0, sourceDeviceId: 0 });
+  await run.esp.sync();
   await sleep(2000);
   const alarm = await run.memory("alarm");
   const alarms = count(

@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_SMOKE } from "../../installer/device-defaults.js";
 import { batteryLives, describeBatteryLife } from "../report/battery-life.js";
-import { cellFor, detectorEnergy, formatLife, LITHIUM_C, lifeYears, TWO_AA } from "./energy.js";
+import {
+  cellFor,
+  detectorEnergy,
+  formatLife,
+  LITHIUM_C,
+  lifeYears,
+  TWO_AA,
+  updateChargeMah,
+} from "./energy.js";
 
 const duty = { sampleIntervalS: 10, heartbeatS: 4 * 3600, baud: 9600 };
 
@@ -58,6 +66,17 @@ describe("detector energy model", () => {
       sniffEveryMs: 2000,
     })!;
     expect(slow.sniffUa).toBeCloseTo(1.2 + (e.sniffUa - 1.2) / 2, 0);
+  });
+
+  it("prices one firmware update: the session awake, the JavaScript per frame and the answers, as computed by hand", () => {
+    const u = { awakeMs: 60_000, framesIn: 400, framesOut: 12, baud: 9600 };
+    // PICO: 60 s x (11 + 4.6 - 0.02) mA + 400 x 20 ms x (32 - 11) mA + 12 x 41 B x 10 / 9600 s x (40 + 32) mA.
+    const byHand = (60 * 15.58 + 8 * 21 + 0.5125 * 72) / 3600;
+    expect(updateChargeMah("PICO", u)).toBeCloseTo(byHand, 6);
+    expect(byHand).toBeCloseTo(0.3165, 3);
+    // The Puck.js's nRF52 listens at 1 mA: far less.
+    expect(updateChargeMah("PUCKJS", u)!).toBeLessThan(byHand / 2);
+    expect(updateChargeMah("ESP32", u)).toBeUndefined();
   });
 
   it("puts a board under 5 years on 2 x AA on the smallest lithium cell that lasts 10", () => {

@@ -182,6 +182,36 @@ export function detectorEnergy(
   };
 }
 
+/** One firmware update as a battery detector lives it (from a scenario's trace). */
+export interface UpdateDuty {
+  /** Its receiver and UART on for the update session (from the first update frame to the last). */
+  awakeMs: number;
+  /** Update frames it took (each: MAC check, counter, a Storage write). */
+  framesIn: number;
+  /** Its answers (OTA status frames). */
+  framesOut: number;
+  baud: number;
+  /** JavaScript run time per update frame taken. */
+  runMsPerFrame?: number;
+}
+
+/** A framed OTA status uplink (header, 18-byte status, MAC, CRC, flags). */
+const OTA_STATUS_FRAME_BYTES = 41;
+
+/** Charge one firmware update costs a battery detector (mAh); undefined for boards without deep sleep. */
+export function updateChargeMah(
+  board: string,
+  u: UpdateDuty,
+  wor: WorRadioPower = WOR_RADIO,
+): number | undefined {
+  const b = BOARD_POWER[board.toUpperCase()];
+  if (!b) return undefined;
+  const awake = (u.awakeMs / 1000) * (b.listenMa + wor.rxMa - b.sleepMa);
+  const run = ((u.framesIn * (u.runMsPerFrame ?? 20)) / 1000) * (b.runMa - b.listenMa);
+  const send = ((u.framesOut * OTA_STATUS_FRAME_BYTES * 10) / u.baud) * (wor.txMa + b.runMa);
+  return (awake + run + send) / HOUR_S;
+}
+
 /** The smallest cell of CELLS on which `totalUa` lasts its target (5 years on 2 x AA, else 10). */
 export function cellFor(totalUa: number): { cell: Cell; years: number; meets: boolean } {
   for (const cell of CELLS) {
