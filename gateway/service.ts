@@ -33,6 +33,8 @@ import {
   resendIntervalMs,
   retargetAfterMs,
   worRetargetAfterMs,
+  worSlowRoundIntervalMs,
+  WOR_FAST_ROUNDS_MS,
   worRoundIntervalMs,
 } from "./downlink/interlink-budget.js";
 import { LinkTable } from "./downlink/link.js";
@@ -84,6 +86,11 @@ export interface GatewayTuning {
   /** Overrides the site's ingest.rateLimit (benchmarks, tests). */
   rateLimit?: RateLimitOptions;
   rulesTickMs?: number;
+  /**
+   * false: the service arms no timer at a rule's deadline (RuleModule.dueAt);
+   * a driver in virtual time asks `rulesDueAt()` and ticks then itself.
+   */
+  rulesDeadlines?: boolean;
   /** Downlink resend tick (default 20 ms); a driver in virtual time ticks the queue itself. */
   downlinkTickMs?: number;
   /** Benchmarks of the CPU path only: no fsync. Never in production. */
@@ -157,6 +164,10 @@ export class GatewayService {
   private config: SiteConfig;
   private engine: RuleEngine | undefined;
   private ruleState: RuleState | undefined;
+  /** When the rule tick last ran: a deadline at or before it has been acted on. */
+  private rulesTickedAt = Number.NEGATIVE_INFINITY;
+  private deadlineTimer: ReturnType<typeof setTimeout> | undefined;
+  private deadlineAt = Number.POSITIVE_INFINITY;
   private readonly log: Logger;
   private readonly clock: () => number;
   /** Highest port power of each charger's last telemetry (firmware updates hold above a mark). */
@@ -233,6 +244,8 @@ export class GatewayService {
           },
           {
             worRepeatEveryMs,
+            worSlowRepeatEveryMs: worSlowRoundIntervalMs(cfg.interlink.sniffEveryMs),
+            worFastForMs: WOR_FAST_ROUNDS_MS,
             worRetargetAfterMs: worRetargetAfterMs(cfg.interlink.sniffEveryMs),
             repeatEveryMs: groupResendIntervalMs(cfg.interlink.listenWindowMs, cfg.interlink.baud),
             slowRepeatEveryMs: repeatEveryMs,
@@ -572,6 +585,8 @@ export class GatewayService {
     if (!p) return;
     this.parts = undefined;
     for (const t of p.timers) clearInterval(t);
+    clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = undefined;
     await p.http.stop().catch(() => {});
     p.sse.stop();
     for (const r of p.receivers) await r.rx.stop();
@@ -664,6 +679,7 @@ export class GatewayService {
       this.ruleState = r.state;
       this.ruleFailures(r.failures);
       p.actions.run(r.actions, now);
+      this.armRulesDeadline();
     }
     this.opts.onAccepted?.(m, now);
     if (p.sse.hasClients()) p.sse.publish("accepted", { ...m, deviceId: deviceIdHex(m.deviceId) });
@@ -706,10 +722,38 @@ export class GatewayService {
     this.tick();
   }
 
+  /**
+   * The next rule deadline still to act on (a shed total over its limit for
+   * durationS), or undefined: the rule tick is due then, not at the next
+   * `rulesTickMs`. The service arms its own timer for it unless the tuning's
+   * `rulesDeadlines` is false (a driver in virtual time).
+   */
+  rulesDueAt(): number | undefined {
+    const due = this.engine && this.ruleState ? this.engine.dueAt(this.ruleState) : undefined;
+    return due !== undefined && due > this.rulesTickedAt ? due : undefined;
+  }
+
+  private armRulesDeadline(): void {
+    if (this.opts.tuning?.rulesDeadlines === false || !this.parts) return;
+    const due = this.rulesDueAt();
+    if (due === undefined || due >= this.deadlineAt) return;
+    clearTimeout(this.deadlineTimer);
+    this.deadlineAt = due;
+    this.deadlineTimer = setTimeout(
+      () => {
+        this.deadlineAt = Number.POSITIVE_INFINITY;
+        this.deadlineTimer = undefined;
+        this.tick();
+      },
+      Math.max(0, due - this.clock()),
+    );
+  }
+
   private tick(): void {
     const p = this.parts;
     if (!p || !this.engine || !this.ruleState) return;
     const now = this.clock();
+    this.rulesTickedAt = now;
     const r = this.engine.tick(this.ruleState, now);
     this.ruleState = r.state;
     this.ruleFailures(r.failures);
@@ -722,6 +766,7 @@ export class GatewayService {
     } catch (err) {
       this.log.error("alarm escalation failed", { error: String(err) });
     }
+    this.armRulesDeadline();
   }
 
   private ruleFailures(f: Array<{ rule: string; error: string }>): void {

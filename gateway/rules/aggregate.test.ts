@@ -129,6 +129,27 @@ rules:
     ).toEqual(["clear shed-overload 0000c001"]);
   });
 
+  it("is due exactly durationS after the total went over, so the cut comes at the deadline, not at the next whole tick", () => {
+    const h = harness(site, [boardA, boardB]);
+    h.send(boardA, telemetry(25, [1000, 1000]), at(0));
+    expect(h.engine.dueAt(h.state)).toBeUndefined();
+    // The start event arrives between two 1 s ticks (a retry 0.39 s after a garbled first try).
+    h.send(boardB, chargerEvent(CHARGER_EVENT_SESSION_START, 3, REASON_NONE, 1200), at(1.39));
+    const due = h.engine.dueAt(h.state);
+    expect(due).toBe(at(4.39));
+    // A tick 1 ms early does nothing; the one the service runs at the deadline cuts.
+    expect(cutsOf(h.tick(at(4.389)))).toEqual([]);
+    expect(cutsOf(h.tick(due as number))).toEqual([
+      "raise shed-overload major 0000c001",
+      `relay 0000c002:3 off reason ${REASON_SHED_TOTAL}`,
+    ]);
+    // Waiting for the cut report: next due when an unanswered cut may be retried (30 s).
+    expect(h.engine.dueAt(h.state)).toBe(at(34.39));
+    // Back under the limit: nothing is due.
+    h.send(boardB, chargerEvent(CHARGER_EVENT_CUT, 3, REASON_SHED_TOTAL, 1200), at(5));
+    expect(h.engine.dueAt(h.state)).toBeUndefined();
+  });
+
   it("tells every charger of the shed to refuse above the refuse mark, renews it, and withdraws it below", () => {
     const boardC = device(0xc003, "charger", { shed: "s2" });
     const h = harness(

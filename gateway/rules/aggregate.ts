@@ -297,6 +297,19 @@ export const aggregateRule: RuleModule<AggregateRuleConfig, AggregateState> = {
       if (t.ports.size === 0 && !t.active && !t.refusing) s.sheds.delete(shed);
     }
   },
+  // The cut is due when the total has been over the limit for durationS (or a
+  // cut went unanswered): the service runs the tick at that instant, not at the
+  // next 1 s tick (HAZARDS.md: shed total cut within 5 s).
+  dueAt(rule, s) {
+    let due: number | undefined;
+    for (const t of s.sheds.values()) {
+      if (t.overSince === undefined) continue;
+      let at = t.overSince + rule.durationS * 1000;
+      if (t.cutPending) at = Math.max(at, t.cutPending.at + CUT_TIMEOUT_MS);
+      if (due === undefined || at < due) due = at;
+    }
+    return due;
+  },
   prune(rule, s, ctx, now) {
     for (const [shed, t] of s.sheds) {
       for (const [key, p] of t.ports) {

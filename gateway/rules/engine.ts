@@ -69,6 +69,8 @@ export interface RuleEngine {
   init(now: number, previous?: RuleState): RuleState;
   onMessage(state: RuleState, msg: AcceptedMessage, device: DeviceRecord, now: number): RuleResult;
   tick(state: RuleState, now: number): RuleResult;
+  /** The earliest deadline of any rule (RuleModule.dueAt): run `tick` then. */
+  dueAt(state: RuleState): number | undefined;
   /** A frame of a known device id was rejected by the pipeline (security rules). */
   onRejected(state: RuleState, deviceId: number, reason: DropReason, now: number): RuleResult;
 }
@@ -180,6 +182,15 @@ export function createRuleEngine(config: EngineConfig, directory: DeviceDirector
         });
       }
       return { state, actions, failures };
+    },
+    dueAt(state) {
+      let due: number | undefined;
+      for (const rule of rules) {
+        const slot = state.rules.get(rule.id);
+        const at = slot && MODULES[rule.kind].dueAt?.(rule as never, slot.state as never);
+        if (at !== undefined && (due === undefined || at < due)) due = at;
+      }
+      return due;
     },
   };
 }

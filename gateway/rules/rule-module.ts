@@ -29,6 +29,12 @@ export interface RuleModule<C, S> {
     out: Action[],
   ): void;
   tick?(rule: C, state: S, now: number, ctx: RuleContext, out: Action[]): void;
+  /**
+   * The earliest instant at which a tick would act (a deadline that runs out),
+   * or undefined: the service runs the tick then instead of up to one tick
+   * interval later (the shed total's 5 s budget).
+   */
+  dueAt?(rule: C, state: S): number | undefined;
   /** A frame of a known device id was rejected by the pipeline (bad MAC, replay...). */
   onRejected?(
     rule: C,

@@ -42,6 +42,8 @@ export class InProcessGateway implements GatewayDriver {
   private tickTimer: TimerHandle | undefined;
   private downlinkTimer: TimerHandle | undefined;
   private downlinkDueAt = Number.POSITIVE_INFINITY;
+  private rulesTimer: TimerHandle | undefined;
+  private rulesDueAt = Number.POSITIVE_INFINITY;
   private wrote = false;
   private clock: Clock | undefined;
   private readonly opts: InProcessGatewayOptions;
@@ -76,7 +78,12 @@ export class InProcessGateway implements GatewayDriver {
       auth: new InstallAuth(() => false),
       clock: () => clock.now(),
       // Settling waits for every commit between two instants: on this thread, not the worker's.
-      tuning: { rulesTickMs: NEVER_MS, downlinkTickMs: NEVER_MS, commitInline: true },
+      tuning: {
+        rulesTickMs: NEVER_MS,
+        rulesDeadlines: false,
+        downlinkTickMs: NEVER_MS,
+        commitInline: true,
+      },
       // A bus waits for the line's silence on virtual time; what it then sends is read back.
       lineScheduler: {
         setTimeout: (fn, ms) =>
@@ -121,7 +128,33 @@ export class InProcessGateway implements GatewayDriver {
       if (this.svc !== svc) return;
       this.noteOutput(() => svc.runRulesTick());
       this.armDownlinkTick();
+      this.armRulesDeadline();
     }, this.opts.tickMs ?? 1000);
+  }
+
+  /**
+   * A rule's deadline (a shed total over its limit for durationS) runs the
+   * rule tick at that virtual instant, not at the next whole tick.
+   */
+  private armRulesDeadline(): void {
+    const svc = this.svc;
+    const clock = this.clock;
+    if (!svc || !clock) return;
+    const due = svc.rulesDueAt();
+    if (due === undefined || due >= this.rulesDueAt) return;
+    clock.clearTimeout(this.rulesTimer);
+    this.rulesDueAt = due;
+    this.rulesTimer = clock.setTimeout(
+      () => {
+        this.rulesDueAt = Number.POSITIVE_INFINITY;
+        this.rulesTimer = undefined;
+        if (this.svc !== svc) return;
+        this.noteOutput(() => svc.runRulesTick());
+        this.armDownlinkTick();
+        this.armRulesDeadline();
+      },
+      Math.max(0, due - clock.now()),
+    );
   }
 
   /** Runs `fn` and remembers whether the gateway wrote to a serial line meanwhile. */
@@ -173,6 +206,8 @@ export class InProcessGateway implements GatewayDriver {
     this.clock?.clearInterval(this.tickTimer);
     this.clock?.clearTimeout(this.downlinkTimer);
     this.downlinkTimer = undefined;
+    this.clock?.clearTimeout(this.rulesTimer);
+    this.rulesTimer = undefined;
     this.downlinkDueAt = Number.POSITIVE_INFINITY;
     if (svc) await svc.stop();
   }
@@ -183,6 +218,7 @@ export class InProcessGateway implements GatewayDriver {
   }): Promise<void> {
     await this.settleInner(expected);
     this.armDownlinkTick();
+    this.armRulesDeadline();
   }
 
   private async settleInner(expected: {
