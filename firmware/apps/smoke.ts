@@ -59,7 +59,9 @@ function main(): void {
       makeHmacSha256(hal.sha256),
       b.key,
       g,
-      everyMs || DEFAULT_LISTEN_EVERY_S * 1000,
+      // Wake-on-radio (no listening period): the ack is spread over 2 x 10 s
+      // (GROUP_ACK_SPREAD_MS in gateway/downlink/interlink-budget.ts).
+      everyMs || 10000,
       command,
     );
   dev = createSmokeDetector(hal, b.link, b.id, settings);

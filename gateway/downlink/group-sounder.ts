@@ -24,7 +24,9 @@
  * with one wake-up preamble that every sniffing detector in reach wakes on,
  * followed by WOR_COPIES copies of the frame of every building sounding then
  * (noise spoils one copy, not the round): a new sounding goes out at once and
- * then joins the running rounds.
+ * then joins the running rounds. After `worFastForMs` (the 10 s bound) the
+ * rounds slow to `worSlowRepeatEveryMs`: members acknowledge once, without
+ * asking for an ack, and one whose acknowledgement was lost is re-targeted.
  */
 import { encodeFrame } from "../../protocol/codec.js";
 import { frameBytes } from "../../protocol/framing.js";
@@ -65,6 +67,10 @@ export interface GroupSounderOptions {
   retargetAfterMs: number;
   /** Interval of the rounds to buildings with wake-on-radio members (interlink-budget.ts worRoundIntervalMs). */
   worRepeatEveryMs?: number;
+  /** Interval of those rounds after `worFastForMs` (worSlowRoundIntervalMs): the line is left to the acknowledgements. */
+  worSlowRepeatEveryMs?: number;
+  /** How long the wake-on-radio rounds go at `worRepeatEveryMs` (WOR_FAST_ROUNDS_MS: the 10 s bound). */
+  worFastForMs?: number;
   /** Re-target after this long in those buildings (worRetargetAfterMs): each re-target needs a preamble. */
   worRetargetAfterMs?: number;
 }
@@ -188,7 +194,10 @@ export class GroupSounder {
   }
 
   private interval(s: Sounding, now: number): number {
-    if (s.preambleMs > 0 && this.o.worRepeatEveryMs !== undefined) return this.o.worRepeatEveryMs;
+    if (s.preambleMs > 0 && this.o.worRepeatEveryMs !== undefined) {
+      const slow = now - s.startedAt >= (this.o.worFastForMs ?? Number.POSITIVE_INFINITY);
+      return slow ? (this.o.worSlowRepeatEveryMs ?? this.o.worRepeatEveryMs) : this.o.worRepeatEveryMs;
+    }
     const fast = now - s.startedAt < (this.o.fastForMs ?? Number.POSITIVE_INFINITY);
     return fast ? this.o.repeatEveryMs : (this.o.slowRepeatEveryMs ?? this.o.repeatEveryMs);
   }

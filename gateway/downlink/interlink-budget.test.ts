@@ -12,6 +12,7 @@ import {
   wakePreambleMs,
   worChannelLoad,
   worMissProbability,
+  worRetargetAfterMs,
   worRoundIntervalMs,
 } from "./interlink-budget.js";
 
@@ -78,12 +79,15 @@ describe("interlink budget", () => {
     const two = worChannelLoad(2, 40, 1000, 9600);
     expect(two.roundMs).toBeCloseTo(1020 + 2 * 3 * 31.25, 2);
     expect(two.groupLoad).toBeCloseTo(two.roundMs / 2520, 5);
-    expect(two.ackLoad).toBeCloseTo(
-      (80 * (frameTimeMs(28, 9600) + frameTimeMs(27, 9600))) / 10_000,
-      5,
-    );
-    expect(two.load).toBeLessThan(1);
-    // The rounds do not grow with the buildings; the acknowledgements do.
+    expect(two.slowGroupLoad).toBeCloseTo(two.roundMs / 5040, 5);
+    // One group ack per detector, no gateway ack, spread over 20 s.
+    expect(two.ackLoad).toBeCloseTo((80 * frameTimeMs(28, 9600)) / 20_000, 5);
+    // The budget the issue asks for: a whole site's worst moment stays under the line.
+    expect(two.load).toBeCloseTo(0.479 + 0.117, 2);
+    expect(two.load).toBeLessThan(0.8);
+    // The rounds do not grow with the buildings; the acknowledgements do (a building of 120 still fits).
     expect(worChannelLoad(2, 400, 1000, 9600).groupLoad).toBe(two.groupLoad);
+    expect(worChannelLoad(2, 120, 1000, 9600).load).toBeLessThan(1);
+    expect(worRetargetAfterMs(1000)).toBe(20_000 + 2 * 5040);
   });
 });
