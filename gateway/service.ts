@@ -32,10 +32,10 @@ import {
   groupResendIntervalMs,
   resendIntervalMs,
   retargetAfterMs,
-  worRetargetAfterMs,
-  worSlowRoundIntervalMs,
   WOR_FAST_ROUNDS_MS,
+  worRetargetAfterMs,
   worRoundIntervalMs,
+  worSlowRoundIntervalMs,
 } from "./downlink/interlink-budget.js";
 import { LinkTable } from "./downlink/link.js";
 import { preambleFor } from "./downlink/listen-modes.js";

@@ -196,7 +196,9 @@ export class GroupSounder {
   private interval(s: Sounding, now: number): number {
     if (s.preambleMs > 0 && this.o.worRepeatEveryMs !== undefined) {
       const slow = now - s.startedAt >= (this.o.worFastForMs ?? Number.POSITIVE_INFINITY);
-      return slow ? (this.o.worSlowRepeatEveryMs ?? this.o.worRepeatEveryMs) : this.o.worRepeatEveryMs;
+      return slow
+        ? (this.o.worSlowRepeatEveryMs ?? this.o.worRepeatEveryMs)
+        : this.o.worRepeatEveryMs;
     }
     const fast = now - s.startedAt < (this.o.fastForMs ?? Number.POSITIVE_INFINITY);
     return fast ? this.o.repeatEveryMs : (this.o.slowRepeatEveryMs ?? this.o.repeatEveryMs);

@@ -265,7 +265,6 @@ export function worChannelLoad(
     wakePreambleMs(sniffEveryMs) + buildings * WOR_COPIES * frameTimeMs(SOUND_FRAME_BYTES, baud);
   const groupLoad = roundMs / worRoundIntervalMs(sniffEveryMs);
   const slowGroupLoad = roundMs / worSlowRoundIntervalMs(sniffEveryMs);
-  const ackLoad =
-    (buildings * detectors * frameTimeMs(GROUP_ACK_FRAME_BYTES, baud)) / ackSpreadMs;
+  const ackLoad = (buildings * detectors * frameTimeMs(GROUP_ACK_FRAME_BYTES, baud)) / ackSpreadMs;
   return { roundMs, groupLoad, slowGroupLoad, ackLoad, load: groupLoad + ackLoad };
 }
