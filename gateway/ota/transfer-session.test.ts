@@ -114,6 +114,9 @@ describe("transfer session", () => {
     // The second switch arrives after the reboot into the new image.
     s.onStatus({ ...status(OTA_STATE_REFUSED, () => false), reason: OTA_REASON_NO_TRANSFER });
     expect(s.phase).toBe("confirming");
+    // A query then finds it still in that refused state, without a reason: not a failure.
+    s.onStatus(status(OTA_STATE_REFUSED, () => false));
+    expect(s.phase).toBe("confirming");
     expect(s.next(10_000)).toMatchObject({ type: "ota-control", op: 3 });
     const old = new TransferSession(image, manifest);
     old.next(0);

@@ -15,6 +15,7 @@ import {
   OTA_OP_SWITCH,
   OTA_REASON_BUSY,
   OTA_REASON_NO_TRANSFER,
+  OTA_REASON_NONE,
   OTA_STATE_CONFIRMED,
   OTA_STATE_IDLE,
   OTA_STATE_RECEIVING,
@@ -75,6 +76,10 @@ export class TransferSession {
   onStatus(s: OtaStatusMsg): void {
     const version = `${s.fwMajor}.${s.fwMinor}.${s.fwPatch}`;
     this.waitUntilMs = -1;
+    // A refusal always names its reason. A device that refused a late switch answers a later
+    // query with that state again and no reason (ota-receiver.ts keeps its last state): not a
+    // refusal of this update.
+    if (s.state === OTA_STATE_REFUSED && s.reason === OTA_REASON_NONE) return;
     if (s.state === OTA_STATE_REFUSED && s.reason === OTA_REASON_BUSY) {
       // Not a failure: it alarms or sounds now (ota-receiver.ts); begin or switch again later.
       this.busy = true;
