@@ -43,6 +43,24 @@ describe("accepted frames as commit ops", () => {
     expect(JSON.parse(items[3]!.payload)).toMatchObject({ shed: "shed-a" });
   });
 
+  it("shares a device's placement and a lone receiver's list between frames, and keeps each frame's own", () => {
+    const mqtt = (dev: number, counter: number) => {
+      const w = work(dev, counter);
+      w.message!.receivers = [{ receiver: "mqtt" }];
+      w.message!.shed = `shed-${dev}`;
+      return w;
+    };
+    const moved = mqtt(1, 8);
+    moved.message!.shed = "shed-9";
+    const batch = [mqtt(1, 5), mqtt(2, 5), mqtt(1, 6), work(3, 1), mqtt(1, 7), moved];
+    const frames = acceptedWorkOps(batch, ID).find((o) => o.kind === "frames") as FramesOp;
+    expect(frames.receiverLists).toHaveLength(2);
+    expect(frames.placements).toEqual([{ shed: "shed-1" }, { shed: "shed-2" }, { shed: "shed-9" }]);
+    expect(framesToItems(structuredClone(frames))).toEqual(
+      batch.map((w) => toOutboxItem(w.message!, ID)),
+    );
+  });
+
   it("writes the newest window once per device, and messages without bytes as ready entries", () => {
     const batch = [
       work(1, 5),

@@ -20,40 +20,134 @@ import type { AcceptedMessage, OutboxItem } from "../types.js";
 import { type SiteIdentity, toOutboxItem } from "./envelope.js";
 import type { AcceptedWork } from "./pipeline.js";
 
-/** Accepted frames of one batch, packed: frame i is bytes[ends[i-1] .. ends[i]). */
+/**
+ * Accepted frames of one batch, packed for the worker: frame i is
+ * bytes[ends[i-1] .. ends[i]), and what the gateway adds to it is in typed
+ * arrays and small tables (a device kind, receivers list and placement once
+ * per batch, not an object per frame), so the structured clone to the worker
+ * copies a few buffers instead of serialising and rebuilding objects per frame.
+ */
 export interface FramesOp {
   kind: "frames";
   site: string;
   gateway: string;
   bytes: Uint8Array;
-  ends: number[];
-  deviceKinds: DeviceKindName[];
-  receivedAt: number[];
-  receivers: ReceiverReading[][];
-  /** The device's placement from the registry (undefined: none). */
-  placement: Array<Placement | undefined>;
+  ends: Uint32Array;
+  receivedAt: Float64Array;
+  /** Per frame: its device kind in `kinds`. */
+  kindOf: Uint8Array;
+  kinds: DeviceKindName[];
+  /** Per frame: its receivers list in `receiverLists`. */
+  receiversOf: Uint32Array;
+  receiverLists: ReceiverReading[][];
+  /** Per frame: its device's placement in `placements` (-1: none). */
+  placementOf: Int32Array;
+  placements: Placement[];
 }
 
 type Placement = Pick<AcceptedMessage, "building" | "location" | "shed">;
+
+/** Builds a FramesOp: tables are shared by the frames of one device or one lone receiver. */
+class FramesPacker {
+  private count = 0;
+  private at = 0;
+  private readonly bytes: Uint8Array;
+  private readonly ends: Uint32Array;
+  private readonly receivedAt: Float64Array;
+  private readonly kindOf: Uint8Array;
+  private readonly receiversOf: Uint32Array;
+  private readonly placementOf: Int32Array;
+  private readonly kinds: DeviceKindName[] = [];
+  private readonly receiverLists: ReceiverReading[][] = [];
+  /** A lone receiver's list, by its name (a reading with nothing but the name). */
+  private readonly loneReceiver = new Map<string, number>();
+  private readonly placements: Placement[] = [];
+  private readonly placementByDevice = new Map<number, number>();
+
+  constructor(frames: number, size: number) {
+    this.bytes = new Uint8Array(size);
+    this.ends = new Uint32Array(frames);
+    this.receivedAt = new Float64Array(frames);
+    this.kindOf = new Uint8Array(frames);
+    this.receiversOf = new Uint32Array(frames);
+    this.placementOf = new Int32Array(frames);
+  }
+
+  add(frame: Uint8Array, m: AcceptedMessage): void {
+    const i = this.count++;
+    this.bytes.set(frame, this.at);
+    this.at += frame.length;
+    this.ends[i] = this.at;
+    this.receivedAt[i] = m.receivedAt;
+    let k = this.kinds.indexOf(m.deviceKind);
+    if (k < 0) k = this.kinds.push(m.deviceKind) - 1;
+    this.kindOf[i] = k;
+    this.receiversOf[i] = this.receiversIndex(m.receivers);
+    let p = this.placementByDevice.get(m.deviceId);
+    if (p === undefined || !samePlacement(p < 0 ? undefined : this.placements[p], m)) {
+      const placement = placementOf(m);
+      p = placement ? this.placements.push(placement) - 1 : -1;
+      this.placementByDevice.set(m.deviceId, p);
+    }
+    this.placementOf[i] = p;
+  }
+
+  private receiversIndex(rs: ReceiverReading[]): number {
+    const r = rs[0];
+    if (rs.length !== 1 || !r || !onlyName(r)) return this.receiverLists.push(rs) - 1;
+    let j = this.loneReceiver.get(r.receiver);
+    if (j === undefined) {
+      j = this.receiverLists.push(rs) - 1;
+      this.loneReceiver.set(r.receiver, j);
+    }
+    return j;
+  }
+
+  op(id: SiteIdentity): FramesOp | undefined {
+    const n = this.count;
+    if (n === 0) return undefined;
+    return {
+      kind: "frames",
+      site: id.site,
+      gateway: id.gateway,
+      bytes: this.bytes.length === this.at ? this.bytes : this.bytes.slice(0, this.at),
+      ends: this.ends.length === n ? this.ends : this.ends.slice(0, n),
+      receivedAt: this.receivedAt.length === n ? this.receivedAt : this.receivedAt.slice(0, n),
+      kindOf: this.kindOf.length === n ? this.kindOf : this.kindOf.slice(0, n),
+      kinds: this.kinds,
+      receiversOf: this.receiversOf.length === n ? this.receiversOf : this.receiversOf.slice(0, n),
+      receiverLists: this.receiverLists,
+      placementOf: this.placementOf.length === n ? this.placementOf : this.placementOf.slice(0, n),
+      placements: this.placements,
+    };
+  }
+}
+
+/** The placement a message carries is `p` (a reload may move a device between two frames). */
+function samePlacement(p: Placement | undefined, m: AcceptedMessage): boolean {
+  return p
+    ? p.building === m.building && p.location === m.location && p.shed === m.shed
+    : m.building === undefined && m.location === undefined && m.shed === undefined;
+}
+
+/** A reading that carries nothing but its receiver's name. */
+function onlyName(r: ReceiverReading): boolean {
+  for (const k in r) if (k !== "receiver") return false;
+  return true;
+}
 
 export function acceptedWorkOps(batch: readonly AcceptedWork[], id: SiteIdentity): WriteOp[] {
   const windows = new Map<number, DeviceWindow>();
   const items: OutboxItem[] = [];
   const local: AcceptedMessage[] = [];
   let size = 0;
-  for (const w of batch) if (w.message && w.frame && !staysLocal(w.message)) size += w.frame.length;
-  const op: FramesOp = {
-    kind: "frames",
-    site: id.site,
-    gateway: id.gateway,
-    bytes: new Uint8Array(size),
-    ends: [],
-    deviceKinds: [],
-    receivedAt: [],
-    receivers: [],
-    placement: [],
-  };
-  let at = 0;
+  let frames = 0;
+  for (const w of batch)
+    if (w.message && w.frame && !staysLocal(w.message)) {
+      size += w.frame.length;
+      frames++;
+    }
+  const packer = new FramesPacker(frames, size);
   for (const w of batch) {
     windows.set(w.window.deviceId, w.window);
     const m = w.message;
@@ -69,16 +163,11 @@ export function acceptedWorkOps(batch: readonly AcceptedWork[], id: SiteIdentity
       items.push(toOutboxItem(m, id));
       continue;
     }
-    op.bytes.set(w.frame, at);
-    at += w.frame.length;
-    op.ends.push(at);
-    op.deviceKinds.push(m.deviceKind);
-    op.receivedAt.push(m.receivedAt);
-    op.receivers.push(m.receivers);
-    op.placement.push(placementOf(m));
+    packer.add(w.frame, m);
   }
   const ops: WriteOp[] = [];
-  if (op.ends.length > 0) ops.push(op);
+  const op = packer.op(id);
+  if (op) ops.push(op);
   if (items.length > 0) ops.push({ kind: "append", items });
   ops.push(...guardianActivityOps(local));
   ops.push({ kind: "windows", windows: [...windows.values()] });
@@ -108,14 +197,14 @@ export function framesToItems(op: FramesOp): OutboxItem[] {
     const f = dec.frame;
     const m: AcceptedMessage = {
       deviceId: f.deviceId,
-      deviceKind: op.deviceKinds[i]!,
+      deviceKind: op.kinds[op.kindOf[i]!]!,
       counter: f.counter,
       flags: f.flags,
       msg: f.msg as UplinkMsg,
       receivedAt: op.receivedAt[i]!,
-      receivers: op.receivers[i]!,
+      receivers: op.receiverLists[op.receiversOf[i]!]!,
     };
-    const p = op.placement[i];
+    const p = op.placements[op.placementOf[i]!];
     if (p?.building !== undefined) m.building = p.building;
     if (p?.location !== undefined) m.location = p.location;
     if (p?.shed !== undefined) m.shed = p.shed;
