@@ -3,7 +3,7 @@
  * a restart does not reopen replays. The gateway runs as a child process (the
  * real `haitang gateway` command) reading a socat pseudo-terminal.
  */
-import { writeFileSync } from "node:fs";
+import { closeSync, constants, openSync, readSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { PtyPair } from "../common/services.js";
@@ -68,6 +68,10 @@ describe("gateway killed with SIGKILL under load", () => {
     child.proc.kill("SIGKILL");
     await child.exited;
     await sender.catch(() => {});
+    // Frames written before the kill that the gateway never read are still on the line: read
+    // them off, or the restarted gateway would accept them (never acked, so rightly) and the
+    // counters below would count more than this test's three frames.
+    await drainLine(pty.hostPath);
     killedAfter = acked().length;
     const ackedSet = new Set(acked());
     expect(killedAfter).toBeGreaterThanOrEqual(150);
@@ -126,3 +130,26 @@ describe("gateway killed with SIGKILL under load", () => {
     expect((await child.exited).code).toBe(0);
   });
 });
+
+/** Reads a line's side until it stayed empty for 300 ms (socat may still be relaying). */
+async function drainLine(path: string): Promise<void> {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  const buf = Buffer.alloc(4096);
+  try {
+    for (let quiet = 0; quiet < 3; ) {
+      let n = 0;
+      try {
+        n = readSync(fd, buf);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
+      }
+      if (n > 0) quiet = 0;
+      else {
+        quiet++;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
