@@ -2,7 +2,7 @@
  * Shed charger image (mains): always listening, watchdog on. Ports are sampled
  * every 50 ms so a short circuit is cut well inside 100 ms; boards with an
  * over-current comparator on every port ("short<i>" pins) cut on the pin edge
- * and sample every 200 ms (firmware/devices/shed-charger.ts, sampleMs).
+ * and sample once a second (firmware/devices/shed-charger.ts, sampleMs).
  */
 import { DEVICE_KIND_CHARGER } from "../../protocol/constants.js";
 import { useBusAccess } from "../devices/bus-access.js";

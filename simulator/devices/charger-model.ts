@@ -36,6 +36,8 @@ interface Port {
 }
 
 export class ChargerModel implements DeviceModel {
+  /** The comparators: a short plugged in, or a relay closed onto one, trips at that instant. */
+  readonly instantInputs = true;
   readonly ports: Port[];
   readonly shed: ShedThermal;
   private lastMs = 0;

@@ -25,6 +25,13 @@ export interface ModelEvent {
 export interface DeviceModel {
   /** Sets every input pin for the instant `nowMs`. */
   drive(nowMs: number, pins: PinSink): void;
+  /**
+   * Inputs that follow the model's state at once (a port's over-current
+   * comparator trips the instant a short draws): the device drives them again
+   * right after a timeline action or a firmware output changed that state, not
+   * only before the firmware's next timer.
+   */
+  readonly instantInputs?: boolean;
   /** The firmware drove an output. */
   onOutput(role: string, high: boolean, nowMs: number): ModelEvent | undefined;
   /** A timeline action aimed at this device; returns pin changes to schedule. */

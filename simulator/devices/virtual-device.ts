@@ -58,6 +58,8 @@ export class VirtualDevice {
   private readonly digitalLevels = new Map<string, boolean>();
   /** Last analog level given per role (a new runtime starts from 0 on every pin). */
   private readonly analogLevels = new Map<string, number>();
+  /** An output changed what an instant input reads (DeviceModel.instantInputs): drive again once the firmware returns. */
+  private redrive = false;
 
   constructor(opts: {
     name: string;
@@ -181,7 +183,9 @@ export class VirtualDevice {
     for (const i of initial) this.pins.digital(i.role, i.high);
     this.model.drive(atMs, this.pins);
     this.trace.add({ t: atMs, src: "device", event: "power-on", device: this.name });
+    this.redrive = false;
     this.runtime.start();
+    if (this.redrive) this.driveAgain();
   }
 
   powerOff(atMs: number): void {
@@ -196,6 +200,7 @@ export class VirtualDevice {
     this.advanceTo(atMs);
     this.digitalLevels.clear();
     this.runtime.reboot();
+    if (this.redrive) this.driveAgain();
     this.trace.add({ t: atMs, src: "device", event: "reboot", device: this.name });
   }
 
@@ -219,7 +224,30 @@ export class VirtualDevice {
     }
     const role = this.roleOfPin.get(pin) ?? pin;
     const ev = this.model.onOutput(role, high, this.cursorMs);
-    if (ev) this.trace.add({ t: this.cursorMs, src: "device", device: this.name, ...ev });
+    if (!ev) return;
+    this.trace.add({ t: this.cursorMs, src: "device", device: this.name, ...ev });
+    if (this.model.instantInputs) this.redrive = true;
+  }
+
+  /**
+   * The model's state changed at `atMs` (a timeline action): instant inputs
+   * show it now, and a watch on them runs now (the device must be advanced to it).
+   */
+  inputsChanged(atMs: number): void {
+    if (!this.runtime || !this.model.instantInputs) return;
+    this.cursorMs = atMs;
+    this.redrive = true;
+    this.driveAgain();
+  }
+
+  /** Drives the inputs again after the firmware changed an output they follow (never from inside its call). */
+  private driveAgain(): void {
+    // A cut the new levels cause changes an output again; the next drive finds nothing new.
+    for (let i = 0; this.redrive && this.runtime && i < 4; i++) {
+      this.redrive = false;
+      this.model.drive(this.cursorMs, this.pins);
+    }
+    this.redrive = false;
   }
 
   /** Virtual ms of the next firmware timer, or undefined. */
@@ -246,11 +274,13 @@ export class VirtualDevice {
       this.model.drive(this.cursorMs, this.pins);
       rt.advanceTo(due);
       if (this.runtime !== rt) return;
+      if (this.redrive) this.driveAgain();
     }
     this.cursorMs = atMs;
     if (target > rt.nowMs()) {
       this.model.drive(atMs, this.pins);
       rt.advanceTo(target);
+      if (this.redrive) this.driveAgain();
     }
   }
 
@@ -266,5 +296,6 @@ export class VirtualDevice {
     this.advanceTo(atMs);
     this.cursorMs = atMs;
     this.runtime.serialIn(bytes);
+    if (this.redrive) this.driveAgain();
   }
 }

@@ -84,6 +84,7 @@ export function runStep(ctx: ActionContext, step: Step): Promise<void> | undefin
         args.tauMs = parseDurationMs(a.tau as string);
       for (const i of dev.model.apply(step.action, args, now))
         ctx.scheduleInput(dev, i.atMs, i.role, i.high);
+      dev.inputsChanged(now);
       ctx.touched(dev);
       return undefined;
     }

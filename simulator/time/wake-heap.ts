@@ -2,7 +2,7 @@
  * When each device next needs to run: one entry per device in an indexed
  * binary heap, moved in place when its next timer changes. Sandboxed and
  * native devices wake several times a second of virtual time (a charger
- * samples every 200 ms); keeping their wake-ups out of the general event
+ * without comparators samples every 50 ms); keeping their wake-ups out of the general event
  * queue makes each one an O(log n) move with nothing allocated.
  */
 
