@@ -296,15 +296,30 @@ describe("smoke detector: self-test, faults, tamper, heartbeat", () => {
     expect(d.events().map((e) => e.event)).toEqual([SMOKE_TAMPER_CLEAR]);
   });
 
-  it("sends a status heartbeat every heartbeatS, and at least daily", () => {
-    const d = detector({ heartbeatS: 7200 });
-    d.hal.advance(6 * 3600 * 1000);
-    const statuses = d.take().filter((f) => f.msg.type === "status");
-    expect(statuses.length).toBe(4); // boot, 2 h, 4 h, 6 h
-    expect(statuses[0]!.msg).toMatchObject({ deviceKind: 1, fwMajor: 1, fwMinor: 2, fwPatch: 3 });
+  it("sends a status heartbeat at boot, then at most heartbeatS apart at a random point of the period's last fifth, and at least daily", () => {
+    const d = detector({ heartbeatS: 3600 });
+    const boot = d.take().filter((f) => f.msg.type === "status");
+    expect(boot.length).toBe(1);
+    expect(boot[0]!.msg).toMatchObject({ deviceKind: 1, fwMajor: 1, fwMinor: 2, fwPatch: 3 });
+    const at: number[] = [0];
+    for (let t = 10; t <= 24 * 3600; t += 10) {
+      d.hal.setRandom((t * 0.0618) % 1); // what the radio's noise would give, varying
+      d.hal.advance(10_000);
+      const n = d.take().filter((f) => f.msg.type === "status").length;
+      expect(n).toBeLessThanOrEqual(1);
+      if (n === 1) at.push(t);
+    }
+    const gaps = at.slice(1).map((t, i) => t - at[i]!);
+    expect(gaps.length).toBeGreaterThanOrEqual(24);
+    for (const g of gaps) {
+      expect(g).toBeGreaterThanOrEqual(0.8 * 3600);
+      expect(g).toBeLessThanOrEqual(3600 + 10); // the sample tick after the due time
+    }
+    // Spread, so that detectors started together drift apart (one fixed period would not).
+    expect(new Set(gaps).size).toBeGreaterThan(5);
     const daily = detector({ heartbeatS: 200000 });
-    daily.hal.advance(2 * 86400 * 1000);
-    expect(daily.take().filter((f) => f.msg.type === "status").length).toBe(3);
+    daily.hal.advance((2 * 86400 + 60) * 1000);
+    expect(daily.take().filter((f) => f.msg.type === "status").length).toBe(3); // boot, <= 24 h, <= 48 h
   });
 
   it("applies a signed config update", () => {

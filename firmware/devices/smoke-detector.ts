@@ -186,9 +186,15 @@ export function createSmokeDetector(
     } else if (under >= s.confirmSamples) clear(nowMs);
   }
 
-  /** Status frame, age bookkeeping, and a reminder of standing faults. */
+  /**
+   * Status frame, age bookkeeping, and a reminder of standing faults. The next one comes
+   * at a random point of the last fifth of the period, never later: detectors powered up
+   * together (a building commissioned in one go) would otherwise send every heartbeat in
+   * the same instant and lose them to collisions for good, and the gateway's absence rule
+   * (2 periods) still holds.
+   */
   function heartbeat(nowMs: number): void {
-    nextHeartbeatMs = nowMs + Math.min(s.heartbeatS, MAX_HEARTBEAT_S) * 1000;
+    nextHeartbeatMs = nowMs + Math.min(s.heartbeatS, MAX_HEARTBEAT_S) * (800 + 200 * hal.random());
     ageS += Math.floor((nowMs - ageSavedMs) / 1000);
     ageSavedMs = nowMs;
     hal.save(AGE_FILE, String(ageS));
