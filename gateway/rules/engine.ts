@@ -86,6 +86,8 @@ export function createRuleEngine(config: EngineConfig, directory: DeviceDirector
       lastCtx = { directory, sheds, utcOffsetMin: config.utcOffsetMin, startedAt: state.startedAt };
     return lastCtx;
   };
+  /** The rules whose module has deadlines: the service asks for them after every accepted frame. */
+  const timed = rules.filter((r) => MODULES[r.kind].dueAt !== undefined);
   /** Per message type, the rules whose module takes it (the per-frame loop skips the rest). */
   const byType = new Map<string, RuleConfig[]>();
   const rulesFor = (type: string): RuleConfig[] => {
@@ -185,7 +187,7 @@ export function createRuleEngine(config: EngineConfig, directory: DeviceDirector
     },
     dueAt(state) {
       let due: number | undefined;
-      for (const rule of rules) {
+      for (const rule of timed) {
         const slot = state.rules.get(rule.id);
         const at = slot && MODULES[rule.kind].dueAt?.(rule as never, slot.state as never);
         if (at !== undefined && (due === undefined || at < due)) due = at;
