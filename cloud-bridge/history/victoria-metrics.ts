@@ -154,8 +154,16 @@ export class VictoriaMetricsHistory implements HistoryStore {
     const stepS = Math.max(q.stepS, res);
     const perCharger = `max_over_time(${sel}[${res}s]) or last_over_time(${sel}[${SHED_SUM_LOOKBACK_S}s])`;
     const query = `max_over_time((sum(${perCharger}))[${stepS}s:${res}s])`;
-    const result = await this.range(query, q.from, q.to + stepS * 1000, stepS);
-    return (result[0]?.values ?? []).map(([t, v]) => [Math.round(t * 1000), Number(v)]);
+    // The newest reports count at the first grid instant at or after them, up to one
+    // window after `to`. VictoriaMetrics stamps each point at the end of its step, aligns
+    // the range to the step and leaves out a last step whose subquery reaches past the
+    // range's end, so the range asks two steps and a window more than that instant and
+    // drops the steps that begin after it (they hold nothing newer).
+    const lastInstantS = Math.ceil(q.to / 1000 / res) * res;
+    const result = await this.range(query, q.from, q.to + (2 * stepS + res) * 1000, stepS);
+    return (result[0]?.values ?? [])
+      .filter(([t]) => t - stepS < lastInstantS)
+      .map(([t, v]) => [Math.round(t * 1000), Number(v)]);
   }
 
   async count(

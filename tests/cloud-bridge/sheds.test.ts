@@ -237,4 +237,51 @@ describe("a shed's power history", () => {
     const bad = await api(port, `/api/sites/${SITE_A}/history?shed=no-such-shed`, VIEWER_A);
     expect(bad.status).toBe(404);
   });
+
+  it("shows a report half a second old in every range, wherever it falls between the grid's instants and the steps' ends", async () => {
+    // One charger per shed, one report each, at phases across the 360 s in which the
+    // 30 s grid and the 6 h range's 72 s steps come back into line (210.2 s: just after
+    // a grid instant and just before a step's end, where the report's instant lies
+    // beyond the step VictoriaMetrics ends the range with). Asked half a second later.
+    const base = Math.floor((now - 3 * 3_600_000) / 360_000) * 360_000;
+    const phasesMs = [
+      0, 200, 29_900, 45_000, 66_200, 70_900, 100_000, 143_800, 180_100, 210_200, 215_000, 250_000,
+      287_900, 320_000, 359_800,
+    ];
+    let seq = 1000;
+    for (const [i, phase] of phasesMs.entries()) {
+      const dev = `0000c1${i.toString(16).padStart(2, "0")}`;
+      const env = chargerTelemetry(SITE_A, "gw-a1", dev, seq++, base + phase, [400 + i]);
+      await publishEnvelope(gw, placed(env, `shed-phase-${i}`, "gate"));
+    }
+    await waitFor(async () => {
+      await vm.flush();
+      const s = await vm.exportSeries('charger_shed_total_power_w{device=~"0000c1.."}');
+      return s.length >= phasesMs.length &&
+        phasesMs.every((_, i) => bridge.live.shed(SITE_A, `shed-phase-${i}`))
+        ? true
+        : undefined;
+    }, "every phase's report stored");
+    const missing: string[] = [];
+    for (const [i, phase] of phasesMs.entries()) {
+      for (const rangeMs of [6 * 3_600_000, 24 * 3_600_000, 7 * 86_400_000]) {
+        const to = base + phase + 500;
+        const from = to - rangeMs;
+        const step = Math.max(10, Math.round(rangeMs / 1000 / 300));
+        const q = `shed=shed-phase-${i}&metric=power_w&agg=max&from=${from}&to=${to}&step=${step}`;
+        const r = await api(port, `/api/sites/${SITE_A}/history?${q}`, VIEWER_A);
+        expect(r.status, JSON.stringify(r.body)).toBe(200);
+        const points = (r.body.series as Array<{ points: Array<[number, number]> }>)[0]!.points;
+        const peak = Math.max(0, ...points.map(([, v]) => v));
+        // No step that begins after the grid instant that `to` counts at.
+        const instant = Math.ceil(to / 30_000) * 30_000;
+        const late = points.filter(([t]) => t - step * 1000 >= instant);
+        if (peak !== 400 + i || late.length > 0)
+          missing.push(
+            `phase ${phase} ms, range ${rangeMs / 3_600_000} h: peak ${peak}, ${late.length} empty steps after`,
+          );
+      }
+    }
+    expect(missing).toEqual([]);
+  });
 });
