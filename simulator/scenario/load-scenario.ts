@@ -245,6 +245,14 @@ function checkReferences(sc: ScenarioFile, add: Add): void {
       }
       if ("port" in args && typeof args.device === "string")
         checkPort(`${p}/${k}/port`, args.port, args.device);
+      if (k === "channel-load" && typeof args.receiver === "string") {
+        const lines = new Set([...receivers, ...buses]);
+        if (!lines.has(args.receiver))
+          add(
+            `${p}/${k}/receiver`,
+            `unknown receiver or bus '${args.receiver}' (known: ${known(lines)})`,
+          );
+      }
     }
   });
 }

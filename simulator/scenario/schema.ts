@@ -226,6 +226,10 @@ const expectItem = obj([], {
   }),
   "ota-all-ended": obj([], {}),
   "events-delivered": obj([], { device: ref, kind: { enum: ["smoke", "charger", "guardian"] } }),
+  "channel-load": obj(["under"], {
+    receiver: { type: "string", minLength: 1 },
+    under: { type: "number", exclusiveMinimum: 0 },
+  }),
 });
 
 export const scenarioSchema = {

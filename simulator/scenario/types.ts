@@ -166,6 +166,11 @@ export interface ExpectItem {
    * the gateway intact, on its first attempt or a retry.
    */
   "events-delivered"?: { device?: string; kind?: "smoke" | "charger" | "guardian" };
+  /**
+   * The airtime offered in the busiest 10 s of every receiver channel and bus
+   * (or of `receiver` alone) stayed under `under` percent of the line.
+   */
+  "channel-load"?: { receiver?: string; under: number };
 }
 
 export interface ScenarioFile {
@@ -245,4 +250,5 @@ export const EXPECT_KINDS = [
   "ota",
   "ota-all-ended",
   "events-delivered",
+  "channel-load",
 ] as const;

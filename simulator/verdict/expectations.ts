@@ -11,6 +11,7 @@ import type { TraceRecord } from "../report/trace.js";
 import { formatDurationMs, parseDurationMs } from "../scenario/duration.js";
 import type { Scenario } from "../scenario/load-scenario.js";
 import type { ExpectItem } from "../scenario/types.js";
+import { channelLoadVerdict } from "./channel-verdicts.js";
 import { eventsDeliveredVerdict } from "./delivery-verdicts.js";
 import { otaAllEndedVerdict, otaVerdict } from "./ota-verdicts.js";
 
@@ -303,6 +304,11 @@ function evaluateOne(ctx: Ctx, kind: string, a: Args): CaseResult {
       return { name: "", ...eventsDeliveredVerdict(ctx.sc, ctx.recs, a) };
     case "ota-all-ended":
       return { name: "", ...otaAllEndedVerdict(ctx.recs) };
+    case "channel-load":
+      return {
+        name: "",
+        ...channelLoadVerdict(ctx.recs, a as { receiver?: string; under: number }),
+      };
     case "cloud-no-raw-activity": {
       // Personal data stays minimal: the device's door/motion reports stay on the gateway.
       const heard = ctx.recs.filter(
