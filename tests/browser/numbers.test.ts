@@ -17,7 +17,13 @@ import {
   SHED_SUM_RESOLUTION_S,
 } from "../../cloud-bridge/history/history-store.js";
 import { waitFor } from "../support/services.js";
-import { launchBrowser, newContext, screenshot, watchErrors } from "./support/browser.js";
+import {
+  chartSince,
+  launchBrowser,
+  newContext,
+  screenshot,
+  watchErrors,
+} from "./support/browser.js";
 import { POLL, signIn } from "./support/sign-in.js";
 import { CHARGER, CHARGER_2, SHED_ID, type Stack, startStack, TOKEN_ALL } from "./support/stack.js";
 
@@ -110,22 +116,6 @@ describe("numbers on the pages match the raw points in VictoriaMetrics", () => {
     (await fetch(`${stack.baseUrl}/api/sites/${SITE}${path}`, {
       headers: { authorization: `Bearer ${TOKEN_ALL}` },
     }).then((r) => r.json())) as Record<string, unknown>;
-
-  /**
-   * Waits for the chart of the page just opened: drawn at or after `since` over `spanMs`,
-   * so the previous page's chart, still in place until the new one loads, never counts.
-   */
-  const chartSince = (since: number, spanMs: number) =>
-    page.waitForFunction(
-      `(() => {
-        const c = document.querySelector("svg.chart");
-        const from = Number(c?.getAttribute("data-from"));
-        const to = Number(c?.getAttribute("data-to"));
-        return to >= ${since} && to - from === ${spanMs};
-      })()`,
-      undefined,
-      { timeout: 30_000 },
-    );
 
   /** Waits until the bridge holds a charger's telemetry with this power on its first port. */
   const held = (deviceId: string, powerW: number) =>
@@ -221,7 +211,7 @@ describe("numbers on the pages match the raw points in VictoriaMetrics", () => {
       await page.goto(
         `${stack.baseUrl}/#/history/${SITE}/${SHED_ID}?device=${C2}&port=0&range=${range}`,
       );
-      await chartSince(since, to - from);
+      await chartSince(page, since, to - from);
       expect(await page.locator("select option:checked").textContent()).toBe("Charger 2 · port 1");
       expect(watts(await page.getByTestId("peak").textContent())).toBe(Math.max(...s!.values));
       expect(Math.max(...s!.values)).toBe(1350);
@@ -241,7 +231,7 @@ describe("numbers on the pages match the raw points in VictoriaMetrics", () => {
     for (const range of ["6h", "7d"]) {
       const since = Date.now();
       await page.goto(`${stack.baseUrl}/#/history/${SITE}/${SHED_ID}?range=${range}`);
-      await chartSince(since, { "6h": 6, "7d": 168 }[range]! * 3_600_000);
+      await chartSince(page, since, { "6h": 6, "7d": 168 }[range]! * 3_600_000);
       expect(await page.locator("select option:checked").textContent()).toBe("Whole shed");
       expect(watts(await page.getByTestId("peak").textContent())).toBe(expected);
     }

@@ -5,7 +5,13 @@
  */
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import {
+  type Browser,
+  type BrowserContext,
+  chromium,
+  type Locator,
+  type Page,
+} from "playwright-core";
 import { repoRoot } from "../../../common/paths.js";
 
 export const CHROMIUM_PATH = "/usr/bin/chromium";
@@ -92,6 +98,31 @@ export function moduleFiles(webRoot: string): string[] {
   };
   walk("js");
   return out.sort();
+}
+
+/**
+ * The chart of the page just opened: waits until `svg.chart` ends at or after `since` (a
+ * `Date.now()` taken before the page was asked for) and spans `spanMs`. A new hash reaches
+ * the page a moment after `goto` returns, so until then the previous page's chart is still
+ * in place and a plain wait for `svg.chart` can find it.
+ */
+export async function chartSince(
+  page: Page,
+  since: number,
+  spanMs: number,
+  timeout = 30_000,
+): Promise<Locator> {
+  await page.waitForFunction(
+    `(() => {
+      const c = document.querySelector("svg.chart");
+      const from = Number(c?.getAttribute("data-from"));
+      const to = Number(c?.getAttribute("data-to"));
+      return to >= ${since} && to - from === ${spanMs};
+    })()`,
+    undefined,
+    { timeout },
+  );
+  return page.locator("svg.chart");
 }
 
 /** The hrefs of <link rel="modulepreload"> in an HTML page. */
