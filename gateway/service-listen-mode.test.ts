@@ -88,6 +88,32 @@ describe("a detector's listen mode through the API (real gateway, SQLite on disk
     expect(byId.get("00e00001")?.listen).toBe("windows");
     expect(byId.get("00e00002")?.listen).toBe("wake-on-radio");
 
+    // What the installer page shows: the mode each detector is reached by, its own or the
+    // site's; a mains detector and a charger always listen and have none.
+    await reg(0x00e00005, { kind: "smoke" });
+    await reg(0x00e00006, { kind: "smoke", sleepy: false });
+    await call(g.base, "POST", "/api/devices", {
+      id: "00e00007",
+      kind: "charger",
+      key: keyToHex(keyOf(7)),
+      shed: "shed-a",
+    });
+    const listening = new Map(
+      (
+        (await call(g.base, "GET", "/api/devices")).body.devices as Array<Record<string, unknown>>
+      ).map((d) => [d.id, d.listening]),
+    );
+    expect(g.config.interlink.listen).toBe("wake-on-radio");
+    expect(Object.fromEntries(listening)).toEqual({
+      "00e00001": "windows",
+      "00e00002": "wake-on-radio",
+      "00e00005": "wake-on-radio",
+      "00e00006": undefined,
+      "00e00007": undefined,
+    });
+    const one = await call(g.base, "GET", "/api/devices/00e00001");
+    expect(one.body.device).toMatchObject({ listen: "windows", listening: "windows" });
+
     // The preamble follows the registered mode over the site's default (wake-on-radio).
     const preamble = preambleFor(g.config);
     const registry = g.s.running().registry;

@@ -38,7 +38,7 @@ import {
   worSlowRoundIntervalMs,
 } from "./downlink/interlink-budget.js";
 import { LinkTable } from "./downlink/link.js";
-import { preambleFor } from "./downlink/listen-modes.js";
+import { listeningOf, preambleFor } from "./downlink/listen-modes.js";
 import { DownlinkQueueStore } from "./downlink/queue-store.js";
 import { buildHealth, buildMetrics, type HealthSources } from "./health.js";
 import type { InstallAuth } from "./http/auth.js";
@@ -535,6 +535,7 @@ export class GatewayService {
         ota,
         reports: new ReportStore(db),
         readings: parts.readings,
+        listening: listeningOf(cfg),
         alarms: {
           list: (f) => alarms.list(f),
           ack: ackAlarm,

@@ -17,17 +17,22 @@ import { wakePreambleMs } from "./interlink-budget.js";
 
 export type { ListenMode } from "../types.js";
 
-/** The wake-up preamble (ms) a device needs before a frame it is not listening for; 0 = none. */
-export function preambleFor(cfg: SiteConfig): (dev: RegisteredDevice) => number {
+/** How a device listens: a battery detector's mode; undefined for a device that always listens. */
+export function listeningOf(cfg: SiteConfig): (dev: RegisteredDevice) => ListenMode | undefined {
   const own = new Map<number, ListenMode>();
   for (const d of cfg.devices) {
     const id = parseDeviceId(d.id);
     if (id !== undefined && d.listen !== undefined) own.set(id, d.listen);
   }
-  const preamble = wakePreambleMs(cfg.interlink.sniffEveryMs);
   return (dev) => {
-    if (!dev.sleepy || dev.kind !== "smoke") return 0;
-    const mode = dev.listen ?? own.get(dev.deviceId) ?? cfg.interlink.listen;
-    return mode === "wake-on-radio" ? preamble : 0;
+    if (!dev.sleepy || dev.kind !== "smoke") return undefined;
+    return dev.listen ?? own.get(dev.deviceId) ?? cfg.interlink.listen;
   };
+}
+
+/** The wake-up preamble (ms) a device needs before a frame it is not listening for; 0 = none. */
+export function preambleFor(cfg: SiteConfig): (dev: RegisteredDevice) => number {
+  const listening = listeningOf(cfg);
+  const preamble = wakePreambleMs(cfg.interlink.sniffEveryMs);
+  return (dev) => (listening(dev) === "wake-on-radio" ? preamble : 0);
 }

@@ -1,6 +1,7 @@
 /**
  * Device admin routes (install password required):
- *   GET  /api/devices                  list (never keys)
+ *   GET  /api/devices                  list (never keys); a battery detector's record has
+ *                                      `listening`: the mode it is reached by (its own, else the site's)
  *   GET  /api/devices/:id              one device, with its waiting downlinks
  *   GET  /api/devices/:id/readings     its recent readings per series and its alarms (?from&to, ms)
  *   POST /api/devices                  register {id, kind, key?, building?, location?, shed?, board?, firmware?, heartbeatS?, sleepy?, listen?, groupEpoch?}
@@ -22,16 +23,16 @@
  */
 import { SOUND_SELF_TEST } from "../../protocol/constants.js";
 import type { KeyedResult, RegisterFields } from "../registry/device-admin.js";
-import { publicDevice, RegistryError } from "../registry/registry.js";
+import { publicDevice, type RegisteredDevice, RegistryError } from "../registry/registry.js";
 import { LISTEN_MODES, PRIORITY_EVENT } from "../types.js";
 import type { HttpBackend } from "./backend.js";
 import { BadRequest, Fields, readJson } from "./body.js";
 import type { Route } from "./router.js";
 
-function keyed(r: KeyedResult) {
+function keyed(b: HttpBackend, r: KeyedResult) {
   return r.generatedKey === undefined
-    ? { device: publicDevice(r.device) }
-    : { device: publicDevice(r.device), key: r.generatedKey };
+    ? { device: shownDevice(b, r.device) }
+    : { device: shownDevice(b, r.device), key: r.generatedKey };
 }
 
 function placement(f: Fields): Partial<RegisterFields> {
@@ -60,6 +61,16 @@ function timeQuery(url: URL, name: string): number | undefined {
   return n;
 }
 
+/**
+ * A device as the API shows it: its record without the key and, for a battery
+ * detector, `listening`, the mode the gateway reaches it by (its own `listen`,
+ * else the site's interlink.listen).
+ */
+function shownDevice(b: HttpBackend, d: RegisteredDevice) {
+  const listening = b.listening?.(d);
+  return listening === undefined ? publicDevice(d) : { ...publicDevice(d), listening };
+}
+
 function pathId(params: Record<string, string>): number {
   return new Fields({ id: params.id }).deviceId("id");
 }
@@ -69,7 +80,7 @@ export function deviceRoutes(b: HttpBackend): Route[] {
     {
       method: "GET",
       path: "/api/devices",
-      handle: async () => ({ devices: b.registry.list().map(publicDevice) }),
+      handle: async () => ({ devices: b.registry.list().map((d) => shownDevice(b, d)) }),
     },
     {
       method: "GET",
@@ -78,7 +89,7 @@ export function deviceRoutes(b: HttpBackend): Route[] {
         const id = pathId(params);
         const d = b.registry.get(id);
         if (!d) throw new RegistryError("not-found", `device ${params.id} is not registered`);
-        return { device: publicDevice(d), downlinks: b.downlinks.pending(id) };
+        return { device: shownDevice(b, d), downlinks: b.downlinks.pending(id) };
       },
     },
     {
@@ -119,7 +130,7 @@ export function deviceRoutes(b: HttpBackend): Route[] {
         if (key) input.key = key;
         const groupEpoch = f.optInt("groupEpoch", 0, 2 ** 31 - 1);
         if (groupEpoch !== undefined) input.groupEpoch = groupEpoch;
-        return keyed(b.admin.register(input));
+        return keyed(b, b.admin.register(input));
       },
     },
     {
@@ -130,7 +141,8 @@ export function deviceRoutes(b: HttpBackend): Route[] {
         const patch = placement(f);
         const kind = f.optKind("kind");
         return {
-          device: publicDevice(
+          device: shownDevice(
+            b,
             b.registry.update(pathId(params), kind ? { ...patch, kind } : patch),
           ),
         };
@@ -146,7 +158,7 @@ export function deviceRoutes(b: HttpBackend): Route[] {
         if (kind) input.kind = kind;
         const key = f.optKey("key");
         if (key) input.key = key;
-        return keyed(b.admin.approve(pathId(params), input));
+        return keyed(b, b.admin.approve(pathId(params), input));
       },
     },
     {
@@ -154,7 +166,7 @@ export function deviceRoutes(b: HttpBackend): Route[] {
       path: "/api/devices/:id/replace",
       handle: async (req, params) => {
         const f = new Fields(await readJson(req));
-        return keyed(b.admin.replace(pathId(params), f.deviceId("newId"), f.optKey("key")));
+        return keyed(b, b.admin.replace(pathId(params), f.deviceId("newId"), f.optKey("key")));
       },
     },
     {
@@ -177,7 +189,7 @@ export function deviceRoutes(b: HttpBackend): Route[] {
       path: "/api/devices/:id/rekey",
       handle: async (req, params) => {
         const f = new Fields(await readJson(req));
-        return keyed(b.admin.rekey(pathId(params), f.optKey("key")));
+        return keyed(b, b.admin.rekey(pathId(params), f.optKey("key")));
       },
     },
     {

@@ -4,8 +4,9 @@ import type { OtaEngine } from "../ota/ota-engine.js";
 import type { RecentReadings } from "../readings/recent-readings.js";
 import type { DeviceAdmin } from "../registry/device-admin.js";
 import type { PendingDevices } from "../registry/pending.js";
-import type { DeviceRegistry } from "../registry/registry.js";
+import type { DeviceRegistry, RegisteredDevice } from "../registry/registry.js";
 import type { ReportStore } from "../reports/report-store.js";
+import type { ListenMode } from "../types.js";
 import type { SseHub } from "./sse.js";
 
 export type AckResult = { ok: true; alarm: unknown } | { ok: false; status: number; error: string };
@@ -28,6 +29,8 @@ export interface HttpBackend {
   reports: ReportStore;
   /** Recent readings per device (the device page's chart). */
   readings: RecentReadings;
+  /** How a battery detector listens (its own mode, else the site's); undefined: always listening. */
+  listening?: (dev: RegisteredDevice) => ListenMode | undefined;
   alarms: AlarmsView | undefined;
   sse: SseHub;
   health(now: number): unknown;

@@ -127,6 +127,7 @@ describe("installer page on the gateway (/ui/)", () => {
       key: keyToHex(keyOf(23)),
       building: "b1",
       location: "102",
+      listen: "windows",
     });
     expect(silent.status).toBe(201);
     await device.write(framed(KNOWN, 1, statusMsg(), KEYS.get(KNOWN)!));
@@ -174,6 +175,11 @@ describe("installer page on the gateway (/ui/)", () => {
     expect(text).toContain("2.95 V");
     expect(text).toContain("1.2.3");
     expect(text).toMatch(/\d+ s ago/);
+    // How each battery detector is reached: the site's default, or its own mode.
+    expect(await row.getByTestId("listening").textContent()).toBe(" · wakes on radio");
+    expect(
+      await page.locator(`tr[data-device="00c0ffef"]`).getByTestId("listening").textContent(),
+    ).toBe(" · listening windows");
     await screenshot(page, "installer-devices");
   });
 

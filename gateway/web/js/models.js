@@ -10,6 +10,7 @@ import { arr, num, obj, optNum, optStr, str } from "./narrow.js";
  *   building: string | undefined, location: string | undefined, shed: string | undefined,
  *   lastSeen: number | undefined, batteryMv: number | undefined, rssiDbm: number | undefined,
  *   firmware: string | undefined, board: string | undefined, registeredAt: number | undefined,
+ *   listening: string | undefined,
  * }} Device
  * @typedef {{
  *   deviceId: string, firstHeard: number, lastHeard: number, count: number,
@@ -69,6 +70,7 @@ export function toDevice(raw) {
     firmware: optStr(r.firmware),
     board: optStr(r.board),
     registeredAt: optNum(r.createdAt),
+    listening: optStr(r.listening),
   };
 }
 

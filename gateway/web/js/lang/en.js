@@ -39,6 +39,8 @@ export default {
   "devices.status.active": "Active",
   "devices.status.decommissioned": "Decommissioned",
   "devices.status.notHeard": "Installed {when}, not yet heard",
+  "devices.listening.wake-on-radio": "wakes on radio",
+  "devices.listening.windows": "listening windows",
 
   "kind.smoke": "Smoke detector",
   "kind.charger": "Shed charger",

@@ -39,6 +39,8 @@ export default {
   "devices.status.active": "正常",
   "devices.status.decommissioned": "已注销",
   "devices.status.notHeard": "{when}安装，尚未收到信号",
+  "devices.listening.wake-on-radio": "无线唤醒",
+  "devices.listening.windows": "定时监听窗口",
 
   "kind.smoke": "烟雾探测器",
   "kind.charger": "充电棚控制器",

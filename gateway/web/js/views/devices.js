@@ -84,7 +84,18 @@ export function devicesView(root) {
                   h("code", null, d.deviceId),
                 ),
               ),
-              cell("devices.kind", kindName(d.kind)),
+              // How a battery detector is reached: the interlink's latency and its battery
+              // depend on it.
+              cell("devices.kind", [
+                kindName(d.kind),
+                d.listening
+                  ? h(
+                      "span",
+                      { class: "muted", "data-testid": "listening" },
+                      ` · ${tDynamic(`devices.listening.${d.listening}`, d.listening)}`,
+                    )
+                  : null,
+              ]),
               cell(
                 "devices.location",
                 [d.building, d.location, d.shed].filter(Boolean).join(" · ") || "–",
