@@ -6,6 +6,7 @@ import {
   REASON_ILLEGAL_LOAD,
 } from "../../protocol/constants.js";
 import type { Action } from "../types.js";
+import { MAX_SAMPLES, type PortTrack, pushSample } from "./illegal-load.js";
 import {
   chargerEvent,
   device,
@@ -255,5 +256,35 @@ describe("illegal-load rule", () => {
     expect(summary(h.send(board, telemetry(25, [0, 2000]), T0 + 5000))).toEqual([
       "raise illegal-load major 0000c001:1",
     ]);
+  });
+});
+
+describe("a port's samples", () => {
+  const track = (): PortTrack => ({
+    at: [],
+    w: [],
+    highSince: undefined,
+    tripped: false,
+    seenOff: false,
+    lastAt: 0,
+  });
+
+  it("keeps at most MAX_SAMPLES readings, the newest, times and watts index for index", () => {
+    const t = track();
+    for (let i = 0; i < 500; i++) pushSample(t, T0 + i * 1000, 1000 + i, 0);
+    expect(t.at).toHaveLength(MAX_SAMPLES);
+    expect(t.w).toHaveLength(MAX_SAMPLES);
+    expect(t.at[0]).toBe(T0 + (500 - MAX_SAMPLES) * 1000);
+    expect(t.w[0]).toBe(1000 + 500 - MAX_SAMPLES);
+    expect(t.w[MAX_SAMPLES - 1]).toBe(1499);
+  });
+
+  it("drops readings older than the window but always keeps the newest", () => {
+    const t = track();
+    for (let i = 0; i < 10; i++) pushSample(t, T0 + i * 1000, 500, T0 + 5500);
+    expect(t.at).toEqual([T0 + 6000, T0 + 7000, T0 + 8000, T0 + 9000]);
+    pushSample(t, T0 + 100_000, 700, T0 + 200_000);
+    expect(t.at).toEqual([T0 + 100_000]);
+    expect(t.w).toEqual([700]);
   });
 });

@@ -22,17 +22,21 @@ import { type Action, PRIORITY_ALARM } from "../types.js";
 import { num, type RuleModule } from "./rule-module.js";
 
 /** Samples kept per port: enough for a 10-minute window at 10 s telemetry. */
-const MAX_SAMPLES = 64;
+export const MAX_SAMPLES = 64;
 
-interface Sample {
-  at: number;
-  w: number;
-}
-
-interface PortTrack {
-  samples: Sample[];
-  /** Start of the current run of readings at or above flatMinW. */
-  highSince?: number;
+/**
+ * A port's recent readings as two parallel number arrays (times, watts), not
+ * an object per reading: 12 ports x 64 readings per charger at 10,000 devices
+ * was ~70 bytes per reading (object, two boxed numbers) and one allocation per
+ * port per frame (issue 15: gateway RSS); arrays of numbers hold 8 bytes each.
+ */
+export interface PortTrack {
+  /** When each sample was taken (ms), oldest first. */
+  at: number[];
+  /** Its power (W), index for index with `at`. */
+  w: number[];
+  /** Start of the current run of readings at or above flatMinW (set, never deleted: one shape). */
+  highSince: number | undefined;
   /** A signature matched; no new alarm until the port is restored. */
   tripped: boolean;
   seenOff: boolean;
@@ -50,37 +54,45 @@ export function flatSignature(
   now: number,
 ): string | undefined {
   if (t.highSince === undefined || now - t.highSince < rule.windowS * 1000) return undefined;
-  const w = t.samples.filter((s) => s.at >= now - rule.windowS * 1000);
-  if (w.length < 3) return undefined;
+  const from = now - rule.windowS * 1000;
+  let first = 0;
+  while (first < t.at.length && t.at[first]! < from) first++;
+  const count = t.at.length - first;
+  if (count < 3) return undefined;
   let min = Number.POSITIVE_INFINITY;
   let max = 0;
   let sum = 0;
-  for (const s of w) {
-    min = Math.min(min, s.w);
-    max = Math.max(max, s.w);
-    sum += s.w;
+  for (let i = first; i < t.w.length; i++) {
+    const w = t.w[i]!;
+    min = Math.min(min, w);
+    max = Math.max(max, w);
+    sum += w;
   }
-  const mean = sum / w.length;
+  const mean = sum / count;
   const spreadPct = ((max - min) / mean) * 100;
-  const changePct = ((w[w.length - 1]!.w - w[0]!.w) / w[0]!.w) * 100;
+  const w0 = t.w[first]!;
+  const changePct = ((t.w[t.w.length - 1]! - w0) / w0) * 100;
   if (spreadPct > rule.flatTolerancePct || changePct <= -rule.taperPct) return undefined;
   const sign = changePct >= 0 ? "+" : "";
   return (
     `flat resistive load: ${num(min)}-${num(max)} W (spread ${num(spreadPct)} % <= ${num(rule.flatTolerancePct)} %) ` +
-    `at or above ${num(rule.flatMinW)} W for ${num((now - t.highSince) / 1000)} s over ${w.length} readings, ` +
+    `at or above ${num(rule.flatMinW)} W for ${num((now - t.highSince) / 1000)} s over ${count} readings, ` +
     `no charging taper (change ${sign}${num(changePct)} %, a taper falls by ${num(rule.taperPct)} % or more)`
   );
 }
 
+/** The step signature between the previous reading (NaN: none) and this one. */
 export function stepSignature(
   rule: IllegalLoadRuleConfig,
-  prev: Sample | undefined,
-  s: Sample,
+  prevAt: number,
+  prevW: number,
+  at: number,
+  w: number,
 ): string | undefined {
-  if (!prev || s.at - prev.at > rule.stepMaxGapS * 1000) return undefined;
-  if (s.w - prev.w < rule.stepW || s.w < rule.stepAboveW) return undefined;
+  if (Number.isNaN(prevAt) || at - prevAt > rule.stepMaxGapS * 1000) return undefined;
+  if (w - prevW < rule.stepW || w < rule.stepAboveW) return undefined;
   return (
-    `sudden step: ${num(prev.w)} W -> ${num(s.w)} W in ${num((s.at - prev.at) / 1000)} s ` +
+    `sudden step: ${num(prevW)} W -> ${num(w)} W in ${num((at - prevAt) / 1000)} s ` +
     `(a step of ${num(rule.stepW)} W or more to ${num(rule.stepAboveW)} W or more)`
   );
 }
@@ -95,8 +107,25 @@ function restore(
   if (t.tripped) out.push({ type: "clear-alarm", kind: rule.alarm, deviceId, port, rule: rule.id });
   t.tripped = false;
   t.seenOff = false;
-  t.samples = [];
-  delete t.highSince;
+  clearSamples(t);
+  t.highSince = undefined;
+}
+
+function clearSamples(t: PortTrack): void {
+  t.at.length = 0;
+  t.w.length = 0;
+}
+
+/** Appends a reading; drops the oldest over MAX_SAMPLES or older than `keepFrom` (keeps the newest). */
+export function pushSample(t: PortTrack, at: number, w: number, keepFrom: number): void {
+  t.at.push(at);
+  t.w.push(w);
+  let drop = Math.max(0, t.at.length - MAX_SAMPLES);
+  while (drop < t.at.length - 1 && t.at[drop]! < keepFrom) drop++;
+  if (drop > 0) {
+    t.at.splice(0, drop);
+    t.w.splice(0, drop);
+  }
 }
 
 export const illegalLoadRule: RuleModule<IllegalLoadRuleConfig, IllegalLoadState> = {
@@ -124,33 +153,28 @@ export const illegalLoadRule: RuleModule<IllegalLoadRuleConfig, IllegalLoadState
     m.ports.forEach((reading, port) => {
       let t = own[port];
       if (!t) {
-        t = { samples: [], tripped: false, seenOff: false, lastAt: at };
+        t = { at: [], w: [], highSince: undefined, tripped: false, seenOff: false, lastAt: at };
         own[port] = t;
       }
       t.lastAt = at;
       const live =
         reading.relayOn && (reading.state === PORT_CHARGING || reading.state === PORT_IDLE);
       if (!live) {
-        t.samples = [];
-        delete t.highSince;
+        clearSamples(t);
+        t.highSince = undefined;
         if (t.tripped) t.seenOff = true;
         return;
       }
       if (t.tripped && t.seenOff) restore(rule, t, am.deviceId, port, out);
       if (t.tripped) return;
-      const sample = { at, w: reading.powerW };
-      const prev = t.samples[t.samples.length - 1];
-      t.samples.push(sample);
-      const keepFrom = at - rule.windowS * 1000;
-      while (
-        t.samples.length > MAX_SAMPLES ||
-        (t.samples.length > 1 && t.samples[0]!.at < keepFrom)
-      ) {
-        t.samples.shift();
-      }
-      if (reading.powerW < rule.flatMinW) delete t.highSince;
+      const n = t.at.length;
+      const prevAt = n > 0 ? t.at[n - 1]! : Number.NaN;
+      const prevW = n > 0 ? t.w[n - 1]! : Number.NaN;
+      pushSample(t, at, reading.powerW, at - rule.windowS * 1000);
+      if (reading.powerW < rule.flatMinW) t.highSince = undefined;
       else t.highSince ??= at;
-      const evidence = stepSignature(rule, prev, sample) ?? flatSignature(rule, t, at);
+      const evidence =
+        stepSignature(rule, prevAt, prevW, at, reading.powerW) ?? flatSignature(rule, t, at);
       if (!evidence) return;
       t.tripped = true;
       if (rule.cut) {
