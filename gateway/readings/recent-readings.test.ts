@@ -82,3 +82,50 @@ describe("RecentReadings", () => {
     expect(r.series(1, 0, 5_000).find((x) => x.port === 0)?.points).toEqual([[2_000, 10]]);
   });
 });
+
+describe("RecentReadings over many devices", () => {
+  const status = (batteryMv: number): UplinkMsg => ({
+    type: "status",
+    deviceKind: 1,
+    batteryMv,
+    fwMajor: 1,
+    fwMinor: 0,
+    fwPatch: 0,
+    uptimeS: 1,
+    resetCause: 0,
+  });
+
+  it("holds at most maxTotal readings over all series, each series keeping its newest share", () => {
+    const r = new RecentReadings({ maxAgeMs: 1e12, maxPerSeries: 100, maxTotal: 1_000 });
+    // 10 devices fill their series to 100 each (the whole budget) ...
+    for (let t = 0; t < 100; t++) for (let d = 0; d < 10; d++) r.record(d, status(t), t);
+    expect(r.size()).toBe(1_000);
+    // ... then 40 more devices report: 50 series share 1,000 readings, 20 each.
+    for (let t = 100; t < 130; t++) for (let d = 0; d < 50; d++) r.record(d, status(t), t);
+    expect(r.seriesHeld()).toBe(50);
+    expect(r.perSeries()).toBe(20);
+    expect(r.size()).toBeLessThanOrEqual(1_000);
+    const newest = Array.from({ length: 20 }, (_, k) => 110 + k);
+    for (const d of [0, 9, 49]) {
+      const pts = r.series(d, 0, 1e12)[0]?.points ?? [];
+      expect(pts.map((p) => p[1])).toEqual(newest);
+    }
+  });
+
+  it("never goes under minPerSeries a series, and forgetting a device gives its share back", () => {
+    const r = new RecentReadings({
+      maxAgeMs: 1e12,
+      maxPerSeries: 100,
+      maxTotal: 100,
+      minPerSeries: 5,
+    });
+    for (let t = 0; t < 50; t++) for (let d = 0; d < 40; d++) r.record(d, status(t), t);
+    expect(r.perSeries()).toBe(5);
+    expect(r.size()).toBe(200);
+    for (let d = 1; d < 40; d++) r.forget(d);
+    expect(r.size()).toBe(5);
+    expect(r.perSeries()).toBe(100);
+    for (let t = 50; t < 200; t++) r.record(0, status(t), t);
+    expect(r.size()).toBe(100);
+  });
+});

@@ -5,6 +5,10 @@
  * the device sent them (the chart's read-out is the exact reading), at most
  * `maxAgeMs` old and `maxPerSeries` per series, so memory is bounded whatever
  * the reporting rate: 12 ports × 1,440 readings × 16 bytes ≈ 280 KB per charger.
+ * Over all devices at most `maxTotal` readings are held (issue 15: RSS at
+ * 10,000 devices; 25,000 full series would be ~600 MB): a site with more
+ * series than `maxTotal / maxPerSeries` keeps `maxTotal / series` per series
+ * (never fewer than `minPerSeries`), the newest.
  * Nothing here is durable: the outbox carries every reading to the cloud,
  * whose time-series database is the history; this is the gateway's own view
  * while the installer stands in the compound.
@@ -23,11 +27,18 @@ export interface ReadingSeries {
 export interface RecentReadingsOptions {
   maxAgeMs: number;
   maxPerSeries: number;
+  /** Readings held over all series; more series than maxTotal/maxPerSeries share it. */
+  maxTotal: number;
+  /** A series keeps at least this many, whatever the number of series. */
+  minPerSeries: number;
 }
 
+/** 1,000,000 readings ≈ 16 MB: 690 full series (e.g. 53 chargers of 12 ports) at 1,440 each. */
 export const DEFAULT_READINGS: RecentReadingsOptions = {
   maxAgeMs: 24 * 3_600_000,
   maxPerSeries: 1_440,
+  maxTotal: 1_000_000,
+  minPerSeries: 16,
 };
 
 interface Ring {
@@ -44,8 +55,21 @@ const POWER_KEYS = Array.from({ length: 64 }, (_, i) => `power_w/${i}`);
 
 export class RecentReadings {
   private readonly devices = new Map<number, Map<string, Ring>>();
+  private readonly opts: RecentReadingsOptions;
+  /** Series held (rings), over all devices. */
+  private seriesCount = 0;
+  /** Readings held (after each ring's head), over all devices. */
+  private total = 0;
 
-  constructor(private readonly opts: RecentReadingsOptions = DEFAULT_READINGS) {}
+  constructor(opts: Partial<RecentReadingsOptions> = {}) {
+    this.opts = { ...DEFAULT_READINGS, ...opts };
+  }
+
+  /** Readings a series may hold now: maxPerSeries, or its share of maxTotal. */
+  perSeries(): number {
+    const share = Math.floor(this.opts.maxTotal / Math.max(1, this.seriesCount));
+    return Math.min(this.opts.maxPerSeries, Math.max(this.opts.minPerSeries, share));
+  }
 
   /** Records what `msg` reports, at `ts` (when the gateway accepted it). */
   record(deviceId: number, msg: UplinkMsg, ts: number): void {
@@ -95,12 +119,19 @@ export class RecentReadings {
     if (!ring) {
       ring = { metric, port, times: [], values: [], head: 0 };
       rings.set(key, ring);
+      this.seriesCount++;
     }
     // A late copy (merged from a slower receiver) never goes before a newer reading.
     if (ring.times.length > ring.head && ts < (ring.times[ring.times.length - 1] ?? 0)) return;
     ring.times.push(ts);
     ring.values.push(value);
-    this.trim(ring, ts);
+    this.total++;
+    const cap = this.perSeries();
+    this.trim(ring, ts, cap);
+    // New series took the budget's room: every series down to its share (rare: once per
+    // new series at a full site). With minPerSeries over the budget, the floor is the bound.
+    if (this.total > Math.max(this.opts.maxTotal, this.seriesCount * cap))
+      for (const d of this.devices.values()) for (const r of d.values()) this.trim(r, ts, cap);
   }
 
   /** The device's series with the readings in [from, to], oldest first. */
@@ -125,26 +156,34 @@ export class RecentReadings {
 
   /** A device removed or replaced: its readings go too. */
   forget(deviceId: number): void {
+    const rings = this.devices.get(deviceId);
+    if (!rings) return;
+    for (const r of rings.values()) this.total -= r.times.length - r.head;
+    this.seriesCount -= rings.size;
     this.devices.delete(deviceId);
   }
 
   /** Readings held, over all devices (for health and the memory bench). */
   size(): number {
-    let n = 0;
-    for (const rings of this.devices.values())
-      for (const r of rings.values()) n += r.times.length - r.head;
-    return n;
+    return this.total;
+  }
+
+  /** Series held, over all devices. */
+  seriesHeld(): number {
+    return this.seriesCount;
   }
 
   /**
-   * Drops what is over the count or the age. The arrays are spliced once an
-   * eighth of a series (at least 64) is dropped: one splice per reading moved
-   * the whole series (1,440 numbers twice) for every reading of a busy device.
+   * Drops what is over the count (`cap`) or the age. The arrays are spliced
+   * once an eighth of a series (at least 8) is dropped: one splice per reading
+   * moved the whole series (1,440 numbers twice) for every reading of a busy
+   * device.
    */
-  private trim(r: Ring, now: number): void {
-    let head = Math.max(r.head, r.times.length - this.opts.maxPerSeries);
+  private trim(r: Ring, now: number, cap: number): void {
+    let head = Math.max(r.head, r.times.length - cap);
     while (head < r.times.length && (r.times[head] ?? 0) < now - this.opts.maxAgeMs) head++;
-    if (head >= Math.max(64, this.opts.maxPerSeries >> 3)) {
+    this.total -= head - r.head;
+    if (head >= Math.max(8, cap >> 3)) {
       r.times.splice(0, head);
       r.values.splice(0, head);
       head = 0;
