@@ -2,10 +2,13 @@
  * A firmware-update campaign's rollout, as a pure decision over its devices'
  * progress (time and safety passed in). Devices are ordered into stages: the
  * canary group first, then stages of growing size; a stage starts only once
- * every device of the stages before it has ended, and the campaign pauses by
- * itself when the failures so far exceed the threshold. A device that is
- * alarming, or a charger with a port near its limit, or one whose building is
- * sounding (interlink), is held: it gets no update frames until that ends.
+ * every device of the stages before it has ended or is held, and at least one
+ * of each has ended; the campaign pauses by itself when the failures so far
+ * exceed the threshold. A device that is alarming, or a charger with a port
+ * near its limit, or one whose building is sounding (interlink), is held: it
+ * gets no update frames until that ends, and then gets them in whatever stage
+ * is open. A held device does not hold the campaign back: a detector in a
+ * long fire alarm would otherwise stop every building's update.
  */
 
 export type DeviceUpdateState =
@@ -82,9 +85,23 @@ export function decideRollout(
 ): RolloutDecision {
   const endedOnes = devices.filter((d) => ended(d.state));
   const failures = endedOnes.filter((d) => d.state !== "reported").length;
+  const holds = new Map<number, string | undefined>();
+  const holdOf = (id: number) => {
+    if (!holds.has(id)) holds.set(id, unsafe(id));
+    return holds.get(id);
+  };
+  /** Each device of stage `s` ended or is held, and one ended at least (an empty stage is through). */
+  const through = (s: number) => {
+    const of = devices.filter((d) => d.stage === s);
+    return (
+      of.length === 0 ||
+      (of.some((d) => ended(d.state)) &&
+        of.every((d) => ended(d.state) || holdOf(d.deviceId) !== undefined))
+    );
+  };
   let stage = 0;
   const last = Math.max(0, ...devices.map((d) => d.stage));
-  while (stage < last && devices.every((d) => d.stage > stage || ended(d.state))) stage++;
+  while (stage < last && through(stage)) stage++;
   if (endedOnes.length === devices.length) return { status: "done", stage, active: [], held: [] };
   if (endedOnes.length > 0 && failures / endedOnes.length > rules.maxFailureShare)
     return {
@@ -100,7 +117,7 @@ export function decideRollout(
   const held: { deviceId: number; why: string }[] = [];
   for (const d of devices) {
     if (d.stage > stage || ended(d.state)) continue;
-    const why = unsafe(d.deviceId);
+    const why = holdOf(d.deviceId);
     if (why) held.push({ deviceId: d.deviceId, why });
     else active.push(d.deviceId);
   }

@@ -51,6 +51,33 @@ describe("campaign rollout", () => {
     for (const x of devs) x.state = "reported";
     expect(decideRollout(devs, DEFAULT_RULES, false, safe).status).toBe("done");
   });
+
+  it("opens the next stage past a device held by an alarm, which is updated once the alarm ends", () => {
+    const devs = progress(assignStages(ids, DEFAULT_RULES));
+    const [c0, c1] = [devs[0]!, devs[1]!];
+    c0.state = "reported";
+    c1.state = "transferring";
+    const fire = new Set([c1.deviceId]);
+    const unsafe = (id: number) => (fire.has(id) ? "alarm active (fire)" : undefined);
+    // Without the hold the stage waits for the canary still transferring.
+    expect(decideRollout(devs, DEFAULT_RULES, false, safe).stage).toBe(0);
+    const d = decideRollout(devs, DEFAULT_RULES, false, unsafe);
+    expect(d.stage).toBe(1);
+    expect(d.held).toEqual([{ deviceId: c1.deviceId, why: "alarm active (fire)" }]);
+    expect(d.active).toEqual(devs.filter((x) => x.stage === 1).map((x) => x.deviceId));
+    // The alarm ends: the held canary gets its frames in the stage now open.
+    fire.clear();
+    expect(decideRollout(devs, DEFAULT_RULES, false, unsafe).active).toContain(c1.deviceId);
+  });
+
+  it("does not open the next stage while every device of a stage is held: nothing is proven yet", () => {
+    const devs = progress(assignStages(ids, DEFAULT_RULES));
+    const d = decideRollout(devs, DEFAULT_RULES, false, (id) =>
+      id === devs[0]!.deviceId || id === devs[1]!.deviceId ? "alarm active (fire)" : undefined,
+    );
+    expect(d).toMatchObject({ status: "running", stage: 0, active: [] });
+    expect(d.held).toHaveLength(2);
+  });
 });
 
 describe("campaign store", () => {
