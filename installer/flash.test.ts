@@ -27,7 +27,11 @@ interface ApiBody {
   downlinks?: Array<{ msg: { type: string; entries?: Array<{ key: number }> } }>;
 }
 
-describe("haitang flash: virtual board, Espruino toolchain, real gateway", () => {
+// A flash builds, uploads and commissions over a pseudo-terminal: 8-13 s each on an idle
+// machine, 36-59 s at load 13 (two in one test), so the 60 s default is too close.
+describe("haitang flash: virtual board, Espruino toolchain, real gateway", {
+  timeout: 180_000,
+}, () => {
   let rig: InstallRig;
   const identities: DeviceIdentity[] = [];
 

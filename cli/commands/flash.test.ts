@@ -24,7 +24,9 @@ async function cli(argv: string[]): Promise<{ code: number; out: string; err: st
   }
 }
 
-describe("haitang flash (command line)", () => {
+// A flash builds, uploads and commissions over a pseudo-terminal: 10 s on an idle machine,
+// several times that on a loaded one.
+describe("haitang flash (command line)", { timeout: 180_000 }, () => {
   let rig: InstallRig;
   beforeAll(async () => {
     rig = await InstallRig.start();
