@@ -58,7 +58,10 @@ export function testConfig(input: ConfigInput): BridgeConfig {
       },
       [SITE_B]: { name: "Riverside", commandKey: KEY_B, gateways: ["gw-b1"] },
     },
-    commands: { timeoutMs: 1500 },
+    // A stand-in gateway answers within milliseconds on an idle machine; a test process
+    // starved behind busier ones (CI at load 15-20) can need seconds for the round trip.
+    // The one test that waits for a silent gateway's 504 waits this long.
+    commands: { timeoutMs: 5000 },
     rebuild: { fromHistory: false },
     ...input.extra,
   };
