@@ -107,6 +107,32 @@ export function outboxContract(name: string, factory: OutboxFactory): void {
       expect(ob.walk(third.cursor, 10).entries).toEqual([]);
     });
 
+    it("walks across priorities a page at a time in (priority, seq) order, whole and below telemetry", async () => {
+      const ob = await make();
+      // Distinct keys: no entry is pulled ahead of its place by an older one of its key.
+      const prios = [2, 0, 2, 1, 2, 0, 1, 2, 2, 0, 1, 2];
+      ob.append(prios.map((p, i) => item(p as Priority, `k${i}`, i)));
+      const order = (ps: number[]) =>
+        prios
+          .map((p, i) => ({ p, i }))
+          .filter((e) => ps.includes(e.p))
+          .sort((a, b) => a.p - b.p || a.i - b.i)
+          .map((e) => e.i);
+      for (const [below, ps] of [
+        [undefined, [0, 1, 2]],
+        [PRIORITY_TELEMETRY, [0, 1]],
+      ] as const)
+        for (const size of [1, 2, 3]) {
+          const seen: number[] = [];
+          let w = ob.walk!(undefined, size, below);
+          while (w.entries.length > 0) {
+            seen.push(...w.entries.map((e) => nOf(e.payload)));
+            w = ob.walk!(w.cursor, size, below);
+          }
+          expect(seen).toEqual(order([...ps]));
+        }
+    });
+
     it("walks alarms and events only, each after its key's older entries, when asked for the priorities below telemetry", async () => {
       const ob = await make();
       ob.append([item(2, "k", 1), item(2, "z", 2), item(1, "e", 3), item(0, "k", 4)]);

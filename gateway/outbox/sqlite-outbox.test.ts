@@ -4,7 +4,7 @@ import { tmpDir } from "../../tests/support/services.js";
 import { openGatewayDatabase } from "../storage/database.js";
 import { PRIORITY_ALARM, PRIORITY_TELEMETRY } from "../types.js";
 import { outboxContract } from "./outbox.contract.js";
-import { SqliteOutbox } from "./sqlite-outbox.js";
+import { PAGE_AFTER_BELOW_SQL, PAGE_AFTER_SQL, SqliteOutbox } from "./sqlite-outbox.js";
 
 outboxContract("SqliteOutbox", (cap) => {
   const dir = tmpDir("haitang-outbox-");
@@ -67,6 +67,26 @@ describe("SqliteOutbox on disk", () => {
       for (const [i, e] of entries.entries()) expect(stored.get(e.seq)).toBe(items[i]!.payload);
       expect(new Set(entries.map((e) => e.seq)).size).toBe(150);
       expect(ob.depth()).toBe(151);
+      db.close();
+    } finally {
+      dir.remove();
+    }
+  });
+
+  it("reads the page after a cursor with index seeks, never a scan over the entries in flight", () => {
+    const dir = tmpDir("haitang-outbox-");
+    try {
+      const db = openGatewayDatabase(join(dir.path, "gw.db"));
+      for (const [sql, args] of [
+        [PAGE_AFTER_SQL, [2, 10, 2, 50]],
+        [PAGE_AFTER_BELOW_SQL, [0, 10, 2, 0, 2, 50]],
+      ] as const) {
+        const plan = (
+          db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as Array<{ detail: string }>
+        ).map((r) => r.detail);
+        expect(plan.filter((d) => d.startsWith("SEARCH outbox USING INDEX"))).toHaveLength(2);
+        expect(plan.filter((d) => d.startsWith("SCAN") || d.includes("TEMP B-TREE"))).toEqual([]);
+      }
       db.close();
     } finally {
       dir.remove();

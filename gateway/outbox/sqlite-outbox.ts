@@ -22,6 +22,15 @@ import {
 const COST_SQL = "length(topic) + length(payload) + 2 * length(key) + 48";
 /** Rows come back as OutboxEntry objects as they are (no copy per row). */
 const COLS = "seq, priority, topic, payload, key, created_at AS createdAt";
+/**
+ * The page after a walk's cursor (priority, seq) as two index seeks merged in order: the rest
+ * of the cursor's priority, then the priorities above it. Written as one OR, SQLite scanned
+ * the index from its start over every entry still in flight (EXPLAIN QUERY PLAN: SCAN).
+ * Arguments: priority, seq, priority, limit.
+ */
+export const PAGE_AFTER_SQL = `SELECT ${COLS} FROM outbox WHERE priority = ? AND seq > ? UNION ALL SELECT ${COLS} FROM outbox WHERE priority > ? ORDER BY priority, seq LIMIT ?`;
+/** PAGE_AFTER_SQL over the priorities below a bound. Arguments: priority, seq, below, priority, below, limit. */
+export const PAGE_AFTER_BELOW_SQL = `SELECT ${COLS} FROM outbox WHERE priority = ? AND seq > ? AND priority < ? UNION ALL SELECT ${COLS} FROM outbox WHERE priority > ? AND priority < ? ORDER BY priority, seq LIMIT ?`;
 const INSERT_ROWS = 64;
 const DELETE_ROWS = 500;
 
@@ -60,15 +69,11 @@ export class SqliteOutbox implements Outbox {
       "INSERT INTO outbox (priority, topic, payload, key, created_at) VALUES (?, ?, ?, ?, ?)",
     );
     this.firstPage = db.prepare(`SELECT ${COLS} FROM outbox ORDER BY priority, seq LIMIT ?`);
-    this.nextPage = db.prepare(
-      `SELECT ${COLS} FROM outbox WHERE (priority = ? AND seq > ?) OR priority > ? ORDER BY priority, seq LIMIT ?`,
-    );
+    this.nextPage = db.prepare(PAGE_AFTER_SQL);
     this.firstPageBelow = db.prepare(
       `SELECT ${COLS} FROM outbox WHERE priority < ? ORDER BY priority, seq LIMIT ?`,
     );
-    this.nextPageBelow = db.prepare(
-      `SELECT ${COLS} FROM outbox WHERE ((priority = ? AND seq > ?) OR priority > ?) AND priority < ? ORDER BY priority, seq LIMIT ?`,
-    );
+    this.nextPageBelow = db.prepare(PAGE_AFTER_BELOW_SQL);
     this.preds = db.prepare(
       `SELECT ${COLS} FROM outbox WHERE key = ? AND seq < ? ORDER BY seq LIMIT ?`,
     );
@@ -163,7 +168,7 @@ export class SqliteOutbox implements Outbox {
           ? this.nextPage.all(after.priority, after.seq, after.priority, n)
           : this.firstPage.all(n)
         : after
-          ? this.nextPageBelow.all(after.priority, after.seq, after.priority, below, n)
+          ? this.nextPageBelow.all(after.priority, after.seq, below, after.priority, below, n)
           : this.firstPageBelow.all(below, n)) as OutboxEntry[],
     predecessors: (key, seq, n) => this.preds.all(key, seq, n) as OutboxEntry[],
   };
