@@ -11,7 +11,7 @@
  */
 import mqtt, { type MqttClient } from "mqtt";
 import type { Logger } from "../../common/log.js";
-import { mqttLogOption } from "../../common/mqtt-quiet-log.js";
+import { gatewayMqttOptions } from "../../common/mqtt-client-options.js";
 import type { Link } from "../downlink/link.js";
 import { DEVICE_EVENT_FILTER, DEVICE_UP_FILTER, deviceDownTopic } from "./device-topics.js";
 import { MQTT_RECEIVER } from "./mqtt-broker.js";
@@ -49,7 +49,7 @@ export class ExternalMqttIngest implements Link {
       clean: false,
       reconnectPeriod: 1000,
       protocolVersion: 5,
-      ...mqttLogOption(),
+      ...gatewayMqttOptions(),
     };
     if (this.opts.username !== undefined) o.username = this.opts.username;
     if (this.opts.password !== undefined) o.password = this.opts.password;

@@ -9,7 +9,7 @@
  */
 import mqtt, { type IClientOptions } from "mqtt";
 import type { Logger } from "../../common/log.js";
-import { mqttLogOption } from "../../common/mqtt-quiet-log.js";
+import { gatewayMqttOptions } from "../../common/mqtt-client-options.js";
 import {
   type CommandName,
   filters,
@@ -199,7 +199,7 @@ export class UplinkClient {
       if (o.tls.key) options.key = o.tls.key;
       options.rejectUnauthorized = o.tls.rejectUnauthorized ?? true;
     }
-    const client = mqtt.connect(o.url, { ...options, ...mqttLogOption() });
+    const client = mqtt.connect(o.url, { ...options, ...gatewayMqttOptions() });
     let closeResolve: () => void = () => {};
     const conn: Connection = {
       client,
