@@ -41,12 +41,17 @@ export const DEFAULT_READINGS: RecentReadingsOptions = {
   minPerSeries: 16,
 };
 
+/**
+ * One series: its readings as (time, value) pairs in one array of numbers
+ * (`data[2i]`, `data[2i + 1]`), not two: at 10,000 devices most series hold a
+ * few readings, and each array of numbers starts with room for 17 (~150 bytes).
+ */
 interface Ring {
+  key: string;
   metric: ReadingMetric;
   port: number | undefined;
-  times: number[];
-  values: number[];
-  /** Readings before this index are dropped (spliced off in chunks, not one at a time). */
+  data: number[];
+  /** Readings before this one (pair index) are dropped (spliced off in chunks, not one at a time). */
   head: number;
 }
 
@@ -54,7 +59,8 @@ interface Ring {
 const POWER_KEYS = Array.from({ length: 64 }, (_, i) => `power_w/${i}`);
 
 export class RecentReadings {
-  private readonly devices = new Map<number, Map<string, Ring>>();
+  /** A device's series, in a short array (at most 13, found by key): a Map each was ~250 bytes. */
+  private readonly devices = new Map<number, Ring[]>();
   private readonly opts: RecentReadingsOptions;
   /** Series held (rings), over all devices. */
   private seriesCount = 0;
@@ -98,40 +104,45 @@ export class RecentReadings {
     }
   }
 
-  private ringsOf(deviceId: number): Map<string, Ring> {
+  private ringsOf(deviceId: number): Ring[] {
     let rings = this.devices.get(deviceId);
     if (!rings) {
-      rings = new Map();
+      rings = [];
       this.devices.set(deviceId, rings);
     }
     return rings;
   }
 
   private put(
-    rings: Map<string, Ring>,
+    rings: Ring[],
     key: string,
     metric: ReadingMetric,
     port: number | undefined,
     value: number,
     ts: number,
   ): void {
-    let ring = rings.get(key);
+    let ring: Ring | undefined;
+    for (let i = 0; i < rings.length; i++)
+      if (rings[i]!.key === key) {
+        ring = rings[i]!;
+        break;
+      }
     if (!ring) {
-      ring = { metric, port, times: [], values: [], head: 0 };
-      rings.set(key, ring);
+      ring = { key, metric, port, data: [], head: 0 };
+      rings.push(ring);
       this.seriesCount++;
     }
+    const d = ring.data;
     // A late copy (merged from a slower receiver) never goes before a newer reading.
-    if (ring.times.length > ring.head && ts < (ring.times[ring.times.length - 1] ?? 0)) return;
-    ring.times.push(ts);
-    ring.values.push(value);
+    if (d.length > 2 * ring.head && ts < (d[d.length - 2] ?? 0)) return;
+    d.push(ts, value);
     this.total++;
     const cap = this.perSeries();
     this.trim(ring, ts, cap);
     // New series took the budget's room: every series down to its share (rare: once per
     // new series at a full site). With minPerSeries over the budget, the floor is the bound.
     if (this.total > Math.max(this.opts.maxTotal, this.seriesCount * cap))
-      for (const d of this.devices.values()) for (const r of d.values()) this.trim(r, ts, cap);
+      for (const d of this.devices.values()) for (const r of d) this.trim(r, ts, cap);
   }
 
   /** The device's series with the readings in [from, to], oldest first. */
@@ -139,11 +150,11 @@ export class RecentReadings {
     const rings = this.devices.get(deviceId);
     if (!rings) return [];
     const out: ReadingSeries[] = [];
-    for (const r of rings.values()) {
+    for (const r of rings) {
       const points: Array<[number, number]> = [];
-      for (let i = r.head; i < r.times.length; i++) {
-        const t = r.times[i] ?? 0;
-        if (t >= from && t <= to) points.push([t, r.values[i] ?? 0]);
+      for (let i = 2 * r.head; i < r.data.length; i += 2) {
+        const t = r.data[i] ?? 0;
+        if (t >= from && t <= to) points.push([t, r.data[i + 1] ?? 0]);
       }
       out.push(
         r.port === undefined
@@ -158,8 +169,8 @@ export class RecentReadings {
   forget(deviceId: number): void {
     const rings = this.devices.get(deviceId);
     if (!rings) return;
-    for (const r of rings.values()) this.total -= r.times.length - r.head;
-    this.seriesCount -= rings.size;
+    for (const r of rings) this.total -= r.data.length / 2 - r.head;
+    this.seriesCount -= rings.length;
     this.devices.delete(deviceId);
   }
 
@@ -180,12 +191,12 @@ export class RecentReadings {
    * device.
    */
   private trim(r: Ring, now: number, cap: number): void {
-    let head = Math.max(r.head, r.times.length - cap);
-    while (head < r.times.length && (r.times[head] ?? 0) < now - this.opts.maxAgeMs) head++;
+    const n = r.data.length / 2;
+    let head = Math.max(r.head, n - cap);
+    while (head < n && (r.data[2 * head] ?? 0) < now - this.opts.maxAgeMs) head++;
     this.total -= head - r.head;
     if (head >= Math.max(8, cap >> 3)) {
-      r.times.splice(0, head);
-      r.values.splice(0, head);
+      r.data.splice(0, 2 * head);
       head = 0;
     }
     r.head = head;
