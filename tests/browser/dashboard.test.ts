@@ -202,13 +202,15 @@ describe("property firm dashboard (cloud bridge)", () => {
     await stack.garden.send(stack.garden.restoredEvent(4));
     await firmCtx.close();
 
+    // Each page's own alert: the site page's alert stays until the shed page's hash reaches
+    // the page, so the view's name is part of what is waited for.
     await page.goto(`${stack.baseUrl}/#/site/${RIVER.site}`);
     await expect
-      .poll(() => page.locator("[role=alert]").textContent(), POLL)
+      .poll(() => page.locator('#view[data-view="site"] [role=alert]').textContent(), POLL)
       .toContain("forbidden");
     await page.goto(`${stack.baseUrl}/#/shed/${RIVER.site}/${SHED}`);
     await expect
-      .poll(() => page.locator("[role=alert]").textContent(), POLL)
+      .poll(() => page.locator('#view[data-view="shed"] [role=alert]').textContent(), POLL)
       .toContain("forbidden");
     await screenshot(page, "dashboard-other-site-forbidden");
   });
