@@ -78,8 +78,8 @@ async function openHistory(page: Page, url: string) {
   const body = (await (await answer).json()) as {
     series: Array<{ points: Array<[number, number]> }>;
   };
-  const range = new URLSearchParams(url.split("?")[1]).get("range");
-  const chart = await chartSince(page, since, range === "1h" ? HOUR : 6 * HOUR);
+  const range = new URLSearchParams(url.split("?")[1]).get("range") ?? "6h";
+  const chart = await chartSince(page, since, range);
   return { chart, points: body.series.flatMap((x) => x.points) };
 }
 
@@ -196,7 +196,7 @@ describe("charts: hover values, alarm markers, ranges from 1 h", () => {
     await page.goto(
       `${stack.baseUrl}/#/history/hz-garden/${SHED_ID}?device=${CHARGER_ID}&port=${PORT}&range=1h`,
     );
-    const chart = await chartSince(page, since, HOUR);
+    const chart = await chartSince(page, since, "1h");
     const marker = chart.locator(`a.marker[data-alarm="${alarm.alarmId}"]`);
     await marker.waitFor();
     expect(Number(await marker.getAttribute("data-t"))).toBe(alarm.raisedAt);

@@ -21,6 +21,7 @@ import {
   chartSince,
   launchBrowser,
   newContext,
+  rangeMs,
   screenshot,
   watchErrors,
 } from "./support/browser.js";
@@ -200,7 +201,7 @@ describe("numbers on the pages match the raw points in VictoriaMetrics", () => {
   it("draws charger 2 port 1's history with the raw peak, the same over 6 h, 24 h and 7 d", async () => {
     for (const range of ["6h", "24h", "7d"]) {
       const to = Date.now();
-      const from = to - { "6h": 6, "24h": 24, "7d": 168 }[range]! * 3_600_000;
+      const from = to - rangeMs(range);
       const [s] = await raw(
         stack.vm.url,
         `charger_port_power_w{site="${SITE}",device="${C2}",port="0"}`,
@@ -211,7 +212,7 @@ describe("numbers on the pages match the raw points in VictoriaMetrics", () => {
       await page.goto(
         `${stack.baseUrl}/#/history/${SITE}/${SHED_ID}?device=${C2}&port=0&range=${range}`,
       );
-      await chartSince(page, since, to - from);
+      await chartSince(page, since, range);
       expect(await page.locator("select option:checked").textContent()).toBe("Charger 2 · port 1");
       expect(watts(await page.getByTestId("peak").textContent())).toBe(Math.max(...s!.values));
       expect(Math.max(...s!.values)).toBe(1350);
@@ -231,7 +232,7 @@ describe("numbers on the pages match the raw points in VictoriaMetrics", () => {
     for (const range of ["6h", "7d"]) {
       const since = Date.now();
       await page.goto(`${stack.baseUrl}/#/history/${SITE}/${SHED_ID}?range=${range}`);
-      await chartSince(page, since, { "6h": 6, "7d": 168 }[range]! * 3_600_000);
+      await chartSince(page, since, range);
       expect(await page.locator("select option:checked").textContent()).toBe("Whole shed");
       expect(watts(await page.getByTestId("peak").textContent())).toBe(expected);
     }

@@ -100,18 +100,33 @@ export function moduleFiles(webRoot: string): string[] {
   return out.sort();
 }
 
+/** The ranges the pages' charts offer ("1h", "6h", "24h", "7d"), in ms: web-common/js/chart-scale.js. */
+export const CHART_RANGES_MS = (
+  (await import(new URL("../../../web-common/js/chart-scale.js", import.meta.url).href)) as {
+    CHART_RANGES_MS: Record<string, number>;
+  }
+).CHART_RANGES_MS;
+
+/** The span of the chart range `key` (throws for a range the pages do not offer). */
+export function rangeMs(key: string): number {
+  const ms = CHART_RANGES_MS[key];
+  if (ms === undefined) throw new Error(`no chart range '${key}'`);
+  return ms;
+}
+
 /**
  * The chart of the page just opened: waits until `svg.chart` ends at or after `since` (a
- * `Date.now()` taken before the page was asked for) and spans `spanMs`. A new hash reaches
- * the page a moment after `goto` returns, so until then the previous page's chart is still
- * in place and a plain wait for `svg.chart` can find it.
+ * `Date.now()` taken before the page was asked for) and spans the range `range`. A new hash
+ * reaches the page a moment after `goto` returns, so until then the previous page's chart is
+ * still in place and a plain wait for `svg.chart` can find it.
  */
 export async function chartSince(
   page: Page,
   since: number,
-  spanMs: number,
+  range: string,
   timeout = 30_000,
 ): Promise<Locator> {
+  const spanMs = rangeMs(range);
   await page.waitForFunction(
     `(() => {
       const c = document.querySelector("svg.chart");
