@@ -94,14 +94,36 @@ export interface MosquittoOptions {
   port?: number;
 }
 
+/** Whether a server's output says its port was taken (Mosquitto and VictoriaMetrics both say so). */
+function portTaken(err: unknown): boolean {
+  return err instanceof Error && /address already in use/i.test(err.message);
+}
+
+/**
+ * Starts a server on a port from freePort(); when another process took that port between the
+ * pick and the server's bind, starts it again on a new port (a few times).
+ */
+export async function onFreePort(
+  fixedPort: number | undefined,
+  startOn: (port: number) => Promise<void>,
+): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    const port = fixedPort ?? (await freePort());
+    try {
+      await startOn(port);
+      return port;
+    } catch (err) {
+      if (fixedPort !== undefined || attempt >= 5 || !portTaken(err)) throw err;
+    }
+  }
+}
+
 export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosquitto> {
   const bin = requireBinary("mosquitto", "mosquitto");
   const dir = tmpDir("haitang-mosq-");
-  const port = opts.port ?? (await freePort());
   // Stay the user we are: as root, mosquitto would drop to "mosquitto" and lose the 0700 temp dir.
   const conf = [
     `user ${userInfo().username}`,
-    `listener ${port} 127.0.0.1`,
     "persistence false",
     "set_tcp_nodelay true",
     "log_dest stderr",
@@ -121,10 +143,10 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
     conf.push("allow_anonymous true");
   }
   const confPath = join(dir.path, "mosquitto.conf");
-  writeFileSync(confPath, conf.join("\n") + "\n");
   let proc: ChildProcess | undefined;
   let out = "";
-  const start = async () => {
+  const startOn = async (port: number) => {
+    writeFileSync(confPath, [...conf, `listener ${port} 127.0.0.1`].join("\n") + "\n");
     out = "";
     proc = spawn(bin, ["-c", confPath], { stdio: ["ignore", "pipe", "pipe"] });
     proc.stderr?.on("data", (d: Buffer) => {
@@ -132,11 +154,11 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
     });
     await waitForPort(port, proc, "mosquitto", () => out);
   };
-  await start();
+  const port = await onFreePort(opts.port, startOn);
   return {
     port,
     url: `mqtt://127.0.0.1:${port}`,
-    start,
+    start: () => startOn(port),
     stop: async () => {
       if (proc) await stopProcess(proc);
     },
@@ -171,10 +193,9 @@ export async function startVictoriaMetrics(
 ): Promise<VictoriaMetrics> {
   const bin = requireBinary("victoria-metrics", "victoria-metrics");
   const dir = tmpDir("haitang-vm-");
-  const port = await freePort();
   let proc: ChildProcess | undefined;
   let out = "";
-  const start = async () => {
+  const startOn = async (port: number) => {
     out = "";
     proc = spawn(
       bin,
@@ -193,7 +214,8 @@ export async function startVictoriaMetrics(
     });
     await waitForPort(port, proc, "victoria-metrics", () => out);
   };
-  await start();
+  const port = await onFreePort(undefined, startOn);
+  const start = () => startOn(port);
   const url = `http://127.0.0.1:${port}`;
   return {
     port,

@@ -3,10 +3,39 @@
  * pairs (socat), and a check for binaries that names the Debian package.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, readlinkSync } from "node:fs";
+import { existsSync, readFileSync, readlinkSync } from "node:fs";
 import { createServer } from "node:net";
 
-export function freePort(): Promise<number> {
+/**
+ * The first port Linux hands out to outgoing connections and to servers that listen on
+ * port 0 (`net.ipv4.ip_local_port_range`, 32768 by default).
+ */
+function ephemeralLow(): number {
+  try {
+    const low = Number(
+      readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").split(/\s+/)[0],
+    );
+    return Number.isInteger(low) && low > 0 ? low : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+/** Ports this process handed out already: never twice, even once their server has stopped. */
+const handedOut = new Set<number>();
+const LOWEST_PORT = 10_000;
+
+/** Whether a server could listen on `port` on every IPv4 address now (the widest bind there is). */
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once("error", () => resolve(false));
+    srv.listen(port, "0.0.0.0", () => srv.close(() => resolve(true)));
+  });
+}
+
+function kernelPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();
@@ -17,6 +46,30 @@ export function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * A port nothing listens on, for a server started afterwards (Mosquitto, VictoriaMetrics, a
+ * gateway's HTTP and MQTT servers). Between this answer and that server's bind the port must
+ * stay free, so it is drawn at random from below the ephemeral range: a port there is never
+ * given to another process's outgoing connection or to a server on port 0, which the kernel's
+ * own pick (the ephemeral range) could be. Only another caller of this function in another
+ * process could take it meanwhile, one chance in thousands; startMosquitto and
+ * startVictoriaMetrics also retry on a new port when theirs is taken.
+ */
+export async function freePort(): Promise<number> {
+  const high = ephemeralLow() - 1;
+  if (high - LOWEST_PORT >= 1000) {
+    for (let i = 0; i < 100; i++) {
+      const port = LOWEST_PORT + Math.floor(Math.random() * (high - LOWEST_PORT + 1));
+      if (handedOut.has(port) || !(await canListen(port))) continue;
+      handedOut.add(port);
+      return port;
+    }
+  }
+  const port = await kernelPort();
+  handedOut.add(port);
+  return port;
 }
 
 /** Throws an error naming the Debian package when a binary is missing. */
