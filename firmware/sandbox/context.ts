@@ -56,6 +56,13 @@ export interface SandboxContext {
   JSON: JSON;
   /** Calls fn(arg) in the context, then runs the promise jobs it queued. */
   call(fn: unknown, arg: unknown): void;
+  /** Those of `names` that are globals in the context now. */
+  present(names: readonly string[]): string[];
+  /**
+   * Calls an image's function (image-program.ts) with the globals `names` as
+   * its arguments and the global object as `this`, then runs its promise jobs.
+   */
+  start(fn: unknown, names: readonly string[]): void;
 }
 
 /**
@@ -63,7 +70,8 @@ export interface SandboxContext {
  * on `class X extends Error`, native or downlevelled), Date and Math.random
  * from the host, a Promise that marks queued jobs, then the removals.
  * Returns the context-side caller (a non-function fails there, with the
- * context's TypeError).
+ * context's TypeError) and the two helpers that start an image as a function
+ * of its globals.
  */
 const SETUP = `(function (g, slot, nowMs, random, removed, statics) {
   var RealError = g.Error;
@@ -122,8 +130,20 @@ const SETUP = `(function (g, slot, nowMs, random, removed, statics) {
   Object.defineProperty(g, "Promise", { value: Promise, writable: true, configurable: true, enumerable: false });
   for (var i = 0; i < removed.length; i++) delete g[removed[i]];
   for (var j = 0; j < statics.length; j++) delete g[statics[j][0]][statics[j][1]];
-  return function call(f, a) {
-    f(a);
+  return {
+    call: function call(f, a) {
+      f(a);
+    },
+    present: function present(names) {
+      var out = [];
+      for (var k = 0; k < names.length; k++) if (names[k] in g) out.push(names[k]);
+      return out;
+    },
+    start: function start(f, names) {
+      var values = [];
+      for (var k = 0; k < names.length; k++) values.push(g[names[k]]);
+      f.apply(g, values);
+    },
   };
 })`;
 
@@ -151,9 +171,11 @@ export function createSandboxContext(nowMs: () => number, random: () => number):
   setupScript ??= new vm.Script(SETUP, { filename: "espruino-setup.js" });
   drainScript ??= new vm.Script("undefined", { filename: "espruino-microtasks.js" });
   const slot: MicrotaskSlot = { pending: false };
-  const setup = setupScript.runInContext(context) as (
-    ...args: unknown[]
-  ) => (f: unknown, a: unknown) => void;
+  const setup = setupScript.runInContext(context) as (...args: unknown[]) => {
+    call(f: unknown, a: unknown): void;
+    present(names: readonly string[]): string[];
+    start(f: unknown, names: readonly string[]): void;
+  };
   const inContext = setup(
     vm.runInContext("globalThis", context),
     slot,
@@ -163,17 +185,26 @@ export function createSandboxContext(nowMs: () => number, random: () => number):
     REMOVED_STATICS,
   );
   const drain = drainScript;
+  const call = inContext.call;
+  const afterEvent = (): void => {
+    if (slot.pending) {
+      slot.pending = false;
+      drain.runInContext(context);
+    }
+  };
   return {
     context,
     Error: intrinsics.Error,
     ArrayBuffer: intrinsics.ArrayBuffer,
     JSON: intrinsics.JSON,
     call: (fn, arg) => {
-      inContext(fn, arg);
-      if (slot.pending) {
-        slot.pending = false;
-        drain.runInContext(context);
-      }
+      call(fn, arg);
+      afterEvent();
+    },
+    present: (names) => [...inContext.present(names)],
+    start: (fn, names) => {
+      inContext.start(fn, names);
+      afterEvent();
     },
   };
 }

@@ -10,6 +10,7 @@ import vm from "node:vm";
 import { type Board, getBoard } from "../build/boards.js";
 import { createSandboxContext, type SandboxContext } from "./context.js";
 import { type DeviceHost, espruinoGlobals } from "./globals.js";
+import { type ImageProgram, imageProgram, runImage } from "./image-program.js";
 import { PinBank, type PinState, type Watch } from "./pins.js";
 import { binaryString, SerialModel } from "./serial.js";
 import { createStorageApi, type EspruinoStorageApi, type StorageFiles } from "./storage.js";
@@ -50,19 +51,6 @@ export interface SandboxError {
 
 /** Entries kept in `log` and `errors`; older ones are dropped and counted. */
 export const MAX_KEPT = 2000;
-
-const scriptCache = new Map<string, vm.Script>();
-
-function compiled(code: string, fileName: string): vm.Script {
-  const key = `${fileName}\0${code}`;
-  let s = scriptCache.get(key);
-  if (!s) {
-    s = new vm.Script(code, { filename: fileName });
-    if (scriptCache.size > 32) scriptCache.clear();
-    scriptCache.set(key, s);
-  }
-  return s;
-}
 
 /** xorshift32: the image's Math.random, deterministic per seed. */
 function seededRandom(seed: number): () => number {
@@ -122,8 +110,9 @@ export class FirmwareSandbox implements DeviceHost {
   consoleDevice: string | null | undefined = undefined;
   watchdog: { timeoutS: number; isAuto: boolean } | undefined = undefined;
   private chipTempC = 25;
-  private readonly code: string;
-  private readonly fileName: string;
+  /** The image (its syntax checked when the sandbox is made). */
+  private readonly program: ImageProgram;
+  private bound: readonly string[] = [];
   private readonly seed: number;
   private ctx!: SandboxContext;
   storage!: EspruinoStorageApi;
@@ -144,8 +133,6 @@ export class FirmwareSandbox implements DeviceHost {
     this.board = typeof opts.board === "string" ? getBoard(opts.board) : opts.board;
     this.clock = opts.clock ?? new VirtualClock();
     this.storageFiles = opts.storage ?? new Map();
-    this.code = code;
-    this.fileName = opts.fileName ?? "image.js";
     this.seed = opts.seed ?? 1;
     this.bootFromStorage = opts.bootFromStorage === true;
     this.pins = new PinBank(this.board.pins, this.board.analogPins, (name) => {
@@ -158,7 +145,8 @@ export class FirmwareSandbox implements DeviceHost {
       (fn, arg) => this.invoke(fn, arg),
       (m) => this.makeError(m),
     );
-    compiled(code, this.fileName); // a syntax error fails here, before any state
+    // A syntax error fails here, before any state.
+    this.program = imageProgram(code, opts.fileName ?? "image.js");
     this.boot();
   }
 
@@ -305,6 +293,11 @@ export class FirmwareSandbox implements DeviceHost {
     }
   }
 
+  /** Globals the running image got as parameters at boot (image-program.ts). */
+  boundGlobals(): string[] {
+    return [...this.bound];
+  }
+
   onConsole(cb: (line: string) => void): () => void {
     return listen(this.consoleListeners, cb);
   }
@@ -427,8 +420,9 @@ export class FirmwareSandbox implements DeviceHost {
     this.depth++;
     const saved = this.bootFromStorage ? this.storageFiles.get(BOOT_CODE_FILE) : undefined;
     try {
-      if (saved !== undefined) compiled(saved, BOOT_CODE_FILE).runInContext(this.ctx.context);
-      else compiled(this.code, this.fileName).runInContext(this.ctx.context);
+      const program = saved === undefined ? this.program : imageProgram(saved, BOOT_CODE_FILE);
+      this.bound = [];
+      this.bound = runImage(program, this.ctx);
     } catch (err) {
       this.uncaught(err);
     } finally {
@@ -482,7 +476,10 @@ export class FirmwareSandbox implements DeviceHost {
         ? `${(err as Error).name}: ${(err as Error).message}`
         : String(err);
     const stack =
-      err instanceof Object && "stack" in err ? String((err as Error).stack) : undefined;
+      // The image's errors come from its own realm: not `instanceof` the host's Object.
+      typeof err === "object" && err !== null && "stack" in err
+        ? String((err as Error).stack)
+        : undefined;
     push(
       this.errors,
       stack === undefined
