@@ -16,7 +16,7 @@
  *   BENCH_RATES=1000,5000,15000 BENCH_RUNS=3 BENCH_DEVICES=200 BENCH_SECONDS=5
  *   BENCH_INGEST=serial   socat pseudo-terminals at 115,200 baud instead of MQTT
  *   BENCH_PROFILE=dir     run the gateway under node --cpu-prof (profiles into dir)
- *   BENCH_NODE_ARGS="..." more node options for the gateway (e.g. --heap-prof, --heap-growing-percent=15)
+ *   BENCH_NODE_ARGS="..." more node options for the gateway (e.g. --heap-prof; --heap-growing-percent=15 replaces the gateway's 30)
  *   BENCH_METRICS=1       print the gateway's stage counters and CPU once a second
  *   BENCH_LANES=4         connections the generator publishes telemetry on
  */

@@ -11,11 +11,15 @@ import { freePort, requireBinary } from "./services.js";
 
 export { createPtyPair, freePort, requireBinary } from "./services.js";
 
-/** Polls `probe` until it returns a value other than undefined, or throws after `timeoutMs`. */
+/**
+ * Polls `probe` until it returns a value other than undefined, or throws after `timeoutMs`.
+ * The default is a bound for a hung wait, not a speed: a niced test process at load 15-20 runs
+ * 10-20 times slower than on an idle machine, and only a failing wait ever reaches it.
+ */
 export async function waitFor<T>(
   probe: () => Promise<T | undefined> | T | undefined,
   what: string,
-  timeoutMs = 15_000,
+  timeoutMs = 60_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
 import { repoRoot } from "../common/paths.js";
-import { heapLimitFlags } from "./heap-limits.js";
+import { flagsNotSetBy, GATEWAY_HEAP_LIMITS, heapLimitFlags } from "./heap-limits.js";
 
 /**
  * A process that does what `haitang gateway` does (limits, then a worker with
@@ -61,6 +61,26 @@ describe("gateway heap limits", () => {
       "--semi-space-growth-factor=1",
       "--heap-growing-percent=25",
     ]);
+  });
+
+  it("caps the old generation's growth in what haitang gateway applies", () => {
+    // Without a cap V8 held twice the live set at 10,000 devices (issue 15, gateway/README.md).
+    const cap = heapLimitFlags(GATEWAY_HEAP_LIMITS).find((f) =>
+      f.startsWith("--heap-growing-percent="),
+    );
+    expect(Number(cap?.split("=")[1])).toBeGreaterThan(0);
+    expect(Number(cap?.split("=")[1])).toBeLessThanOrEqual(50);
+  });
+
+  it("leaves a flag the node options already set to them", () => {
+    const flags = ["--semi-space-growth-factor=1", "--heap-growing-percent=30"];
+    expect(flagsNotSetBy(flags, ["--heap-growing-percent=15", ""])).toEqual([
+      "--semi-space-growth-factor=1",
+    ]);
+    expect(flagsNotSetBy(flags, ["--semi_space_growth_factor=2"])).toEqual([
+      "--heap-growing-percent=30",
+    ]);
+    expect(flagsNotSetBy(flags, ["--cpu-prof", "--heap-growing"])).toEqual(flags);
   });
 
   it("keeps the young generation at 2 MB under allocation once applied after the worker started", async () => {

@@ -17,6 +17,7 @@ import { startMosquitto, startVictoriaMetrics } from "../../common/servers.js";
 import { freePort } from "../../common/services.js";
 import { formatConfigErrors, loadSiteConfig } from "../../gateway/config/index.js";
 import { InstallAuth } from "../../gateway/http/auth.js";
+import { clockOf, localMinute } from "../../gateway/rules/welfare/local-time.js";
 import { GatewayService } from "../../gateway/service.js";
 import {
   type Fleet,
@@ -68,7 +69,14 @@ const gatewayId = (c: CompoundSpec) => `${c.id}-gw1`;
 function siteConfig(
   c: CompoundSpec,
   plan: FleetPlan,
-  o: { dataDir: string; mqttPort: number; httpPort: number; cloudUrl: string; commandKey: string },
+  o: {
+    dataDir: string;
+    mqttPort: number;
+    httpPort: number;
+    cloudUrl: string;
+    commandKey: string;
+    startedAtMs: number;
+  },
   pace: DemoPace,
 ): string {
   const site = parseYaml(
@@ -97,10 +105,27 @@ function siteConfig(
       id: "welfare-watched",
       kind: "inactivity",
       devices: [watched.id],
-      windows: [{ from: "00:00", to: "23:59", maxIdleS: pace.watchedMaxIdleS }],
+      windows: [
+        watchedWindow(o.startedAtMs, (site.utcOffsetMin as number | undefined) ?? 480, pace),
+      ],
       severity: "major",
     });
   return toYaml(site);
+}
+
+/**
+ * The watched resident's window: the whole day but one minute, starting 10 minutes before the
+ * demo did (site local time). A window's start restarts the idle count, and its last minute is
+ * outside it, so a fixed 00:00-23:59 delayed the welfare alarm of a demo running across local
+ * midnight; these two instants are now a day away from the demo's start.
+ */
+export function watchedWindow(
+  startedAtMs: number,
+  utcOffsetMin: number,
+  pace: Pick<DemoPace, "watchedMaxIdleS">,
+): { from: string; to: string; maxIdleS: number } {
+  const start = localMinute(startedAtMs, utcOffsetMin);
+  return { from: clockOf(start - 10), to: clockOf(start - 11), maxIdleS: pace.watchedMaxIdleS };
 }
 
 export async function startDemo(o: DemoOptions, stops: Array<() => Promise<void>>): Promise<Demo> {
@@ -127,6 +152,7 @@ export async function startDemo(o: DemoOptions, stops: Array<() => Promise<void>
         httpPort: o.gatewayPort === 0 ? await freePort() : o.gatewayPort + i,
         cloudUrl: cloud.url,
         commandKey,
+        startedAtMs: Date.now(),
       },
       o.pace,
     );

@@ -113,6 +113,10 @@ export class CloudBroker {
 export class CloudObserver {
   received = 0;
   private client: MqttClient | undefined;
+  /** Marker topic prefix of sync(), this observer's own (outside the uplink topic tree). */
+  private syncPrefix = "";
+  private syncs = 0;
+  private readonly syncWaiters = new Map<string, () => void>();
   private readonly waiters: {
     pred: (m: CloudMessage) => boolean;
     done: (m: CloudMessage) => void;
@@ -133,6 +137,10 @@ export class CloudObserver {
     const client = mqtt.connect(url, { clientId, reconnectPeriod: 50, protocolVersion: 5 });
     this.client = client;
     client.on("message", (topic, payload) => {
+      if (topic.startsWith(this.syncPrefix)) {
+        this.syncWaiters.get(topic)?.();
+        return;
+      }
       this.onRaw?.(topic, payload);
       const parsed = parseTopic(topic);
       if (!parsed) return;
@@ -155,6 +163,32 @@ export class CloudObserver {
     client.on("error", () => {});
     await new Promise<void>((resolve) => client.once("connect", () => resolve()));
     await client.subscribeAsync(`${TOPIC_ROOT}/#`, { qos: 1 });
+    this.syncPrefix = `haitang-sim-sync/${clientId}/`;
+    await client.subscribeAsync(`${this.syncPrefix}#`, { qos: 1 });
+  }
+
+  /**
+   * Resolves once every message the broker accepted before this call has reached this
+   * observer, or after `timeoutMs` (real time): a marker published now is queued to the
+   * observer behind them, as the broker keeps each client's deliveries in the order it
+   * took the messages in (MQTT v5 4.6, ordered topics; Mosquitto has one queue per client).
+   */
+  async sync(timeoutMs: number): Promise<boolean> {
+    const client = this.client;
+    if (!client) return false;
+    const topic = `${this.syncPrefix}${++this.syncs}`;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const arrived = new Promise<boolean>((resolve) => {
+      this.syncWaiters.set(topic, () => resolve(true));
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    try {
+      await client.publishAsync(topic, "", { qos: 1 });
+      return await arrived;
+    } finally {
+      clearTimeout(timer);
+      this.syncWaiters.delete(topic);
+    }
   }
 
   private deliver(m: CloudMessage): void {

@@ -474,7 +474,8 @@ async function runInner(
     const deadline = Date.now() + 15_000;
     while (Date.now() < deadline && (await gateway.outboxDepth()) > 0)
       await new Promise((r) => setTimeout(r, 20));
-    await new Promise((r) => setTimeout(r, 100));
+    // What the broker took from the gateway is on its way to the observer: wait until it is there.
+    await observer.sync(Math.max(1000, deadline - Date.now()));
     lap(`drained, outbox ${await gateway.outboxDepth()}`);
   }
   const channels = [...fabric.radio.channelStats(), ...fabric.busStats()];

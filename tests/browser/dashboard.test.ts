@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isoWeekOf } from "../../cloud-bridge/api/report.js";
 import { repoRoot } from "../../common/paths.js";
 import { waitFor } from "../support/services.js";
 import {
@@ -236,16 +237,24 @@ describe("property firm dashboard (cloud bridge)", () => {
   });
 
   it("prints the weekly report and downloads it as CSV", async () => {
-    // The report counts from the time-series database: wait until the overload is queryable.
-    await waitFor(async () => {
+    // The report counts from the time-series database: wait until the overload is queryable,
+    // in the report of the overload's own week (named, not "this week": a run may cross
+    // Monday 00:00 between the overload and this test; the garden is at UTC+0).
+    const week = await waitFor(async () => {
       await stack.vm.flush();
-      const res = await fetch(`${stack.baseUrl}/api/sites/hz-garden/report`, {
+      const [raised] = await stack.vm.exportSeries(
+        'alarm_active{site="hz-garden",kind="port-overload",transition="raised"}',
+      );
+      const at = raised?.timestamps[0];
+      if (at === undefined) return undefined;
+      const w = isoWeekOf(at);
+      const res = await fetch(`${stack.baseUrl}/api/sites/hz-garden/report?week=${w}`, {
         headers: { authorization: `Bearer ${TOKEN_ALL}` },
       });
       const body = (await res.json()) as { overloads?: { port?: number } };
-      return (body.overloads?.port ?? 0) >= 1 ? true : undefined;
+      return (body.overloads?.port ?? 0) >= 1 ? w : undefined;
     }, "the overload in the weekly report data");
-    await page.goto(`${stack.baseUrl}/#/report/hz-garden`);
+    await page.goto(`${stack.baseUrl}/#/report/hz-garden?week=${week}`);
     const summary = page.getByTestId("summary");
     await summary.waitFor();
     const portRow = summary.locator("tr", { hasText: "Port overloads" });

@@ -25,6 +25,7 @@ import {
   TOKEN_GARDEN,
   TOKEN_VIEWER,
 } from "./support/stack.js";
+import { streamCarried, tapStream } from "./support/stream-tap.js";
 
 const DETECTOR_ID = DETECTOR.toString(16).padStart(8, "0");
 /**
@@ -257,6 +258,7 @@ describe("fire first and port restore", () => {
     async () => {
       const g = stack.garden;
       const ctx = await newContext(browser, { lang: "en" });
+      await tapStream(ctx);
       const page = await ctx.newPage();
       await signIn(page, TOKEN_GARDEN);
       // The shed's answer is read now but handed to the page only after newer
@@ -278,17 +280,9 @@ describe("fire first and port restore", () => {
       await page.goto(`${stack.baseUrl}/#/shed/${GARDEN.site}/${SHED_ID}`);
       await fetched;
       await g.send(g.telemetry([180, 0, 0, 90, 0, 0, 1250, 0], [6]));
-      await waitFor(async () => {
-        const res = await fetch(`${stack.baseUrl}/api/sites/${GARDEN.site}/sheds/${SHED_ID}`, {
-          headers: { authorization: `Bearer ${TOKEN_ALL}` },
-        });
-        const body = (await res.json()) as {
-          ports: Array<{ devicePort: number; relayOn: boolean }>;
-        };
-        return body.ports.some((p) => p.devicePort === 6 && !p.relayOn) ? true : undefined;
-      }, "the cut port 7 in the bridge");
-      // The bridge has sent the event; give the stream a moment to carry it to the page.
-      await new Promise((r) => setTimeout(r, 1500));
+      // Only once the page's stream has delivered the cut port 7 (1250 W is sent nowhere else)
+      // is the older answer handed over: the page must keep the newer state it already has.
+      await streamCarried(page, '"powerW":1250', LOADED_MS);
       release();
       const port7 = page.locator('section[data-port="6"]');
       await expect.poll(() => port7.getAttribute("data-relay"), SLOW_POLL).toBe("off");

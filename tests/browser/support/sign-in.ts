@@ -2,8 +2,11 @@
 import type { Page } from "playwright-core";
 import { expect } from "vitest";
 
-/** Live updates cross several processes; give them time on a loaded CI machine. */
-export const POLL = { timeout: 15_000, interval: 50 };
+/**
+ * Live updates cross several processes; give them time on a loaded CI machine (10-20 times
+ * slower than idle at load 15-20). Only a failing poll waits this long.
+ */
+export const POLL = { timeout: 45_000, interval: 50 };
 
 export async function signIn(p: Page, baseUrl: string, token: string): Promise<void> {
   await p.goto(`${baseUrl}/`);
