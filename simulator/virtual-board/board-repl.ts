@@ -265,7 +265,8 @@ export class BoardRepl {
     const ctx = this.replContext as Record<string, unknown>;
     ctx.print = (...args: unknown[]) => print(args.map(espruinoString).join(" "));
     ctx.console = { log: ctx.print };
-    return runInContext(source, this.replContext, { timeout: 1000 });
+    // A bound for a line that never ends (wall time, so not one a starved test process reaches).
+    return runInContext(source, this.replContext, { timeout: 10_000 });
   }
 
   private result(value: unknown, quiet: boolean): void {

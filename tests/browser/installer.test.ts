@@ -27,6 +27,7 @@ import {
   screenshot,
   watchErrors,
 } from "./support/browser.js";
+import { POLL } from "./support/sign-in.js";
 
 const PASSWORD = "安装-pass-2025";
 const KNOWN = 0x00c0ffee;
@@ -39,7 +40,6 @@ const KEYS = new Map([
 ]);
 
 /** Live updates cross several processes; give them time on a loaded CI machine. */
-const POLL = { timeout: 15_000, interval: 50 };
 
 describe("installer page on the gateway (/ui/)", () => {
   const dir = tmpDir("haitang-web-gw-");

@@ -29,6 +29,7 @@ import {
 import type { OtaStatusMsg } from "../../protocol/messages.js";
 import { createPtyPair, freePort, tmpDir, waitFor } from "../support/services.js";
 import { launchBrowser, newContext, screenshot, watchErrors } from "./support/browser.js";
+import { POLL } from "./support/sign-in.js";
 
 const PASSWORD = "ota-pass";
 const A = 0x00a0a001;
@@ -41,7 +42,6 @@ const KEYS = new Map([
 ]);
 /** A release image with the placeholder identity: 200 bytes, 5 chunks. */
 const RELEASE = `f(305419896,"5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a")/*${"x".repeat(153)}*/`;
-const POLL = { timeout: 15_000, interval: 50 };
 const hex = (id: number) => id.toString(16).padStart(8, "0");
 
 function ota(state: number, reason: number, version: string, held: number): OtaStatusMsg {

@@ -17,6 +17,7 @@ import {
 } from "../../protocol/uplink.js";
 import { gatewayClient, publishAlarm } from "../cloud-bridge/support.js";
 import { launchBrowser, newContext, screenshot, watchErrors } from "./support/browser.js";
+import { POLL } from "./support/sign-in.js";
 import {
   GARDEN,
   type Stack,
@@ -26,7 +27,6 @@ import {
   TOKEN_VIEWER,
 } from "./support/stack.js";
 
-const POLL = { timeout: 15_000, interval: 50 };
 const now = Date.now();
 let seq = 100_000;
 
