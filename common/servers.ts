@@ -55,7 +55,8 @@ export function tmpDir(prefix = "haitang-"): { path: string; remove(): void } {
 }
 
 async function waitForPort(port: number, proc: ChildProcess, what: string, output: () => string) {
-  const deadline = Date.now() + 20_000;
+  // A bound for a server that never listens (it inherits the test's nice level under load).
+  const deadline = Date.now() + 60_000;
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`${what} exited (${proc.exitCode}): ${output()}`);
     const ok = await new Promise<boolean>((resolve) => {

@@ -108,7 +108,7 @@ export async function createPtyPair(dir: string, name: string): Promise<PtyPair>
     stderr += d.toString();
   });
   await new Promise<void>((resolve, reject) => {
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + 30_000;
     const check = () => {
       if (
         stderr.includes("starting data transfer loop") &&

@@ -471,7 +471,8 @@ async function runInner(
   // Let the uplink drain (bounded), then take the gateway's counters.
   if (gateway.running && cloud.up) {
     lap(`loop done, outbox ${await gateway.outboxDepth()}`);
-    const deadline = Date.now() + 15_000;
+    // A bound for an uplink that never drains; a loaded machine drains well inside it.
+    const deadline = Date.now() + 60_000;
     while (Date.now() < deadline && (await gateway.outboxDepth()) > 0)
       await new Promise((r) => setTimeout(r, 20));
     // What the broker took from the gateway is on its way to the observer: wait until it is there.

@@ -33,7 +33,9 @@ export async function launchBrowser(): Promise<Browser> {
       `Chromium is not installed at ${CHROMIUM_PATH}: apt-get install chromium (Debian package "chromium")`,
     );
   }
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  // Bounds for a hung browser, not speeds: a niced Chromium at load 15-20 starts and renders
+  // many times slower than idle (playwright's own defaults are 30 s).
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, timeout: 120_000 });
 }
 
 export const PHONE = { width: 390, height: 844 };
@@ -53,6 +55,8 @@ export async function newContext(
     timezoneId: "Asia/Shanghai",
     ...(opts.baseURL ? { baseURL: opts.baseURL } : {}),
   });
+  ctx.setDefaultTimeout(60_000);
+  ctx.setDefaultNavigationTimeout(60_000);
   if (opts.lang) {
     // A string, not a function: this file is type-checked without the DOM library.
     const lang = JSON.stringify(opts.lang);
