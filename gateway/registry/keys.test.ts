@@ -55,4 +55,17 @@ describe("node:crypto MACs", () => {
       expect(midstateHmac(key, big.subarray(7))).toEqual(nodeHmac(key, data));
     }
   });
+
+  it("keeps each key's states apart when a thousand keys share slab chunks, and a new key gets its own", () => {
+    const keys = Array.from({ length: 1000 }, () => new Uint8Array(randomBytes(16)));
+    const data = new Uint8Array(randomBytes(40));
+    for (const key of keys) midstateHmac(key, data); // every key's states made, chunk after chunk
+    for (const key of keys.slice().reverse())
+      expect(midstateHmac(key, data)).toEqual(nodeHmac(key, data));
+    // a rekeyed device: the same bytes but one, in a new array
+    const rekeyed = keys[500]!.slice();
+    rekeyed[15] = (rekeyed[15] as number) ^ 1;
+    expect(midstateHmac(rekeyed, data)).toEqual(nodeHmac(rekeyed, data));
+    expect(midstateHmac(keys[500]!, data)).toEqual(nodeHmac(keys[500]!, data));
+  });
 });

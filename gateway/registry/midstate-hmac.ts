@@ -2,13 +2,14 @@
  * HMAC-SHA256 (RFC 2104, FIPS 180-4) for the per-frame path: each key's
  * inner and outer SHA-256 states after its padded key block are computed once
  * and kept beside the key (a WeakMap, so a rekeyed device's states go with
- * its old key), so a frame of up to 55 signed bytes costs three compressions
+ * its old key; the states of many keys share one buffer, int32-slab.ts), so a frame of up to 55 signed bytes costs three compressions
  * and nothing is allocated per frame. node:crypto's createHmac costs about
  * twice as much per frame here, most of it building a native object per call
  * (bench/gateway-ingest.ts). Checked against node:crypto in
  * midstate-hmac.test.ts.
  */
 import { MAC_LENGTH, MIN_FRAME_LENGTH } from "../../protocol/constants.js";
+import { Int32Slab } from "./int32-slab.js";
 import { nodeHmac } from "./keys.js";
 
 const K = new Int32Array([
@@ -79,20 +80,27 @@ function compress(h: Int32Array, b: Uint8Array, off: number): void {
 
 /** Inner state (0..7) and outer state (8..15) of a key, after its padded key block. */
 const midstates = new WeakMap<Uint8Array, Int32Array>();
+const midstateSlab = new Int32Slab();
+
+/** One SHA-256 state (8 values) of `from` at `fromOff` into `to` at `toOff`; no view per frame. */
+function copyState(to: Int32Array, toOff: number, from: Int32Array, fromOff: number): void {
+  for (let i = 0; i < 8; i++) to[toOff + i] = from[fromOff + i]!;
+}
+
+/** The state after the key block XOR `xor` (RFC 2104 ipad / opad), into `m` at `off`. */
+function padState(key: Uint8Array, xor: number, m: Int32Array, off: number): void {
+  H.set(IV);
+  for (let i = 0; i < BLOCK; i++) tail[i] = (key[i] ?? 0) ^ xor;
+  compress(H, tail, 0);
+  copyState(m, off, H, 0);
+}
 
 function midstateOf(key: Uint8Array): Int32Array {
   let m = midstates.get(key);
   if (m) return m;
-  m = new Int32Array(16);
-  const pad = new Uint8Array(BLOCK);
-  const inner = m.subarray(0, 8);
-  const outer = m.subarray(8, 16);
-  inner.set(IV);
-  outer.set(IV);
-  for (let i = 0; i < BLOCK; i++) pad[i] = (key[i] ?? 0) ^ 0x36;
-  compress(inner, pad, 0);
-  for (let i = 0; i < BLOCK; i++) pad[i] = (key[i] ?? 0) ^ 0x5c;
-  compress(outer, pad, 0);
+  m = midstateSlab.take(16);
+  padState(key, 0x36, m, 0);
+  padState(key, 0x5c, m, 8);
   midstates.set(key, m);
   return m;
 }
@@ -100,7 +108,7 @@ function midstateOf(key: Uint8Array): Int32Array {
 /** HMAC-SHA256 of data[0..n) under `key` into the module state H. */
 function hmacInto(key: Uint8Array, data: Uint8Array, n: number): void {
   const m = midstateOf(key);
-  H.set(m.subarray(0, 8));
+  copyState(H, 0, m, 0);
   let off = 0;
   for (; n - off >= BLOCK; off += BLOCK) compress(H, data, off);
   const rem = n - off;
@@ -127,7 +135,7 @@ function hmacInto(key: Uint8Array, data: Uint8Array, n: number): void {
   tail[32] = 0x80;
   tail[62] = 0x03;
   tail[63] = 0x00;
-  H.set(m.subarray(8, 16));
+  copyState(H, 0, m, 8);
   compress(H, tail, 0);
 }
 
