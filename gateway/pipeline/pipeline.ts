@@ -235,13 +235,7 @@ export class Pipeline {
     if (dev.building !== undefined) accepted.building = dev.building;
     if (dev.location !== undefined) accepted.location = dev.location;
     if (dev.shed !== undefined) accepted.shed = dev.shed;
-    const recent: RecentFrame = {
-      msg: accepted,
-      frame: bytes,
-      acceptedAt: now,
-      committed: false,
-      ackWanted: ackRequested,
-    };
+    const recent = MergeWindow.entry(accepted, bytes, now, ackRequested);
     this.recent.add(recent, now);
     if (ackRequested) this.rememberAcked(frame.deviceId, { sig, recent });
     c.accepted++;
@@ -329,12 +323,7 @@ export class Pipeline {
   }
 
   private submit(h: Held): void {
-    const r0 = h.recent;
-    const work: AcceptedWork = h.retry
-      ? { window: h.window }
-      : r0.frame
-        ? { message: r0.msg, frame: r0.frame, window: h.window }
-        : { message: r0.msg, window: h.window };
+    const work: AcceptedWork = h.retry ? { window: h.window } : messageWork(h);
     this.deps.commit(work, (err) => {
       if (err) {
         // Not durable, so not acked. Retry before anything newer, keeping the order in which
@@ -346,20 +335,18 @@ export class Pipeline {
         return;
       }
       const r = h.recent;
-      const dev = r.msg.deviceId;
+      const dev = r.deviceId;
       if (h.retry) {
         // Its counter is durable; the ack waits for the original message's commit.
         if (r.committed) this.sendAck(dev, h.retry.counter, h.retry.receiver);
         else r.extraAcks = [...(r.extraAcks ?? []), h.retry];
         return;
       }
-      r.committed = true;
-      // the committer has its copy; the merge window keeps the message, not the bytes
-      // (assigned, not deleted: a delete would turn each remembered frame into a slow dictionary object)
-      r.frame = undefined;
+      // the committer has its copy; the merge window keeps the device, counter and receivers
+      MergeWindow.committed(r);
       if (r.ackWanted) {
         r.ackWanted = false;
-        this.sendAck(dev, r.msg.counter, bestReceiver(r.msg.receivers));
+        this.sendAck(dev, r.counter, bestReceiver(r.receivers));
       }
       if (r.extraAcks) {
         for (const x of r.extraAcks) this.sendAck(dev, x.counter, x.receiver);
@@ -392,6 +379,15 @@ export class Pipeline {
       this.deps.counters.hookErrors++;
     }
   }
+}
+
+/** What the committer stores for a held message: the message, its bytes, its counter window. */
+function messageWork(h: Held): AcceptedWork {
+  const { msg, frame } = h.recent;
+  // Held messages are submitted before their commit (again only after a failed one), so the
+  // merge window's entry still has the message; storing only the window would lose it.
+  if (!msg) throw new Error("pipeline: a held message was submitted after its commit");
+  return frame ? { message: msg, frame, window: h.window } : { message: msg, window: h.window };
 }
 
 /** Type code and payload of a frame (what a retransmission repeats), as text. */
