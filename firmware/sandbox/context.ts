@@ -198,7 +198,10 @@ export function createSandboxContext(nowMs: () => number, random: () => number):
     ArrayBuffer: intrinsics.ArrayBuffer,
     JSON: intrinsics.JSON,
     call: (fn, arg) => {
-      call(fn, arg);
+      // A function is called straight from here (no hop through the context: ~0.1 µs an
+      // event); anything else fails inside the context, with the context's TypeError.
+      if (typeof fn === "function") fn(arg);
+      else call(fn, arg);
       afterEvent();
     },
     present: (names) => [...inContext.present(names)],
