@@ -86,7 +86,7 @@ describe("guardian reports stay on the gateway", () => {
     await waitFor(
       () => (gw.running().outbox.depth() === 0 ? true : undefined),
       "outbox drained",
-      20_000,
+      60_000,
     );
     // The heartbeat went up; every frame of the device after it was committed before the drain.
     await waitFor(

@@ -124,7 +124,7 @@ describe("gateway uplink across a cloud outage", () => {
     await waitFor(
       () => (gw.running().outbox.depth() === 0 ? true : undefined),
       "backlog drained",
-      20_000,
+      60_000,
     );
     const backlog = received
       .slice(before)

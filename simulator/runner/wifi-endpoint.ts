@@ -44,7 +44,7 @@ export class WifiEndpoint {
           reject(
             new Error(`wifi device ${deviceIdHex(this.deviceId)} could not connect to ${url}`),
           ),
-        10_000,
+        30_000,
       );
       client.once("connect", () => {
         clearTimeout(t);

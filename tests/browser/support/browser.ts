@@ -128,7 +128,7 @@ export async function chartSince(
   page: Page,
   since: number,
   range: string,
-  timeout = 30_000,
+  timeout = 60_000,
 ): Promise<Locator> {
   const spanMs = rangeMs(range);
   await page.waitForFunction(
