@@ -44,7 +44,8 @@ export interface ChildGateway {
  * `nodeArgs` go before the script (e.g. --cpu-prof for the end-to-end bench);
  * `startMs` is how long it may take to be ready (a site of 10,000 devices on a busy machine);
  * `viaBin`: start the built `bin/haitang.js gateway` as a user does (benches: what the product
- * sets up before its modules load counts) instead of the bundle (tests: no build needed).
+ * sets up before its modules load counts) instead of the bundle (tests: no build needed);
+ * `env`: more environment for the gateway (the bench: what its deployment sets).
  */
 export async function startChildGateway(
   configPath: string,
@@ -52,6 +53,7 @@ export async function startChildGateway(
   nodeArgs: string[] = [],
   startMs = 60_000,
   viaBin = false,
+  env: Record<string, string> = {},
 ): Promise<ChildGateway> {
   const script = viaBin
     ? [join(repoRoot(), "bin", "haitang.js"), "gateway"]
@@ -59,7 +61,10 @@ export async function startChildGateway(
   const proc = spawn(
     process.execPath,
     [...nodeArgs, ...script, "--config", configPath, "--install-password", password, "--no-watch"],
-    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, HAITANG_LOG_LEVEL: "warn" } },
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, HAITANG_LOG_LEVEL: "warn", ...env },
+    },
   );
   let err = "";
   let out = "";
