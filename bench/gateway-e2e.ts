@@ -18,8 +18,8 @@
  *   BENCH_PROFILE=dir     run the gateway under node --cpu-prof (profiles into dir)
  *   BENCH_NODE_ARGS="..." more node options for the gateway (e.g. --heap-prof; --heap-growing-percent=15 replaces the gateway's 30)
  *   BENCH_METRICS=1       print the gateway's stage counters and CPU once a second
- *   BENCH_MALLOC_ARENA_MAX=N  the gateway's MALLOC_ARENA_MAX (default 1, as gateway/README.md
- *                         deploys it; empty: glibc's default of one arena per thread)
+ *   BENCH_MALLOC_ARENA_MAX=N  glibc's MALLOC_ARENA_MAX for the gateway (unset: one arena per
+ *                         thread; 1 took ~10 MB less RSS but alarm latency worse, gateway/README.md)
  *   BENCH_LANES=4         connections the generator publishes telemetry on
  */
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs";
@@ -28,7 +28,6 @@ import { join } from "node:path";
 import mqtt from "mqtt";
 import { createPtyPair, freePort, type PtyPair } from "../common/services.js";
 import { framedType } from "../gateway/ingest/device-topics.js";
-import { GATEWAY_MALLOC_ARENA_MAX } from "../gateway/malloc-arenas.js";
 import { type ChildGateway, startChildGateway } from "../gateway/testing/child-gateway.js";
 import { startConfiguredMosquitto, type TestBroker } from "../gateway/uplink/test-broker.js";
 import { TYPE_ACK } from "../protocol/constants.js";
@@ -264,10 +263,9 @@ async function startStack(dir: string, devices: E2eDevice[]): Promise<Stack> {
   const profile = process.env.BENCH_PROFILE;
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
   if (profile) nodeArgs.push("--cpu-prof", `--cpu-prof-dir=${profile}`);
-  // `haitang gateway` from bin/ (the build), as a user starts it, in the environment its
-  // deployment gives it (gateway/malloc-arenas.ts); BENCH_MALLOC_ARENA_MAX= (empty): glibc's default.
-  const arenas = process.env.BENCH_MALLOC_ARENA_MAX ?? GATEWAY_MALLOC_ARENA_MAX;
-  const gatewayEnv: Record<string, string> = arenas === "" ? {} : { MALLOC_ARENA_MAX: arenas };
+  // `haitang gateway` from bin/ (the build), as a user starts it.
+  const arenas = process.env.BENCH_MALLOC_ARENA_MAX;
+  const gatewayEnv: Record<string, string> = arenas ? { MALLOC_ARENA_MAX: arenas } : {};
   const gateway = await startChildGateway(configPath, "bench", nodeArgs, 300_000, true, gatewayEnv);
   const brokerPids = [cloud.pid, ...(deviceBroker ? [deviceBroker.pid] : [])];
   const stopAll = async (extra: () => Promise<void>) => {

@@ -19,7 +19,6 @@ import {
 } from "../../gateway/config/index.js";
 import { applyHeapLimits } from "../../gateway/heap-limits.js";
 import { InstallAuth } from "../../gateway/http/auth.js";
-import { mallocArenaAdvice, runsOnGlibc } from "../../gateway/malloc-arenas.js";
 import { GatewayService } from "../../gateway/service.js";
 
 const HELP = `usage: haitang gateway --config site.yaml [options]
@@ -80,8 +79,6 @@ export async function run(argv: string[]): Promise<number> {
   // Before the site is loaded: loading 10,000 devices would grow the young generation to 32 MB.
   applyHeapLimits();
   const log = createLogger("gateway");
-  const arenaAdvice = mallocArenaAdvice(process.env, runsOnGlibc());
-  if (arenaAdvice) log.info(arenaAdvice);
   let service: GatewayService | undefined;
   const reloader = new ConfigReloader({
     path,
