@@ -6,7 +6,14 @@ import {
   REASON_ILLEGAL_LOAD,
 } from "../../protocol/constants.js";
 import type { Action } from "../types.js";
-import { MAX_SAMPLES, type PortTrack, pushSample } from "./illegal-load.js";
+import {
+  MAX_SAMPLES,
+  type PortTrack,
+  pushSample,
+  sampleAt,
+  sampleCount,
+  sampleW,
+} from "./illegal-load.js";
 import {
   chargerEvent,
   device,
@@ -261,30 +268,35 @@ describe("illegal-load rule", () => {
 
 describe("a port's samples", () => {
   const track = (): PortTrack => ({
-    at: [],
-    w: [],
+    samples: [],
     highSince: undefined,
     tripped: false,
     seenOff: false,
     lastAt: 0,
   });
+  const times = (t: PortTrack) => Array.from({ length: sampleCount(t) }, (_, i) => sampleAt(t, i));
+  const watts = (t: PortTrack) => Array.from({ length: sampleCount(t) }, (_, i) => sampleW(t, i));
 
-  it("keeps at most MAX_SAMPLES readings, the newest, times and watts index for index", () => {
+  it("keeps at most MAX_SAMPLES readings, the newest, each time with its watts", () => {
     const t = track();
     for (let i = 0; i < 500; i++) pushSample(t, T0 + i * 1000, 1000 + i, 0);
-    expect(t.at).toHaveLength(MAX_SAMPLES);
-    expect(t.w).toHaveLength(MAX_SAMPLES);
-    expect(t.at[0]).toBe(T0 + (500 - MAX_SAMPLES) * 1000);
-    expect(t.w[0]).toBe(1000 + 500 - MAX_SAMPLES);
-    expect(t.w[MAX_SAMPLES - 1]).toBe(1499);
+    expect(sampleCount(t)).toBe(MAX_SAMPLES);
+    // one array of pairs, nothing else (issue 15: one array per port, not two)
+    expect(t.samples).toHaveLength(2 * MAX_SAMPLES);
+    expect(sampleAt(t, 0)).toBe(T0 + (500 - MAX_SAMPLES) * 1000);
+    expect(sampleW(t, 0)).toBe(1000 + 500 - MAX_SAMPLES);
+    for (let i = 0; i < MAX_SAMPLES; i++)
+      expect(sampleW(t, i) - 1000).toBe((sampleAt(t, i) - T0) / 1000);
+    expect(sampleW(t, MAX_SAMPLES - 1)).toBe(1499);
   });
 
   it("drops readings older than the window but always keeps the newest", () => {
     const t = track();
-    for (let i = 0; i < 10; i++) pushSample(t, T0 + i * 1000, 500, T0 + 5500);
-    expect(t.at).toEqual([T0 + 6000, T0 + 7000, T0 + 8000, T0 + 9000]);
+    for (let i = 0; i < 10; i++) pushSample(t, T0 + i * 1000, 500 + i, T0 + 5500);
+    expect(times(t)).toEqual([T0 + 6000, T0 + 7000, T0 + 8000, T0 + 9000]);
+    expect(watts(t)).toEqual([506, 507, 508, 509]);
     pushSample(t, T0 + 100_000, 700, T0 + 200_000);
-    expect(t.at).toEqual([T0 + 100_000]);
-    expect(t.w).toEqual([700]);
+    expect(times(t)).toEqual([T0 + 100_000]);
+    expect(watts(t)).toEqual([700]);
   });
 });

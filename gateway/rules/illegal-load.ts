@@ -25,16 +25,16 @@ import { num, type RuleModule } from "./rule-module.js";
 export const MAX_SAMPLES = 64;
 
 /**
- * A port's recent readings as two parallel number arrays (times, watts), not
- * an object per reading: 12 ports x 64 readings per charger at 10,000 devices
+ * A port's recent readings as one number array of (time, watts) pairs, not an
+ * object per reading: 12 ports x 64 readings per charger at 10,000 devices
  * was ~70 bytes per reading (object, two boxed numbers) and one allocation per
- * port per frame (issue 15: gateway RSS); arrays of numbers hold 8 bytes each.
+ * port per frame (issue 15: gateway RSS); numbers in an array hold 8 bytes
+ * each, and one array per port instead of two saves an array and its spare
+ * room (~180 bytes a port, 2 MB at 12,000 ports).
  */
 export interface PortTrack {
-  /** When each sample was taken (ms), oldest first. */
-  at: number[];
-  /** Its power (W), index for index with `at`. */
-  w: number[];
+  /** Time (ms) and power (W) of each reading, oldest first: at0, w0, at1, w1, ... */
+  samples: number[];
   /** Start of the current run of readings at or above flatMinW (set, never deleted: one shape). */
   highSince: number | undefined;
   /** A signature matched; no new alarm until the port is restored. */
@@ -55,23 +55,24 @@ export function flatSignature(
 ): string | undefined {
   if (t.highSince === undefined || now - t.highSince < rule.windowS * 1000) return undefined;
   const from = now - rule.windowS * 1000;
+  const n = sampleCount(t);
   let first = 0;
-  while (first < t.at.length && t.at[first]! < from) first++;
-  const count = t.at.length - first;
+  while (first < n && sampleAt(t, first) < from) first++;
+  const count = n - first;
   if (count < 3) return undefined;
   let min = Number.POSITIVE_INFINITY;
   let max = 0;
   let sum = 0;
-  for (let i = first; i < t.w.length; i++) {
-    const w = t.w[i]!;
+  for (let i = first; i < n; i++) {
+    const w = sampleW(t, i);
     min = Math.min(min, w);
     max = Math.max(max, w);
     sum += w;
   }
   const mean = sum / count;
   const spreadPct = ((max - min) / mean) * 100;
-  const w0 = t.w[first]!;
-  const changePct = ((t.w[t.w.length - 1]! - w0) / w0) * 100;
+  const w0 = sampleW(t, first);
+  const changePct = ((sampleW(t, n - 1) - w0) / w0) * 100;
   if (spreadPct > rule.flatTolerancePct || changePct <= -rule.taperPct) return undefined;
   const sign = changePct >= 0 ? "+" : "";
   return (
@@ -112,20 +113,31 @@ function restore(
 }
 
 function clearSamples(t: PortTrack): void {
-  t.at.length = 0;
-  t.w.length = 0;
+  t.samples.length = 0;
+}
+
+/** Readings held. */
+export function sampleCount(t: PortTrack): number {
+  return t.samples.length >> 1;
+}
+
+/** Time (ms) of reading `i` (0: oldest). */
+export function sampleAt(t: PortTrack, i: number): number {
+  return t.samples[2 * i]!;
+}
+
+/** Power (W) of reading `i` (0: oldest). */
+export function sampleW(t: PortTrack, i: number): number {
+  return t.samples[2 * i + 1]!;
 }
 
 /** Appends a reading; drops the oldest over MAX_SAMPLES or older than `keepFrom` (keeps the newest). */
 export function pushSample(t: PortTrack, at: number, w: number, keepFrom: number): void {
-  t.at.push(at);
-  t.w.push(w);
-  let drop = Math.max(0, t.at.length - MAX_SAMPLES);
-  while (drop < t.at.length - 1 && t.at[drop]! < keepFrom) drop++;
-  if (drop > 0) {
-    t.at.splice(0, drop);
-    t.w.splice(0, drop);
-  }
+  t.samples.push(at, w);
+  const n = sampleCount(t);
+  let drop = Math.max(0, n - MAX_SAMPLES);
+  while (drop < n - 1 && sampleAt(t, drop) < keepFrom) drop++;
+  if (drop > 0) t.samples.splice(0, 2 * drop);
 }
 
 export const illegalLoadRule: RuleModule<IllegalLoadRuleConfig, IllegalLoadState> = {
@@ -153,7 +165,7 @@ export const illegalLoadRule: RuleModule<IllegalLoadRuleConfig, IllegalLoadState
     m.ports.forEach((reading, port) => {
       let t = own[port];
       if (!t) {
-        t = { at: [], w: [], highSince: undefined, tripped: false, seenOff: false, lastAt: at };
+        t = { samples: [], highSince: undefined, tripped: false, seenOff: false, lastAt: at };
         own[port] = t;
       }
       t.lastAt = at;
@@ -167,9 +179,9 @@ export const illegalLoadRule: RuleModule<IllegalLoadRuleConfig, IllegalLoadState
       }
       if (t.tripped && t.seenOff) restore(rule, t, am.deviceId, port, out);
       if (t.tripped) return;
-      const n = t.at.length;
-      const prevAt = n > 0 ? t.at[n - 1]! : Number.NaN;
-      const prevW = n > 0 ? t.w[n - 1]! : Number.NaN;
+      const n = sampleCount(t);
+      const prevAt = n > 0 ? sampleAt(t, n - 1) : Number.NaN;
+      const prevW = n > 0 ? sampleW(t, n - 1) : Number.NaN;
       pushSample(t, at, reading.powerW, at - rule.windowS * 1000);
       if (reading.powerW < rule.flatMinW) t.highSince = undefined;
       else t.highSince ??= at;
