@@ -36,7 +36,13 @@ interface ChartGeometry {
 
 async function geometry(chart: Locator): Promise<ChartGeometry> {
   const attr = async (n: string) => Number(await chart.getAttribute(n));
-  const box = await chart.boundingBox();
+  // A chart the page replaces between the wait and the measure (a re-render) has no box for a
+  // moment: measure the one on screen, within a bound for a hung page.
+  let box = await chart.boundingBox();
+  for (let tries = 0; !box && tries < 20; tries++) {
+    await chart.waitFor({ state: "visible", timeout: 60_000 });
+    box = await chart.boundingBox();
+  }
   if (!box) throw new Error("the chart is not on screen");
   return {
     from: await attr("data-from"),
