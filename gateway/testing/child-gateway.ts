@@ -8,6 +8,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { repoRoot } from "../../common/paths.js";
+import { waitFor } from "../../common/servers.js";
 
 let bundled: Promise<string> | undefined;
 
@@ -92,27 +93,28 @@ export async function startChildGateway(
   // "ready" comes once the servers listen; the serial receivers open their ports after it. A
   // frame written before the gateway opened its side of a pty is lost (the open flushes the
   // line), so a test could wait in vain for its ack: the gateway is ready once they are up too.
-  await receiversUp(ready.http, proc, Date.now() + startMs, () => err);
+  await receiversUp(ready.http, proc, startMs, () => err);
   return { proc, ready, stderr: () => err, exited };
 }
 
 /** Polls the gateway's /metrics until every haitang_gateway_receiver_up gauge is 1. */
-async function receiversUp(
+function receiversUp(
   httpPort: number,
   proc: ChildProcess,
-  deadline: number,
+  timeoutMs: number,
   stderr: () => string,
-): Promise<void> {
-  for (;;) {
-    if (proc.exitCode !== null)
-      throw new Error(`gateway exited with ${proc.exitCode}: ${stderr()}`);
-    const text = await fetch(`http://127.0.0.1:${httpPort}/metrics`)
-      .then((r) => r.text())
-      .catch(() => "");
-    const up = text.split("\n").filter((l) => l.startsWith("haitang_gateway_receiver_up{"));
-    if (text && up.every((l) => l.endsWith(" 1"))) return;
-    if (Date.now() > deadline)
-      throw new Error(`the gateway's receivers did not open: ${up.join("; ")}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+): Promise<boolean> {
+  return waitFor(
+    async () => {
+      if (proc.exitCode !== null)
+        throw new Error(`gateway exited with ${proc.exitCode}: ${stderr()}`);
+      const text = await fetch(`http://127.0.0.1:${httpPort}/metrics`)
+        .then((r) => r.text())
+        .catch(() => "");
+      const up = text.split("\n").filter((l) => l.startsWith("haitang_gateway_receiver_up{"));
+      return text && up.every((l) => l.endsWith(" 1")) ? true : undefined;
+    },
+    "the gateway's receivers to open",
+    timeoutMs,
+  );
 }
