@@ -14,6 +14,8 @@
  *
  *   npm run build && node dist/bench/gateway-e2e.js
  *   BENCH_RATES=1000,5000,15000 BENCH_RUNS=3 BENCH_DEVICES=200 BENCH_SECONDS=5
+ *   BENCH_WARMUP_SECONDS=N  length of the uncounted warm-up at the first rate (default BENCH_SECONDS);
+ *                         a steady-state RSS: BENCH_WARMUP_SECONDS=120 BENCH_SECONDS=60
  *   BENCH_INGEST=serial   socat pseudo-terminals at 115,200 baud instead of MQTT
  *   BENCH_PROFILE=dir     run the gateway under node --cpu-prof (profiles into dir)
  *   BENCH_NODE_ARGS="..." more node options for the gateway (e.g. --heap-prof; --heap-growing-percent=15 replaces the gateway's 30)
@@ -55,6 +57,7 @@ const RATES = (
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const DEVICES = Number(process.env.BENCH_DEVICES ?? 200);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? SECONDS);
 const DRAIN_S = Number(process.env.BENCH_DRAIN_S ?? 20);
 const PTYS = Number(process.env.BENCH_PTYS ?? 2);
 /** Connections the load generator publishes telemetry on. */
@@ -317,8 +320,13 @@ async function startStack(dir: string, devices: E2eDevice[]): Promise<Stack> {
   };
 }
 
-async function step(stack: Stack, devices: E2eDevice[], rate: number): Promise<Row> {
-  const plan = planStep(devices, DEVICES, Math.round(rate * SECONDS), ALARM_EVERY);
+async function step(
+  stack: Stack,
+  devices: E2eDevice[],
+  rate: number,
+  seconds = SECONDS,
+): Promise<Row> {
+  const plan = planStep(devices, DEVICES, Math.round(rate * seconds), ALARM_EVERY);
   const book = new ArrivalBook();
   stack.book.current = book;
   const load = loadavg()[0]!;
@@ -367,12 +375,12 @@ async function main(): Promise<void> {
   const header =
     "| asked | offered | delivered | publish -> cloud p50 / p99 / max | alarm p50 / p99 | alarm ack (committed) p50 / p99 | gateway RSS, CPU | CPU s / 1k frames | generator CPU | brokers CPU (cloud, device) | stored twice | load avg |\n|---|---|---|---|---|---|---|---|---|---|---|---|";
   console.log(
-    `gateway-e2e: ${serialMode ? `serial, ${PTYS} ptys at 115,200 baud` : "MQTT (Mosquitto -> gateway -> Mosquitto)"}, ${DEVICES} devices, ${SECONDS} s per rate, ${RUNS} runs`,
+    `gateway-e2e: ${serialMode ? `serial, ${PTYS} ptys at 115,200 baud` : "MQTT (Mosquitto -> gateway -> Mosquitto)"}, ${DEVICES} devices, ${SECONDS} s per rate after a ${WARMUP_SECONDS} s warm-up, ${RUNS} runs`,
   );
   const rows: Row[][] = RATES.map(() => []);
   try {
     // A short warm-up (JIT, SQLite pages) that is not counted.
-    await step(stack, devices, RATES[0]!);
+    await step(stack, devices, RATES[0]!, WARMUP_SECONDS);
     for (let run = 0; run < RUNS; run++) {
       console.log(`\nrun ${run + 1}\n${header}`);
       for (let i = 0; i < RATES.length; i++) {
