@@ -18,7 +18,7 @@
  *                         a steady-state RSS: BENCH_WARMUP_SECONDS=120 BENCH_SECONDS=60
  *   BENCH_INGEST=serial   socat pseudo-terminals at 115,200 baud instead of MQTT
  *   BENCH_PROFILE=dir     run the gateway under node --cpu-prof (profiles into dir)
- *   BENCH_NODE_ARGS="..." more node options for the gateway (e.g. --heap-prof; --heap-growing-percent=15 replaces the gateway's 30)
+ *   BENCH_NODE_ARGS="..." more node options for the gateway (e.g. --heap-prof; --heap-growing-percent=30 replaces the gateway's 15)
  *   BENCH_METRICS=1       print the gateway's stage counters and CPU once a second
  *   BENCH_MALLOC_ARENA_MAX=N  glibc's MALLOC_ARENA_MAX for the gateway (unset: one arena per
  *                         thread; 1 took ~10 MB less RSS but alarm latency worse, gateway/README.md)

@@ -27,11 +27,13 @@ export interface HeapLimits {
 }
 
 /**
- * 30 %: at 10,000 devices and 5,000 frames/s the main heap's live set is about
- * 60 MB and V8's own choice holds 120-140 MB; capped, 75-85 MB, for no CPU per
- * frame that the e2e bench could see (gateway/README.md, issue 15).
+ * 15 %: at 10,000 devices and 5,000 frames/s the main heap's live set is
+ * 60-80 MB and V8's own choice holds 120-140 MB. A steady-state run (120 s
+ * warm-up, 60 s counted; gateway/README.md) took 185-186 MB at 30 %, 175 MB at
+ * 15 % and 176 MB at 10 %, for no CPU per frame that the e2e bench could see
+ * (0.145-0.155, 0.142 and 0.150 s per 1,000 frames).
  */
-export const GATEWAY_HEAP_LIMITS: HeapLimits = { semiSpaceGrowthFactor: 1, growingPercent: 30 };
+export const GATEWAY_HEAP_LIMITS: HeapLimits = { semiSpaceGrowthFactor: 1, growingPercent: 15 };
 
 /** The V8 flags for `limits` (pure, for tests and the README). */
 export function heapLimitFlags(limits: HeapLimits): string[] {
