@@ -27,10 +27,12 @@ export const absenceRule: RuleModule<AbsenceRuleConfig, AbsenceState> = {
     if (!prev || prev.lost) {
       out.push({ type: "clear-alarm", kind: rule.alarm, deviceId: am.deviceId, rule: rule.id });
     }
-    s.seen.set(am.deviceId, {
-      lastSeenAt: Math.max(prev?.lastSeenAt ?? 0, am.receivedAt),
-      lost: false,
-    });
+    // Updated in place: an object per frame lived until the device's next frame, long enough
+    // to reach V8's old generation as garbage (issue 15: gateway memory at 5,000 frames/s).
+    if (prev) {
+      if (am.receivedAt > prev.lastSeenAt) prev.lastSeenAt = am.receivedAt;
+      prev.lost = false;
+    } else s.seen.set(am.deviceId, { lastSeenAt: Math.max(0, am.receivedAt), lost: false });
   },
   tick(rule, s, now, ctx, out) {
     if (now - s.lastCheckAt < CHECK_EVERY_MS) return;
