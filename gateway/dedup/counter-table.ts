@@ -11,15 +11,14 @@ import {
   checkCounter,
   emptyWindow,
 } from "../../protocol/counter-window.js";
+import { IdSlots } from "./id-slots.js";
 
 export interface DeviceWindow extends CounterWindow {
   deviceId: number;
 }
 
 export class CounterTable {
-  private readonly slots = new Map<number, number>();
-  private free: number[] = [];
-  private used = 0;
+  private readonly slots = new IdSlots();
   private highest: Float64Array;
   private lo: Uint32Array;
   private hi: Uint32Array;
@@ -34,14 +33,14 @@ export class CounterTable {
     return this.slots.size;
   }
 
-  /** Bytes held by the typed arrays (the Map's own overhead is extra). */
+  /** Bytes held by the typed arrays (the id table's own are extra). */
   arrayBytes(): number {
     return this.highest.byteLength + this.lo.byteLength + this.hi.byteLength;
   }
 
   get(deviceId: number): CounterWindow {
     const s = this.slots.get(deviceId);
-    if (s === undefined) return emptyWindow();
+    if (s < 0) return emptyWindow();
     return { highest: this.highest[s]!, maskLo: this.lo[s]!, maskHi: this.hi[s]! };
   }
 
@@ -57,12 +56,8 @@ export class CounterTable {
   }
 
   set(deviceId: number, w: CounterWindow): void {
-    let s = this.slots.get(deviceId);
-    if (s === undefined) {
-      s = this.free.pop() ?? this.used++;
-      if (s >= this.highest.length) this.grow();
-      this.slots.set(deviceId, s);
-    }
+    const s = this.slots.add(deviceId);
+    while (s >= this.highest.length) this.grow();
     this.highest[s] = w.highest;
     this.lo[s] = w.maskLo;
     this.hi[s] = w.maskHi;
@@ -70,10 +65,7 @@ export class CounterTable {
 
   /** Forgets a device (rekey, replace): its next counter starts a fresh window. */
   delete(deviceId: number): void {
-    const s = this.slots.get(deviceId);
-    if (s === undefined) return;
     this.slots.delete(deviceId);
-    this.free.push(s);
   }
 
   private grow(): void {

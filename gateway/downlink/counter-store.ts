@@ -5,13 +5,16 @@
  * reuses a counter the device has already seen.
  */
 import type { Statement } from "better-sqlite3";
+import { IdSlots } from "../dedup/id-slots.js";
 import type { GatewayDatabase } from "../storage/database.js";
 
 export const DOWNLINK_COUNTER_BLOCK = 256;
 
 export class DownlinkCounterStore {
-  private readonly next = new Map<number, number>();
-  private readonly reserved = new Map<number, number>();
+  /** Each device's slot in `next` and `reserved` (two Maps were 0.9 MB at 10,000 devices). */
+  private readonly slots = new IdSlots();
+  private next = new Float64Array(1024);
+  private reserved = new Float64Array(1024);
   private readonly read: Statement;
   private readonly write: Statement;
 
@@ -37,8 +40,7 @@ export class DownlinkCounterStore {
     db.transaction(() => {
       for (const row of rows) {
         this.write.run(row.d, row.r + DOWNLINK_COUNTER_BLOCK);
-        this.next.set(row.d, row.r);
-        this.reserved.set(row.d, row.r + DOWNLINK_COUNTER_BLOCK);
+        this.hold(row.d, row.r, row.r + DOWNLINK_COUNTER_BLOCK);
       }
     })();
     return rows.length;
@@ -46,25 +48,42 @@ export class DownlinkCounterStore {
 
   /** Makes sure a device has a reserved block (at registration, so its first ack writes nothing). */
   ensure(deviceId: number): void {
-    if (this.reserved.has(deviceId)) return;
+    if (this.slots.has(deviceId)) return;
     this.take(deviceId);
   }
 
   /** The counter for the next downlink to `deviceId`; persists a new block when needed. */
   take(deviceId: number): number {
-    let n = this.next.get(deviceId);
-    let reserved = this.reserved.get(deviceId);
-    if (n === undefined || reserved === undefined) {
+    const s = this.slots.get(deviceId);
+    let n: number;
+    let reserved: number;
+    if (s < 0) {
       const row = this.read.get(deviceId) as { r: number } | undefined;
       n = row ? row.r : 1;
       reserved = n;
+    } else {
+      n = this.next[s]!;
+      reserved = this.reserved[s]!;
     }
     if (n >= reserved) {
       reserved = n + DOWNLINK_COUNTER_BLOCK;
       this.write.run(deviceId, reserved);
     }
-    this.next.set(deviceId, n + 1);
-    this.reserved.set(deviceId, reserved);
+    this.hold(deviceId, n + 1, reserved);
     return n;
+  }
+
+  private hold(deviceId: number, next: number, reserved: number): void {
+    const s = this.slots.add(deviceId);
+    while (s >= this.next.length) {
+      const n = new Float64Array(this.next.length * 2);
+      n.set(this.next);
+      this.next = n;
+      const r = new Float64Array(this.reserved.length * 2);
+      r.set(this.reserved);
+      this.reserved = r;
+    }
+    this.next[s] = next;
+    this.reserved[s] = reserved;
   }
 }

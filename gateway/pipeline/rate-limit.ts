@@ -3,6 +3,7 @@
  * A flooding device exhausts only its own bucket, so it cannot starve the
  * others. State is two numbers per device in typed arrays; time is passed in.
  */
+import { IdSlots } from "../dedup/id-slots.js";
 
 export interface RateLimitOptions {
   /** Sustained frames per second per device. */
@@ -24,7 +25,7 @@ export function takeToken(
 }
 
 export class RateLimiter {
-  private readonly slots = new Map<number, number>();
+  private readonly slots = new IdSlots();
   private tokens: Float64Array;
   private last: Float64Array;
   private opts: RateLimitOptions;
@@ -43,10 +44,9 @@ export class RateLimiter {
   /** True when the device may send a frame now (and takes the token). */
   take(deviceId: number, now: number): boolean {
     let s = this.slots.get(deviceId);
-    if (s === undefined) {
-      s = this.slots.size;
-      if (s >= this.tokens.length) this.grow();
-      this.slots.set(deviceId, s);
+    if (s < 0) {
+      s = this.slots.add(deviceId);
+      while (s >= this.tokens.length) this.grow();
       this.tokens[s] = this.opts.burst;
       this.last[s] = now;
     }
