@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { UplinkMsg } from "../../protocol/messages.js";
-import { RecentReadings } from "./recent-readings.js";
+import { RecentReadings, type RecentReadingsOptions } from "./recent-readings.js";
 
 const telemetry = (powers: number[], tempDeciC = 312): UplinkMsg => ({
   type: "charger-telemetry",
@@ -127,5 +127,119 @@ describe("RecentReadings over many devices", () => {
     expect(r.perSeries()).toBe(100);
     for (let t = 50; t < 200; t++) r.record(0, status(t), t);
     expect(r.size()).toBe(100);
+  });
+});
+
+/**
+ * The rules in their plainest form, one array of [time, value] per series
+ * (what the store kept before its readings went into blocks, issue 15).
+ */
+class ReferenceReadings {
+  private readonly devices = new Map<number, Map<string, Array<[number, number]>>>();
+  private series = 0;
+  private total = 0;
+  constructor(private readonly o: RecentReadingsOptions) {}
+  private cap(): number {
+    const share = Math.floor(this.o.maxTotal / Math.max(1, this.series));
+    return Math.min(this.o.maxPerSeries, Math.max(this.o.minPerSeries, share));
+  }
+  put(device: number, key: string, value: number, ts: number): void {
+    let d = this.devices.get(device);
+    if (!d) this.devices.set(device, (d = new Map()));
+    let s = d.get(key);
+    if (!s) {
+      d.set(key, (s = []));
+      this.series++;
+    }
+    if (s.length > 0 && ts < s[s.length - 1]![0]) return;
+    s.push([ts, value]);
+    this.total++;
+    const cap = this.cap();
+    this.trim(s, ts, cap);
+    if (this.total > Math.max(this.o.maxTotal, this.series * cap))
+      for (const dd of this.devices.values()) for (const ss of dd.values()) this.trim(ss, ts, cap);
+  }
+  private trim(s: Array<[number, number]>, now: number, cap: number): void {
+    while (s.length > 0 && (s.length > cap || s[0]![0] < now - this.o.maxAgeMs)) {
+      s.shift();
+      this.total--;
+    }
+  }
+  forget(device: number): void {
+    const d = this.devices.get(device);
+    if (!d) return;
+    for (const s of d.values()) this.total -= s.length;
+    this.series -= d.size;
+    this.devices.delete(device);
+  }
+  points(device: number, key: string): Array<[number, number]> {
+    return this.devices.get(device)?.get(key) ?? [];
+  }
+  size(): number {
+    return this.total;
+  }
+}
+
+describe("RecentReadings against the reference rules", () => {
+  function rng(seed: number): () => number {
+    let x = seed >>> 0;
+    return () => {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      return (x >>> 0) / 2 ** 32;
+    };
+  }
+
+  it("keeps exactly the same readings over 30,000 random frames, forgets, late copies and long silences", () => {
+    const next = rng(11);
+    const o: RecentReadingsOptions = {
+      maxAgeMs: 3_600_000,
+      maxPerSeries: 40,
+      maxTotal: 600,
+      minPerSeries: 3,
+    };
+    const r = new RecentReadings(o);
+    const ref = new ReferenceReadings(o);
+    let now = 1_700_000_000_000;
+    for (let step = 0; step < 30_000; step++) {
+      const x = next();
+      // Mostly seconds apart; sometimes 30 days (an Int32 of ms holds 24.8), sometimes a
+      // fraction of a ms, sometimes a late copy from the past.
+      now += x < 0.001 ? 30 * 86_400_000 : x < 0.01 ? 0.25 : Math.floor(next() * 20_000);
+      const ts = next() < 0.02 ? now - Math.floor(next() * 60_000) : now;
+      const device = Math.floor(next() * 25);
+      if (next() < 0.002) {
+        r.forget(device);
+        ref.forget(device);
+        continue;
+      }
+      const powers = [Math.floor(next() * 4096), 0 - Math.floor(next() * 50)];
+      const deci = Math.floor(next() * 1200) - 400;
+      r.record(device, telemetry(powers, deci), ts);
+      ref.put(device, "power_w/0", powers[0]!, ts);
+      ref.put(device, "power_w/1", powers[1]!, ts);
+      ref.put(device, "temp_c", deci / 10, ts);
+    }
+    expect(r.size()).toBe(ref.size());
+    for (let device = 0; device < 25; device++) {
+      const got = r.series(device, -Infinity, Infinity);
+      const byKey = (m: string, port?: number) =>
+        got.find((s) => s.metric === m && s.port === port)?.points ?? [];
+      expect(byKey("power_w", 0)).toEqual(ref.points(device, "power_w/0"));
+      expect(byKey("power_w", 1)).toEqual(ref.points(device, "power_w/1"));
+      expect(byKey("temp_c")).toEqual(ref.points(device, "temp_c"));
+    }
+  });
+
+  it("gives every block back: a full series that keeps reporting holds the same memory", () => {
+    const r = new RecentReadings({ maxAgeMs: 1e12, maxPerSeries: 100, maxTotal: 10_000 });
+    for (let t = 0; t < 1_000; t++) r.record(1, telemetry([t]), t);
+    const held = r.storage().blocksInUse;
+    for (let t = 1_000; t < 50_000; t++) r.record(1, telemetry([t]), t);
+    expect(r.storage().blocksInUse).toBe(held);
+    r.forget(1);
+    expect(r.storage().blocksInUse).toBe(0);
+    expect(r.size()).toBe(0);
   });
 });

@@ -4,7 +4,7 @@
  * battery device's voltage, a detector's smoke level. Readings are kept as
  * the device sent them (the chart's read-out is the exact reading), at most
  * `maxAgeMs` old and `maxPerSeries` per series, so memory is bounded whatever
- * the reporting rate: 12 ports × 1,440 readings × 16 bytes ≈ 280 KB per charger.
+ * the reporting rate: 12 ports × 1,440 readings × 8 bytes ≈ 140 KB per charger.
  * Over all devices at most `maxTotal` readings are held (issue 15: RSS at
  * 10,000 devices; 25,000 full series would be ~600 MB): a site with more
  * series than `maxTotal / maxPerSeries` keeps `maxTotal / series` per series
@@ -33,7 +33,11 @@ export interface RecentReadingsOptions {
   minPerSeries: number;
 }
 
-/** 1,000,000 readings ≈ 16 MB: 690 full series (e.g. 53 chargers of 12 ports) at 1,440 each. */
+/**
+ * 1,000,000 readings: 690 full series (e.g. 53 chargers of 12 ports) at 1,440 each. Full, at
+ * 10,000 devices (22,000 series), they take 16 MB with their series (`bench/readings-memory.ts`;
+ * 30 MB as number arrays).
+ */
 export const DEFAULT_READINGS: RecentReadingsOptions = {
   maxAgeMs: 24 * 3_600_000,
   maxPerSeries: 1_440,
@@ -41,18 +45,134 @@ export const DEFAULT_READINGS: RecentReadingsOptions = {
   minPerSeries: 16,
 };
 
+/** Readings per block: a series holds a chain of blocks, the newest partly filled. */
+const BLOCK = 16;
+/** Blocks per chunk of the pool (512 KB of readings): the pool grows a chunk at a time. */
+const CHUNK_BLOCKS = 4096;
+const NONE = -1;
+
 /**
- * One series: its readings as (time, value) pairs in one array of numbers
- * (`data[2i]`, `data[2i + 1]`), not two: at 10,000 devices most series hold a
- * few readings, and each array of numbers starts with room for 17 (~150 bytes).
+ * Every series' readings in fixed blocks of BLOCK readings, carved out of a
+ * few large typed arrays (issue 15, gateway RSS: as numbers in a JS array a
+ * reading took 16 bytes plus the array's spare room, ~24 MB for the budget of
+ * 1,000,000 at 10,000 devices; here 8 bytes, plus at most one part-filled block
+ * per series). A reading is its time as an Int32 offset (ms) from its block's
+ * base time (a double), and its value as an Int32: every metric is an integer
+ * on the wire (power W 12 bits, battery mV and smoke level unsigned, the shed
+ * temperature in signed tenths of a degree: kept in tenths, divided on read,
+ * so `325 / 10` gives the same double as when it was recorded). A time whose
+ * offset is not an Int32 (a series silent for 25 days, a fractional time)
+ * starts a new block. Dropped readings free whole blocks to a free list that
+ * new blocks are taken from; nothing is allocated per reading.
  */
+class BlockPool {
+  private times: Int32Array[] = [];
+  private values: Int32Array[] = [];
+  /** Per block: base time, readings written, next block of its series. */
+  private bases = new Float64Array(0);
+  private fills = new Uint8Array(0);
+  private nexts = new Int32Array(0);
+  /** Free blocks, linked through `nexts`. */
+  private freeHead = NONE;
+  private freeCount = 0;
+
+  /** Blocks that the pool has room for (used and free). */
+  capacity(): number {
+    return this.bases.length;
+  }
+
+  inUse(): number {
+    return this.capacity() - this.freeCount;
+  }
+
+  /** Bytes the pool's arrays take. */
+  bytes(): number {
+    return this.capacity() * (BLOCK * 8 + 8 + 1 + 4);
+  }
+
+  take(base: number): number {
+    if (this.freeHead === NONE) this.grow();
+    const b = this.freeHead;
+    this.freeHead = this.nexts[b]!;
+    this.freeCount--;
+    this.bases[b] = base;
+    this.fills[b] = 0;
+    this.nexts[b] = NONE;
+    return b;
+  }
+
+  release(b: number): void {
+    this.nexts[b] = this.freeHead;
+    this.freeHead = b;
+    this.freeCount++;
+  }
+
+  base(b: number): number {
+    return this.bases[b]!;
+  }
+  fill(b: number): number {
+    return this.fills[b]!;
+  }
+  next(b: number): number {
+    return this.nexts[b]!;
+  }
+  link(b: number, next: number): void {
+    this.nexts[b] = next;
+  }
+
+  /** Appends (offset, value) to block b (which has room); false if the offset is no Int32. */
+  append(b: number, offset: number, value: number): boolean {
+    if ((offset | 0) !== offset) return false;
+    const i = this.fills[b]!;
+    const at = (b % CHUNK_BLOCKS) * BLOCK + i;
+    const c = (b / CHUNK_BLOCKS) | 0;
+    this.times[c]![at] = offset;
+    this.values[c]![at] = value;
+    this.fills[b] = i + 1;
+    return true;
+  }
+
+  time(b: number, i: number): number {
+    return this.bases[b]! + this.times[(b / CHUNK_BLOCKS) | 0]![(b % CHUNK_BLOCKS) * BLOCK + i]!;
+  }
+
+  value(b: number, i: number): number {
+    return this.values[(b / CHUNK_BLOCKS) | 0]![(b % CHUNK_BLOCKS) * BLOCK + i]!;
+  }
+
+  private grow(): void {
+    const first = this.bases.length;
+    const n = first + CHUNK_BLOCKS;
+    this.times.push(new Int32Array(CHUNK_BLOCKS * BLOCK));
+    this.values.push(new Int32Array(CHUNK_BLOCKS * BLOCK));
+    const bases = new Float64Array(n);
+    bases.set(this.bases);
+    this.bases = bases;
+    const fills = new Uint8Array(n);
+    fills.set(this.fills);
+    this.fills = fills;
+    const nexts = new Int32Array(n);
+    nexts.set(this.nexts);
+    this.nexts = nexts;
+    for (let b = n - 1; b >= first; b--) this.release(b);
+  }
+}
+
+/** One series: a chain of blocks from `head` (oldest) to `tail` (newest). */
 interface Ring {
   key: string;
   metric: ReadingMetric;
   port: number | undefined;
-  data: number[];
-  /** Readings before this one (pair index) are dropped (spliced off in chunks, not one at a time). */
+  /** Values held in tenths (the shed temperature): divided by 10 on read. */
+  tenths: boolean;
   head: number;
+  /** First held reading in the head block. */
+  headAt: number;
+  tail: number;
+  /** Readings held. */
+  count: number;
+  /** Time of the newest reading (a late copy never goes before it). */
+  lastT: number;
 }
 
 /** Series keys of charger ports (no string built per reading). */
@@ -62,9 +182,10 @@ export class RecentReadings {
   /** A device's series, in a short array (at most 13, found by key): a Map each was ~250 bytes. */
   private readonly devices = new Map<number, Ring[]>();
   private readonly opts: RecentReadingsOptions;
+  private readonly pool = new BlockPool();
   /** Series held (rings), over all devices. */
   private seriesCount = 0;
-  /** Readings held (after each ring's head), over all devices. */
+  /** Readings held, over all devices. */
   private total = 0;
 
   constructor(opts: Partial<RecentReadingsOptions> = {}) {
@@ -86,7 +207,7 @@ export class RecentReadings {
         const ports = msg.ports;
         for (let i = 0; i < ports.length; i++)
           this.put(rings, POWER_KEYS[i] ?? `power_w/${i}`, "power_w", i, ports[i]!.powerW, ts);
-        this.put(rings, "temp_c", "temp_c", undefined, msg.tempDeciC / 10, ts);
+        this.put(rings, "temp_c", "temp_c", undefined, msg.tempDeciC, ts);
         return;
       }
       case "smoke-event": {
@@ -128,16 +249,40 @@ export class RecentReadings {
         break;
       }
     if (!ring) {
-      ring = { key, metric, port, data: [], head: 0 };
+      ring = {
+        key,
+        metric,
+        port,
+        tenths: metric === "temp_c",
+        head: NONE,
+        headAt: 0,
+        tail: NONE,
+        count: 0,
+        lastT: 0,
+      };
       rings.push(ring);
       this.seriesCount++;
     }
-    const d = ring.data;
     // A late copy (merged from a slower receiver) never goes before a newer reading.
-    if (d.length > 2 * ring.head && ts < (d[d.length - 2] ?? 0)) return;
-    d.push(ts, value);
-    this.total++;
+    if (ring.count > 0 && ts < ring.lastT) return;
     const cap = this.perSeries();
+    // Age first: a series silent for longer than maxAgeMs starts again from empty.
+    this.trim(ring, ts, cap);
+    const pool = this.pool;
+    let b = ring.tail;
+    if (b === NONE || pool.fill(b) === BLOCK || !pool.append(b, ts - pool.base(b), value)) {
+      const nb = pool.take(ts);
+      if (b === NONE) {
+        ring.head = nb;
+        ring.headAt = 0;
+      } else pool.link(b, nb);
+      ring.tail = nb;
+      b = nb;
+      pool.append(b, 0, value);
+    }
+    ring.lastT = ts;
+    ring.count++;
+    this.total++;
     this.trim(ring, ts, cap);
     // New series took the budget's room: every series down to its share (rare: once per
     // new series at a full site). With minPerSeries over the budget, the floor is the bound.
@@ -149,13 +294,17 @@ export class RecentReadings {
   series(deviceId: number, from: number, to: number): ReadingSeries[] {
     const rings = this.devices.get(deviceId);
     if (!rings) return [];
+    const pool = this.pool;
     const out: ReadingSeries[] = [];
     for (const r of rings) {
       const points: Array<[number, number]> = [];
-      for (let i = 2 * r.head; i < r.data.length; i += 2) {
-        const t = r.data[i] ?? 0;
-        if (t >= from && t <= to) points.push([t, r.data[i + 1] ?? 0]);
-      }
+      for (let b = r.head, i = r.headAt; b !== NONE; b = pool.next(b), i = 0)
+        for (const n = pool.fill(b); i < n; i++) {
+          const t = pool.time(b, i);
+          if (t < from || t > to) continue;
+          const v = pool.value(b, i);
+          points.push([t, r.tenths ? v / 10 : v]);
+        }
       out.push(
         r.port === undefined
           ? { metric: r.metric, points }
@@ -169,7 +318,10 @@ export class RecentReadings {
   forget(deviceId: number): void {
     const rings = this.devices.get(deviceId);
     if (!rings) return;
-    for (const r of rings) this.total -= r.data.length / 2 - r.head;
+    for (const r of rings) {
+      this.total -= r.count;
+      this.freeAll(r);
+    }
     this.seriesCount -= rings.length;
     this.devices.delete(deviceId);
   }
@@ -184,21 +336,42 @@ export class RecentReadings {
     return this.seriesCount;
   }
 
-  /**
-   * Drops what is over the count (`cap`) or the age. The arrays are spliced
-   * once an eighth of a series (at least 8) is dropped: one splice per reading
-   * moved the whole series (1,440 numbers twice) for every reading of a busy
-   * device.
-   */
+  /** Blocks in use and the bytes of the pool's arrays (for the memory bench). */
+  storage(): { blocksInUse: number; blocks: number; bytes: number } {
+    return {
+      blocksInUse: this.pool.inUse(),
+      blocks: this.pool.capacity(),
+      bytes: this.pool.bytes(),
+    };
+  }
+
+  /** Drops the oldest readings while over the count (`cap`) or older than the age limit. */
   private trim(r: Ring, now: number, cap: number): void {
-    const n = r.data.length / 2;
-    let head = Math.max(r.head, n - cap);
-    while (head < n && (r.data[2 * head] ?? 0) < now - this.opts.maxAgeMs) head++;
-    this.total -= head - r.head;
-    if (head >= Math.max(8, cap >> 3)) {
-      r.data.splice(0, 2 * head);
-      head = 0;
+    const pool = this.pool;
+    const oldest = now - this.opts.maxAgeMs;
+    while (r.count > 0 && (r.count > cap || pool.time(r.head, r.headAt) < oldest)) {
+      r.count--;
+      this.total--;
+      if (++r.headAt >= pool.fill(r.head)) {
+        const next = pool.next(r.head);
+        pool.release(r.head);
+        r.head = next;
+        r.headAt = 0;
+        if (next === NONE) r.tail = NONE;
+      }
     }
-    r.head = head;
+    if (r.count === 0 && r.head !== NONE) this.freeAll(r);
+  }
+
+  private freeAll(r: Ring): void {
+    for (let b = r.head; b !== NONE; ) {
+      const next = this.pool.next(b);
+      this.pool.release(b);
+      b = next;
+    }
+    r.head = NONE;
+    r.tail = NONE;
+    r.headAt = 0;
+    r.count = 0;
   }
 }
