@@ -7,9 +7,12 @@ import {
 } from "../../protocol/constants.js";
 import type { Action } from "../types.js";
 import {
+  clearSamples,
   MAX_SAMPLES,
+  newTrack,
   type PortTrack,
   pushSample,
+  SamplePool,
   sampleAt,
   sampleCount,
   sampleW,
@@ -267,13 +270,7 @@ describe("illegal-load rule", () => {
 });
 
 describe("a port's samples", () => {
-  const track = (): PortTrack => ({
-    samples: [],
-    highSince: undefined,
-    tripped: false,
-    seenOff: false,
-    lastAt: 0,
-  });
+  const track = (pool = new SamplePool()): PortTrack => newTrack(pool, 0);
   const times = (t: PortTrack) => Array.from({ length: sampleCount(t) }, (_, i) => sampleAt(t, i));
   const watts = (t: PortTrack) => Array.from({ length: sampleCount(t) }, (_, i) => sampleW(t, i));
 
@@ -281,8 +278,8 @@ describe("a port's samples", () => {
     const t = track();
     for (let i = 0; i < 500; i++) pushSample(t, T0 + i * 1000, 1000 + i, 0);
     expect(sampleCount(t)).toBe(MAX_SAMPLES);
-    // one array of pairs, nothing else (issue 15: one array per port, not two)
-    expect(t.samples).toHaveLength(2 * MAX_SAMPLES);
+    // one ring of the pool, whatever the number of readings (issue 15)
+    expect(t.pool.inUse()).toBe(1);
     expect(sampleAt(t, 0)).toBe(T0 + (500 - MAX_SAMPLES) * 1000);
     expect(sampleW(t, 0)).toBe(1000 + 500 - MAX_SAMPLES);
     for (let i = 0; i < MAX_SAMPLES; i++)
@@ -298,5 +295,72 @@ describe("a port's samples", () => {
     pushSample(t, T0 + 100_000, 700, T0 + 200_000);
     expect(times(t)).toEqual([T0 + 100_000]);
     expect(watts(t)).toEqual([700]);
+  });
+  it("gives its ring back when cleared, and the next port takes the same ring", () => {
+    const pool = new SamplePool();
+    const a = track(pool);
+    for (let i = 0; i < 100; i++) pushSample(a, T0 + i, 800, 0);
+    clearSamples(a);
+    expect(pool.inUse()).toBe(0);
+    expect(sampleCount(a)).toBe(0);
+    const b = track(pool);
+    pushSample(b, T0, 900, 0);
+    expect(pool.inUse()).toBe(1);
+    expect(watts(b)).toEqual([900]);
+  });
+
+  it("keeps exact times across a 30-day silence (more ms than an Int32 holds)", () => {
+    const t = track();
+    pushSample(t, T0, 1000, 0);
+    pushSample(t, T0 + 1000, 1001, 0);
+    const later = T0 + 30 * 86_400_000;
+    // A window reaching back past the silence keeps what an Int32 offset can still say.
+    pushSample(t, later, 1002, 0);
+    expect(times(t)).toEqual([later]);
+    pushSample(t, later + 1500, 1003, 0);
+    expect(times(t)).toEqual([later, later + 1500]);
+    expect(watts(t)).toEqual([1002, 1003]);
+    // 20 days on, within an Int32 of the base: both kept, rebased exactly.
+    const t2 = track();
+    pushSample(t2, T0, 700, 0);
+    pushSample(t2, T0 + 20 * 86_400_000, 701, 0);
+    pushSample(t2, T0 + 40 * 86_400_000, 702, 0);
+    expect(times(t2)).toEqual([T0 + 20 * 86_400_000, T0 + 40 * 86_400_000]);
+    expect(watts(t2)).toEqual([701, 702]);
+  });
+
+  it("agrees with a plain array of pairs over 20,000 random readings", () => {
+    let x = 99;
+    const next = () => {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      return (x >>> 0) / 2 ** 32;
+    };
+    const pool = new SamplePool();
+    const tracks = [track(pool), track(pool), track(pool)];
+    const model: Array<Array<[number, number]>> = [[], [], []];
+    let now = T0;
+    for (let step = 0; step < 20_000; step++) {
+      const p = Math.floor(next() * 3);
+      const t = tracks[p]!;
+      const m = model[p]!;
+      if (next() < 0.01) {
+        clearSamples(t);
+        m.length = 0;
+        continue;
+      }
+      now += next() < 0.001 ? 26 * 86_400_000 : Math.floor(next() * 15_000);
+      const w = Math.floor(next() * 4096);
+      const keepFrom = now - Math.floor(next() * 900_000);
+      pushSample(t, now, w, keepFrom);
+      m.push([now, w]);
+      let drop = Math.max(0, m.length - MAX_SAMPLES);
+      while (drop < m.length - 1 && m[drop]![0] < keepFrom) drop++;
+      m.splice(0, drop);
+      expect(times(t)).toEqual(m.map((e) => e[0]));
+      expect(watts(t)).toEqual(m.map((e) => e[1]));
+    }
+    expect(pool.inUse()).toBeLessThanOrEqual(3);
   });
 });

@@ -21,20 +21,73 @@ import type { IllegalLoadRuleConfig } from "../config/site-config.js";
 import { type Action, PRIORITY_ALARM } from "../types.js";
 import { num, type RuleModule } from "./rule-module.js";
 
-/** Samples kept per port: enough for a 10-minute window at 10 s telemetry. */
+/** Samples kept per port: enough for a 10-minute window at 10 s telemetry (a power of two). */
 export const MAX_SAMPLES = 64;
+const RING_MASK = MAX_SAMPLES - 1;
+/** Rings per chunk of the pool: 256 x 64 readings, 64 KB per column. */
+const CHUNK_RINGS = 256;
+const INT32_MAX = 2 ** 31 - 1;
 
 /**
- * A port's recent readings as one number array of (time, watts) pairs, not an
- * object per reading: 12 ports x 64 readings per charger at 10,000 devices
- * was ~70 bytes per reading (object, two boxed numbers) and one allocation per
- * port per frame (issue 15: gateway RSS); numbers in an array hold 8 bytes
- * each, and one array per port instead of two saves an array and its spare
- * room (~180 bytes a port, 2 MB at 12,000 ports).
+ * Every port's recent readings, in fixed rings of MAX_SAMPLES carved out of
+ * shared Int32 chunks (issue 15: gateway RSS). As a number array per port a
+ * full port held ~1.1 KB (64 pairs of doubles and the array's spare room),
+ * 13 MB at 12,000 ports; a ring is 512 bytes: a reading's time as an Int32
+ * offset in whole ms from its port's base time (the gateway stamps frames in
+ * whole ms), and its watts as an Int32 (telemetry power is 12 bits on the
+ * wire; a value from elsewhere is rounded to the watt). A port takes a ring
+ * with its first live reading and gives it back when its samples are cleared.
  */
+export class SamplePool {
+  private readonly times: Int32Array[] = [];
+  private readonly watts: Int32Array[] = [];
+  private readonly free: number[] = [];
+  private rings = 0;
+
+  /** Rings handed out and not given back. */
+  inUse(): number {
+    return this.rings - this.free.length;
+  }
+
+  take(): number {
+    const r = this.free.pop();
+    if (r !== undefined) return r;
+    if (this.rings % CHUNK_RINGS === 0) {
+      this.times.push(new Int32Array(CHUNK_RINGS * MAX_SAMPLES));
+      this.watts.push(new Int32Array(CHUNK_RINGS * MAX_SAMPLES));
+    }
+    return this.rings++;
+  }
+
+  release(ring: number): void {
+    this.free.push(ring);
+  }
+
+  time(ring: number, i: number): number {
+    return this.times[(ring / CHUNK_RINGS) | 0]![(ring % CHUNK_RINGS) * MAX_SAMPLES + i]!;
+  }
+
+  w(ring: number, i: number): number {
+    return this.watts[(ring / CHUNK_RINGS) | 0]![(ring % CHUNK_RINGS) * MAX_SAMPLES + i]!;
+  }
+
+  set(ring: number, i: number, offset: number, w: number): void {
+    const at = (ring % CHUNK_RINGS) * MAX_SAMPLES + i;
+    this.times[(ring / CHUNK_RINGS) | 0]![at] = offset;
+    this.watts[(ring / CHUNK_RINGS) | 0]![at] = w;
+  }
+}
+
+/** A charging port's state for the rule. */
 export interface PortTrack {
-  /** Time (ms) and power (W) of each reading, oldest first: at0, w0, at1, w1, ... */
-  samples: number[];
+  pool: SamplePool;
+  /** Its ring in the pool; -1: none (no samples). */
+  ring: number;
+  /** Ring index of the oldest sample, and samples held. */
+  head: number;
+  count: number;
+  /** Time (ms) the offsets count from. */
+  base: number;
   /** Start of the current run of readings at or above flatMinW (set, never deleted: one shape). */
   highSince: number | undefined;
   /** A signature matched; no new alarm until the port is restored. */
@@ -43,9 +96,25 @@ export interface PortTrack {
   lastAt: number;
 }
 
+/** A port with no samples yet, first heard at `at`. */
+export function newTrack(pool: SamplePool, at: number): PortTrack {
+  return {
+    pool,
+    ring: -1,
+    head: 0,
+    count: 0,
+    base: 0,
+    highSince: undefined,
+    tripped: false,
+    seenOff: false,
+    lastAt: at,
+  };
+}
+
 export interface IllegalLoadState {
   /** Per charger, its ports' tracks by port index. */
   ports: Map<number, Array<PortTrack | undefined>>;
+  pool: SamplePool;
 }
 
 export function flatSignature(
@@ -112,37 +181,70 @@ function restore(
   t.highSince = undefined;
 }
 
-function clearSamples(t: PortTrack): void {
-  t.samples.length = 0;
+/** Forgets the port's samples and gives its ring back. */
+export function clearSamples(t: PortTrack): void {
+  if (t.ring >= 0) t.pool.release(t.ring);
+  t.ring = -1;
+  t.head = 0;
+  t.count = 0;
 }
 
 /** Readings held. */
 export function sampleCount(t: PortTrack): number {
-  return t.samples.length >> 1;
+  return t.count;
 }
 
 /** Time (ms) of reading `i` (0: oldest). */
 export function sampleAt(t: PortTrack, i: number): number {
-  return t.samples[2 * i]!;
+  return t.base + t.pool.time(t.ring, (t.head + i) & RING_MASK);
 }
 
 /** Power (W) of reading `i` (0: oldest). */
 export function sampleW(t: PortTrack, i: number): number {
-  return t.samples[2 * i + 1]!;
+  return t.pool.w(t.ring, (t.head + i) & RING_MASK);
 }
 
 /** Appends a reading; drops the oldest over MAX_SAMPLES or older than `keepFrom` (keeps the newest). */
 export function pushSample(t: PortTrack, at: number, w: number, keepFrom: number): void {
-  t.samples.push(at, w);
-  const n = sampleCount(t);
-  let drop = Math.max(0, n - MAX_SAMPLES);
-  while (drop < n - 1 && sampleAt(t, drop) < keepFrom) drop++;
-  if (drop > 0) t.samples.splice(0, 2 * drop);
+  const ms = Math.round(at);
+  if (t.ring < 0) {
+    t.ring = t.pool.take();
+    t.head = 0;
+    t.count = 0;
+    t.base = ms;
+  }
+  if (Math.abs(ms - t.base) > INT32_MAX) rebase(t, ms);
+  if (t.count === MAX_SAMPLES) {
+    t.head = (t.head + 1) & RING_MASK;
+    t.count--;
+  }
+  t.pool.set(t.ring, (t.head + t.count) & RING_MASK, ms - t.base, Math.round(w));
+  t.count++;
+  while (t.count > 1 && sampleAt(t, 0) < keepFrom) {
+    t.head = (t.head + 1) & RING_MASK;
+    t.count--;
+  }
+}
+
+/**
+ * The offsets count from `ms` from now on (a port silent for 25 days: an Int32
+ * of ms holds 24.8); samples too old to be expressed go (far older than any window).
+ */
+function rebase(t: PortTrack, ms: number): void {
+  while (t.count > 0 && Math.abs(sampleAt(t, 0) - ms) > INT32_MAX) {
+    t.head = (t.head + 1) & RING_MASK;
+    t.count--;
+  }
+  for (let i = 0; i < t.count; i++) {
+    const k = (t.head + i) & RING_MASK;
+    t.pool.set(t.ring, k, t.base + t.pool.time(t.ring, k) - ms, t.pool.w(t.ring, k));
+  }
+  t.base = ms;
 }
 
 export const illegalLoadRule: RuleModule<IllegalLoadRuleConfig, IllegalLoadState> = {
   accepts: new Set(["charger-telemetry", "charger-event"]),
-  init: () => ({ ports: new Map() }),
+  init: () => ({ ports: new Map(), pool: new SamplePool() }),
   onMessage(rule, s, am, device, _now, _ctx, out) {
     if (device.kind !== "charger") return;
     const m = am.msg;
@@ -165,7 +267,7 @@ export const illegalLoadRule: RuleModule<IllegalLoadRuleConfig, IllegalLoadState
     m.ports.forEach((reading, port) => {
       let t = own[port];
       if (!t) {
-        t = { samples: [], highSince: undefined, tripped: false, seenOff: false, lastAt: at };
+        t = newTrack(s.pool, at);
         own[port] = t;
       }
       t.lastAt = at;
@@ -212,11 +314,15 @@ export const illegalLoadRule: RuleModule<IllegalLoadRuleConfig, IllegalLoadState
   prune(_rule, s, ctx, now) {
     for (const [id, tracks] of s.ports) {
       if (!ctx.directory.get(id)) {
+        for (const t of tracks) if (t) clearSamples(t);
         s.ports.delete(id);
         continue;
       }
       tracks.forEach((t, port) => {
-        if (t && !t.tripped && now - t.lastAt > 3_600_000) tracks[port] = undefined;
+        if (t && !t.tripped && now - t.lastAt > 3_600_000) {
+          clearSamples(t);
+          tracks[port] = undefined;
+        }
       });
       if (tracks.every((t) => t === undefined)) s.ports.delete(id);
     }
