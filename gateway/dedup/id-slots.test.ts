@@ -1,16 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { createRng } from "../../simulator/physics/prng.js";
 import { IdSlots } from "./id-slots.js";
-
-/** A small deterministic generator (tests must give the same run every time). */
-function rng(seed: number): () => number {
-  let x = seed >>> 0;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
 
 describe("IdSlots", () => {
   it("gives each id one slot, and the same slot again", () => {
@@ -47,7 +37,7 @@ describe("IdSlots", () => {
   });
 
   it("agrees with a Map over 200,000 random adds, deletes and lookups (clustered and spread ids)", () => {
-    const next = rng(7);
+    const next = createRng(7).next;
     const t = new IdSlots(16);
     const model = new Map<number, number>();
     const used = new Set<number>();

@@ -3,8 +3,10 @@
  * per metric and port, a range that leaves out what is outside it, and memory
  * bounded by age and by count whatever the reporting rate.
  */
+
 import { describe, expect, it } from "vitest";
 import type { UplinkMsg } from "../../protocol/messages.js";
+import { createRng } from "../../simulator/physics/prng.js";
 import { RecentReadings, type RecentReadingsOptions } from "./recent-readings.js";
 
 const telemetry = (powers: number[], tempDeciC = 312): UplinkMsg => ({
@@ -181,18 +183,8 @@ class ReferenceReadings {
 }
 
 describe("RecentReadings against the reference rules", () => {
-  function rng(seed: number): () => number {
-    let x = seed >>> 0;
-    return () => {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      return (x >>> 0) / 2 ** 32;
-    };
-  }
-
   it("keeps exactly the same readings over 30,000 random frames, forgets, late copies and long silences", () => {
-    const next = rng(11);
+    const next = createRng(11).next;
     const o: RecentReadingsOptions = {
       maxAgeMs: 3_600_000,
       maxPerSeries: 40,

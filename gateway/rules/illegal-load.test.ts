@@ -5,6 +5,7 @@ import {
   REASON_COMMAND,
   REASON_ILLEGAL_LOAD,
 } from "../../protocol/constants.js";
+import { createRng } from "../../simulator/physics/prng.js";
 import type { Action } from "../types.js";
 import {
   clearSamples,
@@ -330,13 +331,7 @@ describe("a port's samples", () => {
   });
 
   it("agrees with a plain array of pairs over 20,000 random readings", () => {
-    let x = 99;
-    const next = () => {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      return (x >>> 0) / 2 ** 32;
-    };
+    const next = createRng(99).next;
     const pool = new SamplePool();
     const tracks = [track(pool), track(pool), track(pool)];
     const model: Array<Array<[number, number]>> = [[], [], []];
