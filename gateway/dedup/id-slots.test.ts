@@ -24,6 +24,10 @@ describe("IdSlots", () => {
     expect(t.delete(0)).toBe(z);
     expect(t.get(0)).toBe(-1);
     expect(t.get(0xffffffff)).toBe(f);
+    // The same id read as a signed 32-bit number.
+    expect(t.get(-1)).toBe(f);
+    expect(t.add(-1)).toBe(f);
+    expect(t.size).toBe(1);
   });
 
   it("gives a freed slot to the next new id, so columns do not grow with churn", () => {

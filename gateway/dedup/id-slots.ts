@@ -36,8 +36,9 @@ export class IdSlots {
     return this.nextSlot;
   }
 
-  /** The device's slot, or -1. */
+  /** The device's slot, or -1. Ids are uint32 (a negative int32 spelling is the same id). */
   get(id: number): number {
+    id >>>= 0;
     const ids = this.ids;
     const slots = this.slots;
     for (let i = this.home(id); ; i = (i + 1) & this.mask) {
@@ -53,6 +54,7 @@ export class IdSlots {
 
   /** The device's slot, given one if it has none (a freed slot first). */
   add(id: number): number {
+    id >>>= 0;
     const found = this.get(id);
     if (found >= 0) return found;
     if ((this.count + 1) * 2 > this.slots.length) this.rehash(this.slots.length * 2);
@@ -64,6 +66,7 @@ export class IdSlots {
 
   /** Forgets the device; returns its freed slot, or -1. */
   delete(id: number): number {
+    id >>>= 0;
     const ids = this.ids;
     const slots = this.slots;
     const mask = this.mask;
