@@ -147,10 +147,14 @@ class ReferenceReadings {
   }
   put(device: number, key: string, value: number, ts: number): void {
     let d = this.devices.get(device);
-    if (!d) this.devices.set(device, (d = new Map()));
+    if (!d) {
+      d = new Map();
+      this.devices.set(device, d);
+    }
     let s = d.get(key);
     if (!s) {
-      d.set(key, (s = []));
+      s = [];
+      d.set(key, s);
       this.series++;
     }
     if (s.length > 0 && ts < s[s.length - 1]![0]) return;
