@@ -158,25 +158,35 @@ class BlockPool {
   }
 }
 
-/** One series: a chain of blocks from `head` (oldest) to `tail` (newest). */
+/**
+ * One series: a chain of blocks from `head` (oldest) to `tail` (newest). Five
+ * small integers (64 bytes an object at 22,000 series): what it measures is
+ * `kind`, and the time of its newest reading is read from its tail block.
+ */
 interface Ring {
-  key: string;
-  metric: ReadingMetric;
-  port: number | undefined;
-  /** Values held in tenths (the shed temperature): divided by 10 on read. */
-  tenths: boolean;
+  /** A charger port's power (the port index, from 0), or one of the KIND_ codes. */
+  kind: number;
   head: number;
   /** First held reading in the head block. */
   headAt: number;
   tail: number;
   /** Readings held. */
   count: number;
-  /** Time of the newest reading (a late copy never goes before it). */
-  lastT: number;
 }
 
-/** Series keys of charger ports (no string built per reading). */
-const POWER_KEYS = Array.from({ length: 64 }, (_, i) => `power_w/${i}`);
+const KIND_TEMP = -1;
+const KIND_SMOKE = -2;
+const KIND_BATTERY = -3;
+
+function metricOf(kind: number): ReadingMetric {
+  return kind >= 0
+    ? "power_w"
+    : kind === KIND_TEMP
+      ? "temp_c"
+      : kind === KIND_SMOKE
+        ? "smoke"
+        : "battery_mv";
+}
 
 export class RecentReadings {
   /** A device's series, in a short array (at most 13, found by key): a Map each was ~250 bytes. */
@@ -205,20 +215,20 @@ export class RecentReadings {
       case "charger-telemetry": {
         const rings = this.ringsOf(deviceId);
         const ports = msg.ports;
-        for (let i = 0; i < ports.length; i++)
-          this.put(rings, POWER_KEYS[i] ?? `power_w/${i}`, "power_w", i, ports[i]!.powerW, ts);
-        this.put(rings, "temp_c", "temp_c", undefined, msg.tempDeciC, ts);
+        for (let i = 0; i < ports.length; i++) this.put(rings, i, ports[i]!.powerW, ts);
+        // In tenths of a degree: divided by 10 when read.
+        this.put(rings, KIND_TEMP, msg.tempDeciC, ts);
         return;
       }
       case "smoke-event": {
         const rings = this.ringsOf(deviceId);
-        this.put(rings, "smoke", "smoke", undefined, msg.smokeLevel, ts);
-        this.put(rings, "battery_mv", "battery_mv", undefined, msg.batteryMv, ts);
+        this.put(rings, KIND_SMOKE, msg.smokeLevel, ts);
+        this.put(rings, KIND_BATTERY, msg.batteryMv, ts);
         return;
       }
       case "status":
       case "guardian-activity":
-        this.put(this.ringsOf(deviceId), "battery_mv", "battery_mv", undefined, msg.batteryMv, ts);
+        this.put(this.ringsOf(deviceId), KIND_BATTERY, msg.batteryMv, ts);
         return;
       default:
         return;
@@ -234,41 +244,24 @@ export class RecentReadings {
     return rings;
   }
 
-  private put(
-    rings: Ring[],
-    key: string,
-    metric: ReadingMetric,
-    port: number | undefined,
-    value: number,
-    ts: number,
-  ): void {
+  private put(rings: Ring[], kind: number, value: number, ts: number): void {
     let ring: Ring | undefined;
     for (let i = 0; i < rings.length; i++)
-      if (rings[i]!.key === key) {
+      if (rings[i]!.kind === kind) {
         ring = rings[i]!;
         break;
       }
     if (!ring) {
-      ring = {
-        key,
-        metric,
-        port,
-        tenths: metric === "temp_c",
-        head: NONE,
-        headAt: 0,
-        tail: NONE,
-        count: 0,
-        lastT: 0,
-      };
+      ring = { kind, head: NONE, headAt: 0, tail: NONE, count: 0 };
       rings.push(ring);
       this.seriesCount++;
     }
     // A late copy (merged from a slower receiver) never goes before a newer reading.
-    if (ring.count > 0 && ts < ring.lastT) return;
+    const pool = this.pool;
+    if (ring.count > 0 && ts < pool.time(ring.tail, pool.fill(ring.tail) - 1)) return;
     const cap = this.perSeries();
     // Age first: a series silent for longer than maxAgeMs starts again from empty.
     this.trim(ring, ts, cap);
-    const pool = this.pool;
     let b = ring.tail;
     if (b === NONE || pool.fill(b) === BLOCK || !pool.append(b, ts - pool.base(b), value)) {
       const nb = pool.take(ts);
@@ -280,7 +273,6 @@ export class RecentReadings {
       b = nb;
       pool.append(b, 0, value);
     }
-    ring.lastT = ts;
     ring.count++;
     this.total++;
     this.trim(ring, ts, cap);
@@ -303,13 +295,10 @@ export class RecentReadings {
           const t = pool.time(b, i);
           if (t < from || t > to) continue;
           const v = pool.value(b, i);
-          points.push([t, r.tenths ? v / 10 : v]);
+          points.push([t, r.kind === KIND_TEMP ? v / 10 : v]);
         }
-      out.push(
-        r.port === undefined
-          ? { metric: r.metric, points }
-          : { metric: r.metric, port: r.port, points },
-      );
+      const metric = metricOf(r.kind);
+      out.push(r.kind >= 0 ? { metric, port: r.kind, points } : { metric, points });
     }
     return out.sort((a, b) => a.metric.localeCompare(b.metric) || (a.port ?? 0) - (b.port ?? 0));
   }
