@@ -13,9 +13,9 @@ import {
   newTrack,
   type PortTrack,
   pushSample,
-  SamplePool,
   sampleAt,
   sampleCount,
+  samplePool,
   sampleW,
 } from "./illegal-load.js";
 import {
@@ -271,7 +271,7 @@ describe("illegal-load rule", () => {
 });
 
 describe("a port's samples", () => {
-  const track = (pool = new SamplePool()): PortTrack => newTrack(pool, 0);
+  const track = (pool = samplePool()): PortTrack => newTrack(pool, 0);
   const times = (t: PortTrack) => Array.from({ length: sampleCount(t) }, (_, i) => sampleAt(t, i));
   const watts = (t: PortTrack) => Array.from({ length: sampleCount(t) }, (_, i) => sampleW(t, i));
 
@@ -298,7 +298,7 @@ describe("a port's samples", () => {
     expect(watts(t)).toEqual([700]);
   });
   it("gives its ring back when cleared, and the next port takes the same ring", () => {
-    const pool = new SamplePool();
+    const pool = samplePool();
     const a = track(pool);
     for (let i = 0; i < 100; i++) pushSample(a, T0 + i, 800, 0);
     clearSamples(a);
@@ -332,7 +332,7 @@ describe("a port's samples", () => {
 
   it("agrees with a plain array of pairs over 20,000 random readings", () => {
     const next = createRng(99).next;
-    const pool = new SamplePool();
+    const pool = samplePool();
     const tracks = [track(pool), track(pool), track(pool)];
     const model: Array<Array<[number, number]>> = [[], [], []];
     let now = T0;

@@ -18,69 +18,31 @@ import {
   REASON_ILLEGAL_LOAD,
 } from "../../protocol/constants.js";
 import type { IllegalLoadRuleConfig } from "../config/site-config.js";
+import { PairPool } from "../readings/pair-pool.js";
 import { type Action, PRIORITY_ALARM } from "../types.js";
 import { num, type RuleModule } from "./rule-module.js";
 
 /** Samples kept per port: enough for a 10-minute window at 10 s telemetry (a power of two). */
 export const MAX_SAMPLES = 64;
 const RING_MASK = MAX_SAMPLES - 1;
-/** Rings per chunk of the pool: 256 x 64 readings, 64 KB per column. */
-const CHUNK_RINGS = 256;
 const INT32_MAX = 2 ** 31 - 1;
 
 /**
- * Every port's recent readings, in fixed rings of MAX_SAMPLES carved out of
- * shared Int32 chunks (issue 15: gateway RSS). As a number array per port a
- * full port held ~1.1 KB (64 pairs of doubles and the array's spare room),
- * 13 MB at 12,000 ports; a ring is 512 bytes: a reading's time as an Int32
- * offset in whole ms from its port's base time (the gateway stamps frames in
- * whole ms), and its watts as an Int32 (telemetry power is 12 bits on the
- * wire; a value from elsewhere is rounded to the watt). A port takes a ring
+ * Every port's recent readings, one ring of MAX_SAMPLES per port in a shared
+ * PairPool (issue 15: gateway RSS). As a number array per port a full port
+ * held ~1.1 KB, 13 MB at 12,000 ports; a ring is 512 bytes: a reading's time
+ * as an Int32 offset in whole ms from its port's base time (the gateway stamps
+ * frames in whole ms), and its watts as an Int32 (telemetry power is 12 bits on
+ * the wire; a value from elsewhere is rounded to the watt). A port takes a ring
  * with its first live reading and gives it back when its samples are cleared.
  */
-export class SamplePool {
-  private readonly times: Int32Array[] = [];
-  private readonly watts: Int32Array[] = [];
-  private readonly free: number[] = [];
-  private rings = 0;
-
-  /** Rings handed out and not given back. */
-  inUse(): number {
-    return this.rings - this.free.length;
-  }
-
-  take(): number {
-    const r = this.free.pop();
-    if (r !== undefined) return r;
-    if (this.rings % CHUNK_RINGS === 0) {
-      this.times.push(new Int32Array(CHUNK_RINGS * MAX_SAMPLES));
-      this.watts.push(new Int32Array(CHUNK_RINGS * MAX_SAMPLES));
-    }
-    return this.rings++;
-  }
-
-  release(ring: number): void {
-    this.free.push(ring);
-  }
-
-  time(ring: number, i: number): number {
-    return this.times[(ring / CHUNK_RINGS) | 0]![(ring % CHUNK_RINGS) * MAX_SAMPLES + i]!;
-  }
-
-  w(ring: number, i: number): number {
-    return this.watts[(ring / CHUNK_RINGS) | 0]![(ring % CHUNK_RINGS) * MAX_SAMPLES + i]!;
-  }
-
-  set(ring: number, i: number, offset: number, w: number): void {
-    const at = (ring % CHUNK_RINGS) * MAX_SAMPLES + i;
-    this.times[(ring / CHUNK_RINGS) | 0]![at] = offset;
-    this.watts[(ring / CHUNK_RINGS) | 0]![at] = w;
-  }
+export function samplePool(): PairPool {
+  return new PairPool(MAX_SAMPLES);
 }
 
 /** A charging port's state for the rule. */
 export interface PortTrack {
-  pool: SamplePool;
+  pool: PairPool;
   /** Its ring in the pool; -1: none (no samples). */
   ring: number;
   /** Ring index of the oldest sample, and samples held. */
@@ -97,7 +59,7 @@ export interface PortTrack {
 }
 
 /** A port with no samples yet, first heard at `at`. */
-export function newTrack(pool: SamplePool, at: number): PortTrack {
+export function newTrack(pool: PairPool, at: number): PortTrack {
   return {
     pool,
     ring: -1,
@@ -114,7 +76,7 @@ export function newTrack(pool: SamplePool, at: number): PortTrack {
 export interface IllegalLoadState {
   /** Per charger, its ports' tracks by port index. */
   ports: Map<number, Array<PortTrack | undefined>>;
-  pool: SamplePool;
+  pool: PairPool;
 }
 
 export function flatSignature(
@@ -201,7 +163,7 @@ export function sampleAt(t: PortTrack, i: number): number {
 
 /** Power (W) of reading `i` (0: oldest). */
 export function sampleW(t: PortTrack, i: number): number {
-  return t.pool.w(t.ring, (t.head + i) & RING_MASK);
+  return t.pool.value(t.ring, (t.head + i) & RING_MASK);
 }
 
 /** Appends a reading; drops the oldest over MAX_SAMPLES or older than `keepFrom` (keeps the newest). */
@@ -237,14 +199,14 @@ function rebase(t: PortTrack, ms: number): void {
   }
   for (let i = 0; i < t.count; i++) {
     const k = (t.head + i) & RING_MASK;
-    t.pool.set(t.ring, k, t.base + t.pool.time(t.ring, k) - ms, t.pool.w(t.ring, k));
+    t.pool.set(t.ring, k, t.base + t.pool.time(t.ring, k) - ms, t.pool.value(t.ring, k));
   }
   t.base = ms;
 }
 
 export const illegalLoadRule: RuleModule<IllegalLoadRuleConfig, IllegalLoadState> = {
   accepts: new Set(["charger-telemetry", "charger-event"]),
-  init: () => ({ ports: new Map(), pool: new SamplePool() }),
+  init: () => ({ ports: new Map(), pool: samplePool() }),
   onMessage(rule, s, am, device, _now, _ctx, out) {
     if (device.kind !== "charger") return;
     const m = am.msg;
