@@ -231,11 +231,11 @@ describe("RecentReadings against the reference rules", () => {
   it("gives every block back: a full series that keeps reporting holds the same memory", () => {
     const r = new RecentReadings({ maxAgeMs: 1e12, maxPerSeries: 100, maxTotal: 10_000 });
     for (let t = 0; t < 1_000; t++) r.record(1, telemetry([t]), t);
-    const held = r.storage().blocksInUse;
+    const held = r.blocksInUse();
     for (let t = 1_000; t < 50_000; t++) r.record(1, telemetry([t]), t);
-    expect(r.storage().blocksInUse).toBe(held);
+    expect(r.blocksInUse()).toBe(held);
     r.forget(1);
-    expect(r.storage().blocksInUse).toBe(0);
+    expect(r.blocksInUse()).toBe(0);
     expect(r.size()).toBe(0);
   });
 });

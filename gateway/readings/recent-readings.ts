@@ -14,6 +14,7 @@
  * while the installer stands in the compound.
  */
 import type { UplinkMsg } from "../../protocol/messages.js";
+import { PairPool } from "./pair-pool.js";
 
 export type ReadingMetric = "power_w" | "temp_c" | "battery_mv" | "smoke";
 
@@ -47,54 +48,36 @@ export const DEFAULT_READINGS: RecentReadingsOptions = {
 
 /** Readings per block: a series holds a chain of blocks, the newest partly filled. */
 const BLOCK = 16;
-/** Blocks per chunk of the pool (512 KB of readings): the pool grows a chunk at a time. */
-const CHUNK_BLOCKS = 4096;
 const NONE = -1;
+/** Blocks the per-block metadata grows by (the pool's chunk: 4,096 blocks of 16). */
+const GROW_BLOCKS = 4096;
 
 /**
- * Every series' readings in fixed blocks of BLOCK readings, carved out of a
- * few large typed arrays (issue 15, gateway RSS: as numbers in a JS array a
- * reading took 16 bytes plus the array's spare room, ~24 MB for the budget of
- * 1,000,000 at 10,000 devices; here 8 bytes, plus at most one part-filled block
- * per series). A reading is its time as an Int32 offset (ms) from its block's
- * base time (a double), and its value as an Int32: every metric is an integer
- * on the wire (power W 12 bits, battery mV and smoke level unsigned, the shed
- * temperature in signed tenths of a degree: kept in tenths, divided on read,
- * so `325 / 10` gives the same double as when it was recorded). A time whose
- * offset is not an Int32 (a series silent for 25 days, a fractional time)
- * starts a new block. Dropped readings free whole blocks to a free list that
- * new blocks are taken from; nothing is allocated per reading.
+ * Every series' readings in blocks of BLOCK readings of a PairPool (8 bytes a
+ * reading; ~24 MB for the budget of 1,000,000 at 10,000 devices as number
+ * arrays, issue 15). A reading is its time as an Int32 offset (ms) from its
+ * block's base time (a double), and its value as an Int32: every metric is an
+ * integer on the wire (power W 12 bits, battery mV and smoke level unsigned,
+ * the shed temperature in signed tenths of a degree: kept in tenths, divided
+ * on read, so `325 / 10` gives the same double as when it was recorded). A
+ * time whose offset is not an Int32 (a series silent for 25 days, a fractional
+ * time) starts a new block. Dropped readings give whole blocks back; nothing
+ * is allocated per reading.
  */
 class BlockPool {
-  private times: Int32Array[] = [];
-  private values: Int32Array[] = [];
+  private readonly pairs = new PairPool(BLOCK);
   /** Per block: base time, readings written, next block of its series. */
   private bases = new Float64Array(0);
   private fills = new Uint8Array(0);
   private nexts = new Int32Array(0);
-  /** Free blocks, linked through `nexts`. */
-  private freeHead = NONE;
-  private freeCount = 0;
-
-  /** Blocks that the pool has room for (used and free). */
-  capacity(): number {
-    return this.bases.length;
-  }
 
   inUse(): number {
-    return this.capacity() - this.freeCount;
-  }
-
-  /** Bytes the pool's arrays take. */
-  bytes(): number {
-    return this.capacity() * (BLOCK * 8 + 8 + 1 + 4);
+    return this.pairs.inUse();
   }
 
   take(base: number): number {
-    if (this.freeHead === NONE) this.grow();
-    const b = this.freeHead;
-    this.freeHead = this.nexts[b]!;
-    this.freeCount--;
+    const b = this.pairs.take();
+    if (b >= this.bases.length) this.grow(this.bases.length + GROW_BLOCKS);
     this.bases[b] = base;
     this.fills[b] = 0;
     this.nexts[b] = NONE;
@@ -102,9 +85,7 @@ class BlockPool {
   }
 
   release(b: number): void {
-    this.nexts[b] = this.freeHead;
-    this.freeHead = b;
-    this.freeCount++;
+    this.pairs.release(b);
   }
 
   base(b: number): number {
@@ -124,27 +105,20 @@ class BlockPool {
   append(b: number, offset: number, value: number): boolean {
     if ((offset | 0) !== offset) return false;
     const i = this.fills[b]!;
-    const at = (b % CHUNK_BLOCKS) * BLOCK + i;
-    const c = (b / CHUNK_BLOCKS) | 0;
-    this.times[c]![at] = offset;
-    this.values[c]![at] = value;
+    this.pairs.set(b, i, offset, value);
     this.fills[b] = i + 1;
     return true;
   }
 
   time(b: number, i: number): number {
-    return this.bases[b]! + this.times[(b / CHUNK_BLOCKS) | 0]![(b % CHUNK_BLOCKS) * BLOCK + i]!;
+    return this.bases[b]! + this.pairs.time(b, i);
   }
 
   value(b: number, i: number): number {
-    return this.values[(b / CHUNK_BLOCKS) | 0]![(b % CHUNK_BLOCKS) * BLOCK + i]!;
+    return this.pairs.value(b, i);
   }
 
-  private grow(): void {
-    const first = this.bases.length;
-    const n = first + CHUNK_BLOCKS;
-    this.times.push(new Int32Array(CHUNK_BLOCKS * BLOCK));
-    this.values.push(new Int32Array(CHUNK_BLOCKS * BLOCK));
+  private grow(n: number): void {
     const bases = new Float64Array(n);
     bases.set(this.bases);
     this.bases = bases;
@@ -154,7 +128,6 @@ class BlockPool {
     const nexts = new Int32Array(n);
     nexts.set(this.nexts);
     this.nexts = nexts;
-    for (let b = n - 1; b >= first; b--) this.release(b);
   }
 }
 
@@ -259,9 +232,6 @@ export class RecentReadings {
     // A late copy (merged from a slower receiver) never goes before a newer reading.
     const pool = this.pool;
     if (ring.count > 0 && ts < pool.time(ring.tail, pool.fill(ring.tail) - 1)) return;
-    const cap = this.perSeries();
-    // Age first: a series silent for longer than maxAgeMs starts again from empty.
-    this.trim(ring, ts, cap);
     let b = ring.tail;
     if (b === NONE || pool.fill(b) === BLOCK || !pool.append(b, ts - pool.base(b), value)) {
       const nb = pool.take(ts);
@@ -275,6 +245,8 @@ export class RecentReadings {
     }
     ring.count++;
     this.total++;
+    // Over its share or its age (a series silent past maxAgeMs keeps only this reading).
+    const cap = this.perSeries();
     this.trim(ring, ts, cap);
     // New series took the budget's room: every series down to its share (rare: once per
     // new series at a full site). With minPerSeries over the budget, the floor is the bound.
@@ -325,13 +297,9 @@ export class RecentReadings {
     return this.seriesCount;
   }
 
-  /** Blocks in use and the bytes of the pool's arrays (for the memory bench). */
-  storage(): { blocksInUse: number; blocks: number; bytes: number } {
-    return {
-      blocksInUse: this.pool.inUse(),
-      blocks: this.pool.capacity(),
-      bytes: this.pool.bytes(),
-    };
+  /** Blocks of BLOCK readings in use (for tests: dropped readings give theirs back). */
+  blocksInUse(): number {
+    return this.pool.inUse();
   }
 
   /** Drops the oldest readings while over the count (`cap`) or older than the age limit. */
@@ -349,7 +317,6 @@ export class RecentReadings {
         if (next === NONE) r.tail = NONE;
       }
     }
-    if (r.count === 0 && r.head !== NONE) this.freeAll(r);
   }
 
   private freeAll(r: Ring): void {
