@@ -11,7 +11,7 @@ import {
   checkCounter,
   emptyWindow,
 } from "../../protocol/counter-window.js";
-import { IdSlots } from "./id-slots.js";
+import { IdSlots, withRoom } from "./id-slots.js";
 
 export interface DeviceWindow extends CounterWindow {
   deviceId: number;
@@ -57,7 +57,9 @@ export class CounterTable {
 
   set(deviceId: number, w: CounterWindow): void {
     const s = this.slots.add(deviceId);
-    while (s >= this.highest.length) this.grow();
+    this.highest = withRoom(this.highest, s);
+    this.lo = withRoom(this.lo, s);
+    this.hi = withRoom(this.hi, s);
     this.highest[s] = w.highest;
     this.lo[s] = w.maskLo;
     this.hi[s] = w.maskHi;
@@ -66,18 +68,5 @@ export class CounterTable {
   /** Forgets a device (rekey, replace): its next counter starts a fresh window. */
   delete(deviceId: number): void {
     this.slots.delete(deviceId);
-  }
-
-  private grow(): void {
-    const n = this.highest.length * 2;
-    const h = new Float64Array(n);
-    h.set(this.highest);
-    const l = new Uint32Array(n);
-    l.set(this.lo);
-    const hh = new Uint32Array(n);
-    hh.set(this.hi);
-    this.highest = h;
-    this.lo = l;
-    this.hi = hh;
   }
 }

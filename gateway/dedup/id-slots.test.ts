@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createRng } from "../../simulator/physics/prng.js";
-import { IdSlots } from "./id-slots.js";
+import { IdSlots, withRoom } from "./id-slots.js";
 
 describe("IdSlots", () => {
   it("gives each id one slot, and the same slot again", () => {
@@ -75,5 +75,17 @@ describe("IdSlots", () => {
     expect(new Map(t.entries())).toEqual(model);
     // Slots stay dense: never more than the most ids held at once.
     expect(t.slotLimit).toBeLessThanOrEqual(pool.length);
+  });
+
+  it("grows a per-slot column only when a slot does not fit, keeping what it held", () => {
+    const a = new Float64Array([1.5, 2.5]);
+    expect(withRoom(a, 1)).toBe(a);
+    const b = withRoom(a, 2);
+    expect(b).toBeInstanceOf(Float64Array);
+    expect([...b]).toEqual([1.5, 2.5, 0, 0]);
+    const c = withRoom(new Uint32Array([7]), 9);
+    expect(c).toBeInstanceOf(Uint32Array);
+    expect(c.length).toBe(16);
+    expect(c[0]).toBe(7);
   });
 });

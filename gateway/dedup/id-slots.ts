@@ -122,3 +122,13 @@ export class IdSlots {
     for (let i = 0; i < slots.length; i++) if (slots[i] !== 0) this.place(ids[i]!, slots[i]! - 1);
   }
 }
+
+/** `column` itself if `slot` fits it, else a copy twice as long (or more): per-slot state grows with IdSlots. */
+export function withRoom<T extends Float64Array | Uint32Array>(column: T, slot: number): T {
+  if (slot < column.length) return column;
+  let n = Math.max(1, column.length * 2);
+  while (n <= slot) n *= 2;
+  const grown = new (column.constructor as new (length: number) => T)(n);
+  grown.set(column);
+  return grown;
+}

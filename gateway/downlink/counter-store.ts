@@ -5,7 +5,7 @@
  * reuses a counter the device has already seen.
  */
 import type { Statement } from "better-sqlite3";
-import { IdSlots } from "../dedup/id-slots.js";
+import { IdSlots, withRoom } from "../dedup/id-slots.js";
 import type { GatewayDatabase } from "../storage/database.js";
 
 export const DOWNLINK_COUNTER_BLOCK = 256;
@@ -75,14 +75,8 @@ export class DownlinkCounterStore {
 
   private hold(deviceId: number, next: number, reserved: number): void {
     const s = this.slots.add(deviceId);
-    while (s >= this.next.length) {
-      const n = new Float64Array(this.next.length * 2);
-      n.set(this.next);
-      this.next = n;
-      const r = new Float64Array(this.reserved.length * 2);
-      r.set(this.reserved);
-      this.reserved = r;
-    }
+    this.next = withRoom(this.next, s);
+    this.reserved = withRoom(this.reserved, s);
     this.next[s] = next;
     this.reserved[s] = reserved;
   }

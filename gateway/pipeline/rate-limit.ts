@@ -3,7 +3,7 @@
  * A flooding device exhausts only its own bucket, so it cannot starve the
  * others. State is two numbers per device in typed arrays; time is passed in.
  */
-import { IdSlots } from "../dedup/id-slots.js";
+import { IdSlots, withRoom } from "../dedup/id-slots.js";
 
 export interface RateLimitOptions {
   /** Sustained frames per second per device. */
@@ -46,7 +46,8 @@ export class RateLimiter {
     let s = this.slots.get(deviceId);
     if (s < 0) {
       s = this.slots.add(deviceId);
-      while (s >= this.tokens.length) this.grow();
+      this.tokens = withRoom(this.tokens, s);
+      this.last = withRoom(this.last, s);
       this.tokens[s] = this.opts.burst;
       this.last[s] = now;
     }
@@ -58,15 +59,5 @@ export class RateLimiter {
     this.tokens[s] = left;
     this.last[s] = Math.max(now, this.last[s]!);
     return true;
-  }
-
-  private grow(): void {
-    const n = this.tokens.length * 2;
-    const t = new Float64Array(n);
-    t.set(this.tokens);
-    const l = new Float64Array(n);
-    l.set(this.last);
-    this.tokens = t;
-    this.last = l;
   }
 }
