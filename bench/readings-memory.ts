@@ -12,6 +12,7 @@
 import { performance } from "node:perf_hooks";
 import { RecentReadings } from "../gateway/readings/recent-readings.js";
 import type { UplinkMsg } from "../protocol/messages.js";
+import { median } from "./gateway-setup.js";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 300);
@@ -48,8 +49,6 @@ const status = (t: number): UplinkMsg => ({
   uptimeS: t,
   resetCause: 0,
 });
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const rows: Array<{ held: number; mb: number; perReading: number; usPerFrame: number }> = [];
 for (let run = 0; run < RUNS; run++) {
