@@ -11,7 +11,6 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { autoDetect } from "@serialport/bindings-cpp";
 import { createLogger, type Logger } from "../common/log.js";
 import { repoRoot } from "../common/paths.js";
 import { placeText } from "../common/place.js";
@@ -46,10 +45,14 @@ import { GatewayHttpServer } from "./http/server.js";
 import { SseHub } from "./http/sse.js";
 import { IngestBackpressure } from "./ingest/backpressure.js";
 import { DeframeCounter } from "./ingest/deframe-counter.js";
-import { EmbeddedMqttBroker, MQTT_RECEIVER } from "./ingest/mqtt-broker.js";
+import { MQTT_RECEIVER } from "./ingest/device-topics.js";
+// Types only: the embedded broker (aedes) and the serial stack (serialport's native binding) are
+// imported when the config uses them, so an external-broker gateway without serial lines holds
+// neither in memory.
+import type { EmbeddedMqttBroker } from "./ingest/mqtt-broker.js";
 import { ExternalMqttIngest } from "./ingest/mqtt-external.js";
 import { MqttPayloadHandler } from "./ingest/mqtt-payload.js";
-import { type SerialBinding, SerialReceiver } from "./ingest/serial-receiver.js";
+import type { SerialBinding, SerialReceiver } from "./ingest/serial-receiver.js";
 import { CampaignStore } from "./ota/campaign-store.js";
 import { OtaEngine } from "./ota/ota-engine.js";
 import { otaProgressItem } from "./ota/progress-uplink.js";
@@ -380,8 +383,16 @@ export class GatewayService {
     );
     const frameIn = (bytes: Uint8Array, reading: ReceiverReading) =>
       pipeline.handleFrame(bytes, reading, this.clock());
-    const binding = this.opts.serialBinding ?? autoDetect();
+    const serial =
+      cfg.serial.length > 0
+        ? {
+            SerialReceiver: (await import("./ingest/serial-receiver.js")).SerialReceiver,
+            binding:
+              this.opts.serialBinding ?? (await import("@serialport/bindings-cpp")).autoDetect(),
+          }
+        : undefined;
     const receivers = cfg.serial.map((s) => {
+      const { SerialReceiver, binding } = serial!;
       const deframe = new DeframeCounter(counters);
       const rx: SerialReceiver = new SerialReceiver(
         {
@@ -416,7 +427,7 @@ export class GatewayService {
             },
             log.child("mqtt"),
           )
-        : new EmbeddedMqttBroker(
+        : new (await import("./ingest/mqtt-broker.js")).EmbeddedMqttBroker(
             { host: cfg.mqtt.host, port: cfg.mqtt.port },
             {
               lookup: (d) => registry.get(d),
@@ -637,7 +648,7 @@ export class GatewayService {
 
   mqttPort(): number {
     const m = this.running().mqtt;
-    return m instanceof EmbeddedMqttBroker ? m.port() : 0;
+    return m && !(m instanceof ExternalMqttIngest) ? m.port() : 0;
   }
 
   /** Parts for tests, benchmarks and gw-rules' uplink (outbox, counters, registry...). */

@@ -24,6 +24,9 @@ import {
 } from "../../protocol/constants.js";
 import { deviceIdHex } from "../../protocol/uplink.js";
 
+/** The receiver name of every frame that came over MQTT (embedded broker or external). */
+export const MQTT_RECEIVER = "mqtt";
+
 export const DEVICE_UP_FILTER = "haitang/dev/+/up";
 export const DEVICE_EVENT_FILTER = "haitang/dev/+/event";
 

@@ -14,9 +14,14 @@ import type { Logger } from "../../common/log.js";
 import type { Link } from "../downlink/link.js";
 import { mqttPassword, parseDeviceId } from "../registry/keys.js";
 import type { RegisteredDevice } from "../registry/registry.js";
-import { DEVICE_EVENT_FILTER, DEVICE_UP_FILTER, deviceDownTopic } from "./device-topics.js";
+import {
+  DEVICE_EVENT_FILTER,
+  DEVICE_UP_FILTER,
+  deviceDownTopic,
+  MQTT_RECEIVER,
+} from "./device-topics.js";
 
-export const MQTT_RECEIVER = "mqtt";
+export { MQTT_RECEIVER };
 
 export interface EmbeddedBrokerOptions {
   host: string;

@@ -13,8 +13,12 @@ import mqtt, { type MqttClient } from "mqtt";
 import type { Logger } from "../../common/log.js";
 import { gatewayMqttOptions } from "../../common/mqtt-client-options.js";
 import type { Link } from "../downlink/link.js";
-import { DEVICE_EVENT_FILTER, DEVICE_UP_FILTER, deviceDownTopic } from "./device-topics.js";
-import { MQTT_RECEIVER } from "./mqtt-broker.js";
+import {
+  DEVICE_EVENT_FILTER,
+  DEVICE_UP_FILTER,
+  deviceDownTopic,
+  MQTT_RECEIVER,
+} from "./device-topics.js";
 
 export interface ExternalMqttOptions {
   url: string;
