@@ -1,20 +1,44 @@
 /**
- * Fixed-size slots of (time offset, value) Int32 pairs carved out of shared
- * chunks, with a free list (issue 15: gateway RSS). Per-series or per-port
- * readings held as numbers in a JS array cost 16 bytes a reading plus the
- * array's spare room; here 8 bytes, and no ArrayBuffer of its own per slot
+ * Fixed-size slots of (time offset, value) pairs carved out of shared chunks,
+ * with a free list (issue 15: gateway RSS). The time is an Int32 and the value
+ * 16 bits: every reading the gateway keeps is a 16-bit field on the wire
+ * (power W, battery mV and smoke level unsigned, the shed temperature signed
+ * tenths), so the pool stores the field's bits and the caller, which knows the
+ * field, reads them back as it was sent. Per-series or per-port readings held
+ * as numbers in a JS array cost 16 bytes a reading plus the array's spare
+ * room; here 6 bytes, and no ArrayBuffer of its own per slot
  * (about 250 bytes of overhead each, see registry/int32-slab.ts). The recent
  * readings chain 16-reading slots; the illegal-load rule keeps one 64-reading
  * ring per port. Slot numbers are dense, so callers can keep per-slot
  * metadata in typed arrays of `capacity()` entries.
  */
 
-/** Int32 values per chunk and column (256 KB). */
+/**
+ * An unsigned 16-bit wire field's value as stored: rounded and held to the field's
+ * range (0 to 65,535), which a value decoded from a frame is always in.
+ */
+export function u16(value: number): number {
+  const v = Math.round(value);
+  return Math.min(0xffff, Math.max(0, v));
+}
+
+/** A signed 16-bit wire field (-32,768 to 32,767) as stored: its two's-complement bits. */
+export function i16(value: number): number {
+  const v = Math.round(value);
+  return Math.min(0x7fff, Math.max(-0x8000, v)) & 0xffff;
+}
+
+/** The signed value of bits stored with i16. */
+export function fromI16(bits: number): number {
+  return (bits << 16) >> 16;
+}
+
+/** Pairs per chunk (a 256 KB chunk of times and a 128 KB chunk of values). */
 const CHUNK_VALUES = 65_536;
 
 export class PairPool {
   private readonly times: Int32Array[] = [];
-  private readonly values: Int32Array[] = [];
+  private readonly values: Uint16Array[] = [];
   private readonly free: number[] = [];
   private slots = 0;
   private readonly perChunk: number;
@@ -42,7 +66,7 @@ export class PairPool {
     if (s !== undefined) return s;
     if (this.slots % this.perChunk === 0) {
       this.times.push(new Int32Array(this.perChunk * this.slotLength));
-      this.values.push(new Int32Array(this.perChunk * this.slotLength));
+      this.values.push(new Uint16Array(this.perChunk * this.slotLength));
     }
     return this.slots++;
   }
@@ -55,10 +79,12 @@ export class PairPool {
     return this.times[(slot / this.perChunk) | 0]![(slot % this.perChunk) * this.slotLength + i]!;
   }
 
+  /** The value's 16 bits, as an unsigned number (0 to 65,535). */
   value(slot: number, i: number): number {
     return this.values[(slot / this.perChunk) | 0]![(slot % this.perChunk) * this.slotLength + i]!;
   }
 
+  /** Stores `time` (an Int32) and the low 16 bits of `value`. */
   set(slot: number, i: number, time: number, value: number): void {
     const c = (slot / this.perChunk) | 0;
     const at = (slot % this.perChunk) * this.slotLength + i;

@@ -56,11 +56,11 @@ describe("RecentReadings", () => {
 
   it("keeps exactly the newest readings of a busy series, in order, across many trims", () => {
     const r = new RecentReadings({ maxAgeMs: 1e12, maxPerSeries: 100 });
-    for (let i = 0; i < 1_000; i++) r.record(1, telemetry([i, -i]), i);
+    for (let i = 0; i < 1_000; i++) r.record(1, telemetry([i, 2000 - i]), i);
     const s = r.series(1, 0, 1e12);
     const newest = Array.from({ length: 100 }, (_, k) => 900 + k);
     expect(s.find((x) => x.port === 0)?.points).toEqual(newest.map((t) => [t, t]));
-    expect(s.find((x) => x.port === 1)?.points).toEqual(newest.map((t) => [t, -t]));
+    expect(s.find((x) => x.port === 1)?.points).toEqual(newest.map((t) => [t, 2000 - t]));
     expect(r.size()).toBe(300);
   });
 
@@ -210,8 +210,10 @@ describe("RecentReadings against the reference rules", () => {
         ref.forget(device);
         continue;
       }
-      const powers = [Math.floor(next() * 4096), 0 - Math.floor(next() * 50)];
-      const deci = Math.floor(next() * 1200) - 400;
+      // Whole 16-bit fields: a charger event's power is 16 bits, the temperature signed tenths.
+      const powers = [Math.floor(next() * 4096), Math.floor(next() * 65_536)];
+      const deci =
+        next() < 0.05 ? Math.floor(next() * 65_536) - 32_768 : Math.floor(next() * 1200) - 400;
       r.record(device, telemetry(powers, deci), ts);
       ref.put(device, "power_w/0", powers[0]!, ts);
       ref.put(device, "power_w/1", powers[1]!, ts);
@@ -226,6 +228,32 @@ describe("RecentReadings against the reference rules", () => {
       expect(byKey("power_w", 1)).toEqual(ref.points(device, "power_w/1"));
       expect(byKey("temp_c")).toEqual(ref.points(device, "temp_c"));
     }
+  });
+
+  it("gives back each wire field's extremes exactly, and holds a value from outside the field to its range", () => {
+    const r = new RecentReadings();
+    const sent: Array<[number[], number]> = [
+      [[0, 65_535], -32_768],
+      [[65_535, 1], 32_767],
+      [[4095, 0], -1],
+    ];
+    for (const [i, [p, deci]] of sent.entries()) r.record(7, telemetry(p, deci), 1000 + i);
+    const got = r.series(7, -Infinity, Infinity);
+    expect(got.map((s) => [s.metric, s.port])).toEqual([
+      ["power_w", 0],
+      ["power_w", 1],
+      ["temp_c", undefined],
+    ]);
+    expect(got[0]!.points.map((p) => p[1])).toEqual([0, 65_535, 4095]);
+    expect(got[1]!.points.map((p) => p[1])).toEqual([65_535, 1, 0]);
+    expect(got[2]!.points.map((p) => p[1])).toEqual([-3276.8, 3276.7, -0.1]);
+    // Not from a frame (the decoder cannot give these): held to the field, never wrapped.
+    r.record(8, telemetry([70_000, -5], 40_000), 2000);
+    r.record(8, telemetry([1.6, 0], -40_000), 2001);
+    const held = r.series(8, -Infinity, Infinity);
+    expect(held[0]!.points.map((p) => p[1])).toEqual([65_535, 2]);
+    expect(held[1]!.points.map((p) => p[1])).toEqual([0, 0]);
+    expect(held[2]!.points.map((p) => p[1])).toEqual([3276.7, -3276.8]);
   });
 
   it("gives every block back: a full series that keeps reporting holds the same memory", () => {

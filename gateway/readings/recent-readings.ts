@@ -4,7 +4,7 @@
  * battery device's voltage, a detector's smoke level. Readings are kept as
  * the device sent them (the chart's read-out is the exact reading), at most
  * `maxAgeMs` old and `maxPerSeries` per series, so memory is bounded whatever
- * the reporting rate: 12 ports × 1,440 readings × 8 bytes ≈ 140 KB per charger.
+ * the reporting rate: 12 ports × 1,440 readings × 6 bytes ≈ 100 KB per charger.
  * Over all devices at most `maxTotal` readings are held (issue 15: RSS at
  * 10,000 devices; 25,000 full series would be ~600 MB): a site with more
  * series than `maxTotal / maxPerSeries` keeps `maxTotal / series` per series
@@ -14,7 +14,7 @@
  * while the installer stands in the compound.
  */
 import type { UplinkMsg } from "../../protocol/messages.js";
-import { PairPool } from "./pair-pool.js";
+import { fromI16, i16, PairPool, u16 } from "./pair-pool.js";
 
 export type ReadingMetric = "power_w" | "temp_c" | "battery_mv" | "smoke";
 
@@ -53,13 +53,13 @@ const NONE = -1;
 const GROW_BLOCKS = 4096;
 
 /**
- * Every series' readings in blocks of BLOCK readings of a PairPool (8 bytes a
+ * Every series' readings in blocks of BLOCK readings of a PairPool (6 bytes a
  * reading; ~24 MB for the budget of 1,000,000 at 10,000 devices as number
  * arrays, issue 15). A reading is its time as an Int32 offset (ms) from its
- * block's base time (a double), and its value as an Int32: every metric is an
- * integer on the wire (power W 12 bits, battery mV and smoke level unsigned,
- * the shed temperature in signed tenths of a degree: kept in tenths, divided
- * on read, so `325 / 10` gives the same double as when it was recorded). A
+ * block's base time (a double), and its value as the 16-bit wire field it came
+ * in: power W and battery mV and smoke level unsigned, the shed temperature
+ * in signed tenths of a degree (kept in tenths, divided on read, so `325 / 10`
+ * gives the same double as when it was recorded). A
  * time whose offset is not an Int32 (a series silent for 25 days, a fractional
  * time) starts a new block. Dropped readings give whole blocks back; nothing
  * is allocated per reading.
@@ -217,7 +217,9 @@ export class RecentReadings {
     return rings;
   }
 
-  private put(rings: Ring[], kind: number, value: number, ts: number): void {
+  private put(rings: Ring[], kind: number, reading: number, ts: number): void {
+    // The wire field's 16 bits (every kept metric is one): a value from a frame is in range.
+    const value = kind === KIND_TEMP ? i16(reading) : u16(reading);
     let ring: Ring | undefined;
     for (let i = 0; i < rings.length; i++)
       if (rings[i]!.kind === kind) {
@@ -267,12 +269,16 @@ export class RecentReadings {
           const t = pool.time(b, i);
           if (t < from || t > to) continue;
           const v = pool.value(b, i);
-          points.push([t, r.kind === KIND_TEMP ? v / 10 : v]);
+          points.push([t, r.kind === KIND_TEMP ? fromI16(v) / 10 : v]);
         }
       const metric = metricOf(r.kind);
       out.push(r.kind >= 0 ? { metric, port: r.kind, points } : { metric, points });
     }
-    return out.sort((a, b) => a.metric.localeCompare(b.metric) || (a.port ?? 0) - (b.port ?? 0));
+    // Metric names are ASCII: compared by code unit (localeCompare would load ICU's collation).
+    return out.sort(
+      (a, b) =>
+        (a.metric < b.metric ? -1 : a.metric > b.metric ? 1 : 0) || (a.port ?? 0) - (b.port ?? 0),
+    );
   }
 
   /** A device removed or replaced: its readings go too. */

@@ -18,7 +18,7 @@ import {
   REASON_ILLEGAL_LOAD,
 } from "../../protocol/constants.js";
 import type { IllegalLoadRuleConfig } from "../config/site-config.js";
-import { PairPool } from "../readings/pair-pool.js";
+import { PairPool, u16 } from "../readings/pair-pool.js";
 import { type Action, PRIORITY_ALARM } from "../types.js";
 import { num, type RuleModule } from "./rule-module.js";
 
@@ -30,10 +30,11 @@ const INT32_MAX = 2 ** 31 - 1;
 /**
  * Every port's recent readings, one ring of MAX_SAMPLES per port in a shared
  * PairPool (issue 15: gateway RSS). As a number array per port a full port
- * held ~1.1 KB, 13 MB at 12,000 ports; a ring is 512 bytes: a reading's time
+ * held ~1.1 KB, 13 MB at 12,000 ports; a ring is 384 bytes: a reading's time
  * as an Int32 offset in whole ms from its port's base time (the gateway stamps
- * frames in whole ms), and its watts as an Int32 (telemetry power is 12 bits on
- * the wire; a value from elsewhere is rounded to the watt). A port takes a ring
+ * frames in whole ms), and its watts in 16 bits (telemetry power is 12 bits on
+ * the wire, a charger event's 16; a value from elsewhere is rounded to the
+ * watt and held to 0-65,535 W). A port takes a ring
  * with its first live reading and gives it back when its samples are cleared.
  */
 export function samplePool(): PairPool {
@@ -180,7 +181,7 @@ export function pushSample(t: PortTrack, at: number, w: number, keepFrom: number
     t.head = (t.head + 1) & RING_MASK;
     t.count--;
   }
-  t.pool.set(t.ring, (t.head + t.count) & RING_MASK, ms - t.base, Math.round(w));
+  t.pool.set(t.ring, (t.head + t.count) & RING_MASK, ms - t.base, u16(w));
   t.count++;
   while (t.count > 1 && sampleAt(t, 0) < keepFrom) {
     t.head = (t.head + 1) & RING_MASK;
