@@ -20,8 +20,10 @@
  *   BENCH_PROFILE=dir     run the gateway under node --cpu-prof (profiles into dir)
  *   BENCH_NODE_ARGS="..." more node options for the gateway (e.g. --heap-prof; --heap-growing-percent=30 replaces the gateway's 15)
  *   BENCH_METRICS=1       print the gateway's stage counters and CPU once a second
- *   BENCH_MALLOC_ARENA_MAX=N  glibc's MALLOC_ARENA_MAX for the gateway (unset: one arena per
- *                         thread; 1 took ~10 MB less RSS but alarm latency worse, gateway/README.md)
+ *   BENCH_MALLOC_ARENA_MAX=N  glibc's MALLOC_ARENA_MAX for the gateway instead of the service
+ *                         unit's 2 (empty: glibc's default, an arena per thread; 1: alarm latency
+ *                         worse, gateway/README.md). The gateway runs in the environment of
+ *                         `haitang gateway --service-unit` (gateway/service-unit.ts), as deployed.
  *   BENCH_LANES=4         connections the generator publishes telemetry on
  */
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs";
@@ -30,6 +32,7 @@ import { join } from "node:path";
 import mqtt from "mqtt";
 import { createPtyPair, freePort, type PtyPair } from "../common/services.js";
 import { framedType } from "../gateway/ingest/device-topics.js";
+import { SERVICE_ENVIRONMENT } from "../gateway/service-unit.js";
 import { type ChildGateway, startChildGateway } from "../gateway/testing/child-gateway.js";
 import { startConfiguredMosquitto, type TestBroker } from "../gateway/uplink/test-broker.js";
 import { TYPE_ACK } from "../protocol/constants.js";
@@ -267,9 +270,14 @@ async function startStack(dir: string, devices: E2eDevice[]): Promise<Stack> {
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
   if (profile) nodeArgs.push("--cpu-prof", `--cpu-prof-dir=${profile}`);
   // `haitang gateway` from bin/ (the build), as a user starts it.
-  const arenas = process.env.BENCH_MALLOC_ARENA_MAX;
-  const gatewayEnv: Record<string, string> = arenas ? { MALLOC_ARENA_MAX: arenas } : {};
-  const gateway = await startChildGateway(configPath, "bench", nodeArgs, 300_000, true, gatewayEnv);
+  const gateway = await startChildGateway(
+    configPath,
+    "bench",
+    nodeArgs,
+    300_000,
+    true,
+    GATEWAY_ENV,
+  );
   const brokerPids = [cloud.pid, ...(deviceBroker ? [deviceBroker.pid] : [])];
   const stopAll = async (extra: () => Promise<void>) => {
     gateway.proc.kill("SIGTERM");
@@ -359,6 +367,15 @@ async function step(
   };
 }
 
+/** The service unit's environment, with BENCH_MALLOC_ARENA_MAX in place of its MALLOC_ARENA_MAX. */
+const GATEWAY_ENV: Record<string, string> = (() => {
+  const env: Record<string, string> = { ...SERVICE_ENVIRONMENT };
+  const arenas = process.env.BENCH_MALLOC_ARENA_MAX;
+  if (arenas === "") delete env.MALLOC_ARENA_MAX;
+  else if (arenas !== undefined) env.MALLOC_ARENA_MAX = arenas;
+  return env;
+})();
+
 const ms = (x: number) =>
   Number.isNaN(x) ? "-" : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(1)} ms`;
 
@@ -375,7 +392,11 @@ async function main(): Promise<void> {
   const header =
     "| asked | offered | delivered | publish -> cloud p50 / p99 / max | alarm p50 / p99 | alarm ack (committed) p50 / p99 | gateway RSS, CPU | CPU s / 1k frames | generator CPU | brokers CPU (cloud, device) | stored twice | load avg |\n|---|---|---|---|---|---|---|---|---|---|---|---|";
   console.log(
-    `gateway-e2e: ${serialMode ? `serial, ${PTYS} ptys at 115,200 baud` : "MQTT (Mosquitto -> gateway -> Mosquitto)"}, ${DEVICES} devices, ${SECONDS} s per rate after a ${WARMUP_SECONDS} s warm-up, ${RUNS} runs`,
+    `gateway-e2e: ${serialMode ? `serial, ${PTYS} ptys at 115,200 baud` : "MQTT (Mosquitto -> gateway -> Mosquitto)"}, ${DEVICES} devices, ${SECONDS} s per rate after a ${WARMUP_SECONDS} s warm-up, ${RUNS} runs; gateway environment: ${
+      Object.entries(GATEWAY_ENV)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(" ") || "(glibc's default)"
+    }`,
   );
   const rows: Row[][] = RATES.map(() => []);
   try {

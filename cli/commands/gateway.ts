@@ -6,7 +6,8 @@
  */
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { userInfo } from "node:os";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { collectGarbage } from "../../common/collect-garbage.js";
 import { createLogger } from "../../common/log.js";
@@ -20,6 +21,7 @@ import {
 import { applyHeapLimits } from "../../gateway/heap-limits.js";
 import { InstallAuth } from "../../gateway/http/auth.js";
 import { GatewayService } from "../../gateway/service.js";
+import { serviceUnit } from "../../gateway/service-unit.js";
 
 const HELP = `usage: haitang gateway --config site.yaml [options]
 
@@ -32,6 +34,9 @@ options:
                             http.installPasswordHash (or env HAITANG_INSTALL_PASSWORD)
       --no-watch            do not reload when the config file changes (SIGHUP still does)
       --check               validate the config and exit (0 when valid, 2 with the errors)
+      --service-unit        print a systemd unit that runs this gateway with this config
+                            (and the environment it is measured in: MALLOC_ARENA_MAX=2)
+      --user NAME           the account of --service-unit (default: the current user)
   -h, --help                this text
 
 signals: SIGHUP reloads the config; SIGTERM / SIGINT stop gracefully.
@@ -61,6 +66,27 @@ export async function run(argv: string[]): Promise<number> {
   if (!path) {
     process.stderr.write(`haitang gateway: --config is required\n\n${HELP}`);
     return 2;
+  }
+  if (args.values["service-unit"]) {
+    const r = loadSiteConfig(path);
+    if (!r.ok) {
+      process.stderr.write(
+        `haitang gateway: invalid config ${path}\n${formatConfigErrors(r.errors, path)}\n`,
+      );
+      return 2;
+    }
+    process.stdout.write(
+      serviceUnit({
+        node: process.execPath,
+        bin: join(repoRoot(), "bin", "haitang.js"),
+        config: resolve(path),
+        site: r.config.site,
+        gateway: r.config.gateway,
+        user: args.values.user ?? userInfo().username,
+        environmentFile: "/etc/default/haitang-gateway",
+      }),
+    );
+    return 0;
   }
   if (args.values.check) {
     const r = loadSiteConfig(path);
@@ -176,6 +202,8 @@ function parse(argv: string[]) {
       "install-password": { type: "string" },
       "no-watch": { type: "boolean" },
       check: { type: "boolean" },
+      "service-unit": { type: "boolean" },
+      user: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
