@@ -32,35 +32,44 @@ w.once("online", () => {
 });
 `;
 
-async function youngGenerationMb(again: boolean): Promise<number> {
+/** Bundles `entry` (next to heap-limits.ts), runs it in node with `args`, returns its stdout. */
+async function runBundled(
+  entry: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<string> {
   const outDir = join(repoRoot(), ".tmp");
   mkdirSync(outDir, { recursive: true });
-  const outfile = join(outDir, `heap-limits-${process.pid}.mjs`);
+  const outfile = join(outDir, `heap-limits-${process.pid}-${++bundles}.mjs`);
   await build({
-    stdin: { contents: ENTRY, resolveDir: import.meta.dirname, loader: "ts" },
+    stdin: { contents: entry, resolveDir: import.meta.dirname, loader: "ts" },
     bundle: true,
     platform: "node",
     format: "esm",
     outfile,
     logLevel: "silent",
   });
-  const r = spawnSync(process.execPath, [outfile], {
+  const r = spawnSync(process.execPath, [...args, outfile], {
     encoding: "utf8",
-    env: { ...process.env, AGAIN: again ? "1" : "0" },
+    env: { ...process.env, ...env },
   });
   if (r.status !== 0) throw new Error(`child failed: ${r.stderr}`);
-  return Number(r.stdout);
+  return r.stdout;
+}
+let bundles = 0;
+
+async function youngGenerationMb(again: boolean): Promise<number> {
+  return Number(await runBundled(ENTRY, [], { AGAIN: again ? "1" : "0" }));
 }
 
 describe("gateway heap limits", () => {
   it("names the V8 flags: the young generation never grows; old-space growth only when set", () => {
-    expect(heapLimitFlags({ semiSpaceGrowthFactor: 1, growingPercent: 0 })).toEqual([
-      "--semi-space-growth-factor=1",
-    ]);
-    expect(heapLimitFlags({ semiSpaceGrowthFactor: 1, growingPercent: 25 })).toEqual([
-      "--semi-space-growth-factor=1",
-      "--heap-growing-percent=25",
-    ]);
+    expect(
+      heapLimitFlags({ semiSpaceGrowthFactor: 1, growingPercent: 0, sparkplug: true }),
+    ).toEqual(["--semi-space-growth-factor=1"]);
+    expect(
+      heapLimitFlags({ semiSpaceGrowthFactor: 1, growingPercent: 25, sparkplug: false }),
+    ).toEqual(["--semi-space-growth-factor=1", "--heap-growing-percent=25", "--no-sparkplug"]);
   });
 
   it("caps the old generation's growth in what haitang gateway applies", () => {
@@ -81,7 +90,33 @@ describe("gateway heap limits", () => {
       "--heap-growing-percent=30",
     ]);
     expect(flagsNotSetBy(flags, ["--cpu-prof", "--heap-growing"])).toEqual(flags);
+    // Either form of a boolean flag on the command line wins over the gateway's.
+    expect(flagsNotSetBy(["--no-sparkplug"], ["--sparkplug"])).toEqual([]);
+    expect(flagsNotSetBy(["--no-sparkplug"], ["--no-sparkplug"])).toEqual([]);
+    expect(flagsNotSetBy(["--no-sparkplug"], ["--sparkplug-needs-short-builtins"])).toEqual([
+      "--no-sparkplug",
+    ]);
   });
+
+  it("leaves warm functions as bytecode once applied (no baseline machine code)", async () => {
+    const tier = async (apply: boolean) => {
+      const out = await runBundled(
+        `import { applyHeapLimits } from "./heap-limits.ts";
+if (process.env.APPLY === "1") applyHeapLimits();
+function warm(x) { let s = 0; for (let i = 0; i < 10; i++) s += x * i; return s; }
+const baseline = new Function("f", "return %ActiveTierIsSparkplug(f)");
+let seen = false;
+for (let i = 0; i < 20000; i++) { warm(i); if (i % 25 === 0 && baseline(warm)) seen = true; }
+process.stdout.write(seen ? "baseline code" : "none");`,
+        ["--allow-natives-syntax"],
+        { APPLY: apply ? "1" : "0" },
+      );
+      return out;
+    };
+    // On its way to the optimizer a function spends some calls as baseline code by default.
+    expect(await tier(false)).toBe("baseline code");
+    expect(await tier(true)).toBe("none");
+  }, 60_000);
 
   it("keeps the young generation at 2 MB under allocation once applied after the worker started", async () => {
     // Without the second application the worker's isolate set-up undoes the first.
