@@ -36,7 +36,7 @@ export interface RecentReadingsOptions {
 
 /**
  * 1,000,000 readings: 690 full series (e.g. 53 chargers of 12 ports) at 1,440 each. Full, at
- * 10,000 devices (22,000 series), they take 14.7 MB with their series (`bench/readings-memory.ts`;
+ * 10,000 devices (22,000 series), they take 12.0 MB with their series (`bench/readings-memory.ts`;
  * 30 MB as number arrays).
  */
 export const DEFAULT_READINGS: RecentReadingsOptions = {
