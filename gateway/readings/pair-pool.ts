@@ -13,22 +13,7 @@
  * metadata in typed arrays of `capacity()` entries.
  */
 
-/**
- * An unsigned 16-bit wire field's value as stored: rounded and held to the field's
- * range (0 to 65,535), which a value decoded from a frame is always in.
- */
-export function u16(value: number): number {
-  const v = Math.round(value);
-  return Math.min(0xffff, Math.max(0, v));
-}
-
-/** A signed 16-bit wire field (-32,768 to 32,767) as stored: its two's-complement bits. */
-export function i16(value: number): number {
-  const v = Math.round(value);
-  return Math.min(0x7fff, Math.max(-0x8000, v)) & 0xffff;
-}
-
-/** The signed value of bits stored with i16. */
+/** The signed value of a signed 16-bit field stored as its low 16 bits. */
 export function fromI16(bits: number): number {
   return (bits << 16) >> 16;
 }

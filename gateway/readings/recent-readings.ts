@@ -13,8 +13,10 @@
  * whose time-series database is the history; this is the gateway's own view
  * while the installer stands in the compound.
  */
+
+import { clampInt, clampUint } from "../../protocol/bytes.js";
 import type { UplinkMsg } from "../../protocol/messages.js";
-import { fromI16, i16, PairPool, u16 } from "./pair-pool.js";
+import { fromI16, PairPool } from "./pair-pool.js";
 
 export type ReadingMetric = "power_w" | "temp_c" | "battery_mv" | "smoke";
 
@@ -59,10 +61,9 @@ const GROW_BLOCKS = 4096;
  * block's base time (a double), and its value as the 16-bit wire field it came
  * in: power W and battery mV and smoke level unsigned, the shed temperature
  * in signed tenths of a degree (kept in tenths, divided on read, so `325 / 10`
- * gives the same double as when it was recorded). A
- * time whose offset is not an Int32 (a series silent for 25 days, a fractional
- * time) starts a new block. Dropped readings give whole blocks back; nothing
- * is allocated per reading.
+ * gives the same double as when it was recorded). A time whose offset is not
+ * an Int32 (a series silent for 25 days, a fractional time) starts a new block.
+ * Dropped readings give whole blocks back; nothing is allocated per reading.
  */
 class BlockPool {
   private readonly pairs = new PairPool(BLOCK);
@@ -218,8 +219,10 @@ export class RecentReadings {
   }
 
   private put(rings: Ring[], kind: number, reading: number, ts: number): void {
-    // The wire field's 16 bits (every kept metric is one): a value from a frame is in range.
-    const value = kind === KIND_TEMP ? i16(reading) : u16(reading);
+    // The wire field's 16 bits (every kept metric is one), clamped as the encoder clamps it: a
+    // value from a frame is in range.
+    const value =
+      kind === KIND_TEMP ? clampInt(reading, -0x8000, 0x7fff) & 0xffff : clampUint(reading, 0xffff);
     let ring: Ring | undefined;
     for (let i = 0; i < rings.length; i++)
       if (rings[i]!.kind === kind) {

@@ -10,6 +10,7 @@
  */
 
 import { portLabel } from "../../common/port-label.js";
+import { clampUint } from "../../protocol/bytes.js";
 import {
   CHARGER_EVENT_RESTORED,
   PORT_ALL,
@@ -18,7 +19,7 @@ import {
   REASON_ILLEGAL_LOAD,
 } from "../../protocol/constants.js";
 import type { IllegalLoadRuleConfig } from "../config/site-config.js";
-import { PairPool, u16 } from "../readings/pair-pool.js";
+import { PairPool } from "../readings/pair-pool.js";
 import { type Action, PRIORITY_ALARM } from "../types.js";
 import { num, type RuleModule } from "./rule-module.js";
 
@@ -181,7 +182,7 @@ export function pushSample(t: PortTrack, at: number, w: number, keepFrom: number
     t.head = (t.head + 1) & RING_MASK;
     t.count--;
   }
-  t.pool.set(t.ring, (t.head + t.count) & RING_MASK, ms - t.base, u16(w));
+  t.pool.set(t.ring, (t.head + t.count) & RING_MASK, ms - t.base, clampUint(w, 0xffff));
   t.count++;
   while (t.count > 1 && sampleAt(t, 0) < keepFrom) {
     t.head = (t.head + 1) & RING_MASK;
