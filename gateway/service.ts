@@ -383,34 +383,36 @@ export class GatewayService {
     );
     const frameIn = (bytes: Uint8Array, reading: ReceiverReading) =>
       pipeline.handleFrame(bytes, reading, this.clock());
+    // The serial stack is loaded only when the site has serial lines.
     const serial =
       cfg.serial.length > 0
         ? {
-            SerialReceiver: (await import("./ingest/serial-receiver.js")).SerialReceiver,
+            module: await import("./ingest/serial-receiver.js"),
             binding:
               this.opts.serialBinding ?? (await import("@serialport/bindings-cpp")).autoDetect(),
           }
         : undefined;
-    const receivers = cfg.serial.map((s) => {
-      const { SerialReceiver, binding } = serial!;
-      const deframe = new DeframeCounter(counters);
-      const rx: SerialReceiver = new SerialReceiver(
-        {
-          name: s.name,
-          path: s.path,
-          baudRate: s.baud,
-          binding,
-          bus: s.bus,
-          clock: this.clock,
-          ...(this.opts.lineScheduler ? { lineScheduler: this.opts.lineScheduler } : {}),
-        },
-        frameIn,
-        log.child("serial"),
-        () => deframe.update(rx.deframer.stats),
-      );
-      links.add(rx);
-      return { rx, deframe };
-    });
+    const receivers = !serial
+      ? []
+      : cfg.serial.map((s) => {
+          const deframe = new DeframeCounter(counters);
+          const rx: SerialReceiver = new serial.module.SerialReceiver(
+            {
+              name: s.name,
+              path: s.path,
+              baudRate: s.baud,
+              binding: serial.binding,
+              bus: s.bus,
+              clock: this.clock,
+              ...(this.opts.lineScheduler ? { lineScheduler: this.opts.lineScheduler } : {}),
+            },
+            frameIn,
+            log.child("serial"),
+            () => deframe.update(rx.deframer.stats),
+          );
+          links.add(rx);
+          return { rx, deframe };
+        });
     const mqttPayload = new MqttPayloadHandler("mqtt", counters, frameIn);
     const mqtt =
       cfg.mqtt.mode === "external"

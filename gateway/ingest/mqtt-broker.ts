@@ -21,8 +21,6 @@ import {
   MQTT_RECEIVER,
 } from "./device-topics.js";
 
-export { MQTT_RECEIVER };
-
 export interface EmbeddedBrokerOptions {
   host: string;
   port: number;
