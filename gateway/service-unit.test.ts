@@ -11,13 +11,43 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../common/paths.js";
 import { freePort, tmpDir } from "../tests/support/services.js";
-import { SERVICE_ENVIRONMENT, serviceUnit, unitCommand } from "./service-unit.js";
+import { SERVICE_ENVIRONMENT, serviceUnit } from "./service-unit.js";
 import { testSiteYaml } from "./testing/site.js";
 
 const dir = tmpDir("haitang-unit-");
 afterAll(() => dir.remove());
 
 const BIN = join(repoRoot(), "bin", "haitang.js");
+
+/** The ExecStart words and Environment of a unit, read as systemd reads them (quotes, \\ escapes, %% and $$). */
+function unitCommand(unit: string): { argv: string[]; env: Record<string, string> } {
+  const env: Record<string, string> = {};
+  let argv: string[] = [];
+  for (const line of unit.split("\n")) {
+    const eq = line.indexOf("=");
+    if (eq < 0) continue;
+    const key = line.slice(0, eq);
+    const value = line.slice(eq + 1);
+    if (key === "Environment") {
+      const e = value.indexOf("=");
+      env[value.slice(0, e)] = value.slice(e + 1);
+    } else if (key === "ExecStart") argv = splitWords(value);
+  }
+  return { argv, env };
+}
+
+function splitWords(s: string): string[] {
+  const out: string[] = [];
+  const re = /"((?:[^"\\]|\\.)*)"|(\S+)/g;
+  for (let m = re.exec(s); m; m = re.exec(s))
+    out.push(
+      (m[1] !== undefined ? m[1].replace(/\\(.)/g, "$1") : (m[2] as string)).replace(
+        /([%$])\1/g,
+        "$1",
+      ),
+    );
+  return out;
+}
 
 describe("serviceUnit", () => {
   it("gives back every ExecStart word as written, whatever the characters in the paths", () => {

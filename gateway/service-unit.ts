@@ -71,33 +71,3 @@ export function serviceUnit(o: ServiceUnitOptions): string {
     "WantedBy=multi-user.target",
   ].join("\n")}\n`;
 }
-
-/** The ExecStart command and Environment of a unit (for tests: run what the unit runs). */
-export function unitCommand(unit: string): { argv: string[]; env: Record<string, string> } {
-  const env: Record<string, string> = {};
-  let argv: string[] = [];
-  for (const line of unit.split("\n")) {
-    const eq = line.indexOf("=");
-    if (eq < 0) continue;
-    const key = line.slice(0, eq);
-    const value = line.slice(eq + 1);
-    if (key === "Environment") {
-      const e = value.indexOf("=");
-      env[value.slice(0, e)] = value.slice(e + 1);
-    } else if (key === "ExecStart") argv = splitWords(value);
-  }
-  return { argv, env };
-}
-
-function splitWords(s: string): string[] {
-  const out: string[] = [];
-  const re = /"((?:[^"\\]|\\.)*)"|(\S+)/g;
-  for (let m = re.exec(s); m; m = re.exec(s))
-    out.push(
-      (m[1] !== undefined ? m[1].replace(/\\(.)/g, "$1") : (m[2] as string)).replace(
-        /([%$])\1/g,
-        "$1",
-      ),
-    );
-  return out;
-}
