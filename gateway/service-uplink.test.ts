@@ -126,6 +126,18 @@ describe("gateway uplink across a cloud outage", () => {
       "backlog drained",
       60_000,
     );
+    // Mosquitto may PUBACK the gateway before it has passed the last message on to
+    // the subscriber: wait until every envelope (loose or in a batch) is here.
+    const isTelemetry = (r: { topic: string }) =>
+      r.topic.endsWith("/telemetry") || r.topic.endsWith("/batch");
+    const envelopesIn = (r: { topic: string; body: Record<string, unknown> }) =>
+      r.topic.endsWith("/batch") ? (r.body as unknown as UplinkBatch).envelopes.length : 1;
+    await waitFor(() => {
+      const got = received.slice(before);
+      const alarmsIn = got.filter((r) => r.topic.endsWith("/alarm")).length;
+      const telemetryIn = got.filter(isTelemetry).reduce((n, r) => n + envelopesIn(r), 0);
+      return alarmsIn >= 9 && telemetryIn >= 20 ? true : undefined;
+    }, "every alarm and envelope at the subscriber");
     const backlog = received
       .slice(before)
       .filter((r) => !r.topic.endsWith("/status") && !r.topic.endsWith("/health"));
@@ -140,8 +152,6 @@ describe("gateway uplink across a cloud outage", () => {
       expect(mine.map((a) => a.seq)).toEqual([...mine.map((a) => a.seq)].sort((x, y) => x - y));
     }
     // The telemetry backlog goes in batch envelopes (several per message), flagged historical.
-    const isTelemetry = (r: { topic: string }) =>
-      r.topic.endsWith("/telemetry") || r.topic.endsWith("/batch");
     const batches = backlog.filter((r) => r.topic.endsWith("/batch"));
     expect(batches.length).toBeGreaterThan(0);
     expect(batches.every((r) => (r.body as unknown as UplinkBatch).historical)).toBe(true);
