@@ -127,23 +127,27 @@ describe("gateway uplink across a cloud outage", () => {
       60_000,
     );
     // Mosquitto may PUBACK the gateway before it has passed the last message on to
-    // the subscriber: wait until every envelope (loose or in a batch) is here.
+    // the subscriber: wait until every alarm and envelope (loose or in a batch) is here.
+    type Got = (typeof received)[number];
     const isTelemetry = (r: { topic: string }) =>
       r.topic.endsWith("/telemetry") || r.topic.endsWith("/batch");
-    const envelopesIn = (r: { topic: string; body: Record<string, unknown> }) =>
-      r.topic.endsWith("/batch") ? (r.body as unknown as UplinkBatch).envelopes.length : 1;
-    await waitFor(() => {
-      const got = received.slice(before);
-      const alarmsIn = got.filter((r) => r.topic.endsWith("/alarm")).length;
-      const telemetryIn = got.filter(isTelemetry).reduce((n, r) => n + envelopesIn(r), 0);
-      return alarmsIn >= 9 && telemetryIn >= 20 ? true : undefined;
+    const alarmsIn = (rs: Got[]) =>
+      rs.filter((r) => r.topic.endsWith("/alarm")).map((r) => r.body as unknown as AlarmTransition);
+    const envelopesIn = (rs: Got[]) =>
+      rs
+        .filter(isTelemetry)
+        .flatMap((r) =>
+          r.topic.endsWith("/batch")
+            ? (r.body as unknown as UplinkBatch).envelopes
+            : [r.body as unknown as UplinkEnvelope],
+        );
+    const backlog = await waitFor(() => {
+      const got = received
+        .slice(before)
+        .filter((r) => !r.topic.endsWith("/status") && !r.topic.endsWith("/health"));
+      return alarmsIn(got).length >= 9 && envelopesIn(got).length >= 20 ? got : undefined;
     }, "every alarm and envelope at the subscriber");
-    const backlog = received
-      .slice(before)
-      .filter((r) => !r.topic.endsWith("/status") && !r.topic.endsWith("/health"));
-    const alarms = backlog
-      .filter((r) => r.topic.endsWith("/alarm"))
-      .map((r) => r.body as unknown as AlarmTransition);
+    const alarms = alarmsIn(backlog);
     expect(alarms).toHaveLength(9);
     expect(alarms.every((a) => a.historical)).toBe(true);
     for (const d of DETECTORS) {
@@ -155,13 +159,7 @@ describe("gateway uplink across a cloud outage", () => {
     const batches = backlog.filter((r) => r.topic.endsWith("/batch"));
     expect(batches.length).toBeGreaterThan(0);
     expect(batches.every((r) => (r.body as unknown as UplinkBatch).historical)).toBe(true);
-    const telemetry = backlog
-      .filter(isTelemetry)
-      .flatMap((r) =>
-        r.topic.endsWith("/batch")
-          ? (r.body as unknown as UplinkBatch).envelopes
-          : [r.body as unknown as UplinkEnvelope],
-      );
+    const telemetry = envelopesIn(backlog);
     expect(telemetry).toHaveLength(20);
     expect(telemetry.map((t) => t.counter)).toEqual([...Array(20).keys()].map((i) => i + 1));
     expect(telemetry.every((t) => t.historical)).toBe(true);
