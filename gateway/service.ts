@@ -212,8 +212,9 @@ export class GatewayService {
         urgent: (w) => w.message !== undefined && messagePriority(w.message.msg) === PRIORITY_ALARM,
         key: (w) => w.window.deviceId,
       },
-      onCommitted: () => {
-        this.parts?.uplink?.kick();
+      onCommitted: (appended) => {
+        // Only new entries are news to the drain (a batch of removals after PUBACKs is not).
+        if (appended) this.parts?.uplink?.kick();
         this.parts?.backpressure?.update(committer.backlog());
       },
       log: log.child("commit"),

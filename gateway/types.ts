@@ -130,6 +130,11 @@ export interface OutboxWalk {
   entries: OutboxEntry[];
   /** Where the next walk goes on from. */
   cursor: OutboxCursor | undefined;
+  /**
+   * The walk read to the end of the outbox: nothing came after its last entry
+   * when it looked. False also when it stopped at its limit.
+   */
+  end?: boolean;
 }
 
 /** A rule's decision. Rules never do I/O; the wiring carries actions out. */

@@ -26,7 +26,12 @@ import type { SqliteOutbox } from "./sqlite-outbox.js";
 export interface OutboxWriter {
   /** The outbox after the latest commit. */
   readonly outbox: { rows: number } & OutboxStats;
-  write(ops: WriteOp[], done?: (err?: Error, seqs?: number[]) => void): void;
+  /** `lazy`: may wait for a while to share the next commit (see WorkerCommitter.write). */
+  write(
+    ops: WriteOp[],
+    done?: (err?: Error, seqs?: number[]) => void,
+    opts?: { lazy?: boolean },
+  ): void;
   /** Commits everything queued, blocking until it is done. */
   flush(): void;
 }
@@ -72,7 +77,11 @@ export class CommittedOutbox implements Outbox {
     const extra = from === undefined ? this.removing.size : 0;
     const w = this.reader.walk(from, limit + extra, below);
     if (this.removing.size === 0) return w;
-    return { entries: w.entries.filter((e) => !this.removing.has(e.seq)), cursor: w.cursor };
+    return {
+      entries: w.entries.filter((e) => !this.removing.has(e.seq)),
+      cursor: w.cursor,
+      ...(w.end !== undefined ? { end: w.end } : {}),
+    };
   }
 
   urgentAfter(seq: number): boolean {
@@ -83,9 +92,15 @@ export class CommittedOutbox implements Outbox {
     const fresh = seqs.filter((s) => !this.removing.has(s));
     if (fresh.length === 0) return;
     for (const s of fresh) this.removing.add(s);
-    this.writer.write([{ kind: "remove", seqs: fresh }], () => {
-      for (const s of fresh) this.removing.delete(s);
-    });
+    // A removal shares the next commit (frames come every few ms at a busy site) rather than
+    // paying a transaction of its own per PUBACK group.
+    this.writer.write(
+      [{ kind: "remove", seqs: fresh }],
+      () => {
+        for (const s of fresh) this.removing.delete(s);
+      },
+      { lazy: true },
+    );
   }
 
   /** Entries as of the latest commit, less those whose removal is on its way. */

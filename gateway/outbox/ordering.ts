@@ -44,7 +44,7 @@ export function walkOrdered(
 ): Walk {
   const out: OutboxEntry[] = [];
   let walked = from;
-  if (limit <= 0) return finish(out, walked);
+  if (limit <= 0) return finish(out, walked, false);
   const chosen = new Set<number>();
   let cursor = from;
   for (;;) {
@@ -61,29 +61,29 @@ export function walkOrdered(
         out.push(cand);
         chosen.add(cand.seq);
         walked = cand;
-        if (out.length >= limit) return finish(out, walked);
+        if (out.length >= limit) return finish(out, walked, false);
         continue;
       }
       const room = limit - out.length;
       const preds = src.predecessors(cand.key, cand.seq, room + chosen.size);
       for (const p of preds) {
         if (chosen.has(p.seq)) continue;
-        if (out.length >= limit) return finish(out, walked);
+        if (out.length >= limit) return finish(out, walked, false);
         out.push(p);
         chosen.add(p.seq);
       }
-      if (out.length >= limit) return finish(out, walked);
+      if (out.length >= limit) return finish(out, walked, false);
       out.push(cand);
       chosen.add(cand.seq);
       walked = cand;
-      if (out.length >= limit) return finish(out, walked);
+      if (out.length >= limit) return finish(out, walked, false);
     }
-    if (page.length < limit) return finish(out, walked);
+    if (page.length < limit) return finish(out, walked, true);
   }
 }
 
-function finish(entries: OutboxEntry[], walked: WalkCursor | undefined): Walk {
-  return { entries, cursor: walked && { priority: walked.priority, seq: walked.seq } };
+function finish(entries: OutboxEntry[], walked: WalkCursor | undefined, end: boolean): Walk {
+  return { entries, cursor: walked && { priority: walked.priority, seq: walked.seq }, end };
 }
 
 /** Bytes an entry is charged against the disk cap (row, key index, overhead). */

@@ -6,7 +6,7 @@ import type { Scheduler } from "../outbox/group-committer.js";
 import { SqliteOutbox } from "../outbox/sqlite-outbox.js";
 import { PRIORITY_EVENT } from "../types.js";
 import { type GatewayDatabase, openGatewayDatabase } from "./database.js";
-import { WorkerCommitter } from "./worker-committer.js";
+import { LAZY_WRITE_MS, WorkerCommitter } from "./worker-committer.js";
 import type { WriteOp } from "./write-ops.js";
 
 /** Test work: an outbox entry, or (bad) a statement that fails. */
@@ -47,7 +47,13 @@ describe("WorkerCommitter", () => {
   });
 
   async function open(
-    opts: { maxBatch?: number; memory?: boolean; overtakes?: boolean; scheduler?: Scheduler } = {},
+    opts: {
+      maxBatch?: number;
+      memory?: boolean;
+      overtakes?: boolean;
+      scheduler?: Scheduler;
+      onCommitted?: (appended: boolean) => void;
+    } = {},
   ) {
     const dir = tmpDir("haitang-committer-");
     cleanup.push(() => dir.remove());
@@ -62,6 +68,7 @@ describe("WorkerCommitter", () => {
       ...(opts.maxBatch !== undefined ? { maxBatch: opts.maxBatch } : {}),
       ...(opts.memory ? { inline: db } : {}),
       ...(opts.scheduler ? { scheduler: opts.scheduler } : {}),
+      ...(opts.onCommitted ? { onCommitted: opts.onCommitted } : {}),
       ...(opts.overtakes
         ? { overtakes: { urgent: (w: Work) => w.alarm === true, key: (w: Work) => w.dev ?? w.n } }
         : {}),
@@ -192,6 +199,61 @@ describe("WorkerCommitter", () => {
     // That batch was small again: quiet.
     expect(await batch(31, 1)).toBe(0);
     expect(stored(db)).toHaveLength(24);
+  });
+
+  it("lets a lazy write (a removal after PUBACKs) ride with the next batch, or commit alone after its longer wait; only a batch that may append tells the drain", async () => {
+    // A clock that fires only when the test says; a cleared timer is gone.
+    const armed = new Map<number, { fn: () => void; ms: number }>();
+    let handles = 0;
+    const scheduler: Scheduler = {
+      setTimeout: (fn, ms) => {
+        armed.set(++handles, { fn, ms });
+        return handles;
+      },
+      clearTimeout: (h) => armed.delete(h as number),
+    };
+    const fireOnly = (ms: number) => {
+      const timers = [...armed];
+      expect(timers.map(([, t]) => t.ms)).toEqual([ms]);
+      armed.delete(timers[0]![0]);
+      timers[0]![1].fn();
+    };
+    const appended: boolean[] = [];
+    const { db, committer } = await open({ scheduler, onCommitted: (a) => appended.push(a) });
+    const first = [submitted(committer, { n: 1 }), submitted(committer, { n: 2 })];
+    fireOnly(0);
+    for (const d of first) expect((await d).err).toBeUndefined();
+    expect(appended).toEqual([true]);
+    const seqs = new SqliteOutbox(db).peek(10).map((e) => e.seq);
+    const removed = (seq: number) =>
+      new Promise<Error | undefined>((resolve) => {
+        committer.write([{ kind: "remove", seqs: [seq] }], (err) => resolve(err), { lazy: true });
+      });
+
+    // A removal waits the long wait, not the next turn...
+    const one = removed(seqs[0]!);
+    expect(committer.pending()).toBe(1);
+    expect([...armed.values()].map((t) => t.ms)).toEqual([LAZY_WRITE_MS]);
+    // ...and goes with the next frame's batch, in its transaction; its own wait is cleared.
+    const frame = submitted(committer, { n: 3 });
+    expect([...armed.values()].map((t) => t.ms).sort()).toEqual([0, LAZY_WRITE_MS]);
+    for (const [h, t] of armed)
+      if (t.ms === 0) {
+        armed.delete(h);
+        t.fn();
+      }
+    expect((await frame).err).toBeUndefined();
+    expect(await one).toBeUndefined();
+    expect(armed.size).toBe(0);
+    expect(stored(db)).toEqual([2, 3]);
+    expect(appended).toEqual([true, true]);
+
+    // Alone, it commits when its wait is up, and the drain is not told (nothing was appended).
+    const two = removed(seqs[1]!);
+    fireOnly(LAZY_WRITE_MS);
+    expect(await two).toBeUndefined();
+    expect(stored(db)).toEqual([3]);
+    expect(appended).toEqual([true, true, false]);
   });
 
   it("flush() commits everything queued and runs the callbacks before it returns", async () => {

@@ -64,8 +64,12 @@ export interface WorkerCommitterOptions<W> {
   maxBatch?: number;
   /** The writes of a batch of submitted work (built when the batch is sent). */
   toOps(batch: W[]): WriteOp[];
-  /** After each answer with something committed (the uplink drains). */
-  onCommitted?(): void;
+  /**
+   * After each answer with something committed (the uplink drains).
+   * `appended`: the batch may have added outbox entries (frames, appends or
+   * SQL); false for a batch of removals and counter windows only.
+   */
+  onCommitted?(appended: boolean): void;
   log?: Logger;
   scheduler?: Scheduler;
   /** Commit on this connection, on this thread (in-memory databases). */
@@ -77,6 +81,8 @@ export interface WorkerCommitterOptions<W> {
 interface Batch {
   id: number;
   works: number;
+  /** It may add outbox entries (see onCommitted). */
+  appends: boolean;
   workCbs: Array<CommitCallback | undefined>;
   writeCbs: Array<WriteCallback | undefined>;
   /** Index of the frames' group in the request (-1: no frames). */
@@ -86,6 +92,13 @@ interface Batch {
 }
 
 const SYNC_WAIT_MS = 30_000;
+/**
+ * Longest a lazy write (an outbox removal after its PUBACK) waits for a batch
+ * to ride along with. Its own transaction cost as much as a frame batch's
+ * (issue 15); until it commits, the drain hides the entries and a restart
+ * sends them again (seq is the idempotency key downstream).
+ */
+export const LAZY_WRITE_MS = 100;
 /** Batches in flight at once. */
 const DEPTH = 2;
 
@@ -107,10 +120,12 @@ export class WorkerCommitter<W> {
   private workCbs: Array<CommitCallback | undefined> = [];
   /** How many urgent works lead the queue. */
   private lead = 0;
-  private writes: Array<{ ops: WriteOp[]; done: WriteCallback | undefined }> = [];
+  private writes: Array<{ ops: WriteOp[]; done: WriteCallback | undefined; lazy: boolean }> = [];
   private inflight: Batch[] = [];
   private nextId = 1;
   private timer: unknown;
+  /** Armed while only lazy writes wait. */
+  private lazyTimer: unknown;
   /** Time is up but the batch waits for an answer (or for the worker). */
   private due = false;
   /** The last batch sent had fewer frame works than quietBatch: do not wait for the interval. */
@@ -177,14 +192,27 @@ export class WorkerCommitter<W> {
     return true;
   }
 
-  /** Queues other writes (one savepoint of the next batch); `done` runs after its commit. */
-  write(ops: WriteOp[], done?: WriteCallback): void {
+  /**
+   * Queues other writes (one savepoint of the next batch); `done` runs after its commit.
+   * `lazy`: no batch of its own before LAZY_WRITE_MS; it goes with the next one sent.
+   */
+  write(ops: WriteOp[], done?: WriteCallback, opts?: { lazy?: boolean }): void {
     if (this.closed) {
       done?.(new Error("committer is closed"));
       return;
     }
-    this.writes.push({ ops, done });
-    this.arm();
+    const lazy = opts?.lazy === true;
+    this.writes.push({ ops, done, lazy });
+    if (lazy) this.armLazy();
+    else this.arm();
+  }
+
+  private armLazy(): void {
+    if (this.lazyTimer !== undefined || this.timer !== undefined || this.due) return;
+    this.lazyTimer = this.scheduler.setTimeout(() => {
+      this.lazyTimer = undefined;
+      this.kick();
+    }, LAZY_WRITE_MS);
   }
 
   /** Resolves once everything queued so far is committed (or failed). */
@@ -247,6 +275,10 @@ export class WorkerCommitter<W> {
   }
 
   private clearTimer(): void {
+    if (this.lazyTimer !== undefined) {
+      this.scheduler.clearTimeout(this.lazyTimer);
+      this.lazyTimer = undefined;
+    }
     if (this.timer === undefined) return;
     this.scheduler.clearTimeout(this.timer);
     this.timer = undefined;
@@ -302,6 +334,7 @@ export class WorkerCommitter<W> {
     const batch: Batch = {
       id: this.nextId++,
       works: frameGroup >= 0 ? works.length : 0,
+      appends: frameGroup >= 0 || groups.some((g) => g.some(mayAppend)),
       workCbs: frameGroup >= 0 ? workCbs : [],
       writeCbs: writes.map((w) => w.done),
       frameGroup,
@@ -342,9 +375,10 @@ export class WorkerCommitter<W> {
       if (err === null) this.call(cb, undefined, r?.seqs ?? []);
       else this.call(cb, new Error(err));
     });
-    if (m.commitError === null) this.opts.onCommitted?.();
+    if (m.commitError === null) this.opts.onCommitted?.(batch.appends);
     if (this.due) this.kick();
-    else if (this.pending() > 0) this.arm();
+    else if (this.works.length > 0 || this.writes.some((w) => !w.lazy)) this.arm();
+    else if (this.writes.length > 0) this.armLazy();
   }
 
   /** The worker is gone: the batches it held fail, in order. */
@@ -397,4 +431,9 @@ export class WorkerCommitter<W> {
       this.stats.callbackErrors++;
     }
   }
+}
+
+/** Removals and counter windows add no outbox entries; anything else may. */
+function mayAppend(op: WriteOp): boolean {
+  return op.kind !== "remove" && op.kind !== "windows";
 }

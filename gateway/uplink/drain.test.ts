@@ -1,5 +1,5 @@
 import type { MqttClient } from "mqtt";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { MemoryOutbox } from "../outbox/memory-outbox.js";
 import {
   type OutboxCursor,
@@ -29,12 +29,19 @@ class HeldAcks {
   }
 }
 
-/** The memory outbox, counting its queries. */
+/** The memory outbox, counting its queries (walks, and looks for alarms and events). */
 class CountingOutbox extends MemoryOutbox {
   walks = 0;
+  urgentLooks = 0;
   override walk(from: OutboxCursor | undefined, limit: number, below?: Priority): OutboxWalk {
     this.walks++;
     return super.walk(from, limit, below);
+  }
+  urgentAfter(seq: number): boolean {
+    this.urgentLooks++;
+    return this.peek(Number.MAX_SAFE_INTEGER).some(
+      (e) => e.priority < PRIORITY_TELEMETRY && e.seq > seq,
+    );
   }
 }
 
@@ -51,7 +58,7 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
 }
 
-function start(outbox: CountingOutbox, window: number) {
+function start(outbox: CountingOutbox, window: number, pollMs = 60_000) {
   const client = new HeldAcks();
   let running = true;
   let close: () => void = () => {};
@@ -65,7 +72,7 @@ function start(outbox: CountingOutbox, window: number) {
     }),
   };
   const stats: DrainStats = { published: 0, acked: 0, unacked: 0, historical: 0, removeBatches: 0 };
-  const drainer = new Drainer({ outbox, stats, running: () => running, pollMs: 60_000 }, conn);
+  const drainer = new Drainer({ outbox, stats, running: () => running, pollMs }, conn);
   const done = drainer.run();
   const stop = async () => {
     running = false;
@@ -78,6 +85,10 @@ function start(outbox: CountingOutbox, window: number) {
 }
 
 describe("Drainer", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it("does not query the outbox again on each PUBACK once a walk found its end, until a commit", async () => {
     const outbox = new CountingOutbox();
     outbox.append([1, 2, 3, 4].map((n) => item(n)));
@@ -128,23 +139,49 @@ describe("Drainer", () => {
     expect(outbox.depth()).toBe(0);
   });
 
-  it("looks at the outbox again once idle, so the periodic poll still finds what came without a refresh", async () => {
+  it("finds an entry written without a refresh at the idle poll, and reads nothing on the PUBACKs before it", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     const outbox = new CountingOutbox();
     outbox.append([item(1), item(2)]);
-    const d = start(outbox, 4);
+    const d = start(outbox, 4, 250);
     await settle();
-    d.client.ack(1);
-    await settle();
-    const dryWalks = outbox.walks;
-    // Written without a refresh while one publish is in flight: not looked for yet.
+    expect(d.client.sent).toEqual(["p1", "p2"]);
+    const walks = outbox.walks;
+    // Written without a refresh while publishes are in flight: PUBACKs and going idle do not look.
     outbox.append([item(3)]);
-    d.client.ack(1);
+    d.client.ack(2);
     await settle();
-    // Idle now: the drainer looked again and found it.
-    expect(outbox.walks).toBeGreaterThan(dryWalks);
+    expect(d.stats.acked).toBe(2);
+    expect(outbox.walks).toBe(walks);
+    expect(d.client.sent).toEqual(["p1", "p2"]);
+    // The idle poll looks again and finds it.
+    vi.advanceTimersByTime(250);
+    await settle();
+    expect(outbox.walks).toBeGreaterThan(walks);
     expect(d.client.sent).toEqual(["p1", "p2", "p3"]);
     d.client.ack(1);
     await settle();
+    await d.stop();
+    expect(outbox.depth()).toBe(0);
+  });
+
+  it("reads the outbox twice for an entry committed at a quiet site: one look for alarms, one walk", async () => {
+    const outbox = new CountingOutbox();
+    const d = start(outbox, 8);
+    await settle();
+    for (let n = 1; n <= 3; n++) {
+      const before = { walks: outbox.walks, looks: outbox.urgentLooks };
+      outbox.append([item(n)]);
+      d.drainer.refresh();
+      await settle();
+      expect(d.client.sent.at(-1)).toBe(`p${n}`);
+      // Its PUBACK, the removal and going idle read nothing more.
+      d.client.ack(1);
+      await settle();
+      expect(d.stats.acked).toBe(n);
+      expect(outbox.walks - before.walks).toBe(1);
+      expect(outbox.urgentLooks - before.looks).toBe(1);
+    }
     await d.stop();
     expect(outbox.depth()).toBe(0);
   });
