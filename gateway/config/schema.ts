@@ -86,6 +86,7 @@ const cloud = {
       properties: {
         maxEntries: { type: "integer", minimum: 1, maximum: 10000, default: 100 },
         maxBytes: { type: "integer", minimum: 1024, maximum: 268435455, default: 32768 },
+        maxWaitMs: { type: "integer", minimum: 0, maximum: 1000, default: 2 },
       },
     },
   },

@@ -56,7 +56,7 @@ export interface CloudUplinkConfig {
   /** QoS 1 publishes in flight at once (capped by the broker's Receive Maximum). */
   inflight: number;
   /** Several envelopes per MQTT message (UplinkBatch); maxEntries 1 turns batches off. */
-  batch: { maxEntries: number; maxBytes: number };
+  batch: { maxEntries: number; maxBytes: number; maxWaitMs: number };
 }
 
 export interface HttpConfig {

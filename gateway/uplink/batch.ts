@@ -19,6 +19,12 @@ export interface BatchOptions {
   maxEntries: number;
   /** Most bytes of envelopes in one message (one bigger envelope still goes, alone). */
   maxBytes: number;
+  /**
+   * Longest a batch that is not full waits for more envelopes (ms, real time;
+   * 0: it goes at once with what is committed). Never an alarm, and never a
+   * batch that something else (an alarm, a backlog envelope) follows.
+   */
+  maxWaitMs?: number;
 }
 
 /** A device envelope (dev/{id}/telemetry or event) that is not an alarm: may share a message. */

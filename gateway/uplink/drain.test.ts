@@ -9,14 +9,17 @@ import {
   PRIORITY_TELEMETRY,
   type Priority,
 } from "../types.js";
+import type { BatchOptions } from "./batch.js";
 import { type DrainConnection, Drainer, type DrainStats } from "./drain.js";
 
 /** A client whose PUBACKs arrive when the test says so. */
 class HeldAcks {
   readonly sent: string[] = [];
+  readonly topics: string[] = [];
   private readonly waiting: Array<(err?: Error) => void> = [];
-  publish(_topic: string, payload: string, _opts: unknown, cb: (err?: Error) => void): void {
+  publish(topic: string, payload: string, _opts: unknown, cb: (err?: Error) => void): void {
     this.sent.push(payload);
+    this.topics.push(topic);
     this.waiting.push(cb);
   }
   end(): void {}
@@ -53,12 +56,35 @@ const item = (n: number, priority: Priority = PRIORITY_TELEMETRY): OutboxItem =>
   createdAt: n,
 });
 
+/** A device envelope as the pipeline writes it (batchable): telemetry of device `dev`, or its alarm. */
+const envelope = (n: number, dev: string, alarm = false): OutboxItem => ({
+  priority: alarm ? PRIORITY_ALARM : PRIORITY_TELEMETRY,
+  topic: `haitang/v1/s/g/dev/${dev}/${alarm ? "event" : "telemetry"}`,
+  payload: `{"v":1,"site":"s","n":${n},"seq":0,"counter":${n},"historical":false,"receivers":[]}`,
+  key: dev,
+  createdAt: 10_000 + n,
+});
+
+/** The n of each envelope a publish carried (one, or a batch's). */
+const carried = (payload: string): number[] => {
+  const m = JSON.parse(payload) as { n?: number; envelopes?: Array<{ n: number }> };
+  return m.envelopes ? m.envelopes.map((e) => e.n) : [m.n!];
+};
+
+const BATCH: BatchOptions = {
+  site: "s",
+  gateway: "g",
+  maxEntries: 4,
+  maxBytes: 32_768,
+  maxWaitMs: 50,
+};
+
 /** Lets the drainer's loop run until nothing changes any more. */
 async function settle(): Promise<void> {
   for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
 }
 
-function start(outbox: CountingOutbox, window: number, pollMs = 60_000) {
+function start(outbox: CountingOutbox, window: number, pollMs = 60_000, batch?: BatchOptions) {
   const client = new HeldAcks();
   let running = true;
   let close: () => void = () => {};
@@ -72,7 +98,10 @@ function start(outbox: CountingOutbox, window: number, pollMs = 60_000) {
     }),
   };
   const stats: DrainStats = { published: 0, acked: 0, unacked: 0, historical: 0, removeBatches: 0 };
-  const drainer = new Drainer({ outbox, stats, running: () => running, pollMs }, conn);
+  const drainer = new Drainer(
+    { outbox, stats, running: () => running, pollMs, ...(batch ? { batch } : {}) },
+    conn,
+  );
   const done = drainer.run();
   const stop = async () => {
     running = false;
@@ -82,6 +111,15 @@ function start(outbox: CountingOutbox, window: number, pollMs = 60_000) {
     await done;
   };
   return { client, drainer, stats, stop };
+}
+
+/** A drainer with batches that wait (BATCH), on a clock the test moves. */
+async function startBatching() {
+  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+  const outbox = new CountingOutbox();
+  const d = start(outbox, 8, 60_000, BATCH);
+  await settle();
+  return { outbox, d };
 }
 
 describe("Drainer", () => {
@@ -182,6 +220,75 @@ describe("Drainer", () => {
       expect(outbox.walks - before.walks).toBe(1);
       expect(outbox.urgentLooks - before.looks).toBe(1);
     }
+    await d.stop();
+    expect(outbox.depth()).toBe(0);
+  });
+
+  it("holds a batch that is not full for maxWaitMs, and what is committed meanwhile joins it", async () => {
+    const { outbox, d } = await startBatching();
+    outbox.append([envelope(1, "a")]);
+    d.drainer.refresh();
+    await settle();
+    expect(d.client.sent).toEqual([]);
+    vi.advanceTimersByTime(30);
+    outbox.append([envelope(2, "b")]);
+    d.drainer.refresh();
+    await settle();
+    expect(d.client.sent).toEqual([]);
+    // 50 ms after the first began to wait: both go, in one message.
+    vi.advanceTimersByTime(20);
+    await settle();
+    expect(d.client.sent.map(carried)).toEqual([[1, 2]]);
+    expect(d.client.topics).toEqual(["haitang/v1/s/g/batch"]);
+    d.client.ack(1);
+    await settle();
+    expect(d.stats.acked).toBe(2);
+    await d.stop();
+    expect(outbox.depth()).toBe(0);
+  });
+
+  it("sends a full batch at once, and the rest waits from when it began to wait", async () => {
+    const { outbox, d } = await startBatching();
+    outbox.append([1, 2, 3].map((n) => envelope(n, `d${n}`)));
+    d.drainer.refresh();
+    await settle();
+    expect(d.client.sent).toEqual([]);
+    vi.advanceTimersByTime(10);
+    outbox.append([4, 5].map((n) => envelope(n, `d${n}`)));
+    d.drainer.refresh();
+    await settle();
+    // Four fill a batch: it goes now; the fifth waits the 40 ms left.
+    expect(d.client.sent.map(carried)).toEqual([[1, 2, 3, 4]]);
+    vi.advanceTimersByTime(39);
+    await settle();
+    expect(d.client.sent.map(carried)).toEqual([[1, 2, 3, 4]]);
+    vi.advanceTimersByTime(1);
+    await settle();
+    expect(d.client.sent.map(carried)).toEqual([[1, 2, 3, 4], [5]]);
+    d.client.ack(2);
+    await settle();
+    await d.stop();
+    expect(outbox.depth()).toBe(0);
+  });
+
+  it("never holds an alarm: one committed while telemetry waits goes at once, after its own device's telemetry", async () => {
+    const { outbox, d } = await startBatching();
+    outbox.append([envelope(1, "a"), envelope(2, "b")]);
+    d.drainer.refresh();
+    await settle();
+    expect(d.client.sent).toEqual([]);
+    outbox.append([envelope(3, "b", true)]);
+    d.drainer.refresh();
+    await settle();
+    // No time passed: the alarm went, behind b's telemetry (per-device order); a's waits on.
+    expect(d.client.sent.map(carried)).toEqual([[2], [3]]);
+    expect(d.client.topics[1]).toBe("haitang/v1/s/g/dev/b/event");
+    vi.advanceTimersByTime(50);
+    await settle();
+    expect(d.client.sent.map(carried)).toEqual([[2], [3], [1]]);
+    d.client.ack(3);
+    await settle();
+    expect(d.stats.acked).toBe(3);
     await d.stop();
     expect(outbox.depth()).toBe(0);
   });

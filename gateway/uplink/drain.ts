@@ -19,7 +19,7 @@ import {
   PRIORITY_ALARM,
   PRIORITY_TELEMETRY,
 } from "../types.js";
-import { type BatchOptions, groupLength, groupMessage } from "./batch.js";
+import { type BatchOptions, batchable, groupLength, groupMessage } from "./batch.js";
 import { isHistorical } from "./stamp.js";
 
 export interface DrainStats {
@@ -101,6 +101,9 @@ export class Drainer {
    */
   private dry = false;
   private signal: (() => void) | undefined;
+  /** When (performance.now()) the batch at the head of the queue began to wait for more (batch.maxWaitMs). */
+  private heldSince: number | undefined;
+  private holdTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly deps: DrainDeps,
@@ -150,7 +153,7 @@ export class Drainer {
       }
       const idle = this.publishes === 0;
       // Idle: the next look starts from the beginning (an entry whose removal failed is there).
-      if (idle && this.acked.length === 0) this.cursor = undefined;
+      if (idle && this.acked.length === 0 && this.qi >= this.queue.length) this.cursor = undefined;
       const polled = await this.wait(idle ? deps.pollMs : undefined);
       // The idle poll looks again, whether or not a commit said so.
       if (polled) {
@@ -159,6 +162,8 @@ export class Drainer {
       }
     }
     void closed;
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
     // Stopping: let the publishes in flight get their PUBACKs (the broker answers in order).
     const deadline = Date.now() + 2000;
     while (!conn.closed && this.publishes > 0 && Date.now() < deadline) await this.wait(50);
@@ -191,9 +196,46 @@ export class Drainer {
       const urgent = this.queue[this.qi]!.priority === PRIORITY_ALARM;
       if (this.publishes >= conn.window + (urgent ? ALARM_RESERVE : 0)) return;
       const n = groupLength(this.queue, this.qi, deps.batch, conn.connectedAt);
+      if (this.holdForMore(n)) return;
       this.publish(this.queue.slice(this.qi, this.qi + n));
       this.qi += n;
     }
+  }
+
+  /**
+   * A batch that is not full and ends where the queue ends waits for more
+   * envelopes, up to batch.maxWaitMs from when it began to wait; new entries
+   * join it (a commit's refresh reads them onto the queue). Anything else goes
+   * at once: an alarm or another entry that cannot share a message, and a
+   * batch that something follows in the queue (an alarm pulled forward, a
+   * backlog envelope), since that one must not wait behind it.
+   */
+  private holdForMore(n: number): boolean {
+    const batch = this.deps.batch;
+    const waitMs = batch?.maxWaitMs ?? 0;
+    if (
+      !batch ||
+      waitMs <= 0 ||
+      n >= batch.maxEntries ||
+      this.qi + n < this.queue.length ||
+      !batchable(this.queue[this.qi]!)
+    ) {
+      // The wait is over once the entries that waited leave (those at the queue's end).
+      if (this.qi + n >= this.queue.length) this.heldSince = undefined;
+      return false;
+    }
+    const now = performance.now();
+    this.heldSince ??= now;
+    const left = this.heldSince + waitMs - now;
+    if (left <= 0) {
+      this.heldSince = undefined;
+      return false;
+    }
+    this.holdTimer ??= setTimeout(() => {
+      this.holdTimer = undefined;
+      this.signal?.();
+    }, left);
+    return true;
   }
 
   /** Entries a batch may take at most, and a page of the outbox. */
@@ -215,19 +257,22 @@ export class Drainer {
       this.urgentDue = false;
       this.takeUrgent(outbox);
     }
-    if (this.qi < this.queue.length) return true;
-    if (this.publishes >= conn.window + ALARM_RESERVE) return false;
-    if (this.dry) return false;
+    // A batch waiting for more (holdForMore) takes what a commit added since.
+    const holding = this.heldSince !== undefined && this.qi < this.queue.length;
+    if (this.qi < this.queue.length && !(holding && !this.dry)) return true;
+    if (this.publishes >= conn.window + ALARM_RESERVE) return holding;
+    if (this.dry) return holding;
     let w: OutboxWalk;
     const page = this.pageSize();
     try {
       w = outbox.walk(this.cursor, page);
     } catch (e) {
       this.deps.logger?.error("outbox peek failed", { error: String(e) });
-      return false;
+      return holding;
     }
     this.cursor = w.cursor ?? this.cursor;
-    this.queue = w.entries.filter((e) => !this.inflight.has(e.seq) && !this.ackedSeqs.has(e.seq));
+    const fresh = w.entries.filter((e) => !this.inflight.has(e.seq) && !this.ackedSeqs.has(e.seq));
+    this.queue = holding ? this.queue.slice(this.qi).concat(fresh) : fresh;
     this.qi = 0;
     // An outbox whose walk does not say (end undefined) is read again until a walk finds nothing.
     if (w.end ?? w.entries.length === 0) this.dry = true;

@@ -54,7 +54,7 @@ export interface UplinkOptions {
   /** QoS 1 publishes in flight at once (also capped by the broker's Receive Maximum). */
   inflight?: number;
   /** Several envelopes per message (UplinkBatch): bounds; absent or maxEntries 1: one per message. */
-  batch?: { maxEntries: number; maxBytes: number };
+  batch?: { maxEntries: number; maxBytes: number; maxWaitMs?: number };
   /** How often an idle uplink looks at the outbox when nobody calls kick(). */
   pollMs?: number;
   connectTimeoutMs?: number;
