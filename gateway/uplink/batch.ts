@@ -4,9 +4,9 @@
  * publish and one PUBACK for many frames. Which entries may share a message
  * is decided here, purely: never an alarm (an alarm is published alone, at
  * once), never live and backlog entries together, and at most `maxEntries`
- * entries and `maxBytes` of payload. A batch never waits to fill up: it takes
- * what the outbox already holds, so at a quiet site every envelope still goes
- * alone on its own topic, as soon as it is committed.
+ * entries and `maxBytes` of payload. How long a batch that is not full waits
+ * for more (`maxWaitMs`) is the drain's affair (drain.ts holdForMore): at a
+ * quiet site an envelope still goes alone on its own topic, that much later.
  */
 import { topics } from "../../protocol/uplink.js";
 import { type OutboxEntry, PRIORITY_ALARM } from "../types.js";
