@@ -6,6 +6,7 @@ import {
   type OutboxItem,
   type OutboxWalk,
   PRIORITY_ALARM,
+  PRIORITY_EVENT,
   PRIORITY_TELEMETRY,
   type Priority,
 } from "../types.js";
@@ -57,9 +58,9 @@ const item = (n: number, priority: Priority = PRIORITY_TELEMETRY): OutboxItem =>
 });
 
 /** A device envelope as the pipeline writes it (batchable): telemetry of device `dev`, or its alarm. */
-const envelope = (n: number, dev: string, alarm = false): OutboxItem => ({
-  priority: alarm ? PRIORITY_ALARM : PRIORITY_TELEMETRY,
-  topic: `haitang/v1/s/g/dev/${dev}/${alarm ? "event" : "telemetry"}`,
+const envelope = (n: number, dev: string, alarm = false, event = false): OutboxItem => ({
+  priority: alarm ? PRIORITY_ALARM : event ? PRIORITY_EVENT : PRIORITY_TELEMETRY,
+  topic: `haitang/v1/s/g/dev/${dev}/${alarm || event ? "event" : "telemetry"}`,
   payload: `{"v":1,"site":"s","n":${n},"seq":0,"counter":${n},"historical":false,"receivers":[]}`,
   key: dev,
   createdAt: 10_000 + n,
@@ -289,6 +290,28 @@ describe("Drainer", () => {
     d.client.ack(3);
     await settle();
     expect(d.stats.acked).toBe(3);
+    await d.stop();
+    expect(outbox.depth()).toBe(0);
+  });
+
+  it("sends a waiting event once when telemetry committed after it joins its batch (the event was read out of walk order)", async () => {
+    const { outbox, d } = await startBatching();
+    // An event (a port cut): the look for alarms and events puts it on the queue; it may wait.
+    outbox.append([envelope(1, "a", false, true)]);
+    d.drainer.refresh();
+    await settle();
+    expect(d.client.sent).toEqual([]);
+    // The drain went idle meanwhile, so the next walk starts at the outbox's start, where the event is.
+    outbox.append([envelope(2, "a")]);
+    d.drainer.refresh();
+    await settle();
+    vi.advanceTimersByTime(50);
+    await settle();
+    expect(d.client.sent.map(carried)).toEqual([[1, 2]]);
+    d.client.ack(1);
+    await settle();
+    expect(d.stats.published).toBe(2);
+    expect(d.stats.acked).toBe(2);
     await d.stop();
     expect(outbox.depth()).toBe(0);
   });

@@ -271,8 +271,15 @@ export class Drainer {
       return holding;
     }
     this.cursor = w.cursor ?? this.cursor;
-    const fresh = w.entries.filter((e) => !this.inflight.has(e.seq) && !this.ackedSeqs.has(e.seq));
-    this.queue = holding ? this.queue.slice(this.qi).concat(fresh) : fresh;
+    let fresh = w.entries.filter((e) => !this.inflight.has(e.seq) && !this.ackedSeqs.has(e.seq));
+    if (holding) {
+      // The waiting entries may come again: an event the look for alarms and events put on the
+      // queue lies after a cursor that is before it in the outbox's order (or at its start).
+      const rest = this.queue.slice(this.qi);
+      const queued = new Set(rest.map((e) => e.seq));
+      fresh = rest.concat(fresh.filter((e) => !queued.has(e.seq)));
+    }
+    this.queue = fresh;
     this.qi = 0;
     // An outbox whose walk does not say (end undefined) is read again until a walk finds nothing.
     if (w.end ?? w.entries.length === 0) this.dry = true;
