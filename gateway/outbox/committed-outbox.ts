@@ -77,11 +77,7 @@ export class CommittedOutbox implements Outbox {
     const extra = from === undefined ? this.removing.size : 0;
     const w = this.reader.walk(from, limit + extra, below);
     if (this.removing.size === 0) return w;
-    return {
-      entries: w.entries.filter((e) => !this.removing.has(e.seq)),
-      cursor: w.cursor,
-      ...(w.end !== undefined ? { end: w.end } : {}),
-    };
+    return { ...w, entries: w.entries.filter((e) => !this.removing.has(e.seq)) };
   }
 
   urgentAfter(seq: number): boolean {

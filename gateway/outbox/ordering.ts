@@ -44,7 +44,7 @@ export function walkOrdered(
 ): Walk {
   const out: OutboxEntry[] = [];
   let walked = from;
-  if (limit <= 0) return finish(out, walked, false);
+  if (limit <= 0) return finish(out, walked);
   const chosen = new Set<number>();
   let cursor = from;
   for (;;) {
@@ -61,28 +61,28 @@ export function walkOrdered(
         out.push(cand);
         chosen.add(cand.seq);
         walked = cand;
-        if (out.length >= limit) return finish(out, walked, false);
+        if (out.length >= limit) return finish(out, walked);
         continue;
       }
       const room = limit - out.length;
       const preds = src.predecessors(cand.key, cand.seq, room + chosen.size);
       for (const p of preds) {
         if (chosen.has(p.seq)) continue;
-        if (out.length >= limit) return finish(out, walked, false);
+        if (out.length >= limit) return finish(out, walked);
         out.push(p);
         chosen.add(p.seq);
       }
-      if (out.length >= limit) return finish(out, walked, false);
+      if (out.length >= limit) return finish(out, walked);
       out.push(cand);
       chosen.add(cand.seq);
       walked = cand;
-      if (out.length >= limit) return finish(out, walked, false);
+      if (out.length >= limit) return finish(out, walked);
     }
     if (page.length < limit) return finish(out, walked, true);
   }
 }
 
-function finish(entries: OutboxEntry[], walked: WalkCursor | undefined, end: boolean): Walk {
+function finish(entries: OutboxEntry[], walked: WalkCursor | undefined, end = false): Walk {
   return { entries, cursor: walked && { priority: walked.priority, seq: walked.seq }, end };
 }
 

@@ -42,7 +42,7 @@ import {
 } from "./commit-channel.js";
 import type { GatewayDatabase } from "./database.js";
 import type { OutboxSnapshot } from "./worker-protocol.js";
-import type { WriteOp } from "./write-ops.js";
+import { mayAppend, type WriteOp } from "./write-ops.js";
 
 /** A write's callback: the error, or the seqs of its reported outbox appends. */
 export type WriteCallback = (err?: Error, seqs?: number[]) => void;
@@ -431,9 +431,4 @@ export class WorkerCommitter<W> {
       this.stats.callbackErrors++;
     }
   }
-}
-
-/** Removals and counter windows add no outbox entries; anything else may. */
-function mayAppend(op: WriteOp): boolean {
-  return op.kind !== "remove" && op.kind !== "windows";
 }

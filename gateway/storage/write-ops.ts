@@ -29,6 +29,11 @@ export type WriteOp =
   /** One prepared statement, run once per row of parameters. */
   | { kind: "run"; sql: string; rows: SqlValue[][] };
 
+/** Removals and counter windows add no outbox entries; any other op may. */
+export function mayAppend(op: WriteOp): boolean {
+  return op.kind !== "remove" && op.kind !== "windows";
+}
+
 export interface GroupResult {
   error: string | null;
   seqs: number[];

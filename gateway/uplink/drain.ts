@@ -178,9 +178,7 @@ export class Drainer {
         if (!this.nextFromWalk()) return;
       } else if (this.qi >= this.queue.length) {
         if (this.publishes >= conn.window + ALARM_RESERVE) return;
-        const perMessage = deps.batch ? Math.max(1, deps.batch.maxEntries) : 1;
-        const fresh = Math.min(Math.max(conn.window * 4, perMessage * 4), 4000);
-        const limit = this.inflight.size + this.acked.length + fresh;
+        const limit = this.inflight.size + this.acked.length + this.pageSize();
         let page: OutboxEntry[];
         try {
           page = deps.outbox.peek(limit);
@@ -189,7 +187,7 @@ export class Drainer {
           return;
         }
         for (const e of page) if (e.seq > this.peekedMax) this.peekedMax = e.seq;
-        this.queue = page.filter((e) => !this.inflight.has(e.seq) && !this.ackedSeqs.has(e.seq));
+        this.queue = this.unsent(page);
         this.qi = 0;
         if (this.queue.length === 0) return;
       }
@@ -257,29 +255,22 @@ export class Drainer {
       this.urgentDue = false;
       this.takeUrgent(outbox);
     }
-    // A batch waiting for more (holdForMore) takes what a commit added since.
-    const holding = this.heldSince !== undefined && this.qi < this.queue.length;
-    if (this.qi < this.queue.length && !(holding && !this.dry)) return true;
-    if (this.publishes >= conn.window + ALARM_RESERVE) return holding;
-    if (this.dry) return holding;
+    // The queue goes first; a batch waiting for more (holdForMore) also takes what a commit added.
+    const waiting = this.qi < this.queue.length;
+    if (waiting && (this.heldSince === undefined || this.dry)) return true;
+    if (this.dry || this.publishes >= conn.window + ALARM_RESERVE) return waiting;
     let w: OutboxWalk;
     const page = this.pageSize();
     try {
       w = outbox.walk(this.cursor, page);
     } catch (e) {
       this.deps.logger?.error("outbox peek failed", { error: String(e) });
-      return holding;
+      return waiting;
     }
     this.cursor = w.cursor ?? this.cursor;
-    let fresh = w.entries.filter((e) => !this.inflight.has(e.seq) && !this.ackedSeqs.has(e.seq));
-    if (holding) {
-      // The waiting entries may come again: an event the look for alarms and events put on the
-      // queue lies after a cursor that is before it in the outbox's order (or at its start).
-      const rest = this.queue.slice(this.qi);
-      const queued = new Set(rest.map((e) => e.seq));
-      fresh = rest.concat(fresh.filter((e) => !queued.has(e.seq)));
-    }
-    this.queue = fresh;
+    // The waiting entries may come again: an event the look for alarms and events put on the
+    // queue may lie after the cursor in the outbox's order.
+    this.queue = ahead(this.queue.slice(this.qi), this.unsent(w.entries));
     this.qi = 0;
     // An outbox whose walk does not say (end undefined) is read again until a walk finds nothing.
     if (w.end ?? w.entries.length === 0) this.dry = true;
@@ -301,12 +292,15 @@ export class Drainer {
     if (w.entries.length < limit)
       for (const e of w.entries)
         if (e.priority < PRIORITY_TELEMETRY && e.seq > this.urgentMark) this.urgentMark = e.seq;
-    const fresh = w.entries.filter((e) => !this.inflight.has(e.seq) && !this.ackedSeqs.has(e.seq));
+    const fresh = this.unsent(w.entries);
     if (fresh.length === 0) return;
-    const taken = new Set(fresh.map((e) => e.seq));
-    const rest = this.queue.slice(this.qi).filter((e) => !taken.has(e.seq));
-    this.queue = fresh.concat(rest);
+    this.queue = ahead(fresh, this.queue.slice(this.qi));
     this.qi = 0;
+  }
+
+  /** The entries neither in flight nor acknowledged (those are not handed out again). */
+  private unsent(entries: OutboxEntry[]): OutboxEntry[] {
+    return entries.filter((e) => !this.inflight.has(e.seq) && !this.ackedSeqs.has(e.seq));
   }
 
   private publish(group: OutboxEntry[]): void {
@@ -368,4 +362,11 @@ export class Drainer {
       if (this.conn.closed) done(false);
     });
   }
+}
+
+/** `first`, then the entries of `then` that are not in it: one queue, no entry twice. */
+function ahead(first: OutboxEntry[], then: OutboxEntry[]): OutboxEntry[] {
+  if (first.length === 0) return then;
+  const seen = new Set(first.map((e) => e.seq));
+  return first.concat(then.filter((e) => !seen.has(e.seq)));
 }
